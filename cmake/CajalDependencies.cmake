@@ -1,0 +1,87 @@
+# Finds every dependency and wraps it in a cajal::ext_* interface target.
+# A missing dependency is a hard configure error naming the Debian package.
+
+function(cajal_require found what package)
+  if(NOT ${found})
+    message(FATAL_ERROR "Cajal needs ${what}: install the Debian package '${package}' "
+                        "(apt-get install ${package}).")
+  endif()
+endfunction()
+
+# --- MPI ---------------------------------------------------------------------
+find_package(MPI COMPONENTS C CXX)
+cajal_require(MPI_CXX_FOUND "MPI" "libopenmpi-dev openmpi-bin")
+add_library(cajal_ext_mpi INTERFACE)
+target_link_libraries(cajal_ext_mpi INTERFACE MPI::MPI_CXX MPI::MPI_C)
+add_library(cajal::ext_mpi ALIAS cajal_ext_mpi)
+
+# --- PETSc (pkg-config module PETSc) -------------------------------------------
+find_package(PkgConfig)
+cajal_require(PKG_CONFIG_FOUND "pkg-config" "pkg-config")
+pkg_check_modules(PETSC IMPORTED_TARGET PETSc)
+cajal_require(PETSC_FOUND "PETSc 3.18" "petsc-dev")
+add_library(cajal_ext_petsc INTERFACE)
+target_link_libraries(cajal_ext_petsc INTERFACE PkgConfig::PETSC cajal::ext_mpi)
+add_library(cajal::ext_petsc ALIAS cajal_ext_petsc)
+
+# --- parallel HDF5 -------------------------------------------------------------
+set(HDF5_PREFER_PARALLEL TRUE)
+find_package(HDF5 COMPONENTS C)
+cajal_require(HDF5_FOUND "HDF5" "libhdf5-openmpi-dev")
+if(NOT HDF5_IS_PARALLEL)
+  message(FATAL_ERROR "Cajal needs a parallel (MPI-IO) HDF5, but the HDF5 found is serial "
+                      "(${HDF5_C_INCLUDE_DIRS}). Install 'libhdf5-openmpi-dev'.")
+endif()
+add_library(cajal_ext_hdf5 INTERFACE)
+if(TARGET HDF5::HDF5)
+  target_link_libraries(cajal_ext_hdf5 INTERFACE HDF5::HDF5 cajal::ext_mpi)
+else()
+  target_include_directories(cajal_ext_hdf5 INTERFACE ${HDF5_C_INCLUDE_DIRS})
+  target_link_libraries(cajal_ext_hdf5 INTERFACE ${HDF5_C_LIBRARIES} cajal::ext_mpi)
+  target_compile_definitions(cajal_ext_hdf5 INTERFACE ${HDF5_C_DEFINITIONS})
+endif()
+add_library(cajal::ext_hdf5 ALIAS cajal_ext_hdf5)
+
+# --- Kokkos ----------------------------------------------------------------------
+find_package(Kokkos)
+cajal_require(Kokkos_FOUND "Kokkos" "libtrilinos-kokkos-dev")
+# Debian's Kokkos::kokkos points its includes at a folder that does not exist;
+# point it at the folder that really holds KokkosCore_config.h.
+find_path(CAJAL_KOKKOS_INCLUDE_DIR KokkosCore_config.h PATH_SUFFIXES trilinos)
+if(CAJAL_KOKKOS_INCLUDE_DIR)
+  set_target_properties(Kokkos::kokkos PROPERTIES
+    INTERFACE_INCLUDE_DIRECTORIES "${CAJAL_KOKKOS_INCLUDE_DIR}")
+endif()
+add_library(cajal_ext_kokkos INTERFACE)
+target_link_libraries(cajal_ext_kokkos INTERFACE Kokkos::kokkos)
+add_library(cajal::ext_kokkos ALIAS cajal_ext_kokkos)
+
+# --- header-only and small libraries -------------------------------------------
+find_package(toml11 CONFIG)
+cajal_require(toml11_FOUND "toml11" "libtoml11-dev")
+find_package(CLI11 CONFIG)
+cajal_require(CLI11_FOUND "CLI11" "libcli11-dev")
+find_package(nlohmann_json CONFIG)
+cajal_require(nlohmann_json_FOUND "nlohmann JSON" "nlohmann-json3-dev")
+find_path(CAJAL_RANDOM123_INCLUDE_DIR Random123/philox.h)
+cajal_require(CAJAL_RANDOM123_INCLUDE_DIR "Random123" "librandom123-dev")
+
+add_library(cajal_ext_toml INTERFACE)
+target_link_libraries(cajal_ext_toml INTERFACE toml11::toml11)
+add_library(cajal::ext_toml ALIAS cajal_ext_toml)
+
+add_library(cajal_ext_cli INTERFACE)
+target_link_libraries(cajal_ext_cli INTERFACE CLI11::CLI11)
+add_library(cajal::ext_cli ALIAS cajal_ext_cli)
+
+add_library(cajal_ext_json INTERFACE)
+target_link_libraries(cajal_ext_json INTERFACE nlohmann_json::nlohmann_json)
+add_library(cajal::ext_json ALIAS cajal_ext_json)
+
+add_library(cajal_ext_random123 INTERFACE)
+target_include_directories(cajal_ext_random123 SYSTEM INTERFACE ${CAJAL_RANDOM123_INCLUDE_DIR})
+add_library(cajal::ext_random123 ALIAS cajal_ext_random123)
+
+# --- tests -------------------------------------------------------------------------
+find_package(GTest)
+cajal_require(GTest_FOUND "GoogleTest" "libgtest-dev")

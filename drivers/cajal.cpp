@@ -1,0 +1,114 @@
+// The `cajal` program: run or validate an input deck.
+//
+//   mpirun -n N cajal run DECK [--output DIR] [--set section.key=value ...] [--overwrite]
+//   cajal validate DECK [--set ...]
+//   cajal --version
+//
+// Every error ends the run on every rank with the same exit status (2: the user's input
+// or environment; 1: an internal failure) and one message on stderr from rank 0.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "cajal/parallel/communicator.hpp"
+#include "cajal/parallel/environment.hpp"
+#include "cajal/sim/simulation.hpp"
+#include "cajal/util/error.hpp"
+#include "cajal/version.hpp"
+
+namespace {
+
+struct Args {
+  std::string deck, output;
+  std::vector<std::string> sets;
+  bool overwrite = false, quiet = false;
+};
+
+int run_command(const cajal::Communicator& comm, const Args& a, bool validate_only) {
+  const cajal::Deck deck = cajal::load_deck(comm, a.deck, a.sets);
+  if (validate_only) {
+    if (comm.is_root())
+      std::printf("%s: valid (%zu populations, %zu projections, %.6g ms at dt = %.6g ms)\n", a.deck.c_str(),
+                  deck.populations.size(), deck.projections.size(), deck.simulation.t_stop, deck.simulation.dt);
+    return 0;
+  }
+  cajal::RunOptions opt;
+  opt.output_dir = a.output.empty() ? deck.output.dir : a.output;
+  opt.overwrite = a.overwrite;
+  opt.progress = !a.quiet;
+  cajal::prepare_output_dir(comm, opt.output_dir, opt.overwrite);
+  if (comm.is_root() && !a.quiet)
+    std::fprintf(stderr, "cajal %s: %s on %d rank%s, building the network\n", CAJAL_VERSION, a.deck.c_str(),
+                 comm.size(), comm.size() > 1 ? "s" : "");
+  cajal::Simulation sim(comm, deck);
+  const cajal::RunSummary s = sim.run(opt);
+  if (comm.is_root()) {
+    std::fprintf(stderr, "cajal: done: build %.2f s, simulate %.2f s (%.2f s per biological second); output in %s/\n",
+                 s.build_s, s.simulate_s, s.real_time_factor, opt.output_dir.c_str());
+    for (const auto& p : s.populations)
+      std::fprintf(stderr, "cajal:   %-12s %10llu spikes  %8.3f Hz\n", p.name.c_str(),
+                   static_cast<unsigned long long>(p.spikes), p.rate_hz);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int status = 0;
+  try {
+    cajal::Environment env(argc, argv);
+    int rc = 0;
+    {
+      cajal::Communicator comm(MPI_COMM_WORLD);
+      try {
+        CLI::App app{"Cajal: distributed simulation of spiking neurons and astrocytes.\n"
+                     "Launch with mpirun -n N; every rank runs the same command."};
+        app.set_version_flag("--version", std::string("cajal ") + CAJAL_VERSION);
+        app.require_subcommand(1);
+        Args a;
+        auto* run = app.add_subcommand("run", "Build the network of DECK and simulate it; writes spikes.h5 "
+                                              "(SONATA) and summary.json to the output folder.");
+        run->add_option("DECK", a.deck, "input deck (TOML); keys documented in inputs/README.md")->required();
+        run->add_option("-o,--output", a.output, "output folder (default: [output] dir of the deck, else ./output)");
+        run->add_option("-s,--set", a.sets,
+                        "override a deck value, e.g. --set simulation.t_stop=500 or "
+                        "--set population.exc.n=800 (repeatable; validated like the deck)");
+        run->add_flag("--overwrite", a.overwrite, "replace the output of an earlier run in the output folder");
+        run->add_flag("-q,--quiet", a.quiet, "no progress lines");
+        auto* val = app.add_subcommand("validate", "Check DECK (and any --set) without running; exit status 0 when valid, 2 otherwise.");
+        val->add_option("DECK", a.deck, "input deck (TOML)")->required();
+        val->add_option("-s,--set", a.sets, "override a deck value, as for run");
+        app.footer("Exit status: 0 success, 2 bad input (deck, command line, files), 1 internal error.\n"
+                   "Deck reference: inputs/README.md. Each error names FILE:LINE: key: what is wrong; what is allowed.");
+        try {
+          app.parse(argc, argv);
+        } catch (const CLI::CallForHelp&) {
+          if (comm.is_root()) std::cout << app.help();
+          throw cajal::error("", 0);
+        } catch (const CLI::CallForAllHelp&) {
+          if (comm.is_root()) std::cout << app.help("", CLI::AppFormatMode::All);
+          throw cajal::error("", 0);
+        } catch (const CLI::CallForVersion& e) {
+          if (comm.is_root()) std::cout << e.what() << "\n";
+          throw cajal::error("", 0);
+        } catch (const CLI::ParseError& e) {
+          throw cajal::usage_error(std::string("command line: ") + e.what() + "; see cajal --help");
+        }
+        // CLI11 prints help of the subcommand when asked on it.
+        rc = run_command(comm, a, app.got_subcommand(val));
+      } catch (const cajal::error& e) {
+        if (comm.is_root() && e.what()[0] != '\0') std::fprintf(stderr, "cajal: error: %s\n", e.what());
+        rc = e.exit_code();
+      } catch (const std::exception& e) {
+        if (comm.is_root()) std::fprintf(stderr, "cajal: internal error: %s\n", e.what());
+        rc = cajal::exit_internal;
+      }
+    }
+    status = rc;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cajal: internal error: %s\n", e.what());
+    status = cajal::exit_internal;
+  }
+  return status;
+}

@@ -1,0 +1,130 @@
+#pragma once
+/// The input deck: a TOML file, read into typed, validated structs.
+///
+/// Lifecycle: `Deck::parse` is called on every rank with the same text (rank 0 reads the
+/// file and broadcasts it), so every rank reaches the same verdict without talking.
+/// Every error is a `cajal::input_error` naming `FILE:LINE: key: what is wrong; what is
+/// allowed`. The deck knows the shape of every section, not the meaning of a model's
+/// parameters: those are checked by the model module (`model/catalogue.hpp`), with the
+/// locations kept here.
+///
+/// Units are fixed: ms, mV, pA, pF, nS, Hz, µm. Every key is documented in inputs/README.md.
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace cajal {
+
+/// Where a value came from, for messages.
+struct SourceLoc {
+  std::string file;
+  int line = 0;
+};
+
+/// A value that is either a constant or drawn per synapse.
+struct Distribution {
+  enum class Kind { constant, normal, uniform };
+  Kind kind = Kind::constant;
+  double value = 0.0;                  ///< constant
+  double mean = 0.0, stddev = 0.0;     ///< normal
+  double low = -1e300, high = 1e300;   ///< uniform bounds, or normal clip bounds
+  SourceLoc loc;
+  bool is_constant() const { return kind == Kind::constant; }
+  double lower_bound() const { return kind == Kind::constant ? value : low; }
+  double upper_bound() const { return kind == Kind::constant ? value : high; }
+};
+
+struct Placement {
+  enum class Kind { random, grid };
+  Kind kind = Kind::random;
+  std::array<double, 3> min{0, 0, 0}, max{0, 0, 0};  ///< µm; defaults to the whole box
+  std::array<std::int64_t, 3> shape{0, 0, 0};        ///< grid only
+  SourceLoc loc;
+};
+
+/// Independent Poisson input to every neuron of a population.
+struct Background {
+  double rate_hz = 0.0;
+  double weight = 0.0;  ///< in the model's synaptic unit (mV for delta, pA for current)
+  SourceLoc loc;
+};
+
+struct Param {
+  double value = 0.0;
+  SourceLoc loc;
+};
+
+struct PopulationSpec {
+  std::string name;
+  std::string model;
+  std::int64_t n = 0;
+  std::map<std::string, Param> params;
+  SourceLoc params_loc;
+  Placement placement;
+  Background background;
+  SourceLoc loc;
+  SourceLoc model_loc;
+};
+
+struct ProjectionSpec {
+  enum class Rule { fixed_indegree, pairwise_bernoulli, distance };
+  enum class Kernel { gaussian, exponential };
+  std::string name, pre, post;
+  Rule rule = Rule::fixed_indegree;
+  std::int64_t indegree = 0;  ///< fixed_indegree
+  double p = 0.0;             ///< pairwise_bernoulli; peak probability for distance
+  bool autapses = true;
+  bool multapses = true;       ///< fixed_indegree only
+  Kernel kernel = Kernel::gaussian;
+  double scale = 0.0;          ///< sigma (gaussian) or lambda (exponential), µm
+  double cutoff = 0.0;         ///< µm; pairs further apart never connect
+  Distribution weight;         ///< model's synaptic unit
+  Distribution delay;          ///< ms, multiples of dt
+  SourceLoc loc;
+};
+
+struct RecordSpec {
+  std::string what = "spikes";
+  std::vector<std::string> populations;  ///< empty: all
+  SourceLoc loc;
+};
+
+struct Deck {
+  std::string file;  ///< as given by the user
+  std::string text;  ///< the deck as read, before overrides
+  std::vector<std::string> overrides;
+
+  struct {
+    double dt = 0.1;
+    double t_stop = 0.0;
+    std::uint64_t seed = 1;
+    std::array<double, 3> box{1000.0, 1000.0, 1000.0};
+    SourceLoc loc;
+  } simulation;
+  std::vector<PopulationSpec> populations;
+  std::vector<ProjectionSpec> projections;
+  std::vector<RecordSpec> records;
+  struct {
+    std::string dir = "output";
+    SourceLoc loc;
+  } output;
+
+  /// Parses and validates `text` (named `file` in messages), then applies each override
+  /// `section.key=value` (arrays of tables are addressed by name:
+  /// `population.exc.n=100`, `projection.exc_to_inh.weight=0.2`). Throws input_error.
+  static Deck parse(const std::string& text, const std::string& file,
+                    const std::vector<std::string>& overrides = {});
+
+  std::int64_t steps() const;            ///< t_stop / dt
+  std::int64_t to_steps(double ms) const;  ///< rounds to the nearest step
+  int population_index(const std::string& name) const;  ///< -1 when absent
+};
+
+/// Case-sensitive edit distance, for "did you mean".
+std::size_t edit_distance(const std::string& a, const std::string& b);
+/// The closest of `options` to `word`, or "" when none is close.
+std::string closest(const std::string& word, const std::vector<std::string>& options);
+
+}  // namespace cajal

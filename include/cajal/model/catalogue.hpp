@@ -1,0 +1,40 @@
+#pragma once
+/// The catalogue of cell models: names, parameters with defaults and units, and the
+/// physical checks of a population's parameters. The deck stores parameters as raw
+/// numbers with their source locations; this module decides what they mean.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cajal/input/deck.hpp"
+
+namespace cajal {
+
+struct ParamInfo {
+  std::string name;
+  double def;
+  std::string unit;
+  std::string doc;
+};
+
+struct ModelInfo {
+  std::string name;
+  std::string doc;
+  std::string weight_unit;  ///< unit of a synaptic weight onto this model
+  std::vector<ParamInfo> params;
+};
+
+/// Every model Cajal knows.
+const std::vector<ModelInfo>& model_catalogue();
+/// The model called `name`, or nullptr.
+const ModelInfo* find_model(const std::string& name);
+
+/// Checks every population's model and parameters, and every projection's weights
+/// against its target model (for example: one sign per projection onto current-based
+/// synapses). Throws input_error at the offending line.
+void check_models(const Deck& deck);
+
+/// A population's parameters with defaults filled in.
+std::map<std::string, double> resolve_params(const PopulationSpec& pop);
+
+}  // namespace cajal

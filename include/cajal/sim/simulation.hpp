@@ -1,0 +1,69 @@
+#pragma once
+/// The simulation: builds the network of a deck on every rank, then runs it.
+///
+/// Lifecycle: construct collectively after the Environment, from a validated Deck (the
+/// build is collective: partition, local connectivity, spike subscriptions); call `run`
+/// collectively once. This header compiles without Kokkos, PETSc or HDF5 (pimpl).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cajal/input/deck.hpp"
+#include "cajal/parallel/communicator.hpp"
+
+namespace cajal {
+
+struct RunOptions {
+  std::string output_dir;  ///< created if missing; must be writable
+  bool overwrite = false;  ///< replace the output of an earlier run in output_dir
+  bool progress = true;    ///< progress lines on stderr from rank 0, at most one a second
+};
+
+/// Everything `summary.json` reports, reduced over ranks.
+struct RunSummary {
+  struct Pop {
+    std::string name;
+    std::uint64_t n = 0, spikes = 0;
+    double rate_hz = 0;
+  };
+  int ranks = 1;
+  std::vector<Pop> populations;
+  std::uint64_t synapses = 0, synaptic_events = 0;
+  double build_s = 0, simulate_s = 0, update_s = 0, exchange_s = 0, deliver_s = 0, io_s = 0;
+  double real_time_factor = 0, events_per_second = 0;
+  std::uint64_t peak_rss_max_rank = 0, peak_rss_total = 0, synapse_storage_bytes = 0;
+  int interval_steps = 0;
+};
+
+class Simulation {
+public:
+  Simulation(const Communicator& comm, const Deck& deck);
+  ~Simulation();
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+
+  /// Collective: runs from 0 to t_stop, writes the outputs, returns the summary.
+  RunSummary run(const RunOptions& options);
+
+  /// Steps per communication interval (the minimum delay, at most 64 steps).
+  int interval_steps() const;
+  /// Synapses whose target lives on this rank.
+  std::uint64_t local_synapses() const;
+  /// Membrane potentials (mV) of the local cells of population `pop`, with their global
+  /// ids: for tests.
+  void membrane(int pop, std::vector<std::uint64_t>& gids, std::vector<double>& v) const;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Collective: makes `dir` ready for a run's output, or throws usage_error with one
+/// clear sentence (unwritable, not a folder, or holding an earlier run without overwrite).
+void prepare_output_dir(const Communicator& comm, const std::string& dir, bool overwrite);
+
+/// Reads a deck file on rank 0, broadcasts its text, parses and checks it on every rank.
+Deck load_deck(const Communicator& comm, const std::string& path, const std::vector<std::string>& overrides);
+
+}  // namespace cajal

@@ -1,0 +1,131 @@
+#include "exchange/spike_exchange.hpp"
+
+#include <algorithm>
+
+#include "model/population.hpp"
+
+namespace cajal {
+
+std::uint64_t SpikeExchange::local_index(std::uint64_t gid) const {
+  const int pop = part_.population_of(gid);
+  const auto& ids = part_.local(pop);
+  const std::uint64_t id = gid - part_.first_gid(pop);
+  return pop_offset_[pop] + static_cast<std::uint64_t>(std::lower_bound(ids.begin(), ids.end(), id) - ids.begin());
+}
+
+SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
+                             const std::vector<Projection>& projections)
+    : part_(part) {
+  const int P = comm.size(), me = comm.rank();
+  pop_offset_.assign(part.populations() + 1, 0);
+  for (int p = 0; p < part.populations(); ++p) pop_offset_[p + 1] = pop_offset_[p] + part.local(p).size();
+
+  // Sources this rank needs, by owner (its own cells need no subscription).
+  std::vector<std::vector<std::uint64_t>> want(P);
+  {
+    std::vector<std::uint64_t> gids;
+    for (const auto& pj : projections) {
+      auto h = Kokkos::create_mirror_view(pj.sources);
+      Kokkos::deep_copy(h, pj.sources);
+      for (std::size_t k = 0; k < h.extent(0); ++k) gids.push_back(pj.pre_first_gid + h(k));
+    }
+    std::sort(gids.begin(), gids.end());
+    gids.erase(std::unique(gids.begin(), gids.end()), gids.end());
+    for (const auto g : gids) {
+      const int pop = part.population_of(g);
+      const int owner = part.owner(pop, g - part.first_gid(pop));
+      if (owner != me) want[owner].push_back(g);
+    }
+  }
+  for (int r = 0; r < P; ++r)
+    if (!want[r].empty()) src_.push_back(r);
+
+  std::vector<int> counts;
+  const std::vector<std::uint64_t> asked = comm.alltoallv(want, &counts);
+  for (int r = 0; r < P; ++r)
+    if (counts[r] > 0) dest_.push_back(r);
+
+  // Per local cell: the destination slots that subscribed to it.
+  const std::uint64_t nlocal = pop_offset_.back();
+  std::vector<std::uint32_t> n_sub(nlocal + 1, 0);
+  {
+    std::size_t k = 0;
+    for (int r = 0; r < P; ++r)
+      for (int c = 0; c < counts[r]; ++c) ++n_sub[local_index(asked[k++]) + 1];
+  }
+  for (std::uint64_t i = 0; i < nlocal; ++i) n_sub[i + 1] += n_sub[i];
+  sub_row_ = n_sub;
+  sub_to_.resize(sub_row_.back());
+  {
+    std::vector<std::uint32_t> fill(sub_row_.begin(), sub_row_.end() - 1);
+    std::size_t k = 0, slot = 0;
+    for (int r = 0; r < P; ++r) {
+      if (counts[r] == 0) continue;
+      for (int c = 0; c < counts[r]; ++c) {
+        const std::uint64_t li = local_index(asked[k++]);
+        sub_to_[fill[li]++] = static_cast<std::uint32_t>(slot);
+      }
+      ++slot;
+    }
+  }
+
+  if (P > 1) {
+    const int dummy = 0;
+    detail::check(MPI_Dist_graph_create_adjacent(
+                      comm.raw(), static_cast<int>(src_.size()), src_.empty() ? &dummy : src_.data(),
+                      MPI_UNWEIGHTED, static_cast<int>(dest_.size()), dest_.empty() ? &dummy : dest_.data(),
+                      MPI_UNWEIGHTED, MPI_INFO_NULL, 0, &graph_),
+                  "MPI_Dist_graph_create_adjacent");
+    detail::check(MPI_Comm_set_errhandler(graph_, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
+  }
+  scount_.assign(dest_.size() + 1, 0);
+  sdispl_.assign(dest_.size() + 1, 0);
+  cursor_.assign(dest_.size() + 1, 0);
+  rcount_.assign(src_.size() + 1, 0);
+  rdispl_.assign(src_.size() + 1, 0);
+}
+
+SpikeExchange::~SpikeExchange() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized && graph_ != MPI_COMM_NULL) MPI_Comm_free(&graph_);
+}
+
+const std::vector<std::uint64_t>& SpikeExchange::exchange(const std::uint64_t* local, std::size_t n) {
+  incoming_.assign(local, local + n);
+  if (graph_ == MPI_COMM_NULL) return incoming_;
+
+  // Count, then place, each spike once per subscribing rank.
+  std::fill(scount_.begin(), scount_.end(), 0);
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::uint64_t li = local_index(spike_gid(local[k]));
+    for (std::uint32_t e = sub_row_[li]; e < sub_row_[li + 1]; ++e) ++scount_[sub_to_[e]];
+  }
+  int total = 0;
+  for (std::size_t d = 0; d < dest_.size(); ++d) {
+    sdispl_[d] = total;
+    cursor_[d] = total;
+    total += scount_[d];
+  }
+  if (sendbuf_.size() < static_cast<std::size_t>(total)) sendbuf_.resize(2 * static_cast<std::size_t>(total));
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::uint64_t li = local_index(spike_gid(local[k]));
+    for (std::uint32_t e = sub_row_[li]; e < sub_row_[li + 1]; ++e) sendbuf_[cursor_[sub_to_[e]]++] = local[k];
+  }
+  sent_ += static_cast<std::uint64_t>(total);
+
+  detail::check(MPI_Neighbor_alltoall(scount_.data(), 1, MPI_INT, rcount_.data(), 1, MPI_INT, graph_),
+                "MPI_Neighbor_alltoall");
+  int rtotal = 0;
+  for (std::size_t s = 0; s < src_.size(); ++s) {
+    rdispl_[s] = rtotal;
+    rtotal += rcount_[s];
+  }
+  incoming_.resize(n + static_cast<std::size_t>(rtotal));
+  detail::check(MPI_Neighbor_alltoallv(sendbuf_.data(), scount_.data(), sdispl_.data(), MPI_UINT64_T,
+                                       incoming_.data() + n, rcount_.data(), rdispl_.data(), MPI_UINT64_T, graph_),
+                "MPI_Neighbor_alltoallv");
+  return incoming_;
+}
+
+}  // namespace cajal

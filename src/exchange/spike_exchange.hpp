@@ -1,0 +1,53 @@
+#pragma once
+// Spike exchange: once per communication interval, every rank sends each spike of a
+// local cell to exactly the ranks that host targets of that cell.
+//
+// Lifecycle (collective): at construction every rank lists the sources its local synapses
+// need, and tells each source's owner (one all-to-all at build time). The owners keep, per
+// local cell, the list of subscribing ranks. A distributed-graph communicator over
+// the pairs of ranks that exchange anything carries the per-interval traffic with
+// neighbourhood collectives (a count, then the spikes), so local connectivity costs local
+// traffic and dense random connectivity becomes all-to-all.
+//
+// A rank's own spikes never go through MPI: they are always part of what it delivers.
+#include <mpi.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "cajal/network/partition.hpp"
+#include "cajal/parallel/communicator.hpp"
+#include "network/connectivity.hpp"
+
+namespace cajal {
+
+class SpikeExchange {
+public:
+  SpikeExchange(const Communicator& comm, const Partition& part, const std::vector<Projection>& projections);
+  ~SpikeExchange();
+  SpikeExchange(const SpikeExchange&) = delete;
+  SpikeExchange& operator=(const SpikeExchange&) = delete;
+
+  /// Collective. `local` holds this rank's spikes of the interval (packed); returns them
+  /// followed by every spike received from other ranks. The returned buffer stays valid
+  /// until the next call.
+  const std::vector<std::uint64_t>& exchange(const std::uint64_t* local, std::size_t n);
+
+  int neighbours_out() const { return static_cast<int>(dest_.size()); }
+  int neighbours_in() const { return static_cast<int>(src_.size()); }
+  std::uint64_t spikes_sent() const { return sent_; }
+
+private:
+  const Partition& part_;
+  MPI_Comm graph_ = MPI_COMM_NULL;
+  std::vector<int> dest_, src_;                 // neighbour ranks
+  std::vector<std::uint64_t> pop_offset_;       // rank-local cell numbering per population
+  std::vector<std::uint32_t> sub_row_, sub_to_; // local cell -> destination slots
+  std::vector<int> scount_, sdispl_, rcount_, rdispl_, cursor_;
+  std::vector<std::uint64_t> sendbuf_, incoming_;
+  std::uint64_t sent_ = 0;
+
+  std::uint64_t local_index(std::uint64_t gid) const;
+};
+
+}  // namespace cajal

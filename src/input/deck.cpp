@@ -1,0 +1,622 @@
+// Deck parsing and validation. toml11 gives every value a source location; each check
+// below turns a bad value into `FILE:LINE: key: what is wrong; what is allowed`.
+#include "cajal/input/deck.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+#include <sstream>
+#include <toml.hpp>
+
+#include "cajal/util/error.hpp"
+
+namespace cajal {
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string closest(const std::string& word, const std::vector<std::string>& options) {
+  std::string best;
+  std::size_t best_d = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const auto& o : options) {
+    const std::size_t d = edit_distance(word, o);
+    if (d < best_d) best_d = d, best = o;
+  }
+  return best;
+}
+
+namespace {
+
+using tvalue = toml::value;
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
+  return s;
+}
+
+std::string num(double x) {
+  std::ostringstream os;
+  os.precision(12);
+  os << x;
+  return os.str();
+}
+
+SourceLoc loc_of(const tvalue& v, const std::string& fallback_file) {
+  const auto l = v.location();
+  SourceLoc s;
+  s.file = l.file_name().empty() || l.file_name() == "unknown file" ? fallback_file : l.file_name();
+  s.line = static_cast<int>(l.line());
+  return s;
+}
+
+/// Reads one TOML table: typed getters that report with the key's full dotted name and
+/// line, and a final check that every key present was one the reader asked for.
+class Reader {
+public:
+  Reader(const tvalue& table, std::string prefix, std::string file)
+      : t_(table), prefix_(std::move(prefix)), file_(std::move(file)) {
+    if (!t_.is_table()) fail(t_, "", "must be a table");
+  }
+
+  [[noreturn]] void fail(const tvalue& at, const std::string& key, const std::string& why) const {
+    const SourceLoc l = loc_of(at, file_);
+    throw input_error(l.file, l.line, full(key), why);
+  }
+  [[noreturn]] void fail_here(const std::string& key, const std::string& why) const {
+    fail(t_, key, why);
+  }
+  std::string full(const std::string& key) const {
+    if (key.empty()) return prefix_;
+    return prefix_.empty() ? key : prefix_ + "." + key;
+  }
+  SourceLoc loc() const { return loc_of(t_, file_); }
+  SourceLoc loc(const std::string& key) const { return has(key) ? loc_of(at(key), file_) : loc(); }
+  bool has(const std::string& key) const {
+    seen_.insert(key);
+    return t_.as_table().count(key) != 0;
+  }
+  const tvalue& at(const std::string& key) const {
+    seen_.insert(key);
+    return t_.as_table().at(key);
+  }
+
+  double number(const std::string& key) const {
+    const tvalue& v = at(key);
+    if (v.is_floating()) return v.as_floating();
+    if (v.is_integer()) return static_cast<double>(v.as_integer());
+    fail(v, key, "must be a number; got " + type_name(v));
+  }
+  double number(const std::string& key, double def) const { return has(key) ? number(key) : def; }
+
+  std::int64_t integer(const std::string& key) const {
+    const tvalue& v = at(key);
+    if (v.is_integer()) return v.as_integer();
+    fail(v, key, "must be an integer; got " + type_name(v));
+  }
+  bool boolean(const std::string& key, bool def) const {
+    if (!has(key)) return def;
+    const tvalue& v = at(key);
+    if (v.is_boolean()) return v.as_boolean();
+    fail(v, key, "must be true or false; got " + type_name(v));
+  }
+  std::string string(const std::string& key) const {
+    const tvalue& v = at(key);
+    if (v.is_string()) return v.as_string().str;
+    fail(v, key, "must be a string; got " + type_name(v));
+  }
+  std::string string(const std::string& key, const std::string& def) const {
+    return has(key) ? string(key) : def;
+  }
+  std::string choice(const std::string& key, const std::vector<std::string>& allowed,
+                     const std::string& def) const {
+    const std::string s = has(key) ? string(key) : def;
+    if (std::find(allowed.begin(), allowed.end(), s) == allowed.end()) {
+      std::string why = "unknown value '" + s + "'";
+      const std::string c = closest(s, allowed);
+      if (!c.empty()) why += " (did you mean '" + c + "'?)";
+      fail(at(key), key, why + "; allowed: " + join(allowed));
+    }
+    return s;
+  }
+  std::array<double, 3> triple(const std::string& key) const {
+    const tvalue& v = at(key);
+    if (!v.is_array() || v.as_array().size() != 3)
+      fail(v, key, "must be an array of three numbers [x, y, z] (µm)");
+    std::array<double, 3> out{};
+    for (int i = 0; i < 3; ++i) {
+      const tvalue& e = v.as_array()[i];
+      if (e.is_floating()) out[i] = e.as_floating();
+      else if (e.is_integer()) out[i] = static_cast<double>(e.as_integer());
+      else fail(v, key, "must be an array of three numbers [x, y, z]; element " +
+                            std::to_string(i) + " is " + type_name(e));
+    }
+    return out;
+  }
+  void require(const std::string& key, const std::string& what) const {
+    if (!has(key)) fail_here(key, "missing; " + what);
+  }
+
+  /// Every key present must have been asked for.
+  void finish(const std::vector<std::string>& extra_allowed = {}) const {
+    std::vector<std::pair<int, std::string>> unknown;
+    for (const auto& kv : t_.as_table())
+      if (!seen_.count(kv.first) &&
+          std::find(extra_allowed.begin(), extra_allowed.end(), kv.first) == extra_allowed.end())
+        unknown.emplace_back(loc_of(kv.second, file_).line, kv.first);
+    if (unknown.empty()) return;
+    std::sort(unknown.begin(), unknown.end());
+    const std::string& key = unknown.front().second;
+    std::vector<std::string> allowed(seen_.begin(), seen_.end());
+    allowed.insert(allowed.end(), extra_allowed.begin(), extra_allowed.end());
+    std::sort(allowed.begin(), allowed.end());
+    std::string why = "unknown key";
+    const std::string c = closest(key, allowed);
+    if (!c.empty()) why += " (did you mean '" + c + "'?)";
+    fail(t_.as_table().at(key), key, why + "; allowed here: " + join(allowed));
+  }
+
+  static std::string type_name(const tvalue& v) {
+    switch (v.type()) {
+      case toml::value_t::boolean: return "a boolean";
+      case toml::value_t::integer: return "an integer";
+      case toml::value_t::floating: return "a number";
+      case toml::value_t::string: return "a string";
+      case toml::value_t::array: return "an array";
+      case toml::value_t::table: return "a table";
+      default: return "a date or time";
+    }
+  }
+
+  const std::string& file() const { return file_; }
+
+private:
+  const tvalue& t_;
+  std::string prefix_;
+  std::string file_;
+  mutable std::set<std::string> seen_;
+};
+
+bool multiple_of(double x, double dt) {
+  const double r = x / dt;
+  return std::fabs(r - std::round(r)) <= 1e-9 * std::max(1.0, std::fabs(r));
+}
+
+Distribution read_distribution(const Reader& parent, const std::string& key, const std::string& unit) {
+  Distribution d;
+  d.loc = parent.loc(key);
+  const tvalue& v = parent.at(key);
+  if (v.is_floating() || v.is_integer()) {
+    d.value = parent.number(key);
+    return d;
+  }
+  if (!v.is_table())
+    parent.fail(v, key, "must be a number (" + unit + ") or a table {dist = \"normal\"|\"uniform\", ...}");
+  Reader r(v, parent.full(key), parent.file());
+  const std::string kind = r.choice("dist", {"normal", "uniform"}, "");
+  if (kind == "normal") {
+    d.kind = Distribution::Kind::normal;
+    r.require("mean", "a normal distribution needs mean and std");
+    r.require("std", "a normal distribution needs mean and std");
+    d.mean = r.number("mean");
+    d.stddev = r.number("std");
+    if (d.stddev < 0) r.fail(r.at("std"), "std", "must be ≥ 0 (got " + num(d.stddev) + ")");
+    d.low = r.number("min", -1e300);
+    d.high = r.number("max", 1e300);
+    if (d.low >= d.high)
+      r.fail_here("min", "must be below max (got min " + num(d.low) + ", max " + num(d.high) + ")");
+  } else {
+    d.kind = Distribution::Kind::uniform;
+    r.require("low", "a uniform distribution needs low and high");
+    r.require("high", "a uniform distribution needs low and high");
+    d.low = r.number("low");
+    d.high = r.number("high");
+    if (!(d.low < d.high))
+      r.fail(r.at("low"), "low", "must be below high (got low " + num(d.low) + ", high " + num(d.high) + ")");
+  }
+  r.finish();
+  return d;
+}
+
+void check_name(const Reader& r, const std::string& key, const std::string& name) {
+  if (name.empty()) r.fail(r.at(key), key, "must not be empty");
+  for (char c : name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'))
+      r.fail(r.at(key), key,
+             "'" + name + "' has the character '" + std::string(1, c) +
+                 "'; allowed: letters, digits, '_' and '-' (it names an HDF5 group)");
+}
+
+/// Applies one `--set path=value` to the parsed document.
+void apply_override(tvalue& root, const std::string& assignment) {
+  const std::string where = "--set " + assignment;
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw input_error("--set", 0, assignment, "expected section.key=value, e.g. simulation.t_stop=500");
+  const std::string path = assignment.substr(0, eq);
+  std::vector<std::string> parts;
+  std::stringstream ss(path);
+  for (std::string p; std::getline(ss, p, '.');) parts.push_back(p);
+  for (const auto& p : parts)
+    if (p.empty()) throw input_error("--set", 0, path, "empty component in the key path");
+  if (parts.size() < 2)
+    throw input_error("--set", 0, path, "expected section.key=value, e.g. simulation.t_stop=500");
+
+  tvalue parsed;
+  try {
+    std::istringstream is("value = " + assignment.substr(eq + 1));
+    parsed = toml::parse(is, "--set");
+  } catch (const std::exception&) {
+    throw input_error("--set", 0, path,
+                      "value '" + assignment.substr(eq + 1) +
+                          "' is not a TOML value; allowed: a number, true/false, a quoted string, an array or an inline table");
+  }
+  tvalue value = parsed.as_table().at("value");
+
+  auto& top = root.as_table();
+  tvalue* node = nullptr;
+  std::size_t i = 1;
+  const std::string& section = parts[0];
+  if (section == "population" || section == "projection" || section == "record") {
+    if (!top.count(section) || !top.at(section).is_array())
+      throw input_error("--set", 0, path, "the deck has no [[" + section + "]]");
+    std::vector<std::string> names;
+    auto& arr = top.at(section).as_array();
+    for (std::size_t k = 0; k < arr.size(); ++k) {
+      std::string name = std::to_string(k);
+      if (arr[k].is_table() && arr[k].as_table().count("name") && arr[k].as_table().at("name").is_string())
+        name = arr[k].as_table().at("name").as_string().str;
+      else if (section == "projection" && arr[k].is_table() && arr[k].as_table().count("pre") &&
+               arr[k].as_table().count("post") && arr[k].as_table().at("pre").is_string() &&
+               arr[k].as_table().at("post").is_string())
+        name = arr[k].as_table().at("pre").as_string().str + "_to_" + arr[k].as_table().at("post").as_string().str;
+      names.push_back(name);
+      if (name == parts[1]) node = &arr[k];
+    }
+    if (!node) {
+      std::string why = "no " + section + " named '" + parts[1] + "'";
+      const std::string c = closest(parts[1], names);
+      if (!c.empty()) why += " (did you mean '" + c + "'?)";
+      throw input_error("--set", 0, path, why + "; " + section + "s: " + join(names));
+    }
+    i = 2;
+    if (parts.size() < 3) throw input_error("--set", 0, path, "expected " + section + ".NAME.key=value");
+  } else {
+    if (!top.count(section)) top[section] = toml::table{};
+    node = &top.at(section);
+  }
+  for (; i + 1 < parts.size(); ++i) {
+    if (!node->is_table()) throw input_error("--set", 0, path, "'" + parts[i - 1] + "' is not a table");
+    auto& t = node->as_table();
+    if (!t.count(parts[i])) t[parts[i]] = toml::table{};
+    node = &t.at(parts[i]);
+  }
+  if (!node->is_table()) throw input_error("--set", 0, path, "'" + parts[i - 1] + "' is not a table");
+  node->as_table()[parts.back()] = value;
+  (void)where;
+}
+
+}  // namespace
+
+std::int64_t Deck::steps() const { return to_steps(simulation.t_stop); }
+std::int64_t Deck::to_steps(double ms) const {
+  return static_cast<std::int64_t>(std::llround(ms / simulation.dt));
+}
+int Deck::population_index(const std::string& name) const {
+  for (std::size_t i = 0; i < populations.size(); ++i)
+    if (populations[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+Deck Deck::parse(const std::string& text, const std::string& file,
+                 const std::vector<std::string>& overrides) {
+  Deck deck;
+  deck.file = file;
+  deck.text = text;
+  deck.overrides = overrides;
+
+  tvalue root;
+  try {
+    std::istringstream is(text);
+    root = toml::parse(is, file);
+  } catch (const toml::syntax_error& e) {
+    // toml11's message spans several lines; keep its first line, without the tag.
+    std::string msg = e.what();
+    msg = msg.substr(0, msg.find('\n'));
+    const std::string tag = "[error] ";
+    if (msg.compare(0, tag.size(), tag) == 0) msg = msg.substr(tag.size());
+    const auto colon = msg.find(": ");
+    if (msg.compare(0, 6, "toml::") == 0 && colon != std::string::npos) msg = msg.substr(colon + 2);
+    throw input_error(file, static_cast<int>(e.location().line()), "",
+                      "not valid TOML: " + msg + "; see https://toml.io for the syntax");
+  } catch (const std::exception& e) {
+    std::string msg = e.what();
+    throw input_error(file, 0, "", "not valid TOML: " + msg.substr(0, msg.find('\n')));
+  }
+  for (const auto& o : overrides) apply_override(root, o);
+
+  const Reader top(root, "", file);
+
+  // [simulation]
+  if (!top.has("simulation")) top.fail_here("simulation", "missing section; every deck needs [simulation] with at least t_stop");
+  {
+    const Reader r(top.at("simulation"), "simulation", file);
+    deck.simulation.loc = r.loc();
+    deck.simulation.dt = r.number("dt", 0.1);
+    if (!(deck.simulation.dt > 0) || !std::isfinite(deck.simulation.dt))
+      r.fail(r.at("dt"), "dt", "must be > 0 (got " + num(deck.simulation.dt) + "); allowed: a positive time step in ms, e.g. 0.1");
+    r.require("t_stop", "the simulated time in ms");
+    deck.simulation.t_stop = r.number("t_stop");
+    if (!(deck.simulation.t_stop >= 0) || !std::isfinite(deck.simulation.t_stop))
+      r.fail(r.at("t_stop"), "t_stop", "must be ≥ 0 ms (got " + num(deck.simulation.t_stop) + ")");
+    if (!multiple_of(deck.simulation.t_stop, deck.simulation.dt))
+      r.fail(r.at("t_stop"), "t_stop", "must be a multiple of dt = " + num(deck.simulation.dt) + " ms (got " + num(deck.simulation.t_stop) + ")");
+    if (deck.simulation.t_stop / deck.simulation.dt > 9e15)
+      r.fail(r.at("t_stop"), "t_stop", "too many steps; allowed: t_stop/dt below 9e15");
+    if (r.has("seed")) {
+      const std::int64_t s = r.integer("seed");
+      if (s < 0) r.fail(r.at("seed"), "seed", "must be ≥ 0 (got " + std::to_string(s) + ")");
+      deck.simulation.seed = static_cast<std::uint64_t>(s);
+    }
+    if (r.has("box")) {
+      deck.simulation.box = r.triple("box");
+      for (double b : deck.simulation.box)
+        if (!(b > 0)) r.fail(r.at("box"), "box", "every side must be > 0 µm");
+    }
+    r.finish();
+  }
+
+  // [[population]]
+  if (!top.has("population") || !top.at("population").is_array() || top.at("population").as_array().empty())
+    top.fail_here("population", "the deck needs at least one [[population]]");
+  {
+    const auto& arr = top.at("population").as_array();
+    for (std::size_t k = 0; k < arr.size(); ++k) {
+      const Reader pre(arr[k], "population[" + std::to_string(k) + "]", file);
+      pre.require("name", "every population needs a name");
+      PopulationSpec p;
+      p.name = pre.string("name");
+      check_name(pre, "name", p.name);
+      if (deck.population_index(p.name) >= 0)
+        pre.fail(pre.at("name"), "name", "duplicate population name '" + p.name + "'; allowed: each name once");
+      const Reader r(arr[k], "population." + p.name, file);
+      r.has("name");
+      p.loc = r.loc();
+      r.require("model", "the neuron model, e.g. \"iaf_psc_delta\"");
+      p.model = r.string("model");
+      p.model_loc = r.loc("model");
+      r.require("n", "the number of cells");
+      p.n = r.integer("n");
+      if (p.n < 1) r.fail(r.at("n"), "n", "must be ≥ 1 (got " + std::to_string(p.n) + ")");
+      if (p.n > (std::int64_t(1) << 40)) r.fail(r.at("n"), "n", "must be at most 2^40");
+      p.params_loc = r.loc();
+      if (r.has("params")) {
+        const tvalue& t = r.at("params");
+        if (!t.is_table()) r.fail(t, "params", "must be a table of model parameters, e.g. { tau_m = 20.0 }");
+        p.params_loc = loc_of(t, file);
+        for (const auto& kv : t.as_table()) {
+          Param prm;
+          prm.loc = loc_of(kv.second, file);
+          if (kv.second.is_floating()) prm.value = kv.second.as_floating();
+          else if (kv.second.is_integer()) prm.value = static_cast<double>(kv.second.as_integer());
+          else
+            throw input_error(prm.loc.file, prm.loc.line, r.full("params." + kv.first),
+                              "must be a number; got " + Reader::type_name(kv.second));
+          if (!std::isfinite(prm.value))
+            throw input_error(prm.loc.file, prm.loc.line, r.full("params." + kv.first), "must be finite");
+          p.params[kv.first] = prm;
+        }
+      }
+      // placement
+      p.placement.max = deck.simulation.box;
+      p.placement.loc = r.loc();
+      if (r.has("placement")) {
+        const Reader pl(r.at("placement"), r.full("placement"), file);
+        p.placement.loc = pl.loc();
+        const std::string kind = pl.choice("kind", {"random", "grid"}, "random");
+        if (pl.has("min")) p.placement.min = pl.triple("min");
+        if (pl.has("max")) p.placement.max = pl.triple("max");
+        for (int d = 0; d < 3; ++d) {
+          if (!(p.placement.min[d] < p.placement.max[d]))
+            pl.fail_here("min", "must be below max in every dimension (dimension " + std::to_string(d) + ": " +
+                                    num(p.placement.min[d]) + " vs " + num(p.placement.max[d]) + ")");
+          if (p.placement.min[d] < 0 || p.placement.max[d] > deck.simulation.box[d])
+            pl.fail_here("max", "the placement region must lie inside simulation.box [0, " +
+                                    num(deck.simulation.box[0]) + "] x [0, " + num(deck.simulation.box[1]) +
+                                    "] x [0, " + num(deck.simulation.box[2]) + "] µm");
+        }
+        if (kind == "grid") {
+          p.placement.kind = Placement::Kind::grid;
+          pl.require("shape", "a grid placement needs shape = [nx, ny, nz]");
+          const tvalue& s = pl.at("shape");
+          if (!s.is_array() || s.as_array().size() != 3)
+            pl.fail(s, "shape", "must be an array of three integers [nx, ny, nz]");
+          std::int64_t prod = 1;
+          for (int d = 0; d < 3; ++d) {
+            const tvalue& e = s.as_array()[d];
+            if (!e.is_integer() || e.as_integer() < 1)
+              pl.fail(s, "shape", "must be three integers ≥ 1");
+            p.placement.shape[d] = e.as_integer();
+            prod *= p.placement.shape[d];
+          }
+          if (prod != p.n)
+            pl.fail(s, "shape", "nx*ny*nz = " + std::to_string(prod) + " must equal n = " + std::to_string(p.n));
+        }
+        pl.finish();
+      }
+      if (r.has("background")) {
+        const Reader b(r.at("background"), r.full("background"), file);
+        p.background.loc = b.loc();
+        b.require("rate", "the Poisson rate per neuron in Hz");
+        b.require("weight", "the weight of each Poisson event");
+        p.background.rate_hz = b.number("rate");
+        p.background.weight = b.number("weight");
+        if (!(p.background.rate_hz >= 0) || !std::isfinite(p.background.rate_hz))
+          b.fail(b.at("rate"), "rate", "must be ≥ 0 Hz (got " + num(p.background.rate_hz) + ")");
+        if (p.background.rate_hz * deck.simulation.dt * 1e-3 > 1e4)
+          b.fail(b.at("rate"), "rate", "more than 10^4 events per step per neuron; allowed: rate*dt ≤ 10^4");
+        b.finish();
+      }
+      r.finish({"name"});
+      deck.populations.push_back(std::move(p));
+    }
+  }
+
+  // [[projection]]
+  if (top.has("projection")) {
+    const tvalue& pv = top.at("projection");
+    if (!pv.is_array()) top.fail(pv, "projection", "must be an array of tables: write [[projection]]");
+    const auto& arr = pv.as_array();
+    std::set<std::string> names;
+    for (std::size_t k = 0; k < arr.size(); ++k) {
+      ProjectionSpec pj;
+      const Reader pre(arr[k], "projection[" + std::to_string(k) + "]", file);
+      pre.require("pre", "the name of the source population");
+      pre.require("post", "the name of the target population");
+      pj.pre = pre.string("pre");
+      pj.post = pre.string("post");
+      pj.name = pre.string("name", pj.pre + "_to_" + pj.post);
+      if (pre.has("name")) check_name(pre, "name", pj.name);
+      if (names.count(pj.name))
+        pre.fail(pre.has("name") ? pre.at("name") : arr[k], "name",
+                 "duplicate projection name '" + pj.name + "'; give each projection a distinct name");
+      names.insert(pj.name);
+      const Reader r(arr[k], "projection." + pj.name, file);
+      r.has("name");
+      pj.loc = r.loc();
+      std::vector<std::string> popnames;
+      for (const auto& p : deck.populations) popnames.push_back(p.name);
+      for (const std::string key : {"pre", "post"}) {
+        const std::string& pop = key == std::string("pre") ? pj.pre : pj.post;
+        if (deck.population_index(pop) < 0) {
+          std::string why = "no population named '" + pop + "'";
+          const std::string c = closest(pop, popnames);
+          if (!c.empty()) why += " (did you mean '" + c + "'?)";
+          r.fail(r.at(key), key, why + "; populations: " + join(popnames));
+        }
+      }
+      const auto& pre_pop = deck.populations[deck.population_index(pj.pre)];
+      const std::string rule = r.choice("rule", {"fixed_indegree", "pairwise_bernoulli", "distance"}, "");
+      pj.autapses = r.boolean("autapses", true);
+      if (rule == "fixed_indegree") {
+        pj.rule = ProjectionSpec::Rule::fixed_indegree;
+        r.require("indegree", "the number of incoming connections per target neuron");
+        pj.indegree = r.integer("indegree");
+        pj.multapses = r.boolean("multapses", true);
+        if (pj.indegree < 0) r.fail(r.at("indegree"), "indegree", "must be ≥ 0 (got " + std::to_string(pj.indegree) + ")");
+        const std::int64_t avail = pre_pop.n - ((!pj.autapses && pj.pre == pj.post) ? 1 : 0);
+        if (!pj.multapses && pj.indegree > avail)
+          r.fail(r.at("indegree"), "indegree",
+                 std::to_string(pj.indegree) + " distinct sources per target, but population '" + pj.pre +
+                     "' offers only " + std::to_string(avail) + "; allowed: indegree ≤ " + std::to_string(avail) +
+                     " without multapses, or multapses = true");
+        if (pj.multapses == false && false) {}
+      } else {
+        r.require("p", rule == "distance" ? "the connection probability at distance 0" : "the connection probability");
+        pj.p = r.number("p");
+        if (!(pj.p >= 0 && pj.p <= 1)) r.fail(r.at("p"), "p", "must lie in [0, 1] (got " + num(pj.p) + ")");
+        if (rule == "pairwise_bernoulli") {
+          pj.rule = ProjectionSpec::Rule::pairwise_bernoulli;
+        } else {
+          pj.rule = ProjectionSpec::Rule::distance;
+          const std::string kernel = r.choice("kernel", {"gaussian", "exponential"}, "gaussian");
+          pj.kernel = kernel == "gaussian" ? ProjectionSpec::Kernel::gaussian : ProjectionSpec::Kernel::exponential;
+          const std::string skey = kernel == "gaussian" ? "sigma" : "lambda";
+          r.require(skey, "the kernel's length scale in µm");
+          pj.scale = r.number(skey);
+          if (!(pj.scale > 0)) r.fail(r.at(skey), skey, "must be > 0 µm (got " + num(pj.scale) + ")");
+          r.require("cutoff", "the distance in µm beyond which no connection is made");
+          pj.cutoff = r.number("cutoff");
+          if (!(pj.cutoff > 0)) r.fail(r.at("cutoff"), "cutoff", "must be > 0 µm (got " + num(pj.cutoff) + ")");
+        }
+      }
+      r.require("weight", "the synaptic weight (mV for iaf_psc_delta, pA for iaf_psc_exp)");
+      pj.weight = read_distribution(r, "weight", "model's weight unit");
+      if (r.has("delay")) {
+        pj.delay = read_distribution(r, "delay", "ms");
+      } else {
+        pj.delay.value = 1.0;
+        pj.delay.loc = r.loc();
+      }
+      const double dt = deck.simulation.dt;
+      if (pj.delay.is_constant()) {
+        if (pj.delay.value < dt * (1 - 1e-9))
+          r.fail(r.has("delay") ? r.at("delay") : arr[k], "delay",
+                 "must be ≥ dt = " + num(dt) + " ms (got " + num(pj.delay.value) + ")");
+        if (!multiple_of(pj.delay.value, dt))
+          r.fail(r.at("delay"), "delay", "must be a multiple of dt = " + num(dt) + " ms (got " + num(pj.delay.value) + ")");
+      } else {
+        const std::string bound = pj.delay.kind == Distribution::Kind::uniform ? "low" : "min";
+        if (pj.delay.low < dt * (1 - 1e-9))
+          r.fail(r.at("delay"), "delay",
+                 "the smallest delay the distribution can draw (" + bound + " = " +
+                     (pj.delay.low < -1e299 ? std::string("unbounded") : num(pj.delay.low)) +
+                     ") must be ≥ dt = " + num(dt) + " ms; set " + bound + " ≥ dt");
+      }
+      if (pj.delay.upper_bound() < 1e299 && pj.delay.upper_bound() / dt > 65535)
+        r.fail(r.at("delay"), "delay", "longer than 65535 steps; allowed: delay ≤ 65535·dt");
+      if (!pj.delay.is_constant() && pj.delay.upper_bound() >= 1e299)
+        r.fail(r.at("delay"), "delay", "a normal delay distribution needs a finite max");
+      r.finish({"name", "pre", "post"});
+      deck.projections.push_back(std::move(pj));
+    }
+  }
+
+  // [[record]]
+  if (top.has("record")) {
+    const tvalue& rv = top.at("record");
+    if (!rv.is_array()) top.fail(rv, "record", "must be an array of tables: write [[record]]");
+    const auto& arr = rv.as_array();
+    for (std::size_t k = 0; k < arr.size(); ++k) {
+      const Reader r(arr[k], "record[" + std::to_string(k) + "]", file);
+      RecordSpec rec;
+      rec.loc = r.loc();
+      rec.what = r.choice("what", {"spikes"}, "spikes");
+      std::vector<std::string> popnames;
+      for (const auto& p : deck.populations) popnames.push_back(p.name);
+      if (r.has("populations")) {
+        const tvalue& a = r.at("populations");
+        if (!a.is_array()) r.fail(a, "populations", "must be an array of population names");
+        for (const auto& e : a.as_array()) {
+          if (!e.is_string()) r.fail(a, "populations", "must be an array of population names (strings)");
+          const std::string& nm = e.as_string().str;
+          if (deck.population_index(nm) < 0) {
+            std::string why = "no population named '" + nm + "'";
+            const std::string c = closest(nm, popnames);
+            if (!c.empty()) why += " (did you mean '" + c + "'?)";
+            r.fail(a, "populations", why + "; populations: " + join(popnames));
+          }
+          rec.populations.push_back(nm);
+        }
+      } else {
+        rec.populations = popnames;
+      }
+      r.finish({"name"});
+      deck.records.push_back(std::move(rec));
+    }
+  }
+
+  // [output]
+  if (top.has("output")) {
+    const Reader r(top.at("output"), "output", file);
+    deck.output.loc = r.loc();
+    deck.output.dir = r.string("dir", deck.output.dir);
+    if (deck.output.dir.empty()) r.fail(r.at("dir"), "dir", "must not be empty");
+    r.finish();
+  }
+
+  top.finish();
+  return deck;
+}
+
+}  // namespace cajal

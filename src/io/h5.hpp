@@ -1,0 +1,51 @@
+#pragma once
+// Owning handles and checked calls for the HDF5 C API: every hid_t is closed by RAII,
+// every negative return becomes a cajal::h5_error naming the file.
+#include <hdf5.h>
+
+#include <string>
+#include <utility>
+
+#include "cajal/util/error.hpp"
+
+namespace cajal {
+namespace h5 {
+
+class Handle {
+public:
+  Handle() = default;
+  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  Handle(Handle&& o) noexcept : id_(std::exchange(o.id_, -1)), close_(o.close_) {}
+  Handle& operator=(Handle&& o) noexcept {
+    reset();
+    id_ = std::exchange(o.id_, -1);
+    close_ = o.close_;
+    return *this;
+  }
+  ~Handle() { reset(); }
+  void reset() {
+    if (id_ >= 0 && close_) close_(id_);
+    id_ = -1;
+  }
+  hid_t get() const { return id_; }
+  operator hid_t() const { return id_; }
+
+private:
+  hid_t id_ = -1;
+  herr_t (*close_)(hid_t) = nullptr;
+};
+
+/// Throws h5_error(path, what) when id < 0; returns an owning handle otherwise.
+inline Handle check(hid_t id, herr_t (*close)(hid_t), const std::string& path, const std::string& what) {
+  if (id < 0) throw h5_error(path, what);
+  return Handle(id, close);
+}
+inline void check(herr_t rc, const std::string& path, const std::string& what) {
+  if (rc < 0) throw h5_error(path, what);
+}
+
+/// HDF5 prints its own error stack by default; Cajal reports errors itself.
+inline void silence_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+}  // namespace h5
+}  // namespace cajal

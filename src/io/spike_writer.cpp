@@ -1,0 +1,131 @@
+#include "io/spike_writer.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace cajal {
+
+namespace {
+void write_string_attr(hid_t obj, const char* name, const std::string& value, const std::string& path) {
+  h5::Handle type = h5::check(H5Tcopy(H5T_C_S1), H5Tclose, path, "H5Tcopy");
+  h5::check(H5Tset_size(type, value.size()), path, "H5Tset_size");
+  h5::Handle space = h5::check(H5Screate(H5S_SCALAR), H5Sclose, path, "H5Screate");
+  h5::Handle attr = h5::check(H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, path,
+                              std::string("create attribute ") + name);
+  h5::check(H5Awrite(attr, type, value.data()), path, std::string("write attribute ") + name);
+}
+
+h5::Handle make_dataset(hid_t group, const char* name, hid_t type, const std::string& path) {
+  hsize_t dims = 0, maxdims = H5S_UNLIMITED, chunk = 1 << 16;
+  h5::Handle space = h5::check(H5Screate_simple(1, &dims, &maxdims), H5Sclose, path, "H5Screate_simple");
+  h5::Handle dcpl = h5::check(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, path, "H5Pcreate");
+  h5::check(H5Pset_chunk(dcpl, 1, &chunk), path, "H5Pset_chunk");
+  return h5::check(H5Dcreate2(group, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose, path,
+                   std::string("create dataset ") + name);
+}
+
+/// Appends `n` local values at this rank's offset of a collectively extended dataset.
+void append_collective(const Communicator& comm, hid_t dset, hid_t memtype, const void* data, std::uint64_t n,
+                       std::uint64_t& written, const std::string& path) {
+  const std::uint64_t offset = comm.exscan<unsigned long long>(n);
+  const std::uint64_t total = comm.sum<unsigned long long>(n);
+  if (total == 0) return;
+  hsize_t newsize = written + total;
+  h5::check(H5Dset_extent(dset, &newsize), path, "extend dataset");
+  h5::Handle fspace = h5::check(H5Dget_space(dset), H5Sclose, path, "H5Dget_space");
+  hsize_t start = written + offset, count = n;
+  hsize_t one = std::max<hsize_t>(n, 1);
+  h5::Handle mspace = h5::check(H5Screate_simple(1, &one, nullptr), H5Sclose, path, "H5Screate_simple");
+  if (n > 0) {
+    h5::check(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, nullptr, &count, nullptr), path, "select");
+  } else {
+    h5::check(H5Sselect_none(fspace), path, "select none");
+    h5::check(H5Sselect_none(mspace), path, "select none");
+  }
+  h5::Handle dxpl = h5::check(H5Pcreate(H5P_DATASET_XFER), H5Pclose, path, "H5Pcreate");
+  h5::check(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), path, "H5Pset_dxpl_mpio");
+  h5::check(H5Dwrite(dset, memtype, mspace, fspace, dxpl, data), path, "write");
+  written += total;
+}
+}  // namespace
+
+SpikeWriter::SpikeWriter(const Communicator& comm, const std::string& path,
+                         const std::vector<std::string>& populations, double dt)
+    : comm_(comm), path_(path), tmp_(path + ".incomplete"), dt_(dt) {
+  h5::silence_errors();
+  h5::Handle fapl = h5::check(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, tmp_, "H5Pcreate");
+  h5::check(H5Pset_fapl_mpio(fapl, comm.raw(), MPI_INFO_NULL), tmp_, "H5Pset_fapl_mpio");
+  file_ = h5::check(H5Fcreate(tmp_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose, tmp_,
+                    "cannot create the file (is the output folder writable?)");
+  h5::Handle spikes = h5::check(H5Gcreate2(file_, "spikes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                                tmp_, "create /spikes");
+  // SONATA's sorting attribute is an enum of uint8: none = 0, by_id = 1, by_time = 2.
+  h5::Handle sort_t = h5::check(H5Tenum_create(H5T_NATIVE_UINT8), H5Tclose, tmp_, "H5Tenum_create");
+  const std::uint8_t v_none = 0, v_id = 1, v_time = 2;
+  h5::check(H5Tenum_insert(sort_t, "none", &v_none), tmp_, "enum");
+  h5::check(H5Tenum_insert(sort_t, "by_id", &v_id), tmp_, "enum");
+  h5::check(H5Tenum_insert(sort_t, "by_time", &v_time), tmp_, "enum");
+  for (const auto& name : populations) {
+    h5::Handle g = h5::check(H5Gcreate2(spikes, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                             tmp_, "create /spikes/" + name);
+    h5::Handle space = h5::check(H5Screate(H5S_SCALAR), H5Sclose, tmp_, "H5Screate");
+    h5::Handle attr = h5::check(H5Acreate2(g, "sorting", sort_t, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+                                tmp_, "create attribute sorting");
+    h5::check(H5Awrite(attr, sort_t, &v_time), tmp_, "write attribute sorting");
+    times_.push_back(make_dataset(g, "timestamps", H5T_IEEE_F64LE, tmp_));
+    write_string_attr(times_.back(), "units", "ms", tmp_);
+    nodes_.push_back(make_dataset(g, "node_ids", H5T_STD_U64LE, tmp_));
+  }
+  written_.assign(populations.size(), 0);
+}
+
+void SpikeWriter::append(std::vector<SpikeRecord>& local, std::int64_t first, std::int64_t last) {
+  const int P = comm_.size();
+  const std::int64_t width = std::max<std::int64_t>(1, last - first);
+  // Send each record to the rank owning its slice of steps.
+  std::vector<std::vector<std::uint64_t>> out(P);
+  for (const auto& r : local) {
+    const int dest = static_cast<int>(((static_cast<std::int64_t>(r.step) - first) * P) / width);
+    auto& o = out[std::min(P - 1, std::max(0, dest))];
+    o.push_back(r.step);
+    o.push_back(r.node);
+    o.push_back(r.pop);
+  }
+  local.clear();
+  const std::vector<std::uint64_t> in = comm_.alltoallv(out);
+  std::vector<SpikeRecord> mine(in.size() / 3);
+  for (std::size_t k = 0; k < mine.size(); ++k) mine[k] = {in[3 * k], in[3 * k + 1], in[3 * k + 2]};
+  std::sort(mine.begin(), mine.end(), [](const SpikeRecord& a, const SpikeRecord& b) {
+    if (a.pop != b.pop) return a.pop < b.pop;
+    if (a.step != b.step) return a.step < b.step;
+    return a.node < b.node;
+  });
+  std::vector<double> t;
+  std::vector<std::uint64_t> id;
+  std::size_t k = 0;
+  for (std::size_t p = 0; p < times_.size(); ++p) {
+    t.clear();
+    id.clear();
+    for (; k < mine.size() && mine[k].pop == p; ++k) {
+      t.push_back(static_cast<double>(mine[k].step + 1) * dt_);
+      id.push_back(mine[k].node);
+    }
+    std::uint64_t w = written_[p];
+    append_collective(comm_, times_[p], H5T_NATIVE_DOUBLE, t.data(), t.size(), w, tmp_);
+    append_collective(comm_, nodes_[p], H5T_NATIVE_UINT64, id.data(), id.size(), written_[p], tmp_);
+  }
+}
+
+void SpikeWriter::close() {
+  times_.clear();
+  nodes_.clear();
+  if (file_.get() >= 0) h5::check(H5Fflush(file_, H5F_SCOPE_GLOBAL), tmp_, "flush");
+  file_.reset();
+  comm_.barrier();
+  int ok = 1;
+  if (comm_.is_root()) ok = std::rename(tmp_.c_str(), path_.c_str()) == 0;
+  if (!comm_.any(!ok)) return;
+  throw usage_error(path_ + ": cannot rename " + tmp_ + " to its final name");
+}
+
+}  // namespace cajal

@@ -1,0 +1,83 @@
+#pragma once
+// Leaky integrate-and-fire neurons with NEST's semantics, integrated exactly.
+//
+// iaf_psc_delta (Brunel 2000; NEST's iaf_psc_delta): with V relative to E_L,
+//     dV/dt = -V/tau_m + I_e/C_m,   and each input spike makes V jump by its weight (mV).
+// Over one step h the exact solution is V <- P33 V + P30 I_e + (jumps arriving this step)
+// with P33 = exp(-h/tau_m), P30 = tau_m/C_m (1 - P33). While refractory, V is clamped at
+// V_reset and arriving jumps are discarded.
+//
+// iaf_psc_exp (Tsodyks et al. 1998; NEST's iaf_psc_exp): exponentially decaying synaptic
+// currents I_ex, I_in (pA) with tau_syn_ex/in,
+//     dV/dt = -V/tau_m + (I_ex + I_in + I_e)/C_m,   dI/dt = -I/tau_syn,
+// integrated exactly by the propagators of Rotter & Diesmann (1999): the current at the
+// start of a step acts on V through P21 = tau_s tau_m / (C (tau_m - tau_s)) (e^{-h/tau_m} -
+// e^{-h/tau_s}) (limit h/C e^{-h/tau} when tau_s = tau_m); input arriving in a step is
+// added to the current after V has been advanced. While refractory V is clamped, the
+// currents keep evolving.
+//
+// Both: after the update, V >= V_th emits a spike, V <- V_reset and the neuron stays
+// refractory for round(t_ref/h) steps.
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "util/kmath.hpp"
+
+namespace cajal {
+
+struct IafPscDelta {
+  double P33 = 0, P30 = 0;
+  double I_e = 0, V_th = 0, V_reset = 0, V_min = 0;  // relative to E_L
+  double E_L = 0;
+  int ref_steps = 0;
+
+  static IafPscDelta make(const std::map<std::string, double>& p, double h);
+
+  /// One step; `jump` is the sum of the voltage jumps arriving in this step (mV).
+  /// Returns true when the neuron fires.
+  KOKKOS_INLINE_FUNCTION bool step(double& V, int& r, double jump) const {
+    if (r == 0) {
+      V = P30 * I_e + P33 * V + jump;
+      if (V < V_min) V = V_min;
+    } else {
+      --r;
+    }
+    if (V >= V_th) {
+      r = ref_steps;
+      V = V_reset;
+      return true;
+    }
+    return false;
+  }
+};
+
+struct IafPscExp {
+  double P22 = 0, P20 = 0, P11ex = 0, P11in = 0, P21ex = 0, P21in = 0;
+  double I_e = 0, V_th = 0, V_reset = 0;  // relative to E_L
+  double E_L = 0;
+  int ref_steps = 0;
+
+  static IafPscExp make(const std::map<std::string, double>& p, double h);
+  /// P21 of the text above, stable near tau_s = tau_m.
+  static double propagator_21(double tau_s, double tau_m, double C, double h);
+
+  /// One step; `in_ex`, `in_in` are the currents (pA) arriving in this step.
+  KOKKOS_INLINE_FUNCTION bool step(double& V, double& i_ex, double& i_in, int& r, double in_ex,
+                                   double in_in) const {
+    if (r == 0)
+      V = V * P22 + i_ex * P21ex + i_in * P21in + I_e * P20;
+    else
+      --r;
+    i_ex = i_ex * P11ex + in_ex;
+    i_in = i_in * P11in + in_in;
+    if (V >= V_th) {
+      r = ref_steps;
+      V = V_reset;
+      return true;
+    }
+    return false;
+  }
+};
+
+}  // namespace cajal

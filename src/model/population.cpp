@@ -1,0 +1,190 @@
+#include "model/population.hpp"
+
+#include <cmath>
+
+#include "cajal/model/catalogue.hpp"
+#include "cajal/util/error.hpp"
+#include "model/lif.hpp"
+#include "network/connectivity.hpp"
+
+namespace cajal {
+
+PoissonDrive PoissonDrive::make(const Background& bg, double dt, std::uint64_t seed, bool two_ports) {
+  PoissonDrive d;
+  d.key = rng::Key(seed, rng::purpose::background);
+  const double lambda = bg.rate_hz * dt * 1e-3;
+  if (!(lambda > 0) || bg.weight == 0) return d;
+  d.chunks = static_cast<int>(std::ceil(lambda / 16.0));
+  const double lc = lambda / d.chunks;
+  // threshold[k] = P(K <= k) * 2^32, until the tail is below 2^-32.
+  double p = std::exp(-lc), F = p;
+  int k = 0;
+  for (; k < max_table; ++k) {
+    const double t = std::floor(F * 4294967296.0);
+    d.threshold[k] = static_cast<std::uint32_t>(std::min(t, 4294967295.0));
+    if (1.0 - F < 2.3e-10) {
+      ++k;
+      break;
+    }
+    p *= lc / (k + 1);
+    F += p;
+  }
+  d.table_len = k;
+  d.weight_fixed = to_fixed(bg.weight);
+  d.receptor = (two_ports && bg.weight < 0) ? 1 : 0;
+  return d;
+}
+
+std::size_t Population::bytes() const {
+  return gid.extent(0) * sizeof(std::uint64_t) + ring.size() * sizeof(std::int64_t);
+}
+
+namespace {
+
+template <class Model>
+struct Common : Population {
+  Model model;
+  Kokkos::View<double*> V;
+  Kokkos::View<int*> refractory;
+
+  Kokkos::View<double*>::HostMirror membrane() const override {
+    auto h = Kokkos::create_mirror_view(V);
+    Kokkos::deep_copy(h, V);
+    for (std::size_t i = 0; i < h.extent(0); ++i) h(i) += model.E_L;
+    return h;
+  }
+  int max_spikes(int m) const override { return (m + model.ref_steps) / (model.ref_steps + 1); }
+};
+
+struct DeltaPopulation : Common<IafPscDelta> {
+  struct Advance {
+    IafPscDelta model;
+    PoissonDrive bg;
+    Kokkos::View<double*> V;
+    Kokkos::View<int*> r;
+    Kokkos::View<const std::uint64_t*> gid;
+    Kokkos::View<std::int64_t***, Kokkos::LayoutRight> ring;
+    SpikeBuffer out;
+    std::int64_t t0;
+    int m, ring_size;
+
+    KOKKOS_INLINE_FUNCTION void operator()(const std::size_t i) const {
+      double v = V(i);
+      int ref = r(i);
+      const std::uint64_t g = gid(i);
+      std::int64_t cached = -1;
+      rng::Block blk{};
+      int slot = static_cast<int>(t0 % ring_size);
+      for (int k = 0; k < m; ++k) {
+        std::int64_t in = ring(0, slot, i);
+        ring(0, slot, i) = 0;
+        if (bg.chunks) in += bg.events(g, t0 + k, cached, blk) * bg.weight_fixed;
+        if (model.step(v, ref, from_fixed(in))) {
+          const int idx = Kokkos::atomic_fetch_add(&out.count(), 1);
+          out.spikes(idx) = pack_spike(g, k);
+        }
+        slot = slot + 1 == ring_size ? 0 : slot + 1;
+      }
+      V(i) = v;
+      r(i) = ref;
+    }
+  };
+
+  void advance(std::int64_t t0, int m, const SpikeBuffer& out) override {
+    Kokkos::parallel_for("cajal::model::iaf_psc_delta::advance",
+                         Kokkos::RangePolicy<>(0, local_size),
+                         Advance{model, background, V, refractory, gid, ring, out, t0, m, ring_size});
+  }
+};
+
+struct ExpPopulation : Common<IafPscExp> {
+  Kokkos::View<double*> i_ex, i_in;
+
+  struct Advance {
+    IafPscExp model;
+    PoissonDrive bg;
+    Kokkos::View<double*> V, i_ex, i_in;
+    Kokkos::View<int*> r;
+    Kokkos::View<const std::uint64_t*> gid;
+    Kokkos::View<std::int64_t***, Kokkos::LayoutRight> ring;
+    SpikeBuffer out;
+    std::int64_t t0;
+    int m, ring_size;
+
+    KOKKOS_INLINE_FUNCTION void operator()(const std::size_t i) const {
+      double v = V(i), ie = i_ex(i), ii = i_in(i);
+      int ref = r(i);
+      const std::uint64_t g = gid(i);
+      std::int64_t cached = -1;
+      rng::Block blk{};
+      int slot = static_cast<int>(t0 % ring_size);
+      for (int k = 0; k < m; ++k) {
+        std::int64_t in[2] = {ring(0, slot, i), ring(1, slot, i)};
+        ring(0, slot, i) = 0;
+        ring(1, slot, i) = 0;
+        if (bg.chunks) in[bg.receptor] += bg.events(g, t0 + k, cached, blk) * bg.weight_fixed;
+        if (model.step(v, ie, ii, ref, from_fixed(in[0]), from_fixed(in[1]))) {
+          const int idx = Kokkos::atomic_fetch_add(&out.count(), 1);
+          out.spikes(idx) = pack_spike(g, k);
+        }
+        slot = slot + 1 == ring_size ? 0 : slot + 1;
+      }
+      V(i) = v;
+      i_ex(i) = ie;
+      i_in(i) = ii;
+      r(i) = ref;
+    }
+  };
+
+  void advance(std::int64_t t0, int m, const SpikeBuffer& out) override {
+    Kokkos::parallel_for("cajal::model::iaf_psc_exp::advance", Kokkos::RangePolicy<>(0, local_size),
+                         Advance{model, background, V, i_ex, i_in, refractory, gid, ring, out, t0, m, ring_size});
+  }
+};
+
+template <class P>
+void init_common(P& p, const Deck& deck, const Partition& part, int pop, int ring_size, double V0) {
+  const auto& spec = deck.populations[pop];
+  const auto& ids = part.local(pop);
+  p.name = spec.name;
+  p.index = pop;
+  p.local_size = ids.size();
+  p.ring_size = ring_size;
+  p.gid = Kokkos::View<std::uint64_t*>("cajal::population::gid", ids.size());
+  auto h = Kokkos::create_mirror_view(p.gid);
+  for (std::size_t i = 0; i < ids.size(); ++i) h(i) = part.first_gid(pop) + ids[i];
+  Kokkos::deep_copy(p.gid, h);
+  p.ring = decltype(p.ring)("cajal::population::ring", p.receptors, ring_size, ids.size());
+  p.V = Kokkos::View<double*>("cajal::population::V", ids.size());
+  Kokkos::deep_copy(p.V, V0);
+  p.refractory = Kokkos::View<int*>("cajal::population::refractory", ids.size());
+  p.background = PoissonDrive::make(spec.background, deck.simulation.dt, deck.simulation.seed, p.receptors == 2);
+}
+
+}  // namespace
+
+std::unique_ptr<Population> make_population(const Deck& deck, const Partition& part, int pop, int ring_size) {
+  const auto& spec = deck.populations[pop];
+  const auto params = resolve_params(spec);
+  const double dt = deck.simulation.dt;
+  if (spec.model == "iaf_psc_delta") {
+    auto p = std::make_unique<DeltaPopulation>();
+    p->model = IafPscDelta::make(params, dt);
+    p->receptors = 1;
+    init_common(*p, deck, part, pop, ring_size, params.at("V_m") - p->model.E_L);
+    return p;
+  }
+  if (spec.model == "iaf_psc_exp") {
+    auto p = std::make_unique<ExpPopulation>();
+    p->model = IafPscExp::make(params, dt);
+    p->receptors = 2;
+    init_common(*p, deck, part, pop, ring_size, params.at("V_m") - p->model.E_L);
+    p->i_ex = Kokkos::View<double*>("cajal::population::i_ex", p->local_size);
+    p->i_in = Kokkos::View<double*>("cajal::population::i_in", p->local_size);
+    return p;
+  }
+  throw input_error(spec.model_loc.file, spec.model_loc.line, "population." + spec.name + ".model",
+                    "unknown model '" + spec.model + "'");
+}
+
+}  // namespace cajal

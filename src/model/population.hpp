@@ -1,0 +1,96 @@
+#pragma once
+// The local cells of one population on one rank: struct-of-arrays state in Kokkos Views,
+// the ring buffers of pending synaptic input, the Poisson background, and one kernel that
+// advances every local cell through one communication interval.
+//
+// Lifecycle: built once by the simulation after the partition; `advance` is called once
+// per interval. Within an interval no input from other cells can arrive (every delay is at
+// least the interval), so each cell runs all the interval's steps in one kernel launch,
+// with its state in registers.
+//
+// Ring buffers: ring(receptor, slot, cell) holds the fixed-point sum of input due at
+// steps s with s % ring_size == slot. Delivery writes future slots; advance reads and
+// clears the slots of the current interval.
+#include <Kokkos_Core.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "cajal/input/deck.hpp"
+#include "cajal/network/partition.hpp"
+#include "random/philox.hpp"
+
+namespace cajal {
+
+/// Spikes emitted during one interval on this rank, each packed as (gid << 16 | step in
+/// interval). Capacity is the most spikes the local cells can emit in one interval.
+struct SpikeBuffer {
+  Kokkos::View<std::uint64_t*> spikes;
+  Kokkos::View<int> count;
+};
+constexpr int spike_offset_bits = 16;
+KOKKOS_INLINE_FUNCTION std::uint64_t pack_spike(std::uint64_t gid, int offset) {
+  return (gid << spike_offset_bits) | static_cast<std::uint64_t>(offset);
+}
+KOKKOS_INLINE_FUNCTION std::uint64_t spike_gid(std::uint64_t s) { return s >> spike_offset_bits; }
+KOKKOS_INLINE_FUNCTION int spike_offset(std::uint64_t s) { return static_cast<int>(s & 0xFFFF); }
+
+/// Independent Poisson input per cell and step, drawn by inversion of a tabulated CDF from
+/// the stream (seed, background, gid). A mean above 16 events per step is split into equal
+/// chunks, each drawn from its own table.
+struct PoissonDrive {
+  static constexpr int max_table = 64;
+  int chunks = 0;  // 0: no background
+  int table_len = 0;
+  std::uint32_t threshold[max_table] = {};
+  std::int64_t weight_fixed = 0;
+  int receptor = 0;
+  rng::Key key;
+
+  static PoissonDrive make(const Background& bg, double dt, std::uint64_t seed, bool two_ports);
+  /// Number of events of step `step` of cell `gid`; `cached`/`blk` memoise the last block.
+  KOKKOS_INLINE_FUNCTION std::int64_t events(std::uint64_t gid, std::int64_t step, std::int64_t& cached,
+                                            rng::Block& blk) const {
+    std::int64_t total = 0;
+    for (int c = 0; c < chunks; ++c) {
+      const std::int64_t j = step * chunks + c;
+      if ((j >> 2) != cached) {
+        cached = j >> 2;
+        blk = rng::draw(key, gid, static_cast<std::uint64_t>(cached));
+      }
+      const std::uint32_t u = blk.w[j & 3];
+      int k = 0;
+      while (k < table_len && u >= threshold[k]) ++k;
+      total += k;
+    }
+    return total;
+  }
+};
+
+class Population {
+public:
+  virtual ~Population() = default;
+
+  /// Advances every local cell from step t0 through t0 + m - 1, appending spikes.
+  virtual void advance(std::int64_t t0, int m, const SpikeBuffer& out) = 0;
+  /// Most spikes one cell can emit in m steps (refractoriness bounds it).
+  virtual int max_spikes(int m) const = 0;
+  /// Membrane potential of every local cell (mV), for tests and reports.
+  virtual Kokkos::View<double*>::HostMirror membrane() const = 0;
+
+  std::string name;
+  int index = 0;
+  std::size_t local_size = 0;
+  int receptors = 1;
+  int ring_size = 1;
+  Kokkos::View<std::uint64_t*> gid;
+  Kokkos::View<std::int64_t***, Kokkos::LayoutRight> ring;  // (receptor, slot, cell)
+  PoissonDrive background;
+
+  std::size_t bytes() const;
+};
+
+/// Makes the population object for `deck.populations[pop]` on this rank.
+std::unique_ptr<Population> make_population(const Deck& deck, const Partition& part, int pop, int ring_size);
+
+}  // namespace cajal

@@ -1,0 +1,275 @@
+#include "network/connectivity.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include "random/philox.hpp"
+
+namespace cajal {
+
+std::size_t Projection::bytes() const {
+  return sources.extent(0) * sizeof(std::uint64_t) + row.extent(0) * sizeof(std::uint64_t) +
+         target.extent(0) * sizeof(std::uint32_t) + weight.extent(0) * sizeof(float) +
+         delay.extent(0) * sizeof(std::uint16_t);
+}
+
+namespace {
+
+/// Pre positions binned on a grid of cells at least `cutoff` wide, so that the candidates
+/// within the cutoff of a point lie in the 27 surrounding cells.
+struct SpatialBins {
+  double cell[3];
+  int n[3];
+  std::vector<std::uint32_t> start;   // cell -> first entry
+  std::vector<std::uint64_t> ids;     // pre ids grouped by cell
+  std::vector<Point> pos;             // position of each pre id
+
+  SpatialBins(const Partition& part, int pop, const std::array<double, 3>& box, double cutoff) {
+    const std::uint64_t N = part.size(pop);
+    pos.resize(N);
+    for (int d = 0; d < 3; ++d) {
+      n[d] = std::max(1, std::min(256, static_cast<int>(box[d] / cutoff)));
+      cell[d] = box[d] / n[d];
+    }
+    std::vector<std::uint32_t> count(static_cast<std::size_t>(n[0]) * n[1] * n[2] + 1, 0);
+    std::vector<std::uint32_t> of(N);
+    for (std::uint64_t i = 0; i < N; ++i) {
+      pos[i] = part.position(pop, i);
+      of[i] = index(pos[i]);
+      ++count[of[i] + 1];
+    }
+    for (std::size_t c = 1; c < count.size(); ++c) count[c] += count[c - 1];
+    start = count;
+    ids.resize(N);
+    for (std::uint64_t i = 0; i < N; ++i) ids[count[of[i]]++] = i;  // ascending within a cell
+  }
+  int coord(double x, int d) const {
+    return std::min(n[d] - 1, std::max(0, static_cast<int>(std::floor(x / cell[d]))));
+  }
+  std::uint32_t index(const Point& p) const {
+    return static_cast<std::uint32_t>(coord(p[0], 0) + n[0] * (coord(p[1], 1) + n[1] * coord(p[2], 2)));
+  }
+};
+
+double draw_value(const Distribution& d, rng::Stream& s) {
+  switch (d.kind) {
+    case Distribution::Kind::constant: return d.value;
+    case Distribution::Kind::uniform: return d.low + (d.high - d.low) * s.uniform();
+    case Distribution::Kind::normal:
+      // Truncated normal: redraw outside [min, max] (as NEST's normal_clipped); after
+      // 1000 tries (a window of negligible mass) take the nearer bound.
+      for (int tries = 0; tries < 1000; ++tries) {
+        const double v = d.mean + d.stddev * s.normal();
+        if (v >= d.low && v <= d.high) return v;
+      }
+      return d.mean < d.low ? d.low : d.high;
+  }
+  return d.value;
+}
+
+struct Drawer {
+  const Deck& deck;
+  const Partition& part;
+  const ProjectionSpec& spec;
+  int index, pre, post;
+  std::uint64_t n_pre;
+  bool same;
+  std::vector<std::uint8_t> taken;  // fixed_indegree without multapses
+  std::unique_ptr<SpatialBins> bins;
+  std::vector<std::uint64_t> cand;
+
+  Drawer(const Deck& d, const Partition& p, int i)
+      : deck(d), part(p), spec(d.projections[i]), index(i), pre(d.population_index(spec.pre)),
+        post(d.population_index(spec.post)), n_pre(p.size(pre)), same(pre == post) {
+    if (spec.rule == ProjectionSpec::Rule::distance)
+      bins = std::make_unique<SpatialBins>(p, pre, d.simulation.box, spec.cutoff);
+  }
+
+  void sources(std::uint64_t post_id, std::vector<std::uint64_t>& out) {
+    out.clear();
+    const std::uint64_t post_gid = part.first_gid(post) + post_id;
+    rng::Stream s(rng::Key(deck.simulation.seed, rng::purpose::connectivity, static_cast<std::uint32_t>(index)),
+                  post_gid);
+    const bool skip_self = same && !spec.autapses;
+    switch (spec.rule) {
+      case ProjectionSpec::Rule::fixed_indegree: {
+        const std::uint64_t K = static_cast<std::uint64_t>(spec.indegree);
+        if (spec.multapses) {
+          while (out.size() < K) {
+            const std::uint64_t j = s.below(n_pre);
+            if (!(skip_self && j == post_id)) out.push_back(j);
+          }
+        } else {
+          const std::uint64_t avail = n_pre - (skip_self ? 1 : 0);
+          if (2 * K <= avail) {
+            // Rejection: few draws wasted when at most half the sources are taken.
+            if (taken.size() != n_pre) taken.assign(n_pre, 0);
+            while (out.size() < K) {
+              const std::uint64_t j = s.below(n_pre);
+              if ((skip_self && j == post_id) || taken[j]) continue;
+              taken[j] = 1;
+              out.push_back(j);
+            }
+            for (auto j : out) taken[j] = 0;
+          } else {
+            // Selection sampling (Knuth's algorithm S): one pass over the sources.
+            std::uint64_t left = avail, need = K;
+            for (std::uint64_t j = 0; j < n_pre && need > 0; ++j) {
+              if (skip_self && j == post_id) continue;
+              if (s.uniform() * static_cast<double>(left) < static_cast<double>(need)) {
+                out.push_back(j);
+                --need;
+              }
+              --left;
+            }
+          }
+        }
+        break;
+      }
+      case ProjectionSpec::Rule::pairwise_bernoulli: {
+        if (spec.p <= 0) break;
+        if (spec.p >= 1) {
+          for (std::uint64_t j = 0; j < n_pre; ++j)
+            if (!(skip_self && j == post_id)) out.push_back(j);
+          break;
+        }
+        // Geometric skipping: the gap to the next connected source is geometric(p), so the
+        // work is proportional to the connections made, not to n_pre.
+        const double log_q = std::log1p(-spec.p);
+        std::uint64_t j = 0;
+        for (;;) {
+          const double gap = std::floor(std::log(s.uniform()) / log_q);
+          if (gap >= static_cast<double>(n_pre - j)) break;
+          j += static_cast<std::uint64_t>(gap);
+          if (!(skip_self && j == post_id)) out.push_back(j);
+          if (++j >= n_pre) break;
+        }
+        break;
+      }
+      case ProjectionSpec::Rule::distance: {
+        const Point x = part.position(post, post_id);
+        const SpatialBins& b = *bins;
+        cand.clear();
+        int c[3];
+        for (int d = 0; d < 3; ++d) c[d] = b.coord(x[d], d);
+        const double cut2 = spec.cutoff * spec.cutoff;
+        for (int k = std::max(0, c[2] - 1); k <= std::min(b.n[2] - 1, c[2] + 1); ++k)
+          for (int jy = std::max(0, c[1] - 1); jy <= std::min(b.n[1] - 1, c[1] + 1); ++jy)
+            for (int i = std::max(0, c[0] - 1); i <= std::min(b.n[0] - 1, c[0] + 1); ++i) {
+              const std::size_t cell = static_cast<std::size_t>(i + b.n[0] * (jy + b.n[1] * k));
+              for (std::uint32_t e = b.start[cell]; e < b.start[cell + 1]; ++e) {
+                const std::uint64_t j = b.ids[e];
+                const Point& y = b.pos[j];
+                const double d2 = (x[0] - y[0]) * (x[0] - y[0]) + (x[1] - y[1]) * (x[1] - y[1]) +
+                                  (x[2] - y[2]) * (x[2] - y[2]);
+                if (d2 <= cut2 && !(skip_self && j == post_id)) cand.push_back(j);
+              }
+            }
+        std::sort(cand.begin(), cand.end());
+        // One draw per pair, keyed by (target gid, source id): independent of visiting order.
+        const rng::Key key(deck.simulation.seed, rng::purpose::connectivity, static_cast<std::uint32_t>(index));
+        for (const std::uint64_t j : cand) {
+          const Point& y = b.pos[j];
+          const double d = std::sqrt((x[0] - y[0]) * (x[0] - y[0]) + (x[1] - y[1]) * (x[1] - y[1]) +
+                                     (x[2] - y[2]) * (x[2] - y[2]));
+          const double prob = spec.p * (spec.kernel == ProjectionSpec::Kernel::gaussian
+                                            ? std::exp(-d * d / (2 * spec.scale * spec.scale))
+                                            : std::exp(-d / spec.scale));
+          const rng::Block blk = rng::draw(key, post_gid, j);
+          if (rng::u01_64(static_cast<std::uint64_t>(blk.w[1]) << 32 | blk.w[0]) < prob) out.push_back(j);
+        }
+        break;
+      }
+    }
+  }
+};
+
+}  // namespace
+
+void draw_sources(const Deck& deck, const Partition& part, int index, std::uint64_t post_id,
+                  std::vector<std::uint64_t>& out) {
+  Drawer d(deck, part, index);
+  d.sources(post_id, out);
+}
+
+Projection build_projection(const Deck& deck, const Partition& part, int index) {
+  const ProjectionSpec& spec = deck.projections[index];
+  Drawer drawer(deck, part, index);
+  Projection pj;
+  pj.index = index;
+  pj.pre = drawer.pre;
+  pj.post = drawer.post;
+  pj.pre_first_gid = part.first_gid(pj.pre);
+  const bool exc_inh_ports = deck.populations[pj.post].model == "iaf_psc_exp";
+  pj.receptor = (exc_inh_ports && spec.weight.upper_bound() <= 0 && spec.weight.lower_bound() < 0) ? 1 : 0;
+  const bool const_w = spec.weight.is_constant(), const_d = spec.delay.is_constant();
+  if (const_w) pj.weight_fixed = to_fixed(spec.weight.value);
+  if (const_d) pj.delay_steps = static_cast<int>(deck.to_steps(spec.delay.value));
+
+  const auto& targets = part.local(pj.post);
+  std::vector<std::uint64_t> src;
+
+  // Pass 1: synapses per source.
+  std::vector<std::uint64_t> cursor(drawer.n_pre + 1, 0);
+  for (const std::uint64_t t : targets) {
+    drawer.sources(t, src);
+    for (auto j : src) ++cursor[j];
+  }
+  std::uint64_t nsrc = 0, total = 0;
+  for (std::uint64_t j = 0; j < drawer.n_pre; ++j) {
+    nsrc += cursor[j] ? 1 : 0;
+    total += cursor[j];
+  }
+  pj.synapses = total;
+  pj.sources = Kokkos::View<std::uint64_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::sources"), nsrc);
+  pj.row = Kokkos::View<std::uint64_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::row"), nsrc + 1);
+  pj.target = Kokkos::View<std::uint32_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::target"), total);
+  if (!const_w) pj.weight = Kokkos::View<float*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::weight"), total);
+  if (!const_d) pj.delay = Kokkos::View<std::uint16_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::delay"), total);
+  auto h_sources = Kokkos::create_mirror_view(pj.sources);
+  auto h_row = Kokkos::create_mirror_view(pj.row);
+  auto h_target = Kokkos::create_mirror_view(pj.target);
+  auto h_weight = Kokkos::create_mirror_view(pj.weight);
+  auto h_delay = Kokkos::create_mirror_view(pj.delay);
+  {
+    std::uint64_t k = 0, off = 0;
+    for (std::uint64_t j = 0; j < drawer.n_pre; ++j) {
+      const std::uint64_t c = cursor[j];
+      if (c) {
+        h_sources(k) = j;
+        h_row(k) = off;
+        ++k;
+      }
+      cursor[j] = off;  // now: next free slot of source j
+      off += c;
+    }
+    h_row(nsrc) = off;
+  }
+
+  // Pass 2: fill. Weights and delays come from their own streams keyed by the target, in
+  // the target's canonical connection order.
+  for (std::size_t li = 0; li < targets.size(); ++li) {
+    const std::uint64_t post_gid = part.first_gid(pj.post) + targets[li];
+    drawer.sources(targets[li], src);
+    rng::Stream ws(rng::Key(deck.simulation.seed, rng::purpose::weight, static_cast<std::uint32_t>(index)), post_gid);
+    rng::Stream ds(rng::Key(deck.simulation.seed, rng::purpose::delay, static_cast<std::uint32_t>(index)), post_gid);
+    for (auto j : src) {
+      const std::uint64_t pos = cursor[j]++;
+      h_target(pos) = static_cast<std::uint32_t>(li);
+      if (!const_w) h_weight(pos) = static_cast<float>(draw_value(spec.weight, ws));
+      if (!const_d) {
+        const std::int64_t steps = deck.to_steps(draw_value(spec.delay, ds));
+        h_delay(pos) = static_cast<std::uint16_t>(std::max<std::int64_t>(1, std::min<std::int64_t>(65535, steps)));
+      }
+    }
+  }
+  Kokkos::deep_copy(pj.sources, h_sources);
+  Kokkos::deep_copy(pj.row, h_row);
+  Kokkos::deep_copy(pj.target, h_target);
+  if (!const_w) Kokkos::deep_copy(pj.weight, h_weight);
+  if (!const_d) Kokkos::deep_copy(pj.delay, h_delay);
+  return pj;
+}
+
+}  // namespace cajal

@@ -1,0 +1,56 @@
+#pragma once
+// Target-side synapse storage of one projection on one rank, and its construction.
+//
+// Layout (compressed rows by source): `sources` lists, ascending, the pre-population ids
+// that have at least one target on this rank; the synapses of sources[k] are
+// row[k] .. row[k+1]-1, ordered by local target. Per synapse only what varies is stored:
+// the target's local index (4 bytes), plus a weight (float) and a delay (uint16 steps)
+// only when the deck draws them from a distribution. A constant weight is kept once, in
+// fixed point, so delivery adds exactly the same integer on every rank.
+//
+// Construction draws each target's incoming connections from a stream keyed by
+// (seed, projection, target gid), twice: once to count synapses per source, once to fill.
+// The second pass replays the same draws, so no temporary list of pairs is ever held.
+#include <Kokkos_Core.hpp>
+#include <cstdint>
+#include <vector>
+
+#include "cajal/input/deck.hpp"
+#include "cajal/network/partition.hpp"
+
+namespace cajal {
+
+/// Synaptic input is summed in fixed point (2^-32 units of the model's weight unit): the
+/// sum of integers is exact, so the order of delivery (ranks, threads, atomics) cannot
+/// change a single bit of the result.
+constexpr double fixed_scale = 4294967296.0;  // 2^32
+KOKKOS_INLINE_FUNCTION std::int64_t to_fixed(double w) { return static_cast<std::int64_t>(w * fixed_scale); }
+KOKKOS_INLINE_FUNCTION double from_fixed(std::int64_t x) { return static_cast<double>(x) * (1.0 / fixed_scale); }
+
+struct Projection {
+  int index = 0;
+  int pre = 0, post = 0;  // population indices
+  int receptor = 0;       // 0: excitatory / only port, 1: inhibitory
+  std::uint64_t pre_first_gid = 0;
+  Kokkos::View<std::uint64_t*> sources;
+  Kokkos::View<std::uint64_t*> row;
+  Kokkos::View<std::uint32_t*> target;
+  Kokkos::View<float*> weight;           // extent 0 when the weight is constant
+  Kokkos::View<std::uint16_t*> delay;    // extent 0 when the delay is constant
+  std::int64_t weight_fixed = 0;
+  int delay_steps = 0;
+  std::uint64_t synapses = 0;
+
+  std::size_t bytes() const;
+};
+
+/// Builds projection `index` of the deck for this rank's local targets.
+Projection build_projection(const Deck& deck, const Partition& part, int index);
+
+/// The pre-population ids the target with global id `post_gid` (population-local id
+/// `post_id`) receives from, in canonical order (multiple entries for multapses). Exposed
+/// for tests; the builder uses it.
+void draw_sources(const Deck& deck, const Partition& part, int index, std::uint64_t post_id,
+                  std::vector<std::uint64_t>& out);
+
+}  // namespace cajal

@@ -1,0 +1,34 @@
+#include "cajal/parallel/environment.hpp"
+
+#include <Kokkos_Core.hpp>
+#include <mpi.h>
+#include <petscsys.h>
+
+#include "cajal/util/error.hpp"
+
+namespace cajal {
+
+Environment::Environment(int& argc, char**& argv) {
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  if (!initialized) {
+    int provided = 0;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    owns_mpi_ = true;
+  }
+  // Kokkos reads only its own --kokkos-* arguments and leaves the rest.
+  Kokkos::initialize(argc, argv);
+  // PETSc gets no command line (its options come from the deck, prefixed -field_) and
+  // no signal handlers: SIGTERM/SIGUSR1 belong to Cajal's checkpoint-and-stop path.
+  PetscOptionsSetValue(nullptr, "-no_signal_handler", nullptr);
+  if (PetscInitialize(nullptr, nullptr, nullptr, nullptr) != 0)
+    throw petsc_error("PetscInitialize failed");
+}
+
+Environment::~Environment() {
+  PetscFinalize();
+  Kokkos::finalize();
+  if (owns_mpi_) MPI_Finalize();
+}
+
+}  // namespace cajal

@@ -1,0 +1,433 @@
+#include "cajal/sim/simulation.hpp"
+
+#include <sys/resource.h>
+
+#include <Kokkos_Core.hpp>
+#include <Kokkos_ScatterView.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cajal/model/catalogue.hpp"
+#include "cajal/network/partition.hpp"
+#include "cajal/util/error.hpp"
+#include "cajal/version.hpp"
+#include "exchange/spike_exchange.hpp"
+#include "io/spike_writer.hpp"
+#include "model/population.hpp"
+#include "network/connectivity.hpp"
+
+namespace cajal {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+double seconds_since(clock_type::time_point t) {
+  return std::chrono::duration<double>(clock_type::now() - t).count();
+}
+
+std::uint64_t peak_rss_bytes() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<std::uint64_t>(u.ru_maxrss) * 1024;  // Linux reports KiB
+}
+
+using RingScatter = Kokkos::Experimental::ScatterView<std::int64_t***, Kokkos::LayoutRight,
+                                                      Kokkos::DefaultExecutionSpace, Kokkos::Experimental::ScatterSum,
+                                                      Kokkos::Experimental::ScatterNonDuplicated>;
+
+/// Adds every synapse of every incoming spike of one projection into the target's ring
+/// buffer. Constant weights and delays are template switches, so the common case reads
+/// only the 4-byte target index per synapse.
+template <bool ConstW, bool ConstD>
+struct Deliver {
+  using value_type = std::uint64_t;
+  Kokkos::View<const std::uint64_t*> spikes;
+  Kokkos::View<const std::uint64_t*> sources, row;
+  Kokkos::View<const std::uint32_t*> target;
+  Kokkos::View<const float*> weight;
+  Kokkos::View<const std::uint16_t*> delay;
+  RingScatter ring;
+  std::uint64_t first, n_pre;
+  std::int64_t t0, weight_fixed;
+  int delay_steps, ring_size, receptor;
+
+  KOKKOS_INLINE_FUNCTION void operator()(const std::size_t k, std::uint64_t& events) const {
+    const std::uint64_t s = spikes(k);
+    const std::uint64_t g = spike_gid(s);
+    if (g < first || g - first >= n_pre) return;
+    const std::uint64_t id = g - first;
+    // Binary search of the source's row.
+    std::size_t lo = 0, hi = sources.extent(0);
+    while (lo < hi) {
+      const std::size_t mid = (lo + hi) / 2;
+      if (sources(mid) < id) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo == sources.extent(0) || sources(lo) != id) return;
+    auto acc = ring.access();
+    const int base = static_cast<int>((t0 + spike_offset(s)) % ring_size);
+    const std::uint64_t b = row(lo), e = row(lo + 1);
+    events += e - b;
+    if (ConstD) {
+      int slot = base + delay_steps;
+      if (slot >= ring_size) slot -= ring_size;
+      for (std::uint64_t j = b; j < e; ++j)
+        acc(receptor, slot, target(j)) += ConstW ? weight_fixed : to_fixed(weight(j));
+    } else {
+      for (std::uint64_t j = b; j < e; ++j) {
+        int slot = base + delay(j);
+        if (slot >= ring_size) slot -= ring_size;
+        acc(receptor, slot, target(j)) += ConstW ? weight_fixed : to_fixed(weight(j));
+      }
+    }
+  }
+};
+
+std::string fmt_duration(double s) {
+  char buf[64];
+  if (s < 120) std::snprintf(buf, sizeof buf, "%.0f s", s);
+  else if (s < 7200) std::snprintf(buf, sizeof buf, "%.1f min", s / 60);
+  else std::snprintf(buf, sizeof buf, "%.1f h", s / 3600);
+  return buf;
+}
+
+}  // namespace
+
+struct Simulation::Impl {
+  const Communicator& comm;
+  const Deck& deck;
+  Partition part;
+  std::vector<std::unique_ptr<Population>> pops;
+  std::vector<Projection> projections;
+  std::vector<RingScatter> scatter;  // per population
+  std::unique_ptr<SpikeExchange> exchange;
+  SpikeBuffer buffer;
+  Kokkos::View<std::uint64_t*>::HostMirror buffer_host;
+  Kokkos::View<std::uint64_t*> incoming;
+  int m = 1, ring_size = 1;
+  double build_s = 0;
+
+  Impl(const Communicator& c, const Deck& d) : comm(c), deck(d), part(d, c.size(), c.rank()) {
+    const auto t = clock_type::now();
+    // Interval and ring size come from the deck alone (never from what a rank drew).
+    std::int64_t min_delay = 64, max_delay = 1;
+    for (const auto& pj : deck.projections) {
+      min_delay = std::min<std::int64_t>(min_delay, std::max<std::int64_t>(1, deck.to_steps(pj.delay.lower_bound())));
+      max_delay = std::max<std::int64_t>(max_delay, deck.to_steps(pj.delay.upper_bound()));
+    }
+    m = static_cast<int>(min_delay);
+    ring_size = static_cast<int>(max_delay) + m;
+
+    for (int p = 0; p < part.populations(); ++p) pops.push_back(make_population(deck, part, p, ring_size));
+    for (auto& p : pops) scatter.emplace_back(p->ring);
+    for (int i = 0; i < static_cast<int>(deck.projections.size()); ++i)
+      projections.push_back(build_projection(deck, part, i));
+    exchange = std::make_unique<SpikeExchange>(comm, part, projections);
+
+    std::size_t cap = 0;
+    for (const auto& p : pops) cap += p->local_size * static_cast<std::size_t>(p->max_spikes(m));
+    buffer.spikes = Kokkos::View<std::uint64_t*>("cajal::sim::spikes", std::max<std::size_t>(cap, 1));
+    buffer.count = Kokkos::View<int>("cajal::sim::spike_count");
+    buffer_host = Kokkos::create_mirror_view(buffer.spikes);
+    incoming = Kokkos::View<std::uint64_t*>("cajal::sim::incoming", std::max<std::size_t>(cap, 1024));
+    Kokkos::fence();
+    build_s = comm.max(seconds_since(t));
+  }
+
+  // ---- the stages of one interval ------------------------------------------------
+
+  /// update: every population advances through [t0, t0 + steps); returns local spikes.
+  std::size_t update(std::int64_t t0, int steps) {
+    Kokkos::deep_copy(buffer.count, 0);
+    for (auto& p : pops) p->advance(t0, steps, buffer);
+    Kokkos::fence();
+    int n = 0;
+    Kokkos::deep_copy(n, buffer.count);
+    Kokkos::deep_copy(Kokkos::subview(buffer_host, std::make_pair(0, n)), Kokkos::subview(buffer.spikes, std::make_pair(0, n)));
+    return static_cast<std::size_t>(n);
+  }
+
+  /// deliver: every spike this rank needs into the ring buffers of its local targets.
+  std::uint64_t deliver(const std::vector<std::uint64_t>& spikes, std::int64_t t0) {
+    if (spikes.empty() || projections.empty()) return 0;
+    if (incoming.extent(0) < spikes.size())
+      incoming = Kokkos::View<std::uint64_t*>("cajal::sim::incoming", 2 * spikes.size());
+    auto host = Kokkos::create_mirror_view(incoming);
+    std::copy(spikes.begin(), spikes.end(), host.data());
+    Kokkos::deep_copy(incoming, host);
+    auto in = Kokkos::subview(incoming, std::make_pair(std::size_t(0), spikes.size()));
+    std::uint64_t events = 0;
+    for (const auto& pj : projections) {
+      std::uint64_t e = 0;
+      const bool cw = pj.weight.extent(0) == 0, cd = pj.delay.extent(0) == 0;
+      const auto policy = Kokkos::RangePolicy<>(0, spikes.size());
+      auto run = [&](auto functor) {
+        functor.spikes = in;
+        functor.sources = pj.sources;
+        functor.row = pj.row;
+        functor.target = pj.target;
+        functor.weight = pj.weight;
+        functor.delay = pj.delay;
+        functor.ring = scatter[pj.post];
+        functor.first = pj.pre_first_gid;
+        functor.n_pre = part.size(pj.pre);
+        functor.t0 = t0;
+        functor.weight_fixed = pj.weight_fixed;
+        functor.delay_steps = pj.delay_steps;
+        functor.ring_size = ring_size;
+        functor.receptor = pj.receptor;
+        Kokkos::parallel_reduce("cajal::exchange::deliver", policy, functor, e);
+      };
+      if (cw && cd) run(Deliver<true, true>{});
+      else if (cw) run(Deliver<true, false>{});
+      else if (cd) run(Deliver<false, true>{});
+      else run(Deliver<false, false>{});
+      Kokkos::Experimental::contribute(pops[pj.post]->ring, scatter[pj.post]);
+      events += e;
+    }
+    Kokkos::fence();
+    return events;
+  }
+};
+
+Simulation::Simulation(const Communicator& comm, const Deck& deck) : impl_(std::make_unique<Impl>(comm, deck)) {}
+Simulation::~Simulation() = default;
+
+int Simulation::interval_steps() const { return impl_->m; }
+
+std::uint64_t Simulation::local_synapses() const {
+  std::uint64_t n = 0;
+  for (const auto& pj : impl_->projections) n += pj.synapses;
+  return n;
+}
+
+void Simulation::membrane(int pop, std::vector<std::uint64_t>& gids, std::vector<double>& v) const {
+  const auto& p = *impl_->pops[pop];
+  auto hv = p.membrane();
+  auto hg = Kokkos::create_mirror_view(p.gid);
+  Kokkos::deep_copy(hg, p.gid);
+  gids.assign(hg.data(), hg.data() + hg.extent(0));
+  v.assign(hv.data(), hv.data() + hv.extent(0));
+}
+
+RunSummary Simulation::run(const RunOptions& opt) {
+  Impl& s = *impl_;
+  const Deck& deck = s.deck;
+  const Communicator& comm = s.comm;
+  const std::int64_t nsteps = deck.steps();
+  const double dt = deck.simulation.dt;
+
+  // Which populations are recorded, in deck order.
+  std::vector<int> rec_index(deck.populations.size(), -1);
+  std::vector<std::string> rec_names;
+  for (const auto& r : deck.records)
+    for (const auto& name : r.populations) {
+      const int p = deck.population_index(name);
+      if (rec_index[p] < 0) rec_index[p] = 0;
+    }
+  for (std::size_t p = 0; p < deck.populations.size(); ++p)
+    if (rec_index[p] >= 0) {
+      rec_index[p] = static_cast<int>(rec_names.size());
+      rec_names.push_back(deck.populations[p].name);
+    }
+
+  const std::string out_dir = opt.output_dir.empty() ? deck.output.dir : opt.output_dir;
+  std::unique_ptr<SpikeWriter> writer;
+  if (!rec_names.empty()) writer = std::make_unique<SpikeWriter>(comm, out_dir + "/spikes.h5", rec_names, dt);
+  std::vector<SpikeRecord> records;
+  // Spikes reach the file once per window of about one biological second (whole intervals).
+  const std::int64_t window = std::max<std::int64_t>(1, static_cast<std::int64_t>(1000.0 / (s.m * dt))) * s.m;
+  std::int64_t window_start = 0;
+
+  std::vector<std::uint64_t> spike_count(deck.populations.size(), 0);
+  std::uint64_t events = 0;
+  double t_update = 0, t_exchange = 0, t_deliver = 0, t_io = 0;
+  const auto t_start = clock_type::now();
+  auto t_last_progress = t_start;
+
+  // The schedule. Time advances one communication interval [t0, t0 + m) at a time, where
+  // m is the smallest delay in steps; no spike emitted inside an interval can reach any
+  // cell before the interval ends, so the stages below may run in this order:
+  //   1. update    each population advances all its local cells m steps (one kernel);
+  //                cells read and clear their ring-buffer slots, spikes are collected
+  //   2. exchange  the interval's spikes go to the ranks that subscribed to their sources
+  //   3. deliver   every spike a rank needs is added, in fixed point, into the ring slots
+  //                of its local targets at step t_spike + delay (>= t0 + m)
+  //   4. record    spikes of recorded populations are kept and written once per window
+  //   5. progress  a line on stderr from rank 0, at most once a second
+  for (std::int64_t t0 = 0; t0 < nsteps; t0 += s.m) {
+    const int steps = static_cast<int>(std::min<std::int64_t>(s.m, nsteps - t0));
+
+    auto t = clock_type::now();
+    const std::size_t nlocal = s.update(t0, steps);
+    t_update += seconds_since(t);
+
+    t = clock_type::now();
+    const std::vector<std::uint64_t>& all = s.exchange->exchange(s.buffer_host.data(), nlocal);
+    t_exchange += seconds_since(t);
+
+    t = clock_type::now();
+    events += s.deliver(all, t0);
+    t_deliver += seconds_since(t);
+
+    t = clock_type::now();
+    for (std::size_t k = 0; k < nlocal; ++k) {
+      const std::uint64_t sp = s.buffer_host(k);
+      const std::uint64_t g = spike_gid(sp);
+      const int p = s.part.population_of(g);
+      ++spike_count[p];
+      if (rec_index[p] >= 0)
+        records.push_back({static_cast<std::uint64_t>(t0 + spike_offset(sp)), g - s.part.first_gid(p),
+                           static_cast<std::uint64_t>(rec_index[p])});
+    }
+    const std::int64_t t_end = t0 + steps;
+    if (writer && (t_end - window_start >= window || t_end == nsteps)) {
+      writer->append(records, window_start, t_end);
+      window_start = t_end;
+    }
+    t_io += seconds_since(t);
+
+    if (opt.progress && comm.is_root()) {
+      const auto now = clock_type::now();
+      if (std::chrono::duration<double>(now - t_last_progress).count() >= 1.0 || t_end == nsteps) {
+        t_last_progress = now;
+        const double wall = seconds_since(t_start), frac = double(t_end) / double(nsteps);
+        const double bio_s = t_end * dt * 1e-3;
+        std::fprintf(stderr, "cajal: t = %.1f of %.1f ms (%5.1f %%), %.2f s per biological second, %s left\n",
+                     t_end * dt, nsteps * dt, 100 * frac, bio_s > 0 ? wall / bio_s : 0.0,
+                     fmt_duration(frac > 0 ? wall * (1 - frac) / frac : 0).c_str());
+      }
+    }
+  }
+  const double simulate_local = seconds_since(t_start);
+  if (writer) {
+    const auto t = clock_type::now();
+    writer->close();
+    t_io += seconds_since(t);
+  }
+
+  RunSummary sum;
+  sum.ranks = comm.size();
+  sum.interval_steps = s.m;
+  const double t_bio = nsteps * dt * 1e-3;
+  for (std::size_t p = 0; p < deck.populations.size(); ++p) {
+    RunSummary::Pop pp;
+    pp.name = deck.populations[p].name;
+    pp.n = static_cast<std::uint64_t>(deck.populations[p].n);
+    pp.spikes = comm.sum<unsigned long long>(spike_count[p]);
+    pp.rate_hz = t_bio > 0 ? pp.spikes / (pp.n * t_bio) : 0.0;
+    sum.populations.push_back(pp);
+  }
+  std::uint64_t storage = 0;
+  for (const auto& pj : s.projections) storage += pj.bytes();
+  sum.synapses = comm.sum<unsigned long long>(local_synapses());
+  sum.synapse_storage_bytes = comm.sum<unsigned long long>(storage);
+  sum.synaptic_events = comm.sum<unsigned long long>(events);
+  sum.build_s = s.build_s;
+  sum.simulate_s = comm.max(simulate_local);
+  sum.update_s = comm.max(t_update);
+  sum.exchange_s = comm.max(t_exchange);
+  sum.deliver_s = comm.max(t_deliver);
+  sum.io_s = comm.max(t_io);
+  sum.real_time_factor = t_bio > 0 ? sum.simulate_s / t_bio : 0.0;
+  sum.events_per_second = sum.simulate_s > 0 ? sum.synaptic_events / sum.simulate_s : 0.0;
+  const std::uint64_t rss = peak_rss_bytes();
+  sum.peak_rss_max_rank = comm.max<unsigned long long>(rss);
+  sum.peak_rss_total = comm.sum<unsigned long long>(rss);
+
+  // summary.json is written last: its presence marks a finished run.
+  if (comm.is_root()) {
+    nlohmann::json j;
+    j["cajal_version"] = CAJAL_VERSION;
+    j["deck"] = deck.file;
+    j["overrides"] = deck.overrides;
+    j["ranks"] = sum.ranks;
+    j["dt_ms"] = dt;
+    j["t_stop_ms"] = deck.simulation.t_stop;
+    j["steps"] = nsteps;
+    j["interval_steps"] = sum.interval_steps;
+    for (const auto& p : sum.populations)
+      j["populations"][p.name] = {{"n", p.n}, {"spikes", p.spikes}, {"rate_hz", p.rate_hz}};
+    j["synapses"] = sum.synapses;
+    j["synaptic_events"] = sum.synaptic_events;
+    j["time_s"] = {{"build", sum.build_s},       {"simulate", sum.simulate_s}, {"update", sum.update_s},
+                   {"exchange", sum.exchange_s}, {"deliver", sum.deliver_s},   {"io", sum.io_s}};
+    j["real_time_factor"] = sum.real_time_factor;
+    j["events_per_second"] = sum.events_per_second;
+    j["memory"] = {{"peak_rss_bytes_max_rank", sum.peak_rss_max_rank},
+                   {"peak_rss_bytes_all_ranks", sum.peak_rss_total},
+                   {"bytes_per_synapse", sum.synapses ? double(sum.peak_rss_total) / sum.synapses : 0.0},
+                   {"synapse_storage_bytes_per_synapse",
+                    sum.synapses ? double(sum.synapse_storage_bytes) / sum.synapses : 0.0}};
+    if (writer) j["outputs"]["spikes"] = "spikes.h5";
+    const std::string path = out_dir + "/summary.json";
+    std::ofstream f(path + ".incomplete");
+    f << j.dump(2) << "\n";
+    f.close();
+    if (!f || std::rename((path + ".incomplete").c_str(), path.c_str()) != 0)
+      throw usage_error(path + ": cannot write the run summary");
+  }
+  comm.barrier();
+  return sum;
+}
+
+void prepare_output_dir(const Communicator& comm, const std::string& dir, bool overwrite) {
+  std::string problem;
+  if (comm.is_root()) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path p(dir);
+    if (fs::exists(p, ec) && !fs::is_directory(p, ec)) {
+      problem = dir + ": exists and is not a folder; allowed: a folder, or a path that does not exist yet";
+    } else {
+      fs::create_directories(p, ec);
+      if (ec) {
+        problem = dir + ": cannot create the output folder (" + ec.message() + ")";
+      } else if (!overwrite && (fs::exists(p / "summary.json") || fs::exists(p / "spikes.h5"))) {
+        problem = dir + ": holds the output of an earlier run (summary.json, spikes.h5); "
+                        "pass --overwrite to replace it, or --output to choose another folder";
+      } else {
+        const fs::path probe = p / ".cajal-write-test";
+        std::FILE* f = std::fopen(probe.c_str(), "w");
+        if (!f || std::fputs("x", f) < 0 || std::fclose(f) != 0) {
+          problem = dir + ": the output folder is not writable";
+        } else {
+          fs::remove(probe, ec);
+          // A run in progress must never look finished: the old summary goes first.
+          if (overwrite) fs::remove(p / "summary.json", ec);
+        }
+      }
+    }
+  }
+  problem = comm.broadcast(problem);
+  if (!problem.empty()) throw usage_error(problem);
+}
+
+Deck load_deck(const Communicator& comm, const std::string& path, const std::vector<std::string>& overrides) {
+  std::string text, problem;
+  if (comm.is_root()) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) {
+      problem = path + ": cannot open the deck (missing or unreadable)";
+    } else {
+      std::ostringstream os;
+      os << f.rdbuf();
+      text = os.str();
+      if (f.bad()) problem = path + ": cannot read the deck";
+    }
+  }
+  problem = comm.broadcast(problem);
+  if (!problem.empty()) throw usage_error(problem);
+  text = comm.broadcast(text);
+  Deck deck = Deck::parse(text, path, overrides);
+  check_models(deck);
+  return deck;
+}
+
+}  // namespace cajal

@@ -1,0 +1,22 @@
+#pragma once
+// Math functions callable inside Kokkos kernels, for Kokkos 3.x (Kokkos::Experimental::)
+// and 4.x (Kokkos::) alike.
+#include <Kokkos_Core.hpp>
+
+namespace cajal {
+namespace kmath {
+#if KOKKOS_VERSION >= 30700
+using Kokkos::cos;
+using Kokkos::exp;
+using Kokkos::expm1;
+using Kokkos::log;
+using Kokkos::sqrt;
+#else
+using Kokkos::Experimental::cos;
+using Kokkos::Experimental::exp;
+using Kokkos::Experimental::expm1;
+using Kokkos::Experimental::log;
+using Kokkos::Experimental::sqrt;
+#endif
+}  // namespace kmath
+}  // namespace cajal
