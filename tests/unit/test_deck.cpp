@@ -1,0 +1,137 @@
+// The deck: valid decks parse to the values written; overrides apply with the same
+// checks; errors name file, line and key.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "cajal/input/deck.hpp"
+#include "cajal/model/catalogue.hpp"
+#include "cajal/util/error.hpp"
+
+namespace {
+const char* valid = R"(# a comment
+[simulation]
+dt = 0.1
+t_stop = 100.0
+seed = 7
+
+[[population]]
+name = "exc"
+model = "iaf_psc_delta"
+n = 80
+params = { tau_m = 20.0, V_th = 20.0, E_L = 0.0, V_reset = 0.0 }
+background = { rate = 100.0, weight = 0.2 }
+
+[[population]]
+name = "inh"
+model = "iaf_psc_exp"
+n = 20
+placement = { kind = "grid", shape = [5, 4, 1] }
+
+[[projection]]
+pre = "exc"
+post = "inh"
+rule = "fixed_indegree"
+indegree = 10
+weight = { dist = "uniform", low = 10.0, high = 20.0 }
+delay = 1.5
+
+[[record]]
+populations = ["exc"]
+)";
+
+std::string error_of(const std::string& text, const std::vector<std::string>& sets = {}) {
+  try {
+    const cajal::Deck d = cajal::Deck::parse(text, "deck.toml", sets);
+    cajal::check_models(d);
+  } catch (const cajal::input_error& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(Deck, ParsesEveryValue) {
+  const cajal::Deck d = cajal::Deck::parse(valid, "deck.toml");
+  EXPECT_DOUBLE_EQ(d.simulation.dt, 0.1);
+  EXPECT_EQ(d.steps(), 1000);
+  EXPECT_EQ(d.simulation.seed, 7u);
+  ASSERT_EQ(d.populations.size(), 2u);
+  EXPECT_EQ(d.populations[0].n, 80);
+  EXPECT_DOUBLE_EQ(d.populations[0].params.at("tau_m").value, 20.0);
+  EXPECT_EQ(d.populations[0].params.at("tau_m").loc.line, 11);
+  EXPECT_DOUBLE_EQ(d.populations[0].background.rate_hz, 100.0);
+  EXPECT_EQ(d.populations[1].placement.kind, cajal::Placement::Kind::grid);
+  ASSERT_EQ(d.projections.size(), 1u);
+  EXPECT_EQ(d.projections[0].name, "exc_to_inh");
+  EXPECT_EQ(d.projections[0].weight.kind, cajal::Distribution::Kind::uniform);
+  EXPECT_DOUBLE_EQ(d.projections[0].delay.value, 1.5);
+  ASSERT_EQ(d.records.size(), 1u);
+  EXPECT_EQ(d.records[0].populations, std::vector<std::string>{"exc"});
+  EXPECT_EQ(error_of(valid), "");
+}
+
+TEST(Deck, OverridesApplyByName) {
+  const cajal::Deck d = cajal::Deck::parse(
+      valid, "deck.toml",
+      {"simulation.t_stop=50", "population.exc.n=40", "projection.exc_to_inh.delay=2.0",
+       "population.exc.params.tau_m=10", "output.dir=\"elsewhere\""});
+  EXPECT_EQ(d.steps(), 500);
+  EXPECT_EQ(d.populations[0].n, 40);
+  EXPECT_DOUBLE_EQ(d.projections[0].delay.value, 2.0);
+  EXPECT_DOUBLE_EQ(d.populations[0].params.at("tau_m").value, 10.0);
+  EXPECT_EQ(d.output.dir, "elsewhere");
+}
+
+TEST(Deck, OverridesAreValidatedLikeTheDeck) {
+  EXPECT_EQ(error_of(valid, {"simulation.dt=-1"}),
+            "--set:1: simulation.dt: must be > 0 (got -1); allowed: a positive time step in ms, e.g. 0.1");
+  EXPECT_NE(error_of(valid, {"population.exd.n=3"}).find("no population named 'exd' (did you mean 'exc'?)"),
+            std::string::npos);
+  EXPECT_NE(error_of(valid, {"simulation.t_stpo=3"}).find("unknown key (did you mean 't_stop'?)"),
+            std::string::npos);
+  EXPECT_NE(error_of(valid, {"simulation"}).find("expected section.key=value"), std::string::npos);
+}
+
+TEST(Deck, ErrorsNameFileLineAndKey) {
+  std::string bad = valid;
+  bad.replace(bad.find("n = 80"), 6, "n = 0");
+  EXPECT_EQ(error_of(bad), "deck.toml:10: population.exc.n: must be ≥ 1 (got 0)");
+
+  bad = valid;
+  bad.replace(bad.find("tau_m = 20.0"), 12, "tau_n = 20.0");
+  EXPECT_NE(error_of(bad).find("deck.toml:11: population.exc.params.tau_n: unknown parameter of iaf_psc_delta "
+                               "(did you mean 'tau_m'?)"),
+            std::string::npos);
+
+  bad = valid;
+  bad.replace(bad.find("delay = 1.5"), 11, "delay = 0.15");
+  EXPECT_NE(error_of(bad).find("deck.toml:26: projection.exc_to_inh.delay: must be a multiple of dt"),
+            std::string::npos);
+
+  bad = valid;
+  bad.replace(bad.find("post = \"inh\""), 12, "post = \"inhh\"");
+  EXPECT_NE(error_of(bad).find("no population named 'inhh' (did you mean 'inh'?)"), std::string::npos);
+}
+
+TEST(Deck, SyntaxErrorsHaveALine) {
+  const std::string e = error_of("[simulation]\nt_stop = [1.0\n");
+  EXPECT_EQ(e.rfind("deck.toml:", 0), 0u) << e;
+  EXPECT_NE(e.find("not valid TOML"), std::string::npos) << e;
+  EXPECT_EQ(e.find('\n'), std::string::npos) << "one line: " << e;
+}
+
+TEST(Deck, IndegreeBeyondSourcesNeedsMultapses) {
+  std::string bad = valid;
+  bad.replace(bad.find("indegree = 10"), 13, "indegree = 81\nmultapses = false");
+  EXPECT_NE(error_of(bad).find("population 'exc' offers only 80"), std::string::npos);
+  std::string ok = valid;
+  ok.replace(ok.find("indegree = 10"), 13, "indegree = 81");
+  EXPECT_EQ(error_of(ok), "");
+}
+
+TEST(Deck, EditDistance) {
+  EXPECT_EQ(cajal::edit_distance("tau_m", "tau_n"), 1u);
+  EXPECT_EQ(cajal::closest("tua_m", {"tau_m", "C_m", "V_th"}), "tau_m");
+  EXPECT_EQ(cajal::closest("zzzzzz", {"tau_m", "C_m"}), "");
+}

@@ -1,0 +1,35 @@
+// End to end through the Kokkos kernels: one neuron per model under constant current,
+// advanced by Simulation, against the analytic membrane potential.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "cajal/input/deck.hpp"
+#include "cajal/model/catalogue.hpp"
+#include "cajal/parallel/communicator.hpp"
+#include "cajal/sim/simulation.hpp"
+
+TEST(Simulation, KernelsFollowTheAnalyticSubthresholdSolution) {
+  cajal::Communicator comm(MPI_COMM_SELF);
+  for (const std::string model : {"iaf_psc_delta", "iaf_psc_exp"}) {
+    const std::string text = "[simulation]\ndt = 0.1\nt_stop = 50.0\n[[population]]\nname = \"p\"\nmodel = \"" +
+                             model + "\"\nn = 3\nparams = { I_e = 200.0, V_th = 0.0 }\n";
+    const cajal::Deck deck = cajal::Deck::parse(text, "t.toml");
+    cajal::check_models(deck);
+    cajal::Simulation sim(comm, deck);
+    const std::string dir = ::testing::TempDir() + "cajal_sim_" + model;
+    cajal::prepare_output_dir(comm, dir, true);
+    cajal::RunOptions opt;
+    opt.output_dir = dir;
+    opt.progress = false;
+    const auto sum = sim.run(opt);
+    EXPECT_EQ(sum.populations[0].spikes, 0u);
+    std::vector<std::uint64_t> gids;
+    std::vector<double> v;
+    sim.membrane(0, gids, v);
+    ASSERT_EQ(v.size(), 3u);
+    // V(t) = E_L + I tau / C (1 - exp(-t/tau)), NEST defaults C = 250 pF, tau = 10 ms.
+    const double exact = -70.0 + 200.0 * 10.0 / 250.0 * (1.0 - std::exp(-50.0 / 10.0));
+    for (double x : v) EXPECT_LT(std::fabs(x - exact) / std::fabs(exact), 1e-12) << model;
+  }
+}
