@@ -59,8 +59,10 @@ struct PoissonDrive {
         blk = rng::draw(key, gid, static_cast<std::uint64_t>(cached));
       }
       const std::uint32_t u = blk.w[j & 3];
+      // K = number of thresholds at or below u. Counted without an early exit: the exit
+      // would be a data-dependent branch, mispredicted about once per draw.
       int k = 0;
-      while (k < table_len && u >= threshold[k]) ++k;
+      for (int t = 0; t < table_len; ++t) k += u >= threshold[t] ? 1 : 0;
       total += k;
     }
     return total;
