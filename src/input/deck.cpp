@@ -472,6 +472,14 @@ Deck Deck::parse(const std::string& text, const std::string& file,
     }
   }
 
+  {
+    std::int64_t total = 0;
+    for (const auto& p : deck.populations) total += p.n;
+    if (total > (std::int64_t(1) << 47))
+      throw input_error(file, deck.populations.back().loc.line, "population",
+                        "the populations hold " + std::to_string(total) + " cells; allowed: at most 2^47 in all");
+  }
+
   // [[projection]]
   if (top.has("projection")) {
     const tvalue& pv = top.at("projection");

@@ -110,6 +110,7 @@ struct Simulation::Impl {
   SpikeBuffer buffer;
   Kokkos::View<std::uint64_t*>::HostMirror buffer_host;
   Kokkos::View<std::uint64_t*> incoming;
+  Kokkos::View<std::uint64_t*>::HostMirror incoming_host;
   int m = 1, ring_size = 1;
   double build_s = 0;
 
@@ -136,6 +137,7 @@ struct Simulation::Impl {
     buffer.count = Kokkos::View<int>("cajal::sim::spike_count");
     buffer_host = Kokkos::create_mirror_view(buffer.spikes);
     incoming = Kokkos::View<std::uint64_t*>("cajal::sim::incoming", std::max<std::size_t>(cap, 1024));
+    incoming_host = Kokkos::create_mirror_view(incoming);
     Kokkos::fence();
     build_s = comm.max(seconds_since(t));
   }
@@ -156,11 +158,13 @@ struct Simulation::Impl {
   /// deliver: every spike this rank needs into the ring buffers of its local targets.
   std::uint64_t deliver(const std::vector<std::uint64_t>& spikes, std::int64_t t0) {
     if (spikes.empty() || projections.empty()) return 0;
-    if (incoming.extent(0) < spikes.size())
+    if (incoming.extent(0) < spikes.size()) {  // grows rarely: capacity doubles
       incoming = Kokkos::View<std::uint64_t*>("cajal::sim::incoming", 2 * spikes.size());
-    auto host = Kokkos::create_mirror_view(incoming);
-    std::copy(spikes.begin(), spikes.end(), host.data());
-    Kokkos::deep_copy(incoming, host);
+      incoming_host = Kokkos::create_mirror_view(incoming);
+    }
+    std::copy(spikes.begin(), spikes.end(), incoming_host.data());
+    Kokkos::deep_copy(Kokkos::subview(incoming, std::make_pair(std::size_t(0), spikes.size())),
+                      Kokkos::subview(incoming_host, std::make_pair(std::size_t(0), spikes.size())));
     auto in = Kokkos::subview(incoming, std::make_pair(std::size_t(0), spikes.size()));
     std::uint64_t events = 0;
     for (const auto& pj : projections) {
