@@ -93,7 +93,10 @@ public:
 
   double number(const std::string& key) const {
     const tvalue& v = at(key);
-    if (v.is_floating()) return v.as_floating();
+    if (v.is_floating()) {
+      if (!std::isfinite(v.as_floating())) fail(v, key, "must be a finite number; got " + toml::format(v));
+      return v.as_floating();
+    }
     if (v.is_integer()) return static_cast<double>(v.as_integer());
     fail(v, key, "must be a number; got " + type_name(v));
   }
@@ -120,6 +123,7 @@ public:
   }
   std::string choice(const std::string& key, const std::vector<std::string>& allowed,
                      const std::string& def) const {
+    if (!has(key) && def.empty()) fail_here(key, "missing; allowed: " + join(allowed));
     const std::string s = has(key) ? string(key) : def;
     if (std::find(allowed.begin(), allowed.end(), s) == allowed.end()) {
       std::string why = "unknown value '" + s + "'";
@@ -136,9 +140,9 @@ public:
     std::array<double, 3> out{};
     for (int i = 0; i < 3; ++i) {
       const tvalue& e = v.as_array()[i];
-      if (e.is_floating()) out[i] = e.as_floating();
+      if (e.is_floating() && std::isfinite(e.as_floating())) out[i] = e.as_floating();
       else if (e.is_integer()) out[i] = static_cast<double>(e.as_integer());
-      else fail(v, key, "must be an array of three numbers [x, y, z]; element " +
+      else fail(v, key, "must be an array of three finite numbers [x, y, z]; element " +
                             std::to_string(i) + " is " + type_name(e));
     }
     return out;
@@ -160,6 +164,7 @@ public:
     std::vector<std::string> allowed(seen_.begin(), seen_.end());
     allowed.insert(allowed.end(), extra_allowed.begin(), extra_allowed.end());
     std::sort(allowed.begin(), allowed.end());
+    allowed.erase(std::unique(allowed.begin(), allowed.end()), allowed.end());
     std::string why = "unknown key";
     const std::string c = closest(key, allowed);
     if (!c.empty()) why += " (did you mean '" + c + "'?)";
@@ -239,7 +244,6 @@ void check_name(const Reader& r, const std::string& key, const std::string& name
 
 /// Applies one `--set path=value` to the parsed document.
 void apply_override(tvalue& root, const std::string& assignment) {
-  const std::string where = "--set " + assignment;
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
     throw input_error("--set", 0, assignment, "expected section.key=value, e.g. simulation.t_stop=500");
@@ -303,7 +307,6 @@ void apply_override(tvalue& root, const std::string& assignment) {
   }
   if (!node->is_table()) throw input_error("--set", 0, path, "'" + parts[i - 1] + "' is not a table");
   node->as_table()[parts.back()] = value;
-  (void)where;
 }
 
 }  // namespace
@@ -365,7 +368,8 @@ Deck Deck::parse(const std::string& text, const std::string& file,
       r.fail(r.at("t_stop"), "t_stop", "too many steps; allowed: t_stop/dt below 9e15");
     if (r.has("seed")) {
       const std::int64_t s = r.integer("seed");
-      if (s < 0) r.fail(r.at("seed"), "seed", "must be ≥ 0 (got " + std::to_string(s) + ")");
+      if (s < 0 || s > 4294967295LL)
+        r.fail(r.at("seed"), "seed", "must lie in [0, 2^32 - 1] (got " + std::to_string(s) + ")");
       deck.simulation.seed = static_cast<std::uint64_t>(s);
     }
     if (r.has("box")) {
@@ -431,7 +435,7 @@ Deck Deck::parse(const std::string& text, const std::string& file,
             pl.fail_here("min", "must be below max in every dimension (dimension " + std::to_string(d) + ": " +
                                     num(p.placement.min[d]) + " vs " + num(p.placement.max[d]) + ")");
           if (p.placement.min[d] < 0 || p.placement.max[d] > deck.simulation.box[d])
-            pl.fail_here("max", "the placement region must lie inside simulation.box [0, " +
+            pl.fail_here(p.placement.min[d] < 0 ? "min" : "max", "the placement region must lie inside simulation.box [0, " +
                                     num(deck.simulation.box[0]) + "] x [0, " + num(deck.simulation.box[1]) +
                                     "] x [0, " + num(deck.simulation.box[2]) + "] µm");
         }
@@ -464,7 +468,7 @@ Deck Deck::parse(const std::string& text, const std::string& file,
         if (!(p.background.rate_hz >= 0) || !std::isfinite(p.background.rate_hz))
           b.fail(b.at("rate"), "rate", "must be ≥ 0 Hz (got " + num(p.background.rate_hz) + ")");
         if (p.background.rate_hz * deck.simulation.dt * 1e-3 > 1e4)
-          b.fail(b.at("rate"), "rate", "more than 10^4 events per step per neuron; allowed: rate*dt ≤ 10^4");
+          b.fail(b.at("rate"), "rate", "more than 10^4 events per step per neuron; allowed: rate (Hz) × dt (ms) / 1000 ≤ 10^4");
         b.finish();
       }
       r.finish({"name"});
@@ -523,12 +527,15 @@ Deck Deck::parse(const std::string& text, const std::string& file,
         pj.multapses = r.boolean("multapses", true);
         if (pj.indegree < 0) r.fail(r.at("indegree"), "indegree", "must be ≥ 0 (got " + std::to_string(pj.indegree) + ")");
         const std::int64_t avail = pre_pop.n - ((!pj.autapses && pj.pre == pj.post) ? 1 : 0);
+        if (avail == 0 && pj.indegree > 0)
+          r.fail(r.at("indegree"), "indegree",
+                 "population '" + pj.pre + "' offers no source (its only cell is the target and autapses = false); "
+                 "allowed: indegree = 0, or autapses = true");
         if (!pj.multapses && pj.indegree > avail)
           r.fail(r.at("indegree"), "indegree",
                  std::to_string(pj.indegree) + " distinct sources per target, but population '" + pj.pre +
                      "' offers only " + std::to_string(avail) + "; allowed: indegree ≤ " + std::to_string(avail) +
                      " without multapses, or multapses = true");
-        if (pj.multapses == false && false) {}
       } else {
         r.require("p", rule == "distance" ? "the connection probability at distance 0" : "the connection probability");
         pj.p = r.number("p");
@@ -562,7 +569,9 @@ Deck Deck::parse(const std::string& text, const std::string& file,
           r.fail(r.has("delay") ? r.at("delay") : arr[k], "delay",
                  "must be ≥ dt = " + num(dt) + " ms (got " + num(pj.delay.value) + ")");
         if (!multiple_of(pj.delay.value, dt))
-          r.fail(r.at("delay"), "delay", "must be a multiple of dt = " + num(dt) + " ms (got " + num(pj.delay.value) + ")");
+          r.fail(r.has("delay") ? r.at("delay") : arr[k], "delay",
+                 "must be a multiple of dt = " + num(dt) + " ms (got " + num(pj.delay.value) +
+                     (r.has("delay") ? ")" : ", the default; set delay explicitly)"));
       } else {
         const std::string bound = pj.delay.kind == Distribution::Kind::uniform ? "low" : "min";
         if (pj.delay.low < dt * (1 - 1e-9))
@@ -572,7 +581,7 @@ Deck Deck::parse(const std::string& text, const std::string& file,
                      ") must be ≥ dt = " + num(dt) + " ms; set " + bound + " ≥ dt");
       }
       if (pj.delay.upper_bound() < 1e299 && pj.delay.upper_bound() / dt > 65535)
-        r.fail(r.at("delay"), "delay", "longer than 65535 steps; allowed: delay ≤ 65535·dt");
+        r.fail(r.has("delay") ? r.at("delay") : arr[k], "delay", "longer than 65535 steps; allowed: delay ≤ 65535·dt");
       if (!pj.delay.is_constant() && pj.delay.upper_bound() >= 1e299)
         r.fail(r.at("delay"), "delay", "a normal delay distribution needs a finite max");
       r.finish({"name", "pre", "post"});
@@ -595,6 +604,8 @@ Deck Deck::parse(const std::string& text, const std::string& file,
       if (r.has("populations")) {
         const tvalue& a = r.at("populations");
         if (!a.is_array()) r.fail(a, "populations", "must be an array of population names");
+        if (a.as_array().empty())
+          r.fail(a, "populations", "is empty; allowed: a list of population names, or no key to record all");
         for (const auto& e : a.as_array()) {
           if (!e.is_string()) r.fail(a, "populations", "must be an array of population names (strings)");
           const std::string& nm = e.as_string().str;
@@ -609,7 +620,7 @@ Deck Deck::parse(const std::string& text, const std::string& file,
       } else {
         rec.populations = popnames;
       }
-      r.finish({"name"});
+      r.finish();
       deck.records.push_back(std::move(rec));
     }
   }

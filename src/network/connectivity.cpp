@@ -4,6 +4,7 @@
 #include <cmath>
 #include <memory>
 
+#include "cajal/util/error.hpp"
 #include "random/philox.hpp"
 
 namespace cajal {
@@ -208,6 +209,9 @@ Projection build_projection(const Deck& deck, const Partition& part, int index) 
   if (const_d) pj.delay_steps = static_cast<int>(deck.to_steps(spec.delay.value));
 
   const auto& targets = part.local(pj.post);
+  if (targets.size() >= (std::uint64_t(1) << 32))
+    throw usage_error("population '" + spec.post + "' has " + std::to_string(targets.size()) +
+                      " cells on one rank; at most 2^32 - 1 per rank are allowed: use more ranks");
   std::vector<std::uint64_t> src;
 
   // Pass 1: synapses per source.

@@ -114,8 +114,8 @@ struct Simulation::Impl {
   int m = 1, ring_size = 1;
   double build_s = 0;
 
-  Impl(const Communicator& c, const Deck& d) : comm(c), deck(d), part(d, c.size(), c.rank()) {
-    const auto t = clock_type::now();
+  Impl(const Communicator& c, const Deck& d, clock_type::time_point t)
+      : comm(c), deck(d), part(d, c.size(), c.rank()) {
     // Interval and ring size come from the deck alone (never from what a rank drew).
     std::int64_t min_delay = 64, max_delay = 1;
     for (const auto& pj : deck.projections) {
@@ -200,7 +200,8 @@ struct Simulation::Impl {
   }
 };
 
-Simulation::Simulation(const Communicator& comm, const Deck& deck) : impl_(std::make_unique<Impl>(comm, deck)) {}
+Simulation::Simulation(const Communicator& comm, const Deck& deck)
+    : impl_(std::make_unique<Impl>(comm, deck, clock_type::now())) {}
 Simulation::~Simulation() = default;
 
 int Simulation::interval_steps() const { return impl_->m; }
@@ -242,8 +243,11 @@ RunSummary Simulation::run(const RunOptions& opt) {
     }
 
   const std::string out_dir = opt.output_dir.empty() ? deck.output.dir : opt.output_dir;
+  double t_update = 0, t_exchange = 0, t_deliver = 0, t_io = 0;
+  const auto t_open = clock_type::now();
   std::unique_ptr<SpikeWriter> writer;
   if (!rec_names.empty()) writer = std::make_unique<SpikeWriter>(comm, out_dir + "/spikes.h5", rec_names, dt);
+  t_io += seconds_since(t_open);
   std::vector<SpikeRecord> records;
   // Spikes reach the file once per window of about one biological second (whole intervals).
   const std::int64_t window = std::max<std::int64_t>(1, static_cast<std::int64_t>(1000.0 / (s.m * dt))) * s.m;
@@ -251,7 +255,6 @@ RunSummary Simulation::run(const RunOptions& opt) {
 
   std::vector<std::uint64_t> spike_count(deck.populations.size(), 0);
   std::uint64_t events = 0;
-  double t_update = 0, t_exchange = 0, t_deliver = 0, t_io = 0;
   const auto t_start = clock_type::now();
   auto t_last_progress = t_start;
 

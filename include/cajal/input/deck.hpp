@@ -8,7 +8,7 @@
 /// parameters: those are checked by the model module (`model/catalogue.hpp`), with the
 /// locations kept here.
 ///
-/// Units are fixed: ms, mV, pA, pF, nS, Hz, µm. Every key is documented in inputs/README.md.
+/// Units are fixed: ms, mV, pA, pF, Hz, µm (nS once conductance models arrive). Every key is documented in inputs/README.md.
 #include <array>
 #include <cstdint>
 #include <map>
@@ -99,7 +99,7 @@ struct Deck {
   struct {
     double dt = 0.1;
     double t_stop = 0.0;
-    std::uint64_t seed = 1;
+    std::uint64_t seed = 1;  ///< [0, 2^32): streams of distinct purposes never overlap
     std::array<double, 3> box{1000.0, 1000.0, 1000.0};
     SourceLoc loc;
   } simulation;
@@ -111,9 +111,9 @@ struct Deck {
     SourceLoc loc;
   } output;
 
-  /// Parses and validates `text` (named `file` in messages), then applies each override
-  /// `section.key=value` (arrays of tables are addressed by name:
-  /// `population.exc.n=100`, `projection.exc_to_inh.weight=0.2`). Throws input_error.
+  /// Parses `text` (named `file` in messages), applies each override `section.key=value`
+  /// (arrays of tables are addressed by name: `population.exc.n=100`,
+  /// `projection.exc_to_inh.weight=0.2`), then validates the result. Throws input_error.
   static Deck parse(const std::string& text, const std::string& file,
                     const std::vector<std::string>& overrides = {});
 
