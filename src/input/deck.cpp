@@ -14,24 +14,33 @@
 namespace cajal {
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
+  // Optimal string alignment: insertions, deletions, substitutions and transpositions of
+  // neighbours ("tua_m" -> "tau_m") each cost one edit.
+  const std::size_t n = a.size(), m = b.size();
+  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
+  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= n; ++i)
+    for (std::size_t j = 1; j <= m; ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[n][m];
 }
 
 std::string closest(const std::string& word, const std::vector<std::string>& options) {
+  // Close: at most a third of the word edited (at least one edit), never the whole word;
+  // or the word is a prefix of at least 3 characters ("gauss" -> "gaussian").
   std::string best;
-  std::size_t best_d = std::max<std::size_t>(2, word.size() / 3) + 1;
+  std::size_t best_d = std::max<std::size_t>(1, word.size() / 3) + 1;
   for (const auto& o : options) {
     const std::size_t d = edit_distance(word, o);
-    if (d < best_d) best_d = d, best = o;
+    if (d < best_d && d < word.size()) best_d = d, best = o;
   }
+  if (best.empty() && word.size() >= 3)
+    for (const auto& o : options)
+      if (o.compare(0, word.size(), word) == 0) return o;
   return best;
 }
 
@@ -105,7 +114,7 @@ public:
   std::int64_t integer(const std::string& key) const {
     const tvalue& v = at(key);
     if (v.is_integer()) return v.as_integer();
-    fail(v, key, "must be an integer; got " + type_name(v));
+    fail(v, key, "must be an integer; got " + type_name(v) + (v.is_floating() ? " (" + toml::format(v) + ")" : ""));
   }
   bool boolean(const std::string& key, bool def) const {
     if (!has(key)) return def;
@@ -147,8 +156,14 @@ public:
     }
     return out;
   }
+  /// A missing required key; when an unknown key is spelled close to it, that is the
+  /// likelier mistake, and the message names it.
   void require(const std::string& key, const std::string& what) const {
-    if (!has(key)) fail_here(key, "missing; " + what);
+    if (has(key)) return;
+    for (const auto& kv : t_.as_table())
+      if (!seen_.count(kv.first) && closest(kv.first, {key}) == key)
+        fail(kv.second, kv.first, "unknown key (did you mean '" + key + "'?); " + key + " is required: " + what);
+    fail_here(key, "missing; " + what);
   }
 
   /// Every key present must have been asked for.
@@ -351,7 +366,8 @@ Deck Deck::parse(const std::string& text, const std::string& file,
   const Reader top(root, "", file);
 
   // [simulation]
-  if (!top.has("simulation")) top.fail_here("simulation", "missing section; every deck needs [simulation] with at least t_stop");
+  if (!top.has("simulation"))
+    throw input_error(file, 0, "simulation", "missing section; every deck needs [simulation] with at least t_stop");
   {
     const Reader r(top.at("simulation"), "simulation", file);
     deck.simulation.loc = r.loc();
@@ -381,8 +397,10 @@ Deck Deck::parse(const std::string& text, const std::string& file,
   }
 
   // [[population]]
-  if (!top.has("population") || !top.at("population").is_array() || top.at("population").as_array().empty())
-    top.fail_here("population", "the deck needs at least one [[population]]");
+  if (top.has("population") && !top.at("population").is_array())
+    top.fail(top.at("population"), "population", "must be an array of tables: write [[population]], not [population]");
+  if (!top.has("population") || top.at("population").as_array().empty())
+    throw input_error(file, 0, "population", "the deck needs at least one [[population]]");
   {
     const auto& arr = top.at("population").as_array();
     for (std::size_t k = 0; k < arr.size(); ++k) {

@@ -132,6 +132,9 @@ TEST(Deck, IndegreeBeyondSourcesNeedsMultapses) {
 
 TEST(Deck, EditDistance) {
   EXPECT_EQ(cajal::edit_distance("tau_m", "tau_n"), 1u);
+  EXPECT_EQ(cajal::edit_distance("tua_m", "tau_m"), 1u);
+  EXPECT_EQ(cajal::closest("c", {"a", "b"}), "");
+  EXPECT_EQ(cajal::closest("gauss", {"gaussian", "exponential"}), "gaussian");
   EXPECT_EQ(cajal::closest("tua_m", {"tau_m", "C_m", "V_th"}), "tau_m");
   EXPECT_EQ(cajal::closest("zzzzzz", {"tau_m", "C_m"}), "");
 }

@@ -122,7 +122,7 @@ struct Deck {
   int population_index(const std::string& name) const;  ///< -1 when absent
 };
 
-/// Case-sensitive edit distance, for "did you mean".
+/// Case-sensitive edit distance (with transpositions), for "did you mean".
 std::size_t edit_distance(const std::string& a, const std::string& b);
 /// The closest of `options` to `word`, or "" when none is close.
 std::string closest(const std::string& word, const std::vector<std::string>& options);
