@@ -1,28 +1,47 @@
 // The `cajal` program: run or validate an input deck.
 //
 //   mpirun -n N cajal run DECK [--output DIR] [--set section.key=value ...] [--overwrite]
+//   mpirun -n N cajal restart CHECKPOINT [--output DIR] [--set simulation.t_stop=...]
 //   cajal validate DECK [--set ...]
 //   cajal --version
 //
 // Every error ends the run on every rank with the same exit status (2: the user's input
-// or environment; 1: an internal failure) and one message on stderr from rank 0.
+// or environment; 1: an internal failure) and one message on stderr from rank 0. A run
+// stopped by SIGTERM or SIGUSR1 writes a checkpoint and exits with status 3.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <memory>
 #include <iostream>
 
 #include "cajal/parallel/communicator.hpp"
 #include "cajal/parallel/environment.hpp"
+#include "cajal/sim/checkpoint.hpp"
 #include "cajal/sim/simulation.hpp"
+#include "cajal/model/catalogue.hpp"
 #include "cajal/util/error.hpp"
 #include "cajal/version.hpp"
 
 namespace {
 
 struct Args {
-  std::string deck, output;
+  std::string deck, output, checkpoint;
   std::vector<std::string> sets;
   bool overwrite = false, quiet = false;
 };
+
+void report(const cajal::Communicator& comm, const cajal::RunSummary& s, const std::string& out) {
+  if (!comm.is_root()) return;
+  if (s.stopped_early) {
+    std::fprintf(stderr, "cajal: stopped by signal at t = %g ms; checkpoint %s; resume with: cajal restart %s\n",
+                 s.end_step * s.dt_ms, s.last_checkpoint.c_str(), s.last_checkpoint.c_str());
+    return;
+  }
+  std::fprintf(stderr, "cajal: done: build %.2f s, simulate %.2f s (%.2f s per biological second); output in %s/\n",
+               s.build_s, s.simulate_s, s.real_time_factor, out.c_str());
+  for (const auto& p : s.populations)
+    std::fprintf(stderr, "cajal:   %-12s %10llu spikes  %8.3f Hz\n", p.name.c_str(),
+                 static_cast<unsigned long long>(p.spikes), p.rate_hz);
+}
 
 int run_command(const cajal::Communicator& comm, const Args& a, bool validate_only) {
   const cajal::Deck deck = cajal::load_deck(comm, a.deck, a.sets);
@@ -40,16 +59,59 @@ int run_command(const cajal::Communicator& comm, const Args& a, bool validate_on
   if (comm.is_root() && !a.quiet)
     std::fprintf(stderr, "cajal %s: %s on %d rank%s, building the network\n", CAJAL_VERSION, a.deck.c_str(),
                  comm.size(), comm.size() > 1 ? "s" : "");
+  cajal::install_stop_handlers();
   cajal::Simulation sim(comm, deck);
   const cajal::RunSummary s = sim.run(opt);
-  if (comm.is_root()) {
-    std::fprintf(stderr, "cajal: done: build %.2f s, simulate %.2f s (%.2f s per biological second); output in %s/\n",
-                 s.build_s, s.simulate_s, s.real_time_factor, opt.output_dir.c_str());
-    for (const auto& p : s.populations)
-      std::fprintf(stderr, "cajal:   %-12s %10llu spikes  %8.3f Hz\n", p.name.c_str(),
-                   static_cast<unsigned long long>(p.spikes), p.rate_hz);
+  report(comm, s, opt.output_dir);
+  return s.stopped_early ? cajal::exit_stopped : 0;
+}
+
+/// Restart: the newest valid checkpoint of a folder (or the one file given), its deck
+/// with the original --set values and the new ones a restart may change.
+int restart_command(const cajal::Communicator& comm, const Args& a) {
+  cajal::check_restart_overrides(a.sets);
+  const std::vector<std::string> candidates = cajal::find_checkpoints(comm, a.checkpoint);
+  std::unique_ptr<cajal::Deck> deck;
+  std::unique_ptr<cajal::Simulation> sim;
+  std::string used, previous_output;
+  for (std::size_t k = 0; k < candidates.size() && used.empty(); ++k) {
+    try {
+      const cajal::CheckpointInfo info = cajal::read_checkpoint_info(comm, candidates[k]);
+      std::vector<std::string> sets = info.overrides;
+      sets.insert(sets.end(), a.sets.begin(), a.sets.end());
+      if (!deck || deck->text != info.deck_text || deck->overrides != sets) {
+        sim.reset();
+        deck = std::make_unique<cajal::Deck>(cajal::Deck::parse(info.deck_text, info.deck_file, sets));
+        cajal::check_models(*deck);
+        sim = std::make_unique<cajal::Simulation>(comm, *deck);
+      }
+      sim->restore(candidates[k]);
+      used = candidates[k];
+      previous_output = info.output_dir;
+    } catch (const cajal::input_error&) {
+      throw;
+    } catch (const cajal::error& e) {
+      if (candidates.size() == 1) throw;
+      if (comm.is_root())
+        std::fprintf(stderr, "cajal: warning: %s; %s\n", e.what(),
+                     k + 1 < candidates.size() ? "falling back to the next older checkpoint" : "no older checkpoint left");
+    }
   }
-  return 0;
+  if (used.empty()) throw cajal::usage_error(a.checkpoint + ": no valid checkpoint");
+  cajal::RunOptions opt;
+  bool output_set = false;
+  for (const auto& x : a.sets) output_set |= x.rfind("output.dir=", 0) == 0;
+  opt.output_dir = !a.output.empty() ? a.output : output_set ? deck->output.dir : previous_output;
+  opt.overwrite = true;  // a restart continues the run whose output is there
+  opt.progress = !a.quiet;
+  cajal::prepare_output_dir(comm, opt.output_dir, true);
+  if (comm.is_root() && !a.quiet)
+    std::fprintf(stderr, "cajal %s: restarting from %s on %d rank%s\n", CAJAL_VERSION, used.c_str(), comm.size(),
+                 comm.size() > 1 ? "s" : "");
+  cajal::install_stop_handlers();
+  const cajal::RunSummary s = sim->run(opt);
+  report(comm, s, opt.output_dir);
+  return s.stopped_early ? cajal::exit_stopped : 0;
 }
 
 }  // namespace
@@ -76,10 +138,18 @@ int main(int argc, char** argv) {
                         "--set population.exc.n=800 (repeatable; validated like the deck)");
         run->add_flag("--overwrite", a.overwrite, "replace the output of an earlier run in the output folder");
         run->add_flag("-q,--quiet", a.quiet, "no progress lines");
+        auto* rst = app.add_subcommand("restart", "Continue a run from a checkpoint (a file, or a folder: its newest "
+                                                  "valid checkpoint), on any number of ranks.");
+        rst->add_option("CHECKPOINT", a.checkpoint, "checkpoint file or folder")->required();
+        rst->add_option("-o,--output", a.output, "output folder (default: the one of the checkpointed run)");
+        rst->add_option("-s,--set", a.sets,
+                        "override simulation.t_stop, output.* or checkpoint.* (nothing that changes the network)");
+        rst->add_flag("-q,--quiet", a.quiet, "no progress lines");
         auto* val = app.add_subcommand("validate", "Check DECK (and any --set) without running; exit status 0 when valid, 2 otherwise.");
         val->add_option("DECK", a.deck, "input deck (TOML)")->required();
         val->add_option("-s,--set", a.sets, "override a deck value, as for run");
-        app.footer("Exit status: 0 success, 2 bad input (deck, command line, files), 1 internal error.\n"
+        app.footer("Exit status: 0 success, 2 bad input (deck, command line, files), 3 stopped by SIGTERM/SIGUSR1 "
+                   "with a checkpoint written, 1 internal error.\n"
                    "Deck reference: inputs/README.md. Each error names FILE:LINE: key: what is wrong; what is allowed.");
         try {
           app.parse(argc, argv);
@@ -96,7 +166,7 @@ int main(int argc, char** argv) {
           throw cajal::usage_error(std::string("command line: ") + e.what() + "; see cajal --help");
         }
         // CLI11 prints help of the subcommand when asked on it.
-        rc = run_command(comm, a, app.got_subcommand(val));
+        rc = app.got_subcommand(rst) ? restart_command(comm, a) : run_command(comm, a, app.got_subcommand(val));
       } catch (const cajal::error& e) {
         if (comm.is_root() && e.what()[0] != '\0') std::fprintf(stderr, "cajal: error: %s\n", e.what());
         rc = e.exit_code();

@@ -652,6 +652,26 @@ Deck Deck::parse(const std::string& text, const std::string& file,
     r.finish();
   }
 
+  // [checkpoint]
+  if (top.has("checkpoint")) {
+    const Reader r(top.at("checkpoint"), "checkpoint", file);
+    deck.checkpoint.loc = r.loc();
+    deck.checkpoint.interval_ms = r.number("interval", 0.0);
+    if (!(deck.checkpoint.interval_ms >= 0))
+      r.fail(r.at("interval"), "interval", "must be ≥ 0 ms (got " + num(deck.checkpoint.interval_ms) + "); 0 means none");
+    if (r.has("interval") && deck.checkpoint.interval_ms > 0 && deck.checkpoint.interval_ms < deck.simulation.dt)
+      r.fail(r.at("interval"), "interval", "must be ≥ dt = " + num(deck.simulation.dt) + " ms, or 0 for none");
+    deck.checkpoint.dir = r.string("dir", "");
+    if (r.has("dir") && deck.checkpoint.dir.empty()) r.fail(r.at("dir"), "dir", "must not be empty (omit it for <output>/checkpoints)");
+    if (r.has("keep")) {
+      const std::int64_t k = r.integer("keep");
+      if (k < 1 || k > 1000) r.fail(r.at("keep"), "keep", "must lie in [1, 1000] (got " + std::to_string(k) + ")");
+      deck.checkpoint.keep = static_cast<int>(k);
+    }
+    deck.checkpoint.at_end = r.boolean("at_end", false);
+    r.finish();
+  }
+
   top.finish();
   return deck;
 }

@@ -35,13 +35,34 @@ private:
   herr_t (*close_)(hid_t) = nullptr;
 };
 
+/// The innermost description on HDF5's error stack (often the system's reason, such as
+/// "No space left on device"), or "".
+inline std::string reason() {
+  std::string out;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_DOWNWARD,
+      [](unsigned, const H5E_error2_t* e, void* data) -> herr_t {
+        if (e && e->desc && *e->desc) *static_cast<std::string*>(data) = e->desc;
+        return 0;
+      },
+      &out);
+  H5Eclear2(H5E_DEFAULT);
+  return out;
+}
+
 /// Throws h5_error(path, what) when id < 0; returns an owning handle otherwise.
 inline Handle check(hid_t id, herr_t (*close)(hid_t), const std::string& path, const std::string& what) {
-  if (id < 0) throw h5_error(path, what);
+  if (id < 0) {
+    const std::string r = reason();
+    throw h5_error(path, what + (r.empty() ? "" : " (" + r + ")"));
+  }
   return Handle(id, close);
 }
 inline void check(herr_t rc, const std::string& path, const std::string& what) {
-  if (rc < 0) throw h5_error(path, what);
+  if (rc < 0) {
+    const std::string r = reason();
+    throw h5_error(path, what + (r.empty() ? "" : " (" + r + ")"));
+  }
 }
 
 /// HDF5 prints its own error stack by default; Cajal reports errors itself.

@@ -50,7 +50,8 @@ void append_collective(const Communicator& comm, hid_t dset, hid_t memtype, cons
 }  // namespace
 
 SpikeWriter::SpikeWriter(const Communicator& comm, const std::string& path,
-                         const std::vector<std::string>& populations, double dt)
+                         const std::vector<std::string>& populations, double dt, const std::string& continue_from,
+                         const std::vector<std::uint64_t>& counts)
     : comm_(comm), path_(path), tmp_(path + ".incomplete"), dt_(dt) {
   h5::silence_errors();
   h5::Handle fapl = h5::check(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, tmp_, "H5Pcreate");
@@ -77,6 +78,41 @@ SpikeWriter::SpikeWriter(const Communicator& comm, const std::string& path,
     nodes_.push_back(make_dataset(g, "node_ids", H5T_STD_U64LE, tmp_));
   }
   written_.assign(populations.size(), 0);
+  if (!continue_from.empty()) copy_from(continue_from, populations, counts);
+}
+
+void SpikeWriter::copy_from(const std::string& src, const std::vector<std::string>& populations,
+                            const std::vector<std::uint64_t>& counts) {
+  h5::Handle fapl = h5::check(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, src, "H5Pcreate");
+  h5::check(H5Pset_fapl_mpio(fapl, comm_.raw(), MPI_INFO_NULL), src, "H5Pset_fapl_mpio");
+  h5::Handle in = h5::check(H5Fopen(src.c_str(), H5F_ACC_RDONLY, fapl), H5Fclose, src, "cannot open the earlier spike file");
+  const int P = comm_.size(), me = comm_.rank();
+  for (std::size_t p = 0; p < populations.size(); ++p) {
+    // Each rank copies one contiguous slice of the first counts[p] spikes, in order.
+    const std::uint64_t n = counts[p];
+    const std::uint64_t a = n * me / P, b = n * (me + 1) / P;
+    std::vector<double> t(b - a);
+    std::vector<std::uint64_t> id(b - a);
+    for (const char* name : {"timestamps", "node_ids"}) {
+      const std::string ds = "/spikes/" + populations[p] + "/" + name;
+      h5::Handle d = h5::check(H5Dopen2(in, ds.c_str(), H5P_DEFAULT), H5Dclose, src, "no dataset " + ds);
+      h5::Handle fs = h5::check(H5Dget_space(d), H5Sclose, src, "H5Dget_space");
+      hsize_t start = a, cnt = b - a, one = std::max<hsize_t>(cnt, 1);
+      h5::Handle ms = h5::check(H5Screate_simple(1, &one, nullptr), H5Sclose, src, "H5Screate_simple");
+      if (cnt > 0) {
+        h5::check(H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, nullptr, &cnt, nullptr), src, "select");
+      } else {
+        h5::check(H5Sselect_none(fs), src, "select none");
+        h5::check(H5Sselect_none(ms), src, "select none");
+      }
+      void* buf = name[0] == 't' ? static_cast<void*>(t.data()) : static_cast<void*>(id.data());
+      h5::check(H5Dread(d, name[0] == 't' ? H5T_NATIVE_DOUBLE : H5T_NATIVE_UINT64, ms, fs, H5P_DEFAULT, buf), src,
+                "cannot read " + ds);
+    }
+    std::uint64_t w = written_[p];
+    append_collective(comm_, times_[p], H5T_NATIVE_DOUBLE, t.data(), t.size(), w, tmp_);
+    append_collective(comm_, nodes_[p], H5T_NATIVE_UINT64, id.data(), id.size(), written_[p], tmp_);
+  }
 }
 
 void SpikeWriter::append(std::vector<SpikeRecord>& local, std::int64_t first, std::int64_t last) {
@@ -116,12 +152,13 @@ void SpikeWriter::append(std::vector<SpikeRecord>& local, std::int64_t first, st
   }
 }
 
-void SpikeWriter::close() {
+void SpikeWriter::close(bool finished) {
   times_.clear();
   nodes_.clear();
   if (file_.get() >= 0) h5::check(H5Fflush(file_, H5F_SCOPE_GLOBAL), tmp_, "flush");
   file_.reset();
   comm_.barrier();
+  if (!finished) return;
   int ok = 1;
   if (comm_.is_root()) ok = std::rename(tmp_.c_str(), path_.c_str()) == 0;
   if (!comm_.any(!ok)) return;

@@ -30,15 +30,22 @@ struct SpikeRecord {
 
 class SpikeWriter {
 public:
+  /// Collective. When `continue_from` names a spike file, its first counts[p] spikes of
+  /// each population are copied first (a restarted run continues the earlier output).
   SpikeWriter(const Communicator& comm, const std::string& path, const std::vector<std::string>& populations,
-              double dt);
+              double dt, const std::string& continue_from = "", const std::vector<std::uint64_t>& counts = {});
   /// Collective. Every record of steps [first, last) must be passed by exactly one rank.
   void append(std::vector<SpikeRecord>& local, std::int64_t first, std::int64_t last);
-  /// Collective: flushes, closes and renames to the final path.
-  void close();
+  /// Collective: flushes and closes; a finished run's file gets its final name, an
+  /// unfinished one keeps its temporary name (a restart continues it).
+  void close(bool finished = true);
+  /// Spikes written so far, per population.
+  const std::vector<std::uint64_t>& written() const { return written_; }
   const std::string& path() const { return path_; }
 
 private:
+  void copy_from(const std::string& src, const std::vector<std::string>& populations,
+                 const std::vector<std::uint64_t>& counts);
   const Communicator& comm_;
   std::string path_, tmp_;
   double dt_;

@@ -54,6 +54,7 @@ struct Common : Population {
     return h;
   }
   int max_spikes(int m) const override { return (m + model.ref_steps) / (model.ref_steps + 1); }
+  std::vector<StateArray> state() override { return {{"V", V, {}}, {"refractory", {}, refractory}}; }
 };
 
 struct DeltaPopulation : Common<IafPscDelta> {
@@ -99,6 +100,13 @@ struct DeltaPopulation : Common<IafPscDelta> {
 
 struct ExpPopulation : Common<IafPscExp> {
   Kokkos::View<double*> i_ex, i_in;
+
+  std::vector<StateArray> state() override {
+    auto s = Common<IafPscExp>::state();
+    s.push_back({"i_syn_ex", i_ex, {}});
+    s.push_back({"i_syn_in", i_in, {}});
+    return s;
+  }
 
   struct Advance {
     IafPscExp model;

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cajal/input/deck.hpp"
 #include "cajal/network/partition.hpp"
@@ -79,6 +80,15 @@ public:
   virtual int max_spikes(int m) const = 0;
   /// Membrane potential of every local cell (mV), for tests and reports.
   virtual Kokkos::View<double*>::HostMirror membrane() const = 0;
+
+  /// Per-cell state a checkpoint saves and restores, besides the ring buffers: the one
+  /// place that lists it. Exactly one of `real` and `integer` is set.
+  struct StateArray {
+    std::string name;
+    Kokkos::View<double*> real;
+    Kokkos::View<int*> integer;
+  };
+  virtual std::vector<StateArray> state() = 0;
 
   std::string name;
   int index = 0;

@@ -57,11 +57,11 @@ std::vector<std::uint64_t> Communicator::alltoallv(
   return out;
 }
 
-std::string Communicator::broadcast(const std::string& s) const {
+std::string Communicator::broadcast(const std::string& s, int root) const {
   unsigned long long n = s.size();
-  detail::check(MPI_Bcast(&n, 1, MPI_UNSIGNED_LONG_LONG, 0, comm_), "MPI_Bcast");
-  std::string out = rank_ == 0 ? s : std::string(n, '\0');
-  if (n > 0) detail::check(MPI_Bcast(&out[0], static_cast<int>(n), MPI_CHAR, 0, comm_), "MPI_Bcast");
+  detail::check(MPI_Bcast(&n, 1, MPI_UNSIGNED_LONG_LONG, root, comm_), "MPI_Bcast");
+  std::string out = rank_ == root ? s : std::string(n, '\0');
+  if (n > 0) detail::check(MPI_Bcast(&out[0], static_cast<int>(n), MPI_CHAR, root, comm_), "MPI_Bcast");
   return out;
 }
 

@@ -4,6 +4,9 @@
 #include <mpi.h>
 #include <petscsys.h>
 
+#include <cstring>
+#include <vector>
+
 #include "cajal/util/error.hpp"
 
 namespace cajal {
@@ -16,8 +19,14 @@ Environment::Environment(int& argc, char**& argv) {
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
     owns_mpi_ = true;
   }
-  // Kokkos reads only its own --kokkos-* arguments and leaves the rest.
-  Kokkos::initialize(argc, argv);
+  // Kokkos sees only its own --kokkos-* arguments: given the whole command line it would
+  // also answer --help (and take --threads and the like) itself.
+  std::vector<char*> kargs{argv[0]};
+  for (int i = 1; i < argc; ++i)
+    if (std::strncmp(argv[i], "--kokkos-", 9) == 0) kargs.push_back(argv[i]);
+  int kargc = static_cast<int>(kargs.size());
+  kargs.push_back(nullptr);
+  Kokkos::initialize(kargc, kargs.data());
   // PETSc gets no command line (its options come from the deck, prefixed -field_) and
   // no signal handlers: SIGTERM/SIGUSR1 belong to Cajal's checkpoint-and-stop path.
   PetscOptionsSetValue(nullptr, "-no_signal_handler", nullptr);

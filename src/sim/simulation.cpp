@@ -7,17 +7,21 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "cajal/model/catalogue.hpp"
 #include "cajal/network/partition.hpp"
 #include "cajal/util/error.hpp"
 #include "cajal/version.hpp"
 #include "exchange/spike_exchange.hpp"
+#include "io/checkpoint_file.hpp"
 #include "io/spike_writer.hpp"
 #include "model/population.hpp"
 #include "network/connectivity.hpp"
@@ -113,6 +117,11 @@ struct Simulation::Impl {
   Kokkos::View<std::uint64_t*>::HostMirror incoming_host;
   int m = 1, ring_size = 1;
   double build_s = 0;
+  // Where a restored run continues from.
+  std::int64_t start_step = 0;
+  std::vector<std::uint64_t> restored_spikes, restored_written;
+  std::uint64_t restored_events = 0;
+  std::string restored_output_dir;
 
   Impl(const Communicator& c, const Deck& d, clock_type::time_point t)
       : comm(c), deck(d), part(d, c.size(), c.rank()) {
@@ -140,6 +149,69 @@ struct Simulation::Impl {
     incoming_host = Kokkos::create_mirror_view(incoming);
     Kokkos::fence();
     build_s = comm.max(seconds_since(t));
+  }
+
+  // ---- checkpoint content: every piece of state, by population-local id -----------
+
+  void save_state(CheckpointFile& f) {
+    f.make_group("populations");
+    for (std::size_t p = 0; p < pops.size(); ++p) {
+      Population& pop = *pops[p];
+      const std::string g = "populations/" + pop.name;
+      f.make_group(g);
+      const auto& ids = part.local(static_cast<int>(p));
+      const std::uint64_t n = part.size(static_cast<int>(p));
+      for (const auto& a : pop.state()) {
+        std::vector<std::uint64_t> words(ids.size());
+        if (a.real.data()) {
+          auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), a.real);
+          std::memcpy(words.data(), h.data(), ids.size() * sizeof(double));
+          f.write_rows(g + "/" + a.name, H5T_IEEE_F64LE, n, 1, ids, words);
+        } else {
+          auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), a.integer);
+          for (std::size_t i = 0; i < ids.size(); ++i) words[i] = static_cast<std::uint64_t>(static_cast<std::int64_t>(h(i)));
+          f.write_rows(g + "/" + a.name, H5T_STD_I64LE, n, 1, ids, words);
+        }
+      }
+      // Pending input: row = cell, columns = (receptor, slot) with slot = step % ring_size.
+      const int width = pop.receptors * ring_size;
+      auto ring = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pop.ring);
+      std::vector<std::uint64_t> words(ids.size() * width);
+      for (std::size_t i = 0; i < ids.size(); ++i)
+        for (int r = 0; r < pop.receptors; ++r)
+          for (int sl = 0; sl < ring_size; ++sl)
+            words[i * width + r * ring_size + sl] = static_cast<std::uint64_t>(ring(r, sl, i));
+      f.write_rows(g + "/ring", H5T_STD_I64LE, n, width, ids, words);
+    }
+  }
+
+  void load_state(CheckpointFile& f) {
+    for (std::size_t p = 0; p < pops.size(); ++p) {
+      Population& pop = *pops[p];
+      const std::string g = "populations/" + pop.name;
+      const auto& ids = part.local(static_cast<int>(p));
+      const std::uint64_t n = part.size(static_cast<int>(p));
+      for (const auto& a : pop.state()) {
+        const auto words = f.read_rows(g + "/" + a.name, n, 1, ids);
+        if (a.real.data()) {
+          auto h = Kokkos::create_mirror_view(a.real);
+          std::memcpy(h.data(), words.data(), ids.size() * sizeof(double));
+          Kokkos::deep_copy(a.real, h);
+        } else {
+          auto h = Kokkos::create_mirror_view(a.integer);
+          for (std::size_t i = 0; i < ids.size(); ++i) h(i) = static_cast<int>(static_cast<std::int64_t>(words[i]));
+          Kokkos::deep_copy(a.integer, h);
+        }
+      }
+      const int width = pop.receptors * ring_size;
+      const auto words = f.read_rows(g + "/ring", n, width, ids);
+      auto ring = Kokkos::create_mirror_view(pop.ring);
+      for (std::size_t i = 0; i < ids.size(); ++i)
+        for (int r = 0; r < pop.receptors; ++r)
+          for (int sl = 0; sl < ring_size; ++sl)
+            ring(r, sl, i) = static_cast<std::int64_t>(words[i * width + r * ring_size + sl]);
+      Kokkos::deep_copy(pop.ring, ring);
+    }
   }
 
   // ---- the stages of one interval ------------------------------------------------
@@ -221,55 +293,259 @@ void Simulation::membrane(int pop, std::vector<std::uint64_t>& gids, std::vector
   v.assign(hv.data(), hv.data() + hv.extent(0));
 }
 
+namespace {
+
+volatile std::sig_atomic_t g_stop_signal = 0;
+extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
+
+std::string checkpoint_name(std::int64_t step) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "checkpoint_%012lld.h5", static_cast<long long>(step));
+  return buf;
+}
+
+std::string join_lines(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += x + "\n";
+  return s;
+}
+
+/// The spike file a restarted run continues: the first of the previous run's files that
+/// holds every spike recorded before the checkpoint. Rank 0 looks; all ranks get the path.
+std::string find_spike_source(const Communicator& comm, const std::string& dir, const std::vector<std::string>& pops,
+                              const std::vector<std::uint64_t>& counts) {
+  std::string chosen;
+  if (comm.is_root()) {
+    h5::silence_errors();
+    for (const char* name : {"spikes.h5.incomplete", "spikes.h5", "spikes.h5.interrupted"}) {
+      const std::string path = dir + "/" + name;
+      if (!std::filesystem::exists(path)) continue;
+      const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+      if (f < 0) continue;
+      bool enough = true;
+      for (std::size_t p = 0; p < pops.size() && enough; ++p) {
+        const hid_t d = H5Dopen2(f, ("/spikes/" + pops[p] + "/node_ids").c_str(), H5P_DEFAULT);
+        hsize_t n = 0;
+        if (d >= 0) {
+          const hid_t sp = H5Dget_space(d);
+          H5Sget_simple_extent_dims(sp, &n, nullptr);
+          H5Sclose(sp);
+          H5Dclose(d);
+        }
+        enough = d >= 0 && n >= counts[p];
+      }
+      H5Fclose(f);
+      if (enough) {
+        chosen = path;
+        break;
+      }
+    }
+    h5::reason();
+  }
+  return comm.broadcast(chosen);
+}
+
+}  // namespace
+
+void install_stop_handlers() {
+  std::signal(SIGTERM, on_stop_signal);
+  std::signal(SIGUSR1, on_stop_signal);
+}
+
+void Simulation::restore(const std::string& path) {
+  Impl& s = *impl_;
+  CheckpointFile f(s.comm, path, CheckpointFile::Mode::read);
+  const std::int64_t step = f.read_scalar("step");
+  if (f.read_text("deck/text") != s.deck.text)
+    throw usage_error(path + ": the checkpoint comes from another deck than the one being restored");
+  const std::string overrides = f.read_text("deck/overrides");
+  if (join_lines(s.deck.overrides).compare(0, overrides.size(), overrides) != 0)
+    throw usage_error(path + ": the checkpoint was written with other --set values than the ones being restored");
+  const std::uint64_t npop = s.deck.populations.size();
+  std::vector<std::uint64_t> all(npop);
+  for (std::uint64_t p = 0; p < npop; ++p) all[p] = p;
+  s.restored_spikes = f.read_rows("counters/spikes", npop, 1, all);
+  s.restored_written = f.read_rows("counters/spikes_written", npop, 1, all);
+  s.restored_events = static_cast<std::uint64_t>(f.read_scalar("synaptic_events"));
+  s.restored_output_dir = f.read_text("output_dir");
+  if (step < 0) throw usage_error(path + ": invalid step " + std::to_string(step));
+  s.load_state(f);
+  f.close();
+  s.start_step = step;
+}
+
 RunSummary Simulation::run(const RunOptions& opt) {
   Impl& s = *impl_;
   const Deck& deck = s.deck;
   const Communicator& comm = s.comm;
   const std::int64_t nsteps = deck.steps();
+  const std::int64_t start = s.start_step;
   const double dt = deck.simulation.dt;
+  const std::size_t npop = deck.populations.size();
+  if (start >= nsteps && start > 0)
+    throw usage_error("simulation.t_stop = " + std::to_string(nsteps * dt) + " ms: the checkpoint is at " +
+                      std::to_string(start * dt) + " ms; a restart needs a later t_stop (--set simulation.t_stop=...)");
 
   // Which populations are recorded, in deck order.
-  std::vector<int> rec_index(deck.populations.size(), -1);
+  std::vector<int> rec_index(npop, -1);
   std::vector<std::string> rec_names;
   for (const auto& r : deck.records)
-    for (const auto& name : r.populations) {
-      const int p = deck.population_index(name);
-      if (rec_index[p] < 0) rec_index[p] = 0;
-    }
-  for (std::size_t p = 0; p < deck.populations.size(); ++p)
+    for (const auto& name : r.populations) rec_index[deck.population_index(name)] = 0;
+  for (std::size_t p = 0; p < npop; ++p)
     if (rec_index[p] >= 0) {
       rec_index[p] = static_cast<int>(rec_names.size());
       rec_names.push_back(deck.populations[p].name);
     }
 
   const std::string out_dir = opt.output_dir.empty() ? deck.output.dir : opt.output_dir;
+  const std::string ckpt_dir = deck.checkpoint.dir.empty() ? out_dir + "/checkpoints" : deck.checkpoint.dir;
   double t_update = 0, t_exchange = 0, t_deliver = 0, t_io = 0;
   const auto t_open = clock_type::now();
   std::unique_ptr<SpikeWriter> writer;
-  if (!rec_names.empty()) writer = std::make_unique<SpikeWriter>(comm, out_dir + "/spikes.h5", rec_names, dt);
+  std::string spike_source;
+  if (!rec_names.empty()) {
+    std::vector<std::uint64_t> counts;
+    for (std::size_t p = 0; p < npop; ++p)
+      if (rec_index[p] >= 0) counts.push_back(s.restored_written.empty() ? 0 : s.restored_written[p]);
+    const std::string dest = out_dir + "/spikes.h5";
+    if (start > 0) {
+      spike_source = find_spike_source(comm, s.restored_output_dir, rec_names, counts);
+      if (spike_source.empty())
+        throw usage_error(s.restored_output_dir + "/spikes.h5: cannot continue the spike output: no spikes.h5 (or "
+                          "spikes.h5.incomplete) there holds the spikes recorded before the checkpoint");
+      // Never read and write one file: keep the interrupted run's file under another name.
+      if (spike_source == dest + ".incomplete") {
+        const std::string kept = dest + ".interrupted";
+        int ok = 1;
+        if (comm.is_root()) ok = std::rename(spike_source.c_str(), kept.c_str()) == 0;
+        if (comm.any(!ok)) throw usage_error(spike_source + ": cannot rename it to " + kept);
+        spike_source = kept;
+      }
+    }
+    writer = std::make_unique<SpikeWriter>(comm, dest, rec_names, dt, spike_source, counts);
+  }
   t_io += seconds_since(t_open);
+
+  std::vector<std::uint64_t> spike_count(npop, 0);
   std::vector<SpikeRecord> records;
   // Spikes reach the file once per window of about one biological second (whole intervals).
   const std::int64_t window = std::max<std::int64_t>(1, static_cast<std::int64_t>(1000.0 / (s.m * dt))) * s.m;
-  std::int64_t window_start = 0;
-
-  std::vector<std::uint64_t> spike_count(deck.populations.size(), 0);
+  std::int64_t window_start = start;
   std::uint64_t events = 0;
+
+  // Checkpoints: at the first interval edge at or after each multiple of the interval.
+  const std::int64_t every = deck.checkpoint.interval_ms > 0
+                                 ? std::max<std::int64_t>(1, deck.to_steps(deck.checkpoint.interval_ms))
+                                 : 0;
+  std::int64_t next_due = every ? (start / every + 1) * every : -1;
+  RunSummary sum;
+
+  auto write_checkpoint = [&](std::int64_t step) {
+    const auto t = clock_type::now();
+    if (writer) {
+      writer->append(records, window_start, step);
+      window_start = step;
+    }
+    // Counters of the whole run so far, the same on every rank.
+    std::vector<std::uint64_t> spikes_so_far(npop), written(npop, 0), ids;
+    for (std::size_t p = 0; p < npop; ++p) {
+      spikes_so_far[p] = comm.sum<unsigned long long>(spike_count[p]) + (s.restored_spikes.empty() ? 0 : s.restored_spikes[p]);
+      if (rec_index[p] >= 0) written[p] = writer->written()[rec_index[p]];
+      if (comm.is_root()) ids.push_back(p);
+    }
+    const std::uint64_t events_so_far = comm.sum<unsigned long long>(events) + s.restored_events;
+    // Room for it? A clear error now beats a half-written file.
+    std::uint64_t estimate = 1 << 20;
+    for (std::size_t p = 0; p < npop; ++p)
+      estimate += s.part.size(static_cast<int>(p)) * 8 *
+                  (s.pops[p]->state().size() + static_cast<std::size_t>(s.pops[p]->receptors * s.ring_size));
+    estimate += deck.text.size() * 2;
+    std::string problem;
+    if (comm.is_root()) {
+      namespace fs = std::filesystem;
+      std::error_code ec;
+      fs::create_directories(ckpt_dir, ec);
+      if (ec) {
+        problem = ckpt_dir + ": cannot create the checkpoint folder (" + ec.message() + ")";
+      } else {
+        const auto space = fs::space(ckpt_dir, ec);
+        if (!ec && space.available < estimate + estimate / 20)
+          problem = ckpt_dir + ": not enough free space for a checkpoint (needs about " +
+                    std::to_string(estimate >> 20) + " MiB, " + std::to_string(space.available >> 20) + " MiB free)";
+      }
+    }
+    problem = comm.broadcast(problem);
+    if (!problem.empty()) throw usage_error(problem + "; earlier checkpoints are untouched");
+
+    const std::string final_path = ckpt_dir + "/" + checkpoint_name(step), tmp = final_path + ".incomplete";
+    try {
+      CheckpointFile f(comm, tmp, CheckpointFile::Mode::create);
+      f.write_scalar("step", step);
+      f.make_group("deck");
+      f.write_text("deck/text", deck.text);
+      f.write_text("deck/file", deck.file);
+      f.write_text("deck/overrides", join_lines(deck.overrides));
+      f.write_text("output_dir", out_dir);
+      f.make_group("counters");
+      f.write_rows("counters/spikes", H5T_STD_U64LE, npop, 1, ids, comm.is_root() ? spikes_so_far : std::vector<std::uint64_t>{});
+      f.write_rows("counters/spikes_written", H5T_STD_U64LE, npop, 1, ids, comm.is_root() ? written : std::vector<std::uint64_t>{});
+      f.write_scalar("synaptic_events", static_cast<std::int64_t>(events_so_far));
+      s.save_state(f);
+      // Test hook: stop inside the write so that tests can kill the run mid-checkpoint.
+      if (const char* hook = std::getenv("CAJAL_TEST_PAUSE_IN_CHECKPOINT"))
+        if (std::atoll(hook) == step) {
+          std::fprintf(stderr, "cajal: test hook: pausing inside checkpoint %s\n", tmp.c_str());
+          std::this_thread::sleep_for(std::chrono::seconds(60));
+        }
+      f.close();
+    } catch (const error& e) {
+      problem = e.what();
+    }
+    if (comm.any(!problem.empty())) {
+      const int who = comm.min(problem.empty() ? comm.size() : comm.rank());
+      problem = comm.broadcast(problem, who);
+      if (comm.is_root()) std::remove(tmp.c_str());
+      throw usage_error(problem + "; earlier checkpoints are untouched");
+    }
+    // The rename is the commit point: before it the previous checkpoint is the newest.
+    if (comm.is_root()) {
+      if (std::rename(tmp.c_str(), final_path.c_str()) != 0) problem = tmp + ": cannot rename to " + final_path;
+      std::vector<std::string> old;
+      std::error_code ec;
+      for (const auto& e : std::filesystem::directory_iterator(ckpt_dir, ec)) {
+        const std::string n = e.path().filename().string();
+        if (n.rfind("checkpoint_", 0) == 0 && n.size() > 3 && n.compare(n.size() - 3, 3, ".h5") == 0) old.push_back(n);
+      }
+      std::sort(old.rbegin(), old.rend());
+      for (std::size_t k = static_cast<std::size_t>(deck.checkpoint.keep); k < old.size(); ++k)
+        std::filesystem::remove(ckpt_dir + "/" + old[k], ec);
+    }
+    problem = comm.broadcast(problem);
+    if (!problem.empty()) throw usage_error(problem);
+    sum.last_checkpoint = final_path;
+    sum.checkpoint_write_s += seconds_since(t);
+    sum.checkpoint_bytes = estimate;
+  };
+
   const auto t_start = clock_type::now();
   auto t_last_progress = t_start;
+  bool stopped = false;
+  std::int64_t t_end = start;
 
   // The schedule. Time advances one communication interval [t0, t0 + m) at a time, where
   // m is the smallest delay in steps; no spike emitted inside an interval can reach any
   // cell before the interval ends, so the stages below may run in this order:
-  //   1. update    each population advances all its local cells m steps (one kernel);
-  //                cells read and clear their ring-buffer slots, spikes are collected
-  //   2. exchange  the interval's spikes go to the ranks that subscribed to their sources
-  //   3. deliver   every spike a rank needs is added, in fixed point, into the ring slots
-  //                of its local targets at step t_spike + delay (>= t0 + m)
-  //   4. record    spikes of recorded populations are kept and written once per window
-  //   5. progress  a line on stderr from rank 0, at most once a second
-  for (std::int64_t t0 = 0; t0 < nsteps; t0 += s.m) {
+  //   1. update      each population advances all its local cells m steps (one kernel);
+  //                  cells read and clear their ring-buffer slots, spikes are collected
+  //   2. exchange    the interval's spikes go to the ranks that subscribed to their sources
+  //   3. deliver     every spike a rank needs is added, in fixed point, into the ring slots
+  //                  of its local targets at step t_spike + delay (>= t0 + m)
+  //   4. record      spikes of recorded populations are kept and written once per window
+  //   5. checkpoint  when due, or when a stop signal reached any rank (agreed collectively)
+  //   6. progress    a line on stderr from rank 0, at most once a second
+  for (std::int64_t t0 = start; t0 < nsteps; t0 += s.m) {
     const int steps = static_cast<int>(std::min<std::int64_t>(s.m, nsteps - t0));
+    t_end = t0 + steps;
 
     auto t = clock_type::now();
     const std::size_t nlocal = s.update(t0, steps);
@@ -293,21 +569,30 @@ RunSummary Simulation::run(const RunOptions& opt) {
         records.push_back({static_cast<std::uint64_t>(t0 + spike_offset(sp)), g - s.part.first_gid(p),
                            static_cast<std::uint64_t>(rec_index[p])});
     }
-    const std::int64_t t_end = t0 + steps;
     if (writer && (t_end - window_start >= window || t_end == nsteps)) {
       writer->append(records, window_start, t_end);
       window_start = t_end;
     }
     t_io += seconds_since(t);
 
+    const bool stop = comm.size() > 1 ? comm.any(g_stop_signal != 0) : g_stop_signal != 0;
+    if (stop || (every && t_end >= next_due) || (deck.checkpoint.at_end && t_end == nsteps)) {
+      write_checkpoint(t_end);
+      if (every) next_due = (t_end / every + 1) * every;
+    }
+    if (stop && t_end < nsteps) {
+      stopped = true;
+      break;
+    }
+
     if (opt.progress && comm.is_root()) {
       const auto now = clock_type::now();
       if (std::chrono::duration<double>(now - t_last_progress).count() >= 1.0 || t_end == nsteps) {
         t_last_progress = now;
-        const double wall = seconds_since(t_start), frac = double(t_end) / double(nsteps);
-        const double bio_s = t_end * dt * 1e-3;
+        const double wall = seconds_since(t_start), frac = double(t_end - start) / double(nsteps - start);
+        const double bio_s = (t_end - start) * dt * 1e-3;
         std::fprintf(stderr, "cajal: t = %.1f of %.1f ms (%5.1f %%), %.2f s per biological second, %s left\n",
-                     t_end * dt, nsteps * dt, 100 * frac, bio_s > 0 ? wall / bio_s : 0.0,
+                     t_end * dt, nsteps * dt, 100.0 * t_end / nsteps, bio_s > 0 ? wall / bio_s : 0.0,
                      fmt_duration(frac > 0 ? wall * (1 - frac) / frac : 0).c_str());
       }
     }
@@ -315,19 +600,25 @@ RunSummary Simulation::run(const RunOptions& opt) {
   const double simulate_local = seconds_since(t_start);
   if (writer) {
     const auto t = clock_type::now();
-    writer->close();
+    writer->close(!stopped);
     t_io += seconds_since(t);
   }
+  // The interrupted run's spike file is now contained in the new one.
+  if (!stopped && comm.is_root() && !spike_source.empty() && spike_source == out_dir + "/spikes.h5.interrupted")
+    std::remove(spike_source.c_str());
 
-  RunSummary sum;
   sum.ranks = comm.size();
   sum.interval_steps = s.m;
-  const double t_bio = nsteps * dt * 1e-3;
-  for (std::size_t p = 0; p < deck.populations.size(); ++p) {
+  sum.start_step = start;
+  sum.end_step = t_end;
+  sum.dt_ms = dt;
+  sum.stopped_early = stopped;
+  const double t_bio = t_end * dt * 1e-3;
+  for (std::size_t p = 0; p < npop; ++p) {
     RunSummary::Pop pp;
     pp.name = deck.populations[p].name;
     pp.n = static_cast<std::uint64_t>(deck.populations[p].n);
-    pp.spikes = comm.sum<unsigned long long>(spike_count[p]);
+    pp.spikes = comm.sum<unsigned long long>(spike_count[p]) + (s.restored_spikes.empty() ? 0 : s.restored_spikes[p]);
     pp.rate_hz = t_bio > 0 ? pp.spikes / (pp.n * t_bio) : 0.0;
     sum.populations.push_back(pp);
   }
@@ -335,20 +626,25 @@ RunSummary Simulation::run(const RunOptions& opt) {
   for (const auto& pj : s.projections) storage += pj.bytes();
   sum.synapses = comm.sum<unsigned long long>(local_synapses());
   sum.synapse_storage_bytes = comm.sum<unsigned long long>(storage);
-  sum.synaptic_events = comm.sum<unsigned long long>(events);
+  const std::uint64_t segment_events = comm.sum<unsigned long long>(events);
+  sum.synaptic_events = segment_events + s.restored_events;
   sum.build_s = s.build_s;
   sum.simulate_s = comm.max(simulate_local);
   sum.update_s = comm.max(t_update);
   sum.exchange_s = comm.max(t_exchange);
   sum.deliver_s = comm.max(t_deliver);
   sum.io_s = comm.max(t_io);
-  sum.real_time_factor = t_bio > 0 ? sum.simulate_s / t_bio : 0.0;
-  sum.events_per_second = sum.simulate_s > 0 ? sum.synaptic_events / sum.simulate_s : 0.0;
+  const double segment_bio = (t_end - start) * dt * 1e-3;
+  sum.real_time_factor = segment_bio > 0 ? sum.simulate_s / segment_bio : 0.0;
+  sum.events_per_second = sum.simulate_s > 0 ? segment_events / sum.simulate_s : 0.0;
   const std::uint64_t rss = peak_rss_bytes();
   sum.peak_rss_max_rank = comm.max<unsigned long long>(rss);
   sum.peak_rss_total = comm.sum<unsigned long long>(rss);
+  sum.checkpoint_write_s = comm.max(sum.checkpoint_write_s);
+  if (stopped) return sum;  // not finished: no summary.json
 
   // summary.json is written last: its presence marks a finished run.
+  std::string problem;
   if (comm.is_root()) {
     nlohmann::json j;
     j["cajal_version"] = CAJAL_VERSION;
@@ -359,12 +655,14 @@ RunSummary Simulation::run(const RunOptions& opt) {
     j["t_stop_ms"] = deck.simulation.t_stop;
     j["steps"] = nsteps;
     j["interval_steps"] = sum.interval_steps;
+    if (start > 0) j["restarted_at_ms"] = start * dt;
     for (const auto& p : sum.populations)
       j["populations"][p.name] = {{"n", p.n}, {"spikes", p.spikes}, {"rate_hz", p.rate_hz}};
     j["synapses"] = sum.synapses;
     j["synaptic_events"] = sum.synaptic_events;
     j["time_s"] = {{"build", sum.build_s},       {"simulate", sum.simulate_s}, {"update", sum.update_s},
-                   {"exchange", sum.exchange_s}, {"deliver", sum.deliver_s},   {"io", sum.io_s}};
+                   {"exchange", sum.exchange_s}, {"deliver", sum.deliver_s},   {"io", sum.io_s},
+                   {"checkpoint", sum.checkpoint_write_s}};
     j["real_time_factor"] = sum.real_time_factor;
     j["events_per_second"] = sum.events_per_second;
     j["memory"] = {{"peak_rss_bytes_max_rank", sum.peak_rss_max_rank},
@@ -373,14 +671,16 @@ RunSummary Simulation::run(const RunOptions& opt) {
                    {"synapse_storage_bytes_per_synapse",
                     sum.synapses ? double(sum.synapse_storage_bytes) / sum.synapses : 0.0}};
     if (writer) j["outputs"]["spikes"] = "spikes.h5";
+    if (!sum.last_checkpoint.empty()) j["outputs"]["last_checkpoint"] = sum.last_checkpoint;
     const std::string path = out_dir + "/summary.json";
     std::ofstream f(path + ".incomplete");
     f << j.dump(2) << "\n";
     f.close();
     if (!f || std::rename((path + ".incomplete").c_str(), path.c_str()) != 0)
-      throw usage_error(path + ": cannot write the run summary");
+      problem = path + ": cannot write the run summary";
   }
-  comm.barrier();
+  problem = comm.broadcast(problem);
+  if (!problem.empty()) throw usage_error(problem);
   return sum;
 }
 

@@ -110,6 +110,16 @@ struct Deck {
     std::string dir = "output";
     SourceLoc loc;
   } output;
+  /// Checkpoints: written at the first communication-interval edge at or after each
+  /// multiple of `interval_ms` (0: none), at the end when `at_end`, and always when the
+  /// run is signalled to stop (SIGTERM, SIGUSR1).
+  struct {
+    double interval_ms = 0.0;
+    std::string dir;   ///< empty: <output dir>/checkpoints
+    int keep = 2;      ///< newest checkpoints kept; older ones are deleted
+    bool at_end = false;
+    SourceLoc loc;
+  } checkpoint;
 
   /// Parses `text` (named `file` in messages), applies each override `section.key=value`
   /// (arrays of tables are addressed by name: `population.exc.n=100`,

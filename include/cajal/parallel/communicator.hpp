@@ -70,8 +70,8 @@ public:
   std::vector<std::uint64_t> alltoallv(const std::vector<std::vector<std::uint64_t>>& send,
                                        std::vector<int>* recv_counts = nullptr) const;
 
-  /// Rank 0's string, on every rank.
-  std::string broadcast(const std::string& s) const;
+  /// The string of rank `root`, on every rank.
+  std::string broadcast(const std::string& s, int root = 0) const;
 
 private:
   template <class T> T reduce(T v, MPI_Op op) const {

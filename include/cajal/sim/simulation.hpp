@@ -34,6 +34,12 @@ struct RunSummary {
   double real_time_factor = 0, events_per_second = 0;
   std::uint64_t peak_rss_max_rank = 0, peak_rss_total = 0, synapse_storage_bytes = 0;
   int interval_steps = 0;
+  std::int64_t start_step = 0, end_step = 0;
+  double dt_ms = 0;
+  bool stopped_early = false;   ///< a stop signal ended the run before t_stop
+  std::string last_checkpoint;  ///< the newest checkpoint this run wrote, if any
+  double checkpoint_write_s = 0;
+  std::uint64_t checkpoint_bytes = 0;
 };
 
 class Simulation {
@@ -43,7 +49,15 @@ public:
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
 
-  /// Collective: runs from 0 to t_stop, writes the outputs, returns the summary.
+  /// Collective: loads the state saved in the checkpoint at `path`, which must come from
+  /// the same network (same deck, up to the keys check_restart_overrides allows). The run
+  /// then continues from its step, and its outputs continue those of the run that wrote
+  /// it. Throws usage_error naming the file and dataset when the file is corrupt; the
+  /// simulation must not be run after a failed restore, except after another successful one.
+  void restore(const std::string& path);
+
+  /// Collective: runs from 0 (or the restored step) to t_stop, writing checkpoints as the
+  /// deck asks and when a stop signal arrives, then writes the outputs; returns the summary.
   RunSummary run(const RunOptions& options);
 
   /// Steps per communication interval (the minimum delay, at most 64 steps).
@@ -58,6 +72,11 @@ private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+/// Installs handlers for SIGTERM and SIGUSR1 (what batch schedulers send before the
+/// wall-time limit): the run finishes its interval, writes a checkpoint and returns with
+/// RunSummary::stopped_early; the driver exits with status 3.
+void install_stop_handlers();
 
 /// Collective: makes `dir` ready for a run's output, or throws usage_error with one
 /// clear sentence (unwritable, not a folder, or holding an earlier run without overwrite).

@@ -11,7 +11,9 @@
 namespace cajal {
 
 /// Exit statuses of the `cajal` program, documented in README.md.
-enum exit_status : int { exit_ok = 0, exit_internal = 1, exit_user = 2 };
+/// exit_stopped: the run was asked to stop (SIGTERM, SIGUSR1), wrote a checkpoint and
+/// can be resumed with `cajal restart`.
+enum exit_status : int { exit_ok = 0, exit_internal = 1, exit_user = 2, exit_stopped = 3 };
 
 /// Base of Cajal's errors: a message and the exit status it maps to.
 class error : public std::runtime_error {
