@@ -152,6 +152,8 @@ void SpikeWriter::append(std::vector<SpikeRecord>& local, std::int64_t first, st
   }
 }
 
+void SpikeWriter::flush() { h5::check(H5Fflush(file_, H5F_SCOPE_GLOBAL), tmp_, "flush"); }
+
 void SpikeWriter::close(bool finished) {
   times_.clear();
   nodes_.clear();

@@ -39,6 +39,8 @@ public:
   /// Collective: flushes and closes; a finished run's file gets its final name, an
   /// unfinished one keeps its temporary name (a restart continues it).
   void close(bool finished = true);
+  /// Collective: pushes everything written so far to the disk.
+  void flush();
   /// Spikes written so far, per population.
   const std::vector<std::uint64_t>& written() const { return written_; }
   const std::string& path() const { return path_; }

@@ -93,6 +93,13 @@ struct Deliver {
   }
 };
 
+std::string fmt_bytes(std::uint64_t b) {
+  char buf[64];
+  if (b < (10u << 20)) std::snprintf(buf, sizeof buf, "%llu KiB", static_cast<unsigned long long>(b >> 10));
+  else std::snprintf(buf, sizeof buf, "%llu MiB", static_cast<unsigned long long>(b >> 20));
+  return buf;
+}
+
 std::string fmt_duration(double s) {
   char buf[64];
   if (s < 120) std::snprintf(buf, sizeof buf, "%.0f s", s);
@@ -443,7 +450,10 @@ RunSummary Simulation::run(const RunOptions& opt) {
   auto write_checkpoint = [&](std::int64_t step) {
     const auto t = clock_type::now();
     if (writer) {
+      // Everything recorded before the checkpoint reaches the disk before the checkpoint
+      // exists: a restart continues this file up to here.
       writer->append(records, window_start, step);
+      writer->flush();
       window_start = step;
     }
     // Counters of the whole run so far, the same on every rank.
@@ -455,7 +465,7 @@ RunSummary Simulation::run(const RunOptions& opt) {
     }
     const std::uint64_t events_so_far = comm.sum<unsigned long long>(events) + s.restored_events;
     // Room for it? A clear error now beats a half-written file.
-    std::uint64_t estimate = 1 << 20;
+    std::uint64_t estimate = 64 << 10;  // metadata
     for (std::size_t p = 0; p < npop; ++p)
       estimate += s.part.size(static_cast<int>(p)) * 8 *
                   (s.pops[p]->state().size() + static_cast<std::size_t>(s.pops[p]->receptors * s.ring_size));
@@ -470,8 +480,8 @@ RunSummary Simulation::run(const RunOptions& opt) {
       } else {
         const auto space = fs::space(ckpt_dir, ec);
         if (!ec && space.available < estimate + estimate / 20)
-          problem = ckpt_dir + ": not enough free space for a checkpoint (needs about " +
-                    std::to_string(estimate >> 20) + " MiB, " + std::to_string(space.available >> 20) + " MiB free)";
+          problem = ckpt_dir + ": not enough free space for a checkpoint (needs about " + fmt_bytes(estimate) +
+                    ", " + fmt_bytes(space.available) + " free)";
       }
     }
     problem = comm.broadcast(problem);

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Checkpoint-restart equality: a run 0 -> T/2 that checkpoints, restarted on another number
+# of ranks to T, must give the spike file of an uninterrupted run 0 -> T bit for bit.
+# Two variants: the checkpoint at T/2 exactly (at_end), and one at an earlier interval
+# edge (interval = 0.35 T), so that spikes the first run wrote after its checkpoint must
+# be dropped on restart.
+# Usage: check_restart.sh CAJAL MPIEXEC SPIKECHECK DECK N_FIRST N_RESTART REFERENCE_SPIKES T_MS
+set -u
+cajal=$1 mpiexec=$2 spikecheck=$3 deck=$4 n1=$5 n2=$6 ref=$7 T=$8
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+run() { "$mpiexec" --oversubscribe -q -n "$@"; }
+half=$(awk "BEGIN { print $T / 2 }")
+fails=0
+
+run "$n1" "$cajal" run "$deck" --output "$work/a" --quiet --set simulation.t_stop="$half" --set checkpoint.at_end=true || exit 1
+ls "$work/a/checkpoints"
+run "$n2" "$cajal" restart "$work/a/checkpoints" --quiet --set simulation.t_stop="$T" || exit 1
+"$spikecheck" equal "$ref" "$work/a/spikes.h5" || fails=$((fails + 1))
+
+every=$(awk "BEGIN { print $T * 0.35 }")
+run "$n1" "$cajal" run "$deck" --output "$work/b" --quiet --set simulation.t_stop="$half" \
+  --set checkpoint.interval="$every" || exit 1
+ls "$work/b/checkpoints"
+run "$n2" "$cajal" restart "$work/b/checkpoints" --quiet --set simulation.t_stop="$T" || exit 1
+"$spikecheck" equal "$ref" "$work/b/spikes.h5" || fails=$((fails + 1))
+[ -f "$work/b/summary.json" ] || { echo "FAIL: no summary.json after the restart"; fails=$((fails + 1)); }
+exit $fails
