@@ -111,119 +111,217 @@ bool CheckpointFile::has(const std::string& name) {
   return H5Lexists(file_, name.c_str(), H5P_DEFAULT) > 0;
 }
 
-void CheckpointFile::write_rows(const std::string& name, hid_t type, std::uint64_t n, int width,
-                                const std::vector<std::uint64_t>& ids, const std::vector<std::uint64_t>& words) {
-  const int P = comm_.size(), me = comm_.rank();
-  const auto starts = block_starts(n);
-  // Each row to the rank that writes its block: (id, width words).
-  std::vector<std::vector<std::uint64_t>> out(P);
-  for (std::size_t k = 0; k < ids.size(); ++k) {
-    const int dest = static_cast<int>(std::upper_bound(starts.begin(), starts.end(), ids[k]) - starts.begin()) - 1;
-    out[dest].push_back(ids[k]);
-    out[dest].insert(out[dest].end(), words.begin() + k * width, words.begin() + (k + 1) * width);
+namespace {
+/// MPI datatype of one row of `words` 8-byte words, so that counts stay small.
+class RowType {
+public:
+  explicit RowType(int words) {
+    detail::check(MPI_Type_contiguous(words, MPI_UINT64_T, &t_), "MPI_Type_contiguous");
+    detail::check(MPI_Type_commit(&t_), "MPI_Type_commit");
   }
-  const std::vector<std::uint64_t> in = comm_.alltoallv(out);
-  const std::uint64_t first = starts[me], count = starts[me + 1] - starts[me];
-  std::vector<std::uint64_t> block(count * width, 0);
-  std::uint64_t partial = 0;
-  for (std::size_t k = 0; k < in.size(); k += 1 + width) {
-    const std::uint64_t row = in[k] - first;
-    std::copy(in.begin() + k + 1, in.begin() + k + 1 + width, block.begin() + row * width);
-    partial += row_hash(in[k], &in[k + 1], width);
-  }
-  const std::uint64_t checksum = comm_.sum<unsigned long long>(partial);
+  ~RowType() { MPI_Type_free(&t_); }
+  RowType(const RowType&) = delete;
+  RowType& operator=(const RowType&) = delete;
+  MPI_Datatype get() const { return t_; }
 
-  const int rank = width == 1 ? 1 : 2;
-  hsize_t dims[2] = {n, static_cast<hsize_t>(width)};
-  h5::Handle fspace = h5::check(H5Screate_simple(rank, dims, nullptr), H5Sclose, path_, "H5Screate_simple");
-  h5::Handle dset = h5::check(H5Dcreate2(file_, name.c_str(), type, fspace, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                              H5Dclose, path_, "create dataset " + name);
-  hsize_t start[2] = {first, 0}, cnt[2] = {count, static_cast<hsize_t>(width)};
-  hsize_t mdims[2] = {std::max<hsize_t>(count, 1), static_cast<hsize_t>(width)};
-  h5::Handle mspace = h5::check(H5Screate_simple(rank, mdims, nullptr), H5Sclose, path_, "H5Screate_simple");
-  if (count > 0) {
-    h5::check(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, nullptr, cnt, nullptr), path_, "select");
-  } else {
-    h5::check(H5Sselect_none(fspace), path_, "select none");
-    h5::check(H5Sselect_none(mspace), path_, "select none");
-  }
-  h5::Handle dxpl = h5::check(H5Pcreate(H5P_DATASET_XFER), H5Pclose, path_, "H5Pcreate");
-  h5::check(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), path_, "H5Pset_dxpl_mpio");
-  const hid_t memtype = H5Tequal(type, H5T_IEEE_F64LE) > 0 ? H5T_NATIVE_DOUBLE
-                        : H5Tequal(type, H5T_STD_I64LE) > 0 ? H5T_NATIVE_INT64
-                                                            : H5T_NATIVE_UINT64;
-  h5::check(H5Dwrite(dset, memtype, mspace, fspace, dxpl, block.data()), path_, "write dataset " + name);
-  write_attr_u64(dset, "checksum", checksum, path_);
+private:
+  MPI_Datatype t_;
+};
+
+hid_t memtype_of(hid_t type) {
+  if (H5Tget_class(type) == H5T_FLOAT) return H5T_NATIVE_DOUBLE;
+  if (H5Tget_sign(type) == H5T_SGN_2) return H5T_NATIVE_INT64;
+  return H5T_NATIVE_UINT64;
 }
 
-std::vector<std::uint64_t> CheckpointFile::read_rows(const std::string& name, std::uint64_t n, int width,
-                                                     const std::vector<std::uint64_t>& ids) {
-  const int P = comm_.size(), me = comm_.rank();
-  const auto starts = block_starts(n);
-  const std::uint64_t first = starts[me], count = starts[me + 1] - starts[me];
-  std::vector<std::uint64_t> block(count * width);
-  std::string problem;
-  std::uint64_t stored = 0, partial = 0;
-  try {
-    h5::Handle dset = h5::check(H5Dopen2(file_, name.c_str(), H5P_DEFAULT), H5Dclose, path_, "no dataset " + name);
-    h5::Handle fspace = h5::check(H5Dget_space(dset), H5Sclose, path_, "H5Dget_space");
-    hsize_t dims[2] = {0, 1};
-    const int rank = H5Sget_simple_extent_dims(fspace, dims, nullptr);
-    if (rank < 1 || dims[0] != n || (rank == 2 ? dims[1] : 1) != static_cast<hsize_t>(width))
-      throw h5_error(path_, "dataset " + name + " has the wrong shape (expected " + std::to_string(n) + " x " +
-                                std::to_string(width) + ")");
-    stored = read_attr_u64(dset, "checksum", path_, "dataset " + name);
-    if (count > 0) {
-      hsize_t start[2] = {first, 0}, cnt[2] = {count, static_cast<hsize_t>(width)};
-      h5::check(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, nullptr, cnt, nullptr), path_, "select");
-      h5::Handle mspace = h5::check(H5Screate_simple(rank, cnt, nullptr), H5Sclose, path_, "H5Screate_simple");
-      const hid_t memtype = H5T_NATIVE_UINT64;  // the bits of every 8-byte element, converted below
-      h5::Handle ftype = h5::check(H5Dget_type(dset), H5Tclose, path_, "H5Dget_type");
-      const bool is_double = H5Tget_class(ftype) == H5T_FLOAT;
-      const bool is_signed = H5Tget_class(ftype) == H5T_INTEGER && H5Tget_sign(ftype) == H5T_SGN_2;
-      const hid_t mt = is_double ? H5T_NATIVE_DOUBLE : is_signed ? H5T_NATIVE_INT64 : memtype;
-      h5::check(H5Dread(dset, mt, mspace, fspace, H5P_DEFAULT, block.data()), path_, "cannot read dataset " + name);
-    }
-    for (std::uint64_t r = 0; r < count; ++r) partial += row_hash(first + r, &block[r * width], width);
-  } catch (const error& e) {
-    problem = e.what();
-  }
-  // Every rank must reach the same verdict before anyone goes on; rank 0 reports the
-  // message of the lowest failing rank.
+/// Selects rows [first, first + count) of a 1-D or 2-D dataspace.
+void select_rows(hid_t space, int rank, std::uint64_t first, std::uint64_t count, int width, const std::string& path) {
+  hsize_t start[2] = {first, 0}, cnt[2] = {count, static_cast<hsize_t>(width)};
+  (void)rank;
+  h5::check(H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nullptr, cnt, nullptr), path, "select");
+}
+}  // namespace
+
+void CheckpointFile::agree(const std::string& problem) const {
   if (comm_.any(!problem.empty())) {
     const int who = comm_.min(problem.empty() ? comm_.size() : comm_.rank());
     throw usage_error(comm_.broadcast(problem, who));
   }
-  const std::uint64_t total = comm_.sum<unsigned long long>(partial);
-  if (total != stored)
-    throw usage_error(path_ + ": dataset " + name + " fails its checksum (the file is corrupt)");
+}
 
-  // Requests: the ids this rank needs, to the ranks holding their blocks; answers back.
-  std::vector<std::vector<std::uint64_t>> req(P);
-  for (auto id : ids) {
-    const int src = static_cast<int>(std::upper_bound(starts.begin(), starts.end(), id) - starts.begin()) - 1;
-    req[src].push_back(id);
-  }
-  std::vector<int> rcount;
-  const std::vector<std::uint64_t> asked = comm_.alltoallv(req, &rcount);
-  std::vector<std::vector<std::uint64_t>> ans(P);
-  std::size_t k = 0;
-  for (int r = 0; r < P; ++r)
-    for (int c = 0; c < rcount[r]; ++c, ++k) {
-      const std::uint64_t row = asked[k] - first;
-      ans[r].insert(ans[r].end(), block.begin() + row * width, block.begin() + (row + 1) * width);
+// Rows move in rounds: in round k, rank r receives and writes rows
+// [starts[r] + k C, starts[r] + (k+1) C) of its block. Each rank's ids are ascending, so
+// the rows it sends to r in round k are one contiguous run of its ids.
+void CheckpointFile::write_rows(const std::string& name, hid_t type, std::uint64_t n, int width,
+                                const std::vector<std::uint64_t>& ids, const RowFn& fill) {
+  const int P = comm_.size(), me = comm_.rank();
+  const auto starts = block_starts(n);
+  std::uint64_t widest = 0;
+  for (int r = 0; r < P; ++r) widest = std::max(widest, starts[r + 1] - starts[r]);
+  const std::uint64_t C = std::max<std::uint64_t>(1, round_bytes / (8 * (width + 1)));
+  const std::uint64_t rounds = (widest + C - 1) / C;
+  const int drank = width == 1 ? 1 : 2;
+  hsize_t dims[2] = {n, static_cast<hsize_t>(width)};
+  h5::Handle fspace = h5::check(H5Screate_simple(drank, dims, nullptr), H5Sclose, path_, "H5Screate_simple");
+  h5::Handle dset = h5::check(H5Dcreate2(file_, name.c_str(), type, fspace, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                              H5Dclose, path_, "create dataset " + name);
+  const hid_t memtype = memtype_of(type);
+  const RowType row(width + 1);
+  const int W = width + 1;
+  std::vector<int> scount(P), sdispl(P), rcount(P), rdispl(P);
+  std::vector<std::uint64_t> sendbuf, recvbuf, block;
+  std::uint64_t partial = 0;
+  for (std::uint64_t k = 0; k < rounds; ++k) {
+    int total = 0;
+    for (int r = 0; r < P; ++r) {
+      const std::uint64_t lo = std::min(starts[r + 1], starts[r] + k * C), hi = std::min(starts[r + 1], lo + C);
+      const std::size_t a = std::lower_bound(ids.begin(), ids.end(), lo) - ids.begin();
+      const std::size_t b = std::lower_bound(ids.begin(), ids.end(), hi) - ids.begin();
+      scount[r] = static_cast<int>(b - a);
+      sdispl[r] = total;
+      if (sendbuf.size() < static_cast<std::size_t>(total + scount[r]) * W) sendbuf.resize((total + scount[r]) * W);
+      for (std::size_t i = a; i < b; ++i) {
+        std::uint64_t* p = &sendbuf[static_cast<std::size_t>(total + (i - a)) * W];
+        p[0] = ids[i];
+        fill(i, p + 1);
+      }
+      total += scount[r];
     }
-  const std::vector<std::uint64_t> got = comm_.alltoallv(ans);
-  // Answers arrive grouped by source rank, in request order; put them back in ids order.
-  std::vector<std::uint64_t> out(ids.size() * width);
-  std::vector<std::size_t> offset(P + 1, 0);
-  for (int r = 0; r < P; ++r) offset[r + 1] = offset[r] + req[r].size() * width;
-  std::vector<std::size_t> cursor(offset.begin(), offset.end() - 1);
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    const int src = static_cast<int>(std::upper_bound(starts.begin(), starts.end(), ids[i]) - starts.begin()) - 1;
-    std::copy(got.begin() + cursor[src], got.begin() + cursor[src] + width, out.begin() + i * width);
-    cursor[src] += width;
+    detail::check(MPI_Alltoall(scount.data(), 1, MPI_INT, rcount.data(), 1, MPI_INT, comm_.raw()), "MPI_Alltoall");
+    int rtotal = 0;
+    for (int r = 0; r < P; ++r) rdispl[r] = rtotal, rtotal += rcount[r];
+    recvbuf.resize(static_cast<std::size_t>(rtotal) * W);
+    detail::check(MPI_Alltoallv(sendbuf.data(), scount.data(), sdispl.data(), row.get(), recvbuf.data(),
+                                rcount.data(), rdispl.data(), row.get(), comm_.raw()),
+                  "MPI_Alltoallv");
+    const std::uint64_t lo = std::min(starts[me + 1], starts[me] + k * C), hi = std::min(starts[me + 1], lo + C);
+    std::string problem;
+    if (static_cast<std::uint64_t>(rtotal) != hi - lo)
+      problem = path_ + ": " + name + ": internal error: rows missing or duplicated in the checkpoint";
+    block.resize((hi - lo) * width);
+    for (int j = 0; j < rtotal; ++j) {
+      const std::uint64_t* rec = &recvbuf[static_cast<std::size_t>(j) * W];
+      if (rec[0] < lo || rec[0] >= hi) continue;
+      std::copy(rec + 1, rec + W, block.begin() + (rec[0] - lo) * width);
+      partial += row_hash(rec[0], rec + 1, width);
+    }
+    // Each rank writes its own contiguous rows: independent I/O, one large write.
+    if (problem.empty() && hi > lo) {
+      try {
+        h5::Handle fs = h5::check(H5Dget_space(dset), H5Sclose, path_, "H5Dget_space");
+        select_rows(fs, drank, lo, hi - lo, width, path_);
+        hsize_t mdims[2] = {hi - lo, static_cast<hsize_t>(width)};
+        h5::Handle ms = h5::check(H5Screate_simple(drank, mdims, nullptr), H5Sclose, path_, "H5Screate_simple");
+        h5::check(H5Dwrite(dset, memtype, ms, fs, H5P_DEFAULT, block.data()), path_, "write dataset " + name);
+      } catch (const error& e) {
+        problem = e.what();
+      }
+    }
+    agree(problem);
   }
+  write_attr_u64(dset, "checksum", comm_.sum<unsigned long long>(partial), path_);
+}
+
+void CheckpointFile::read_rows(const std::string& name, std::uint64_t n, int width,
+                               const std::vector<std::uint64_t>& ids, const RowFn& store) {
+  const int P = comm_.size(), me = comm_.rank();
+  const auto starts = block_starts(n);
+  std::uint64_t widest = 0;
+  for (int r = 0; r < P; ++r) widest = std::max(widest, starts[r + 1] - starts[r]);
+  const std::uint64_t C = std::max<std::uint64_t>(1, round_bytes / (8 * (width + 1)));
+  const std::uint64_t rounds = (widest + C - 1) / C;
+  std::string problem;
+  std::uint64_t stored = 0;
+  h5::Handle dset;
+  int drank = 1;
+  hid_t memtype = H5T_NATIVE_UINT64;
+  try {
+    dset = h5::check(H5Dopen2(file_, name.c_str(), H5P_DEFAULT), H5Dclose, path_, "no dataset " + name);
+    h5::Handle fs = h5::check(H5Dget_space(dset), H5Sclose, path_, "H5Dget_space");
+    hsize_t dims[2] = {0, 1};
+    drank = H5Sget_simple_extent_dims(fs, dims, nullptr);
+    if (drank < 1 || dims[0] != n || (drank == 2 ? dims[1] : 1) != static_cast<hsize_t>(width))
+      throw h5_error(path_, "dataset " + name + " has the wrong shape (expected " + std::to_string(n) + " x " +
+                                std::to_string(width) + ")");
+    h5::Handle ft = h5::check(H5Dget_type(dset), H5Tclose, path_, "H5Dget_type");
+    memtype = memtype_of(ft);  // the bits of every 8-byte element travel as uint64
+    stored = read_attr_u64(dset, "checksum", path_, "dataset " + name);
+  } catch (const error& e) {
+    problem = e.what();
+  }
+  agree(problem);
+
+  const RowType row(width);
+  std::vector<int> scount(P), sdispl(P), rcount(P), rdispl(P);
+  std::vector<std::uint64_t> block, asked, answers, got;
+  std::uint64_t partial = 0;
+  for (std::uint64_t k = 0; k < rounds; ++k) {
+    const std::uint64_t lo = std::min(starts[me + 1], starts[me] + k * C), hi = std::min(starts[me + 1], lo + C);
+    block.resize((hi - lo) * width);
+    if (hi > lo) {
+      try {
+        h5::Handle fs = h5::check(H5Dget_space(dset), H5Sclose, path_, "H5Dget_space");
+        select_rows(fs, drank, lo, hi - lo, width, path_);
+        hsize_t mdims[2] = {hi - lo, static_cast<hsize_t>(width)};
+        h5::Handle ms = h5::check(H5Screate_simple(drank, mdims, nullptr), H5Sclose, path_, "H5Screate_simple");
+        h5::check(H5Dread(dset, memtype, ms, fs, H5P_DEFAULT, block.data()), path_,
+                  "cannot read dataset " + name + " (truncated or corrupt file?)");
+      } catch (const error& e) {
+        problem = e.what();
+      }
+    }
+    agree(problem);
+    for (std::uint64_t r = 0; r < hi - lo; ++r) partial += row_hash(lo + r, &block[r * width], width);
+
+    // Ask each rank for the rows of its round-k slice that this rank holds.
+    std::vector<std::pair<std::size_t, std::size_t>> range(P);
+    int total = 0;
+    std::vector<std::uint64_t> req;
+    for (int r = 0; r < P; ++r) {
+      const std::uint64_t a0 = std::min(starts[r + 1], starts[r] + k * C), b0 = std::min(starts[r + 1], a0 + C);
+      const std::size_t a = std::lower_bound(ids.begin(), ids.end(), a0) - ids.begin();
+      const std::size_t b = std::lower_bound(ids.begin(), ids.end(), b0) - ids.begin();
+      range[r] = {a, b};
+      scount[r] = static_cast<int>(b - a);
+      sdispl[r] = total;
+      total += scount[r];
+      req.insert(req.end(), ids.begin() + a, ids.begin() + b);
+    }
+    detail::check(MPI_Alltoall(scount.data(), 1, MPI_INT, rcount.data(), 1, MPI_INT, comm_.raw()), "MPI_Alltoall");
+    int rtotal = 0;
+    for (int r = 0; r < P; ++r) rdispl[r] = rtotal, rtotal += rcount[r];
+    asked.resize(rtotal);
+    detail::check(MPI_Alltoallv(req.data(), scount.data(), sdispl.data(), MPI_UINT64_T, asked.data(), rcount.data(),
+                                rdispl.data(), MPI_UINT64_T, comm_.raw()),
+                  "MPI_Alltoallv");
+    answers.resize(static_cast<std::size_t>(rtotal) * width);
+    for (int j = 0; j < rtotal; ++j) {
+      const std::uint64_t off = asked[j] - lo;
+      std::copy(block.begin() + off * width, block.begin() + (off + 1) * width, answers.begin() + std::size_t(j) * width);
+    }
+    got.resize(static_cast<std::size_t>(total) * width);
+    detail::check(MPI_Alltoallv(answers.data(), rcount.data(), rdispl.data(), row.get(), got.data(), scount.data(),
+                                sdispl.data(), row.get(), comm_.raw()),
+                  "MPI_Alltoallv");
+    for (int r = 0; r < P; ++r)
+      for (std::size_t i = range[r].first; i < range[r].second; ++i)
+        store(i, &got[(sdispl[r] + (i - range[r].first)) * width]);
+  }
+  if (comm_.sum<unsigned long long>(partial) != stored)
+    throw usage_error(path_ + ": dataset " + name + " fails its checksum (the file is corrupt)");
+}
+
+void CheckpointFile::write_rows(const std::string& name, hid_t type, std::uint64_t n, int width,
+                                const std::vector<std::uint64_t>& ids, const std::vector<std::uint64_t>& words) {
+  write_rows(name, type, n, width, ids,
+             [&](std::size_t k, std::uint64_t* row) { std::copy_n(words.begin() + k * width, width, row); });
+}
+
+std::vector<std::uint64_t> CheckpointFile::read_rows(const std::string& name, std::uint64_t n, int width,
+                                                     const std::vector<std::uint64_t>& ids) {
+  std::vector<std::uint64_t> out(ids.size() * width);
+  read_rows(name, n, width, ids,
+            [&](std::size_t k, std::uint64_t* row) { std::copy_n(row, width, out.begin() + k * width); });
   return out;
 }
 

@@ -14,6 +14,7 @@
 //
 // Every element is 8 bytes (float64, int64 or uint64); rows of `width` elements.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,13 +32,28 @@ public:
   /// is a Cajal checkpoint of this format version (usage_error otherwise).
   CheckpointFile(const Communicator& comm, const std::string& path, Mode mode);
 
+  /// Produces (write) or takes (read) the `width` elements of the k-th row this rank holds.
+  using RowFn = std::function<void(std::size_t k, std::uint64_t* row)>;
+
   /// Collective: writes n rows of `width` elements; this rank holds the rows `ids`
-  /// (population-local ids, any order) in `words` (ids.size() * width elements).
+  /// (population-local ids, ascending); fill(k, row) writes the elements of row ids[k].
+  /// Rows travel and are written in rounds of at most `round_bytes` per rank, so a
+  /// checkpoint needs little memory beyond the state itself.
+  void write_rows(const std::string& name, hid_t type, std::uint64_t n, int width,
+                  const std::vector<std::uint64_t>& ids, const RowFn& fill);
+  /// Collective: reads the rows `ids` (ascending) of dataset `name` (n rows of `width`
+  /// elements); store(k, row) receives row ids[k]. The checksum is verified at the end:
+  /// on a mismatch rows have been stored already, and the caller must not use them.
+  void read_rows(const std::string& name, std::uint64_t n, int width, const std::vector<std::uint64_t>& ids,
+                 const RowFn& store);
+
+  /// Convenience for small arrays held whole.
   void write_rows(const std::string& name, hid_t type, std::uint64_t n, int width,
                   const std::vector<std::uint64_t>& ids, const std::vector<std::uint64_t>& words);
-  /// Collective: reads the rows `ids` of dataset `name` (n rows of `width` elements).
   std::vector<std::uint64_t> read_rows(const std::string& name, std::uint64_t n, int width,
                                        const std::vector<std::uint64_t>& ids);
+
+  static constexpr std::uint64_t round_bytes = 64ull << 20;
 
   /// Small values that every rank knows (written by all, identical).
   void write_scalar(const std::string& name, std::int64_t v);
@@ -57,6 +73,8 @@ private:
   std::string path_;
   h5::Handle file_;
   std::vector<std::uint64_t> block_starts(std::uint64_t n) const;
+  /// Throws on every rank when any rank has a problem (the lowest rank's message).
+  void agree(const std::string& problem) const;
 };
 
 }  // namespace cajal

@@ -1,6 +1,8 @@
 #include "cajal/sim/simulation.hpp"
 
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <Kokkos_Core.hpp>
 #include <Kokkos_ScatterView.hpp>
@@ -93,6 +95,15 @@ struct Deliver {
   }
 };
 
+/// fsync of a file or folder; true on success.
+bool fsync_path(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return false;
+  const bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  return ok;
+}
+
 std::string fmt_bytes(std::uint64_t b) {
   char buf[64];
   if (b < (10u << 20)) std::snprintf(buf, sizeof buf, "%llu KiB", static_cast<unsigned long long>(b >> 10));
@@ -129,6 +140,7 @@ struct Simulation::Impl {
   std::vector<std::uint64_t> restored_spikes, restored_written;
   std::uint64_t restored_events = 0;
   std::string restored_output_dir;
+  double restore_s = 0;
 
   Impl(const Communicator& c, const Deck& d, clock_type::time_point t)
       : comm(c), deck(d), part(d, c.size(), c.rank()) {
@@ -169,26 +181,24 @@ struct Simulation::Impl {
       const auto& ids = part.local(static_cast<int>(p));
       const std::uint64_t n = part.size(static_cast<int>(p));
       for (const auto& a : pop.state()) {
-        std::vector<std::uint64_t> words(ids.size());
         if (a.real.data()) {
           auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), a.real);
-          std::memcpy(words.data(), h.data(), ids.size() * sizeof(double));
-          f.write_rows(g + "/" + a.name, H5T_IEEE_F64LE, n, 1, ids, words);
+          f.write_rows(g + "/" + a.name, H5T_IEEE_F64LE, n, 1, ids,
+                       [&](std::size_t k, std::uint64_t* row) { std::memcpy(row, &h(k), sizeof(double)); });
         } else {
           auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), a.integer);
-          for (std::size_t i = 0; i < ids.size(); ++i) words[i] = static_cast<std::uint64_t>(static_cast<std::int64_t>(h(i)));
-          f.write_rows(g + "/" + a.name, H5T_STD_I64LE, n, 1, ids, words);
+          f.write_rows(g + "/" + a.name, H5T_STD_I64LE, n, 1, ids, [&](std::size_t k, std::uint64_t* row) {
+            row[0] = static_cast<std::uint64_t>(static_cast<std::int64_t>(h(k)));
+          });
         }
       }
       // Pending input: row = cell, columns = (receptor, slot) with slot = step % ring_size.
-      const int width = pop.receptors * ring_size;
       auto ring = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pop.ring);
-      std::vector<std::uint64_t> words(ids.size() * width);
-      for (std::size_t i = 0; i < ids.size(); ++i)
+      const int R = ring_size;
+      f.write_rows(g + "/ring", H5T_STD_I64LE, n, pop.receptors * R, ids, [&](std::size_t k, std::uint64_t* row) {
         for (int r = 0; r < pop.receptors; ++r)
-          for (int sl = 0; sl < ring_size; ++sl)
-            words[i * width + r * ring_size + sl] = static_cast<std::uint64_t>(ring(r, sl, i));
-      f.write_rows(g + "/ring", H5T_STD_I64LE, n, width, ids, words);
+          for (int sl = 0; sl < R; ++sl) row[r * R + sl] = static_cast<std::uint64_t>(ring(r, sl, k));
+      });
     }
   }
 
@@ -199,24 +209,25 @@ struct Simulation::Impl {
       const auto& ids = part.local(static_cast<int>(p));
       const std::uint64_t n = part.size(static_cast<int>(p));
       for (const auto& a : pop.state()) {
-        const auto words = f.read_rows(g + "/" + a.name, n, 1, ids);
         if (a.real.data()) {
           auto h = Kokkos::create_mirror_view(a.real);
-          std::memcpy(h.data(), words.data(), ids.size() * sizeof(double));
+          f.read_rows(g + "/" + a.name, n, 1, ids,
+                      [&](std::size_t k, std::uint64_t* row) { std::memcpy(&h(k), row, sizeof(double)); });
           Kokkos::deep_copy(a.real, h);
         } else {
           auto h = Kokkos::create_mirror_view(a.integer);
-          for (std::size_t i = 0; i < ids.size(); ++i) h(i) = static_cast<int>(static_cast<std::int64_t>(words[i]));
+          f.read_rows(g + "/" + a.name, n, 1, ids, [&](std::size_t k, std::uint64_t* row) {
+            h(k) = static_cast<int>(static_cast<std::int64_t>(row[0]));
+          });
           Kokkos::deep_copy(a.integer, h);
         }
       }
-      const int width = pop.receptors * ring_size;
-      const auto words = f.read_rows(g + "/ring", n, width, ids);
       auto ring = Kokkos::create_mirror_view(pop.ring);
-      for (std::size_t i = 0; i < ids.size(); ++i)
+      const int R = ring_size;
+      f.read_rows(g + "/ring", n, pop.receptors * R, ids, [&](std::size_t k, std::uint64_t* row) {
         for (int r = 0; r < pop.receptors; ++r)
-          for (int sl = 0; sl < ring_size; ++sl)
-            ring(r, sl, i) = static_cast<std::int64_t>(words[i * width + r * ring_size + sl]);
+          for (int sl = 0; sl < R; ++sl) ring(r, sl, k) = static_cast<std::int64_t>(row[r * R + sl]);
+      });
       Kokkos::deep_copy(pop.ring, ring);
     }
   }
@@ -361,6 +372,7 @@ void install_stop_handlers() {
 
 void Simulation::restore(const std::string& path) {
   Impl& s = *impl_;
+  const auto t = clock_type::now();
   CheckpointFile f(s.comm, path, CheckpointFile::Mode::read);
   const std::int64_t step = f.read_scalar("step");
   if (f.read_text("deck/text") != s.deck.text)
@@ -379,6 +391,7 @@ void Simulation::restore(const std::string& path) {
   s.load_state(f);
   f.close();
   s.start_step = step;
+  s.restore_s = s.comm.max(seconds_since(t));
 }
 
 RunSummary Simulation::run(const RunOptions& opt) {
@@ -517,9 +530,12 @@ RunSummary Simulation::run(const RunOptions& opt) {
       if (comm.is_root()) std::remove(tmp.c_str());
       throw usage_error(problem + "; earlier checkpoints are untouched");
     }
-    // The rename is the commit point: before it the previous checkpoint is the newest.
+    // The rename is the commit point: before it the previous checkpoint is the newest. The
+    // data is on the disk (fsync) before the rename, and the rename before we go on.
     if (comm.is_root()) {
-      if (std::rename(tmp.c_str(), final_path.c_str()) != 0) problem = tmp + ": cannot rename to " + final_path;
+      if (!fsync_path(tmp)) problem = tmp + ": cannot flush the checkpoint to the disk (fsync failed)";
+      else if (std::rename(tmp.c_str(), final_path.c_str()) != 0) problem = tmp + ": cannot rename to " + final_path;
+      else fsync_path(ckpt_dir);
       std::vector<std::string> old;
       std::error_code ec;
       for (const auto& e : std::filesystem::directory_iterator(ckpt_dir, ec)) {
@@ -534,7 +550,8 @@ RunSummary Simulation::run(const RunOptions& opt) {
     if (!problem.empty()) throw usage_error(problem);
     sum.last_checkpoint = final_path;
     sum.checkpoint_write_s += seconds_since(t);
-    sum.checkpoint_bytes = estimate;
+    std::error_code ec;
+    sum.checkpoint_bytes = comm.is_root() ? std::filesystem::file_size(final_path, ec) : 0;
   };
 
   const auto t_start = clock_type::now();
@@ -672,7 +689,7 @@ RunSummary Simulation::run(const RunOptions& opt) {
     j["synaptic_events"] = sum.synaptic_events;
     j["time_s"] = {{"build", sum.build_s},       {"simulate", sum.simulate_s}, {"update", sum.update_s},
                    {"exchange", sum.exchange_s}, {"deliver", sum.deliver_s},   {"io", sum.io_s},
-                   {"checkpoint", sum.checkpoint_write_s}};
+                   {"checkpoint", sum.checkpoint_write_s}, {"restore", s.restore_s}};
     j["real_time_factor"] = sum.real_time_factor;
     j["events_per_second"] = sum.events_per_second;
     j["memory"] = {{"peak_rss_bytes_max_rank", sum.peak_rss_max_rank},
@@ -681,7 +698,10 @@ RunSummary Simulation::run(const RunOptions& opt) {
                    {"synapse_storage_bytes_per_synapse",
                     sum.synapses ? double(sum.synapse_storage_bytes) / sum.synapses : 0.0}};
     if (writer) j["outputs"]["spikes"] = "spikes.h5";
-    if (!sum.last_checkpoint.empty()) j["outputs"]["last_checkpoint"] = sum.last_checkpoint;
+    if (!sum.last_checkpoint.empty()) {
+      j["outputs"]["last_checkpoint"] = sum.last_checkpoint;
+      j["checkpoint"] = {{"last", sum.last_checkpoint}, {"bytes", sum.checkpoint_bytes}};
+    }
     const std::string path = out_dir + "/summary.json";
     std::ofstream f(path + ".incomplete");
     f << j.dump(2) << "\n";
