@@ -63,6 +63,8 @@ std::string read_attr_string(hid_t obj, const char* name) {
 
 CheckpointFile::CheckpointFile(const Communicator& comm, const std::string& path, Mode mode)
     : comm_(comm), path_(path) {
+  detail::check(MPI_Comm_split_type(comm.raw(), MPI_COMM_TYPE_SHARED, comm.rank(), MPI_INFO_NULL, &node_),
+                "MPI_Comm_split_type");
   h5::silence_errors();
   h5::Handle fapl = h5::check(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, path, "H5Pcreate");
   h5::check(H5Pset_fapl_mpio(fapl, comm.raw(), MPI_INFO_NULL), path, "H5Pset_fapl_mpio");
@@ -134,13 +136,48 @@ hid_t memtype_of(hid_t type) {
   return H5T_NATIVE_UINT64;
 }
 
-/// Selects rows [first, first + count) of a 1-D or 2-D dataspace.
-void select_rows(hid_t space, int rank, std::uint64_t first, std::uint64_t count, int width, const std::string& path) {
+/// Independent transfer of rows [first, first + count) of a dataset with `width` columns.
+void transfer_rows(hid_t dset, bool write, hid_t memtype, std::uint64_t first, std::uint64_t count, int width,
+                   std::uint64_t* buf, const std::string& path, const std::string& what) {
+  h5::Handle fs = h5::check(H5Dget_space(dset), H5Sclose, path, "H5Dget_space");
+  const int rank = H5Sget_simple_extent_ndims(fs);
   hsize_t start[2] = {first, 0}, cnt[2] = {count, static_cast<hsize_t>(width)};
-  (void)rank;
-  h5::check(H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nullptr, cnt, nullptr), path, "select");
+  h5::check(H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, nullptr, cnt, nullptr), path, "select");
+  h5::Handle ms = h5::check(H5Screate_simple(rank, cnt, nullptr), H5Sclose, path, "H5Screate_simple");
+  if (write) h5::check(H5Dwrite(dset, memtype, ms, fs, H5P_DEFAULT, buf), path, what);
+  else h5::check(H5Dread(dset, memtype, ms, fs, H5P_DEFAULT, buf), path, what);
+}
+
+h5::Handle create_dataset(hid_t file, const std::string& name, hid_t type, std::uint64_t n, int width,
+                          const std::string& path) {
+  hsize_t dims[2] = {n, static_cast<hsize_t>(width)};
+  h5::Handle fs = h5::check(H5Screate_simple(width == 1 ? 1 : 2, dims, nullptr), H5Sclose, path, "H5Screate_simple");
+  return h5::check(H5Dcreate2(file, name.c_str(), type, fs, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose, path,
+                   "create dataset " + name);
+}
+
+/// Opens a dataset and checks it has n rows of `width` columns; returns it and its checksum.
+h5::Handle open_dataset(hid_t file, const std::string& name, std::uint64_t n, int width, const std::string& path,
+                        std::uint64_t& checksum, hid_t& memtype) {
+  h5::Handle d = h5::check(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, path, "no dataset " + name);
+  h5::Handle fs = h5::check(H5Dget_space(d), H5Sclose, path, "H5Dget_space");
+  hsize_t dims[2] = {0, 1};
+  const int rank = H5Sget_simple_extent_dims(fs, dims, nullptr);
+  if (rank < 1 || dims[0] != n || (rank == 2 ? dims[1] : 1) != static_cast<hsize_t>(width))
+    throw h5_error(path, "dataset " + name + " has the wrong shape (expected " + std::to_string(n) + " x " +
+                             std::to_string(width) + ")");
+  h5::Handle ft = h5::check(H5Dget_type(d), H5Tclose, path, "H5Dget_type");
+  memtype = memtype_of(ft);  // the bits of every 8-byte element travel as they are
+  checksum = read_attr_u64(d, "checksum", path, "dataset " + name);
+  return d;
 }
 }  // namespace
+
+CheckpointFile::~CheckpointFile() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized && node_ != MPI_COMM_NULL) MPI_Comm_free(&node_);
+}
 
 void CheckpointFile::agree(const std::string& problem) const {
   if (comm_.any(!problem.empty())) {
@@ -149,43 +186,109 @@ void CheckpointFile::agree(const std::string& problem) const {
   }
 }
 
-// Rows move in rounds: in round k, rank r receives and writes rows
-// [starts[r] + k C, starts[r] + (k+1) C) of its block. Each rank's ids are ascending, so
-// the rows it sends to r in round k are one contiguous run of its ids.
-void CheckpointFile::write_rows(const std::string& name, hid_t type, std::uint64_t n, int width,
+void CheckpointFile::write_ids(const std::string& group, const std::vector<std::uint64_t>& ids) {
+  make_group(group);
+  write_rows(group, "ids", H5T_STD_U64LE, 1, ids, [&](std::size_t k, std::uint64_t* row) { row[0] = ids[k]; });
+}
+
+void CheckpointFile::write_rows(const std::string& group, const std::string& name, hid_t type, int width,
                                 const std::vector<std::uint64_t>& ids, const RowFn& fill) {
+  const std::uint64_t mine = ids.size();
+  const std::uint64_t offset = comm_.exscan<unsigned long long>(mine);
+  const std::uint64_t n = comm_.sum<unsigned long long>(mine);
+  const std::string full = group + "/" + name;
+  h5::Handle dset = create_dataset(file_, full, type, n, width, path_);
+  const hid_t memtype = memtype_of(type);
+  const std::uint64_t C = std::max<std::uint64_t>(1, round_bytes / (8 * width));
+  std::vector<std::uint64_t> buf(std::min(mine, C) * width);
+  std::uint64_t partial = 0;
+  std::string problem;
+  int node_rank = 0, node_size = 1;
+  MPI_Comm_rank(node_, &node_rank);
+  MPI_Comm_size(node_, &node_size);
+  for (int turn = 0; turn < node_size; ++turn) {
+    if (turn == node_rank) {
+      for (std::uint64_t j = 0; j < mine && problem.empty(); j += C) {
+        const std::uint64_t cnt = std::min(C, mine - j);
+        for (std::uint64_t k = 0; k < cnt; ++k) {
+          fill(j + k, &buf[k * width]);
+          partial += row_hash(ids[j + k], &buf[k * width], width);
+        }
+        try {
+          transfer_rows(dset, true, memtype, offset + j, cnt, width, buf.data(), path_, "write dataset " + full);
+        } catch (const error& e) {
+          problem = e.what();
+        }
+      }
+    }
+    detail::check(MPI_Barrier(node_), "MPI_Barrier");
+  }
+  agree(problem);
+  write_attr_u64(dset, "checksum", comm_.sum<unsigned long long>(partial), path_);
+}
+
+void CheckpointFile::read_rows(const std::string& group, const std::string& name, std::uint64_t n, int width,
+                               const std::vector<std::uint64_t>& ids, const OwnerFn& owner, const RowFn& store) {
   const int P = comm_.size(), me = comm_.rank();
+  const std::string full = group + "/" + name, ids_name = group + "/ids";
+  std::string problem;
+  std::uint64_t stored = 0, stored_ids = 0;
+  h5::Handle dset, dids;
+  hid_t memtype = H5T_NATIVE_UINT64, idtype = H5T_NATIVE_UINT64;
+  try {
+    dset = open_dataset(file_, full, n, width, path_, stored, memtype);
+    dids = open_dataset(file_, ids_name, n, 1, path_, stored_ids, idtype);
+  } catch (const error& e) {
+    problem = e.what();
+  }
+  agree(problem);
+
   const auto starts = block_starts(n);
   std::uint64_t widest = 0;
   for (int r = 0; r < P; ++r) widest = std::max(widest, starts[r + 1] - starts[r]);
   const std::uint64_t C = std::max<std::uint64_t>(1, round_bytes / (8 * (width + 1)));
   const std::uint64_t rounds = (widest + C - 1) / C;
-  const int drank = width == 1 ? 1 : 2;
-  hsize_t dims[2] = {n, static_cast<hsize_t>(width)};
-  h5::Handle fspace = h5::check(H5Screate_simple(drank, dims, nullptr), H5Sclose, path_, "H5Screate_simple");
-  h5::Handle dset = h5::check(H5Dcreate2(file_, name.c_str(), type, fspace, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                              H5Dclose, path_, "create dataset " + name);
-  const hid_t memtype = memtype_of(type);
-  const RowType row(width + 1);
   const int W = width + 1;
-  std::vector<int> scount(P), sdispl(P), rcount(P), rdispl(P);
-  std::vector<std::uint64_t> sendbuf, recvbuf, block;
-  std::uint64_t partial = 0;
+  const RowType row(W);
+  std::vector<int> scount(P), sdispl(P), rcount(P), rdispl(P), cursor(P);
+  std::vector<std::uint64_t> slab, slab_ids, sendbuf, recvbuf;
+  std::vector<int> dest;
+  std::uint64_t partial = 0, partial_ids = 0, received = 0;
   for (std::uint64_t k = 0; k < rounds; ++k) {
-    int total = 0;
-    for (int r = 0; r < P; ++r) {
-      const std::uint64_t lo = std::min(starts[r + 1], starts[r] + k * C), hi = std::min(starts[r + 1], lo + C);
-      const std::size_t a = std::lower_bound(ids.begin(), ids.end(), lo) - ids.begin();
-      const std::size_t b = std::lower_bound(ids.begin(), ids.end(), hi) - ids.begin();
-      scount[r] = static_cast<int>(b - a);
-      sdispl[r] = total;
-      if (sendbuf.size() < static_cast<std::size_t>(total + scount[r]) * W) sendbuf.resize((total + scount[r]) * W);
-      for (std::size_t i = a; i < b; ++i) {
-        std::uint64_t* p = &sendbuf[static_cast<std::size_t>(total + (i - a)) * W];
-        p[0] = ids[i];
-        fill(i, p + 1);
+    const std::uint64_t lo = std::min(starts[me + 1], starts[me] + k * C), hi = std::min(starts[me + 1], lo + C);
+    const std::uint64_t cnt = hi - lo;
+    slab.resize(cnt * width);
+    slab_ids.resize(cnt);
+    dest.resize(cnt);
+    if (cnt > 0) {
+      try {
+        transfer_rows(dids, false, idtype, lo, cnt, 1, slab_ids.data(), path_,
+                      "cannot read dataset " + ids_name + " (truncated or corrupt file?)");
+        transfer_rows(dset, false, memtype, lo, cnt, width, slab.data(), path_,
+                      "cannot read dataset " + full + " (truncated or corrupt file?)");
+      } catch (const error& e) {
+        problem = e.what();
       }
-      total += scount[r];
+    }
+    std::fill(scount.begin(), scount.end(), 0);
+    for (std::uint64_t j = 0; j < cnt && problem.empty(); ++j) {
+      if (slab_ids[j] >= n) {
+        problem = path_ + ": dataset " + ids_name + " holds an id out of range (the file is corrupt)";
+        break;
+      }
+      dest[j] = owner(slab_ids[j]);
+      ++scount[dest[j]];
+      partial += row_hash(slab_ids[j], &slab[j * width], width);
+      partial_ids += row_hash(slab_ids[j], &slab_ids[j], 1);
+    }
+    agree(problem);
+    int total = 0;
+    for (int r = 0; r < P; ++r) sdispl[r] = cursor[r] = total, total += scount[r];
+    sendbuf.resize(static_cast<std::size_t>(total) * W);
+    for (std::uint64_t j = 0; j < cnt; ++j) {
+      std::uint64_t* p = &sendbuf[static_cast<std::size_t>(cursor[dest[j]]++) * W];
+      p[0] = slab_ids[j];
+      std::copy(slab.begin() + j * width, slab.begin() + (j + 1) * width, p + 1);
     }
     detail::check(MPI_Alltoall(scount.data(), 1, MPI_INT, rcount.data(), 1, MPI_INT, comm_.raw()), "MPI_Alltoall");
     int rtotal = 0;
@@ -194,135 +297,62 @@ void CheckpointFile::write_rows(const std::string& name, hid_t type, std::uint64
     detail::check(MPI_Alltoallv(sendbuf.data(), scount.data(), sdispl.data(), row.get(), recvbuf.data(),
                                 rcount.data(), rdispl.data(), row.get(), comm_.raw()),
                   "MPI_Alltoallv");
-    const std::uint64_t lo = std::min(starts[me + 1], starts[me] + k * C), hi = std::min(starts[me + 1], lo + C);
-    std::string problem;
-    if (static_cast<std::uint64_t>(rtotal) != hi - lo)
-      problem = path_ + ": " + name + ": internal error: rows missing or duplicated in the checkpoint";
-    block.resize((hi - lo) * width);
     for (int j = 0; j < rtotal; ++j) {
-      const std::uint64_t* rec = &recvbuf[static_cast<std::size_t>(j) * W];
-      if (rec[0] < lo || rec[0] >= hi) continue;
-      std::copy(rec + 1, rec + W, block.begin() + (rec[0] - lo) * width);
-      partial += row_hash(rec[0], rec + 1, width);
-    }
-    // Each rank writes its own contiguous rows: independent I/O, one large write.
-    if (problem.empty() && hi > lo) {
-      try {
-        h5::Handle fs = h5::check(H5Dget_space(dset), H5Sclose, path_, "H5Dget_space");
-        select_rows(fs, drank, lo, hi - lo, width, path_);
-        hsize_t mdims[2] = {hi - lo, static_cast<hsize_t>(width)};
-        h5::Handle ms = h5::check(H5Screate_simple(drank, mdims, nullptr), H5Sclose, path_, "H5Screate_simple");
-        h5::check(H5Dwrite(dset, memtype, ms, fs, H5P_DEFAULT, block.data()), path_, "write dataset " + name);
-      } catch (const error& e) {
-        problem = e.what();
+      std::uint64_t* rec = &recvbuf[static_cast<std::size_t>(j) * W];
+      const auto it = std::lower_bound(ids.begin(), ids.end(), rec[0]);
+      if (it == ids.end() || *it != rec[0]) {
+        problem = path_ + ": dataset " + ids_name + " does not match the network (the file is corrupt)";
+        break;
       }
+      store(static_cast<std::size_t>(it - ids.begin()), rec + 1);
+      ++received;
     }
     agree(problem);
   }
-  write_attr_u64(dset, "checksum", comm_.sum<unsigned long long>(partial), path_);
+  if (comm_.any(received != ids.size()))
+    throw usage_error(path_ + ": dataset " + ids_name + " does not list every cell once (the file is corrupt)");
+  if (comm_.sum<unsigned long long>(partial_ids) != stored_ids)
+    throw usage_error(path_ + ": dataset " + ids_name + " fails its checksum (the file is corrupt)");
+  if (comm_.sum<unsigned long long>(partial) != stored)
+    throw usage_error(path_ + ": dataset " + full + " fails its checksum (the file is corrupt)");
 }
 
-void CheckpointFile::read_rows(const std::string& name, std::uint64_t n, int width,
-                               const std::vector<std::uint64_t>& ids, const RowFn& store) {
-  const int P = comm_.size(), me = comm_.rank();
-  const auto starts = block_starts(n);
-  std::uint64_t widest = 0;
-  for (int r = 0; r < P; ++r) widest = std::max(widest, starts[r + 1] - starts[r]);
-  const std::uint64_t C = std::max<std::uint64_t>(1, round_bytes / (8 * (width + 1)));
-  const std::uint64_t rounds = (widest + C - 1) / C;
+void CheckpointFile::write_small(const std::string& name, const std::vector<std::uint64_t>& values) {
+  h5::Handle dset = create_dataset(file_, name, H5T_STD_U64LE, values.size(), 1, path_);
+  std::uint64_t sum = 0;
+  for (std::size_t k = 0; k < values.size(); ++k) sum += row_hash(k, &values[k], 1);
   std::string problem;
-  std::uint64_t stored = 0;
-  h5::Handle dset;
-  int drank = 1;
-  hid_t memtype = H5T_NATIVE_UINT64;
+  if (comm_.is_root() && !values.empty()) {
+    try {
+      std::vector<std::uint64_t> v = values;
+      transfer_rows(dset, true, H5T_NATIVE_UINT64, 0, v.size(), 1, v.data(), path_, "write dataset " + name);
+    } catch (const error& e) {
+      problem = e.what();
+    }
+  }
+  agree(problem);
+  write_attr_u64(dset, "checksum", sum, path_);
+}
+
+std::vector<std::uint64_t> CheckpointFile::read_small(const std::string& name) {
+  std::vector<std::uint64_t> v;
+  std::string problem;
   try {
-    dset = h5::check(H5Dopen2(file_, name.c_str(), H5P_DEFAULT), H5Dclose, path_, "no dataset " + name);
-    h5::Handle fs = h5::check(H5Dget_space(dset), H5Sclose, path_, "H5Dget_space");
-    hsize_t dims[2] = {0, 1};
-    drank = H5Sget_simple_extent_dims(fs, dims, nullptr);
-    if (drank < 1 || dims[0] != n || (drank == 2 ? dims[1] : 1) != static_cast<hsize_t>(width))
-      throw h5_error(path_, "dataset " + name + " has the wrong shape (expected " + std::to_string(n) + " x " +
-                                std::to_string(width) + ")");
-    h5::Handle ft = h5::check(H5Dget_type(dset), H5Tclose, path_, "H5Dget_type");
-    memtype = memtype_of(ft);  // the bits of every 8-byte element travel as uint64
-    stored = read_attr_u64(dset, "checksum", path_, "dataset " + name);
+    h5::Handle d = h5::check(H5Dopen2(file_, name.c_str(), H5P_DEFAULT), H5Dclose, path_, "no dataset " + name);
+    h5::Handle fs = h5::check(H5Dget_space(d), H5Sclose, path_, "H5Dget_space");
+    hsize_t n = 0;
+    if (H5Sget_simple_extent_dims(fs, &n, nullptr) != 1) throw h5_error(path_, "dataset " + name + " has the wrong shape");
+    const std::uint64_t stored = read_attr_u64(d, "checksum", path_, "dataset " + name);
+    v.resize(n);
+    if (n > 0) transfer_rows(d, false, H5T_NATIVE_UINT64, 0, n, 1, v.data(), path_, "cannot read dataset " + name);
+    std::uint64_t sum = 0;
+    for (std::size_t k = 0; k < v.size(); ++k) sum += row_hash(k, &v[k], 1);
+    if (sum != stored) problem = path_ + ": dataset " + name + " fails its checksum (the file is corrupt)";
   } catch (const error& e) {
     problem = e.what();
   }
   agree(problem);
-
-  const RowType row(width);
-  std::vector<int> scount(P), sdispl(P), rcount(P), rdispl(P);
-  std::vector<std::uint64_t> block, asked, answers, got;
-  std::uint64_t partial = 0;
-  for (std::uint64_t k = 0; k < rounds; ++k) {
-    const std::uint64_t lo = std::min(starts[me + 1], starts[me] + k * C), hi = std::min(starts[me + 1], lo + C);
-    block.resize((hi - lo) * width);
-    if (hi > lo) {
-      try {
-        h5::Handle fs = h5::check(H5Dget_space(dset), H5Sclose, path_, "H5Dget_space");
-        select_rows(fs, drank, lo, hi - lo, width, path_);
-        hsize_t mdims[2] = {hi - lo, static_cast<hsize_t>(width)};
-        h5::Handle ms = h5::check(H5Screate_simple(drank, mdims, nullptr), H5Sclose, path_, "H5Screate_simple");
-        h5::check(H5Dread(dset, memtype, ms, fs, H5P_DEFAULT, block.data()), path_,
-                  "cannot read dataset " + name + " (truncated or corrupt file?)");
-      } catch (const error& e) {
-        problem = e.what();
-      }
-    }
-    agree(problem);
-    for (std::uint64_t r = 0; r < hi - lo; ++r) partial += row_hash(lo + r, &block[r * width], width);
-
-    // Ask each rank for the rows of its round-k slice that this rank holds.
-    std::vector<std::pair<std::size_t, std::size_t>> range(P);
-    int total = 0;
-    std::vector<std::uint64_t> req;
-    for (int r = 0; r < P; ++r) {
-      const std::uint64_t a0 = std::min(starts[r + 1], starts[r] + k * C), b0 = std::min(starts[r + 1], a0 + C);
-      const std::size_t a = std::lower_bound(ids.begin(), ids.end(), a0) - ids.begin();
-      const std::size_t b = std::lower_bound(ids.begin(), ids.end(), b0) - ids.begin();
-      range[r] = {a, b};
-      scount[r] = static_cast<int>(b - a);
-      sdispl[r] = total;
-      total += scount[r];
-      req.insert(req.end(), ids.begin() + a, ids.begin() + b);
-    }
-    detail::check(MPI_Alltoall(scount.data(), 1, MPI_INT, rcount.data(), 1, MPI_INT, comm_.raw()), "MPI_Alltoall");
-    int rtotal = 0;
-    for (int r = 0; r < P; ++r) rdispl[r] = rtotal, rtotal += rcount[r];
-    asked.resize(rtotal);
-    detail::check(MPI_Alltoallv(req.data(), scount.data(), sdispl.data(), MPI_UINT64_T, asked.data(), rcount.data(),
-                                rdispl.data(), MPI_UINT64_T, comm_.raw()),
-                  "MPI_Alltoallv");
-    answers.resize(static_cast<std::size_t>(rtotal) * width);
-    for (int j = 0; j < rtotal; ++j) {
-      const std::uint64_t off = asked[j] - lo;
-      std::copy(block.begin() + off * width, block.begin() + (off + 1) * width, answers.begin() + std::size_t(j) * width);
-    }
-    got.resize(static_cast<std::size_t>(total) * width);
-    detail::check(MPI_Alltoallv(answers.data(), rcount.data(), rdispl.data(), row.get(), got.data(), scount.data(),
-                                sdispl.data(), row.get(), comm_.raw()),
-                  "MPI_Alltoallv");
-    for (int r = 0; r < P; ++r)
-      for (std::size_t i = range[r].first; i < range[r].second; ++i)
-        store(i, &got[(sdispl[r] + (i - range[r].first)) * width]);
-  }
-  if (comm_.sum<unsigned long long>(partial) != stored)
-    throw usage_error(path_ + ": dataset " + name + " fails its checksum (the file is corrupt)");
-}
-
-void CheckpointFile::write_rows(const std::string& name, hid_t type, std::uint64_t n, int width,
-                                const std::vector<std::uint64_t>& ids, const std::vector<std::uint64_t>& words) {
-  write_rows(name, type, n, width, ids,
-             [&](std::size_t k, std::uint64_t* row) { std::copy_n(words.begin() + k * width, width, row); });
-}
-
-std::vector<std::uint64_t> CheckpointFile::read_rows(const std::string& name, std::uint64_t n, int width,
-                                                     const std::vector<std::uint64_t>& ids) {
-  std::vector<std::uint64_t> out(ids.size() * width);
-  read_rows(name, n, width, ids,
-            [&](std::size_t k, std::uint64_t* row) { std::copy_n(row, width, out.begin() + k * width); });
-  return out;
+  return v;
 }
 
 void CheckpointFile::write_scalar(const std::string& name, std::int64_t v) {
@@ -334,41 +364,18 @@ std::int64_t CheckpointFile::read_scalar(const std::string& name) {
 }
 
 void CheckpointFile::write_text(const std::string& name, const std::string& text) {
-  std::vector<std::uint64_t> words((text.size() + 7) / 8, 0);
-  if (!text.empty()) std::memcpy(words.data(), text.data(), text.size());
-  std::vector<std::uint64_t> ids;
-  if (comm_.is_root())
-    for (std::uint64_t i = 0; i < words.size(); ++i) ids.push_back(i);
-  write_rows(name, H5T_STD_U64LE, words.size(), 1, ids, comm_.is_root() ? words : std::vector<std::uint64_t>{});
-  h5::Handle dset = h5::check(H5Dopen2(file_, name.c_str(), H5P_DEFAULT), H5Dclose, path_, "open " + name);
-  write_attr_u64(dset, "bytes", text.size(), path_);
+  std::vector<std::uint64_t> words((text.size() + 7) / 8 + 1, 0);
+  words[0] = text.size();
+  if (!text.empty()) std::memcpy(&words[1], text.data(), text.size());
+  write_small(name, words);
 }
 
 std::string CheckpointFile::read_text(const std::string& name) {
-  std::uint64_t bytes = 0, nwords = 0;
-  {
-    const hid_t d = H5Dopen2(file_, name.c_str(), H5P_DEFAULT);
-    bool ok = d >= 0;
-    if (ok) {
-      try {
-        bytes = read_attr_u64(d, "bytes", path_, name);
-        const hid_t sp = H5Dget_space(d);
-        hsize_t dim = 0;
-        H5Sget_simple_extent_dims(sp, &dim, nullptr);
-        nwords = dim;
-        H5Sclose(sp);
-      } catch (const error&) {
-        ok = false;
-      }
-      H5Dclose(d);
-    }
-    if (comm_.any(!ok || bytes > nwords * 8)) throw usage_error(path_ + ": dataset " + name + " is missing or corrupt");
-  }
-  std::vector<std::uint64_t> ids(nwords);
-  for (std::uint64_t i = 0; i < nwords; ++i) ids[i] = i;
-  const auto words = read_rows(name, nwords, 1, ids);
-  std::string text(bytes, '\0');
-  if (bytes) std::memcpy(&text[0], words.data(), bytes);
+  const std::vector<std::uint64_t> words = read_small(name);
+  if (words.empty() || words[0] > (words.size() - 1) * 8)
+    throw usage_error(path_ + ": dataset " + name + " is corrupt");
+  std::string text(words[0], '\0');
+  if (!text.empty()) std::memcpy(&text[0], &words[1], text.size());
   return text;
 }
 

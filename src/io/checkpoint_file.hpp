@@ -1,16 +1,18 @@
 #pragma once
-// One checkpoint file, read and written collectively with parallel HDF5.
+// One checkpoint file, read and written with parallel HDF5.
 //
-// Every piece of state is a dataset of rows indexed by global (population-local) id, so a
-// file written on P ranks is read on any other number. Rows travel to contiguous blocks
-// (rank r holds rows [n r / P, n (r+1) / P)) before a collective write, and are read back
-// by block and sent to their owners, so the file is written and read in large contiguous
-// pieces whatever the placement of cells.
+// Per-cell state is stored by global (population-local) id, so a file written on P ranks
+// is read on any other number: each group of per-cell datasets has an `ids` dataset, and
+// row j of every dataset in the group belongs to cell ids[j]. Writing costs no
+// communication: each rank writes its own rows as one contiguous run at its offset (ranks
+// in order), and ranks sharing a node take turns, since concurrent writers to one file
+// slow each other down on a node's file system. Reading redistributes: each rank reads a
+// contiguous slab of rows and sends every row to the rank that owns its cell.
 //
 // Every dataset carries a checksum attribute: the sum (mod 2^64) over rows of a 64-bit hash
-// of (row index, row content). It is independent of the number of ranks and of the order
-// of summation, and verified on every read: a flipped byte or a truncated file is
-// reported with the file and dataset name.
+// of (global id, row content). It is independent of the number of ranks and of the order
+// of the rows, and verified on every read: a flipped byte or a truncated file is reported
+// with the file and dataset name.
 //
 // Every element is 8 bytes (float64, int64 or uint64); rows of `width` elements.
 #include <cstdint>
@@ -31,27 +33,31 @@ public:
   /// Collective. `create` truncates `path`; `read` opens it read-only and checks that it
   /// is a Cajal checkpoint of this format version (usage_error otherwise).
   CheckpointFile(const Communicator& comm, const std::string& path, Mode mode);
+  ~CheckpointFile();
+  CheckpointFile(const CheckpointFile&) = delete;
+  CheckpointFile& operator=(const CheckpointFile&) = delete;
 
   /// Produces (write) or takes (read) the `width` elements of the k-th row this rank holds.
   using RowFn = std::function<void(std::size_t k, std::uint64_t* row)>;
+  /// The rank that owns cell `id` (for reading).
+  using OwnerFn = std::function<int(std::uint64_t id)>;
 
-  /// Collective: writes n rows of `width` elements; this rank holds the rows `ids`
-  /// (population-local ids, ascending); fill(k, row) writes the elements of row ids[k].
-  /// Rows travel and are written in rounds of at most `round_bytes` per rank, so a
-  /// checkpoint needs little memory beyond the state itself.
-  void write_rows(const std::string& name, hid_t type, std::uint64_t n, int width,
+  /// Collective: creates `group` and its `ids` dataset from the ids of the rows each rank
+  /// holds (any order). Every write_rows into the group uses the same ids, in that order.
+  void write_ids(const std::string& group, const std::vector<std::uint64_t>& ids);
+  /// Collective: writes dataset `group/name`; fill(k, row) writes the elements of row ids[k].
+  void write_rows(const std::string& group, const std::string& name, hid_t type, int width,
                   const std::vector<std::uint64_t>& ids, const RowFn& fill);
-  /// Collective: reads the rows `ids` (ascending) of dataset `name` (n rows of `width`
-  /// elements); store(k, row) receives row ids[k]. The checksum is verified at the end:
-  /// on a mismatch rows have been stored already, and the caller must not use them.
-  void read_rows(const std::string& name, std::uint64_t n, int width, const std::vector<std::uint64_t>& ids,
-                 const RowFn& store);
+  /// Collective: reads dataset `group/name` of n rows; this rank holds the cells `ids`
+  /// (ascending) and store(k, row) receives the row of ids[k]. Rows travel in rounds of
+  /// at most `round_bytes` per rank. The checksum is verified at the end; on a mismatch
+  /// rows have been stored already and the caller must not use them.
+  void read_rows(const std::string& group, const std::string& name, std::uint64_t n, int width,
+                 const std::vector<std::uint64_t>& ids, const OwnerFn& owner, const RowFn& store);
 
-  /// Convenience for small arrays held whole.
-  void write_rows(const std::string& name, hid_t type, std::uint64_t n, int width,
-                  const std::vector<std::uint64_t>& ids, const std::vector<std::uint64_t>& words);
-  std::vector<std::uint64_t> read_rows(const std::string& name, std::uint64_t n, int width,
-                                       const std::vector<std::uint64_t>& ids);
+  /// A small array that every rank knows (rank 0 writes it, every rank reads all of it).
+  void write_small(const std::string& name, const std::vector<std::uint64_t>& values);
+  std::vector<std::uint64_t> read_small(const std::string& name);
 
   static constexpr std::uint64_t round_bytes = 64ull << 20;
 
@@ -72,6 +78,7 @@ private:
   const Communicator& comm_;
   std::string path_;
   h5::Handle file_;
+  MPI_Comm node_ = MPI_COMM_NULL;  // the ranks sharing this rank's node
   std::vector<std::uint64_t> block_starts(std::uint64_t n) const;
   /// Throws on every rank when any rank has a problem (the lowest rank's message).
   void agree(const std::string& problem) const;

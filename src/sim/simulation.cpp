@@ -177,17 +177,16 @@ struct Simulation::Impl {
     for (std::size_t p = 0; p < pops.size(); ++p) {
       Population& pop = *pops[p];
       const std::string g = "populations/" + pop.name;
-      f.make_group(g);
       const auto& ids = part.local(static_cast<int>(p));
-      const std::uint64_t n = part.size(static_cast<int>(p));
+      f.write_ids(g, ids);
       for (const auto& a : pop.state()) {
         if (a.real.data()) {
           auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), a.real);
-          f.write_rows(g + "/" + a.name, H5T_IEEE_F64LE, n, 1, ids,
+          f.write_rows(g, a.name, H5T_IEEE_F64LE, 1, ids,
                        [&](std::size_t k, std::uint64_t* row) { std::memcpy(row, &h(k), sizeof(double)); });
         } else {
           auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), a.integer);
-          f.write_rows(g + "/" + a.name, H5T_STD_I64LE, n, 1, ids, [&](std::size_t k, std::uint64_t* row) {
+          f.write_rows(g, a.name, H5T_STD_I64LE, 1, ids, [&](std::size_t k, std::uint64_t* row) {
             row[0] = static_cast<std::uint64_t>(static_cast<std::int64_t>(h(k)));
           });
         }
@@ -195,7 +194,7 @@ struct Simulation::Impl {
       // Pending input: row = cell, columns = (receptor, slot) with slot = step % ring_size.
       auto ring = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pop.ring);
       const int R = ring_size;
-      f.write_rows(g + "/ring", H5T_STD_I64LE, n, pop.receptors * R, ids, [&](std::size_t k, std::uint64_t* row) {
+      f.write_rows(g, "ring", H5T_STD_I64LE, pop.receptors * R, ids, [&](std::size_t k, std::uint64_t* row) {
         for (int r = 0; r < pop.receptors; ++r)
           for (int sl = 0; sl < R; ++sl) row[r * R + sl] = static_cast<std::uint64_t>(ring(r, sl, k));
       });
@@ -208,15 +207,16 @@ struct Simulation::Impl {
       const std::string g = "populations/" + pop.name;
       const auto& ids = part.local(static_cast<int>(p));
       const std::uint64_t n = part.size(static_cast<int>(p));
+      const auto owner = [&](std::uint64_t id) { return part.owner(static_cast<int>(p), id); };
       for (const auto& a : pop.state()) {
         if (a.real.data()) {
           auto h = Kokkos::create_mirror_view(a.real);
-          f.read_rows(g + "/" + a.name, n, 1, ids,
+          f.read_rows(g, a.name, n, 1, ids, owner,
                       [&](std::size_t k, std::uint64_t* row) { std::memcpy(&h(k), row, sizeof(double)); });
           Kokkos::deep_copy(a.real, h);
         } else {
           auto h = Kokkos::create_mirror_view(a.integer);
-          f.read_rows(g + "/" + a.name, n, 1, ids, [&](std::size_t k, std::uint64_t* row) {
+          f.read_rows(g, a.name, n, 1, ids, owner, [&](std::size_t k, std::uint64_t* row) {
             h(k) = static_cast<int>(static_cast<std::int64_t>(row[0]));
           });
           Kokkos::deep_copy(a.integer, h);
@@ -224,7 +224,7 @@ struct Simulation::Impl {
       }
       auto ring = Kokkos::create_mirror_view(pop.ring);
       const int R = ring_size;
-      f.read_rows(g + "/ring", n, pop.receptors * R, ids, [&](std::size_t k, std::uint64_t* row) {
+      f.read_rows(g, "ring", n, pop.receptors * R, ids, owner, [&](std::size_t k, std::uint64_t* row) {
         for (int r = 0; r < pop.receptors; ++r)
           for (int sl = 0; sl < R; ++sl) ring(r, sl, k) = static_cast<std::int64_t>(row[r * R + sl]);
       });
@@ -381,10 +381,10 @@ void Simulation::restore(const std::string& path) {
   if (join_lines(s.deck.overrides).compare(0, overrides.size(), overrides) != 0)
     throw usage_error(path + ": the checkpoint was written with other --set values than the ones being restored");
   const std::uint64_t npop = s.deck.populations.size();
-  std::vector<std::uint64_t> all(npop);
-  for (std::uint64_t p = 0; p < npop; ++p) all[p] = p;
-  s.restored_spikes = f.read_rows("counters/spikes", npop, 1, all);
-  s.restored_written = f.read_rows("counters/spikes_written", npop, 1, all);
+  s.restored_spikes = f.read_small("counters/spikes");
+  s.restored_written = f.read_small("counters/spikes_written");
+  if (s.restored_spikes.size() != npop || s.restored_written.size() != npop)
+    throw usage_error(path + ": the counters do not match the deck's populations (the file is corrupt)");
   s.restored_events = static_cast<std::uint64_t>(f.read_scalar("synaptic_events"));
   s.restored_output_dir = f.read_text("output_dir");
   if (step < 0) throw usage_error(path + ": invalid step " + std::to_string(step));
@@ -470,11 +470,10 @@ RunSummary Simulation::run(const RunOptions& opt) {
       window_start = step;
     }
     // Counters of the whole run so far, the same on every rank.
-    std::vector<std::uint64_t> spikes_so_far(npop), written(npop, 0), ids;
+    std::vector<std::uint64_t> spikes_so_far(npop), written(npop, 0);
     for (std::size_t p = 0; p < npop; ++p) {
       spikes_so_far[p] = comm.sum<unsigned long long>(spike_count[p]) + (s.restored_spikes.empty() ? 0 : s.restored_spikes[p]);
       if (rec_index[p] >= 0) written[p] = writer->written()[rec_index[p]];
-      if (comm.is_root()) ids.push_back(p);
     }
     const std::uint64_t events_so_far = comm.sum<unsigned long long>(events) + s.restored_events;
     // Room for it? A clear error now beats a half-written file.
@@ -510,8 +509,8 @@ RunSummary Simulation::run(const RunOptions& opt) {
       f.write_text("deck/overrides", join_lines(deck.overrides));
       f.write_text("output_dir", out_dir);
       f.make_group("counters");
-      f.write_rows("counters/spikes", H5T_STD_U64LE, npop, 1, ids, comm.is_root() ? spikes_so_far : std::vector<std::uint64_t>{});
-      f.write_rows("counters/spikes_written", H5T_STD_U64LE, npop, 1, ids, comm.is_root() ? written : std::vector<std::uint64_t>{});
+      f.write_small("counters/spikes", spikes_so_far);
+      f.write_small("counters/spikes_written", written);
       f.write_scalar("synaptic_events", static_cast<std::int64_t>(events_so_far));
       s.save_state(f);
       // Test hook: stop inside the write so that tests can kill the run mid-checkpoint.
