@@ -193,6 +193,13 @@ void CheckpointFile::write_ids(const std::string& group, const std::vector<std::
 
 void CheckpointFile::write_rows(const std::string& group, const std::string& name, hid_t type, int width,
                                 const std::vector<std::uint64_t>& ids, const RowFn& fill) {
+  write_rows(group, name, type, width, ids, RowsFn([&](std::size_t first, std::size_t count, std::uint64_t* rows) {
+               for (std::size_t k = 0; k < count; ++k) fill(first + k, rows + k * width);
+             }));
+}
+
+void CheckpointFile::write_rows(const std::string& group, const std::string& name, hid_t type, int width,
+                                const std::vector<std::uint64_t>& ids, const RowsFn& fill) {
   const std::uint64_t mine = ids.size();
   const std::uint64_t offset = comm_.exscan<unsigned long long>(mine);
   const std::uint64_t n = comm_.sum<unsigned long long>(mine);
@@ -210,10 +217,8 @@ void CheckpointFile::write_rows(const std::string& group, const std::string& nam
     if (turn == node_rank) {
       for (std::uint64_t j = 0; j < mine && problem.empty(); j += C) {
         const std::uint64_t cnt = std::min(C, mine - j);
-        for (std::uint64_t k = 0; k < cnt; ++k) {
-          fill(j + k, &buf[k * width]);
-          partial += row_hash(ids[j + k], &buf[k * width], width);
-        }
+        fill(j, cnt, buf.data());
+        for (std::uint64_t k = 0; k < cnt; ++k) partial += row_hash(ids[j + k], &buf[k * width], width);
         try {
           transfer_rows(dset, true, memtype, offset + j, cnt, width, buf.data(), path_, "write dataset " + full);
         } catch (const error& e) {

@@ -39,6 +39,9 @@ public:
 
   /// Produces (write) or takes (read) the `width` elements of the k-th row this rank holds.
   using RowFn = std::function<void(std::size_t k, std::uint64_t* row)>;
+  /// Produces rows first .. first + count - 1 into `rows` (row-major), for state kept in
+  /// another layout that is cheaper to read in blocks.
+  using RowsFn = std::function<void(std::size_t first, std::size_t count, std::uint64_t* rows)>;
   /// The rank that owns cell `id` (for reading).
   using OwnerFn = std::function<int(std::uint64_t id)>;
 
@@ -48,6 +51,8 @@ public:
   /// Collective: writes dataset `group/name`; fill(k, row) writes the elements of row ids[k].
   void write_rows(const std::string& group, const std::string& name, hid_t type, int width,
                   const std::vector<std::uint64_t>& ids, const RowFn& fill);
+  void write_rows(const std::string& group, const std::string& name, hid_t type, int width,
+                  const std::vector<std::uint64_t>& ids, const RowsFn& fill);
   /// Collective: reads dataset `group/name` of n rows; this rank holds the cells `ids`
   /// (ascending) and store(k, row) receives the row of ids[k]. Rows travel in rounds of
   /// at most `round_bytes` per rank. The checksum is verified at the end; on a mismatch
@@ -59,7 +64,7 @@ public:
   void write_small(const std::string& name, const std::vector<std::uint64_t>& values);
   std::vector<std::uint64_t> read_small(const std::string& name);
 
-  static constexpr std::uint64_t round_bytes = 64ull << 20;
+  static constexpr std::uint64_t round_bytes = 8ull << 20;
 
   /// Small values that every rank knows (written by all, identical).
   void write_scalar(const std::string& name, std::int64_t v);

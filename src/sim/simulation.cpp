@@ -194,10 +194,18 @@ struct Simulation::Impl {
       // Pending input: row = cell, columns = (receptor, slot) with slot = step % ring_size.
       auto ring = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pop.ring);
       const int R = ring_size;
-      f.write_rows(g, "ring", H5T_STD_I64LE, pop.receptors * R, ids, [&](std::size_t k, std::uint64_t* row) {
-        for (int r = 0; r < pop.receptors; ++r)
-          for (int sl = 0; sl < R; ++sl) row[r * R + sl] = static_cast<std::uint64_t>(ring(r, sl, k));
-      });
+      const int W = pop.receptors * R;
+      f.write_rows(g, "ring", H5T_STD_I64LE, W, ids,
+                   CheckpointFile::RowsFn([&](std::size_t first, std::size_t count, std::uint64_t* rows) {
+                     // Tiles of 64 cells: reads run along cells, writes stay in cache.
+                     for (std::size_t t0 = 0; t0 < count; t0 += 64) {
+                       const std::size_t t1 = std::min(count, t0 + 64);
+                       for (int r = 0; r < pop.receptors; ++r)
+                         for (int sl = 0; sl < R; ++sl)
+                           for (std::size_t k = t0; k < t1; ++k)
+                             rows[k * W + r * R + sl] = static_cast<std::uint64_t>(ring(r, sl, first + k));
+                     }
+                   }));
     }
   }
 
