@@ -65,4 +65,22 @@ std::string Communicator::broadcast(const std::string& s, int root) const {
   return out;
 }
 
+bool DeferredAny::exchange(bool flag) {
+  bool previous = false;
+  if (req_ != MPI_REQUEST_NULL) {
+    detail::check(MPI_Wait(&req_, MPI_STATUS_IGNORE), "MPI_Wait");
+    previous = global_ != 0;
+  }
+  local_ = flag ? 1 : 0;
+  detail::check(MPI_Iallreduce(&local_, &global_, 1, MPI_INT, MPI_MAX, comm_.raw(), &req_), "MPI_Iallreduce");
+  return previous;
+}
+
+void DeferredAny::finish() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized && req_ != MPI_REQUEST_NULL) MPI_Wait(&req_, MPI_STATUS_IGNORE);
+  req_ = MPI_REQUEST_NULL;
+}
+
 }  // namespace cajal

@@ -68,14 +68,19 @@ struct Deliver {
     const std::uint64_t g = spike_gid(s);
     if (g < first || g - first >= n_pre) return;
     const std::uint64_t id = g - first;
-    // Binary search of the source's row.
+    // The source's row: its own index when every source has local targets (dense random
+    // connectivity), else a binary search of the sorted sources.
     std::size_t lo = 0, hi = sources.extent(0);
-    while (lo < hi) {
-      const std::size_t mid = (lo + hi) / 2;
-      if (sources(mid) < id) lo = mid + 1;
-      else hi = mid;
+    if (hi == n_pre) {
+      lo = id;
+    } else {
+      while (lo < hi) {
+        const std::size_t mid = (lo + hi) / 2;
+        if (sources(mid) < id) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo == sources.extent(0) || sources(lo) != id) return;
     }
-    if (lo == sources.extent(0) || sources(lo) != id) return;
     auto acc = ring.access();
     const int base = static_cast<int>((t0 + spike_offset(s)) % ring_size);
     const std::uint64_t b = row(lo), e = row(lo + 1);
@@ -564,6 +569,7 @@ RunSummary Simulation::run(const RunOptions& opt) {
   const auto t_start = clock_type::now();
   auto t_last_progress = t_start;
   bool stopped = false;
+  DeferredAny stop_flag(comm);
   std::int64_t t_end = start;
 
   // The schedule. Time advances one communication interval [t0, t0 + m) at a time, where
@@ -575,7 +581,8 @@ RunSummary Simulation::run(const RunOptions& opt) {
   //   3. deliver     every spike a rank needs is added, in fixed point, into the ring slots
   //                  of its local targets at step t_spike + delay (>= t0 + m)
   //   4. record      spikes of recorded populations are kept and written once per window
-  //   5. checkpoint  when due, or when a stop signal reached any rank (agreed collectively)
+  //   5. checkpoint  when due, or when a stop signal reached any rank (agreed collectively,
+  //                  one interval after it arrived)
   //   6. progress    a line on stderr from rank 0, at most once a second
   for (std::int64_t t0 = start; t0 < nsteps; t0 += s.m) {
     const int steps = static_cast<int>(std::min<std::int64_t>(s.m, nsteps - t0));
@@ -609,7 +616,8 @@ RunSummary Simulation::run(const RunOptions& opt) {
     }
     t_io += seconds_since(t);
 
-    const bool stop = comm.size() > 1 ? comm.any(g_stop_signal != 0) : g_stop_signal != 0;
+    // Stop signals: ranks learn of one another's one interval later, without waiting.
+    const bool stop = comm.size() > 1 ? stop_flag.exchange(g_stop_signal != 0) : g_stop_signal != 0;
     if (stop || (every && t_end >= next_due) || (deck.checkpoint.at_end && t_end == nsteps)) {
       write_checkpoint(t_end);
       if (every) next_due = (t_end / every + 1) * every;
@@ -631,6 +639,7 @@ RunSummary Simulation::run(const RunOptions& opt) {
       }
     }
   }
+  stop_flag.finish();
   const double simulate_local = seconds_since(t_start);
   if (writer) {
     const auto t = clock_type::now();

@@ -85,4 +85,26 @@ private:
   int size_ = 1;
 };
 
+/// A logical "or" over all ranks that overlaps with other work: each call returns the
+/// result of the previous call's flags (false the first time) and starts reducing this
+/// call's flag. Every rank sees the same answer at the same call, one call late; no rank
+/// waits for the others at the call itself (MPI_Iallreduce). Collective: every rank
+/// makes the same sequence of calls.
+class DeferredAny {
+public:
+  explicit DeferredAny(const Communicator& comm) : comm_(comm) {}
+  ~DeferredAny() { finish(); }
+  DeferredAny(const DeferredAny&) = delete;
+  DeferredAny& operator=(const DeferredAny&) = delete;
+
+  bool exchange(bool flag);
+  /// Completes the reduction in flight, if any.
+  void finish();
+
+private:
+  const Communicator& comm_;
+  MPI_Request req_ = MPI_REQUEST_NULL;
+  int local_ = 0, global_ = 0;
+};
+
 }  // namespace cajal
