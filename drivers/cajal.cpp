@@ -59,7 +59,6 @@ int run_command(const cajal::Communicator& comm, const Args& a, bool validate_on
   if (comm.is_root() && !a.quiet)
     std::fprintf(stderr, "cajal %s: %s on %d rank%s, building the network\n", CAJAL_VERSION, a.deck.c_str(),
                  comm.size(), comm.size() > 1 ? "s" : "");
-  cajal::install_stop_handlers();
   cajal::Simulation sim(comm, deck);
   const cajal::RunSummary s = sim.run(opt);
   report(comm, s, opt.output_dir);
@@ -108,7 +107,6 @@ int restart_command(const cajal::Communicator& comm, const Args& a) {
   if (comm.is_root() && !a.quiet)
     std::fprintf(stderr, "cajal %s: restarting from %s on %d rank%s\n", CAJAL_VERSION, used.c_str(), comm.size(),
                  comm.size() > 1 ? "s" : "");
-  cajal::install_stop_handlers();
   const cajal::RunSummary s = sim->run(opt);
   report(comm, s, opt.output_dir);
   return s.stopped_early ? cajal::exit_stopped : 0;
@@ -123,6 +121,8 @@ int main(int argc, char** argv) {
     int rc = 0;
     {
       cajal::Communicator comm(MPI_COMM_WORLD);
+      // From here on SIGTERM/SIGUSR1 ask for a checkpoint instead of killing the rank.
+      cajal::install_stop_handlers();
       try {
         CLI::App app{"Cajal: distributed simulation of spiking neurons and astrocytes.\n"
                      "Launch with mpirun -n N; every rank runs the same command."};

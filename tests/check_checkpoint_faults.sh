@@ -80,10 +80,11 @@ run "$cajal" restart "$work/k/checkpoints" --quiet 2>"$work/err" && "$spikecheck
 # Stop signals. A reference for 20 s of biological time, then runs stopped by a signal.
 run "$cajal" run "$deck" --output "$work/long" --quiet --set simulation.t_stop=20000 2>/dev/null
 for sig in TERM USR1; do
-  "$mpiexec" --oversubscribe -q -n 2 "$cajal" run "$deck" --output "$work/s$sig" --quiet \
+  "$mpiexec" --oversubscribe -q -n 2 "$cajal" run "$deck" --output "$work/s$sig" \
     --set simulation.t_stop=20000 2>"$work/serr" &
   mpid=$!
-  sleep 2
+  # Signal once the simulation runs (its first progress line), as a scheduler would.
+  for _ in $(seq 1 600); do grep -q "cajal: t = " "$work/serr" 2>/dev/null && break; sleep 0.1; done
   if [ $sig = TERM ]; then pkill -TERM -P $mpid; else kill -USR1 $mpid; fi  # scheduler style / via mpirun
   wait $mpid
   rc=$?

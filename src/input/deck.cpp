@@ -573,7 +573,7 @@ Deck Deck::parse(const std::string& text, const std::string& file,
           if (!(pj.cutoff > 0)) r.fail(r.at("cutoff"), "cutoff", "must be > 0 µm (got " + num(pj.cutoff) + ")");
         }
       }
-      r.require("weight", "the synaptic weight (mV for iaf_psc_delta, pA for iaf_psc_exp)");
+      r.require("weight", "the synaptic weight (mV for iaf_psc_delta and izhikevich, pA for iaf_psc_exp and iaf_psc_alpha)");
       pj.weight = read_distribution(r, "weight", "model's weight unit");
       if (r.has("delay")) {
         pj.delay = read_distribution(r, "delay", "ms");

@@ -44,7 +44,29 @@ const std::vector<ModelInfo>& model_catalogue() {
                   lif_common()};
     exp.params.push_back({"tau_syn_ex", 2.0, "ms", "excitatory synaptic time constant"});
     exp.params.push_back({"tau_syn_in", 2.0, "ms", "inhibitory synaptic time constant"});
-    return std::vector<ModelInfo>{delta, exp};
+    exp.receptors = 2;
+    ModelInfo alpha{"iaf_psc_alpha",
+                    "leaky integrate-and-fire, alpha-shaped current synapses, exact integration",
+                    "pA",
+                    lif_common()};
+    alpha.params.push_back({"V_min", -std::numeric_limits<double>::infinity(), "mV",
+                            "lower bound of the membrane potential"});
+    alpha.params.push_back({"tau_syn_ex", 2.0, "ms", "excitatory synaptic time constant (rise to peak)"});
+    alpha.params.push_back({"tau_syn_in", 2.0, "ms", "inhibitory synaptic time constant (rise to peak)"});
+    alpha.receptors = 2;
+    ModelInfo izh{"izhikevich",
+                  "Izhikevich (2003) quadratic model, forward Euler as NEST's consistent integration",
+                  "mV",
+                  {{"a", 0.02, "1/ms", "time scale of the recovery variable u"},
+                   {"b", 0.2, "1", "sensitivity of u to v"},
+                   {"c", -65.0, "mV", "reset of v after a spike"},
+                   {"d", 8.0, "mV", "increment of u after a spike"},
+                   {"I_e", 0.0, "mV/ms", "constant input, in the model's units (as NEST's I_e)"},
+                   {"V_th", 30.0, "mV", "spike cut-off"},
+                   {"V_min", -std::numeric_limits<double>::infinity(), "mV", "lower bound of v"},
+                   {"V_m", -65.0, "mV", "initial v"},
+                   {"U_m", 0.0, "mV", "initial u (default b * V_m)"}}};
+    return std::vector<ModelInfo>{delta, exp, alpha, izh};
   }();
   return models;
 }
@@ -61,7 +83,8 @@ std::map<std::string, double> resolve_params(const PopulationSpec& pop) {
   if (!m) return out;
   for (const auto& p : m->params) out[p.name] = p.def;
   for (const auto& kv : pop.params) out[kv.first] = kv.second.value;
-  if (!pop.params.count("V_m")) out["V_m"] = out["E_L"];
+  if (out.count("E_L") && !pop.params.count("V_m")) out["V_m"] = out["E_L"];
+  if (m->name == "izhikevich" && !pop.params.count("U_m")) out["U_m"] = out["b"] * out["V_m"];
   return out;
 }
 
@@ -103,27 +126,36 @@ void check_models(const Deck& deck) {
     auto positive = [&](const std::string& p, const std::string& unit) {
       if (!(v.at(p) > 0)) fail(p, "must be > 0 " + unit + " (got " + num(v.at(p)) + ")");
     };
+    if (m->name == "izhikevich") {
+      positive("a", "1/ms");
+      if (!(v.at("c") < v.at("V_th")))
+        fail(pop.params.count("c") ? "c" : "V_th",
+             "the reset c (" + num(v.at("c")) + " mV) must be below V_th (" + num(v.at("V_th")) + " mV)");
+      if (!(v.at("V_min") < v.at("V_th"))) fail("V_min", "must be below V_th (" + num(v.at("V_th")) + " mV)");
+      continue;
+    }
     positive("C_m", "pF");
     positive("tau_m", "ms");
     if (!(v.at("t_ref") >= 0)) fail("t_ref", "must be ≥ 0 ms (got " + num(v.at("t_ref")) + ")");
     if (!(v.at("V_reset") < v.at("V_th")))
       fail(pop.params.count("V_reset") ? "V_reset" : "V_th",
            "V_reset (" + num(v.at("V_reset")) + " mV) must be below V_th (" + num(v.at("V_th")) + " mV)");
-    if (m->name == "iaf_psc_exp") {
+    if (m->receptors == 2) {
       positive("tau_syn_ex", "ms");
       positive("tau_syn_in", "ms");
     }
-    if (m->name == "iaf_psc_delta" && !(v.at("V_min") < v.at("V_th")))
+    if (v.count("V_min") && !(v.at("V_min") < v.at("V_th")))
       fail("V_min", "must be below V_th (" + num(v.at("V_th")) + " mV)");
   }
   // Current-based synapses route a weight to the excitatory or the inhibitory port by its
   // sign; one projection must therefore keep one sign.
   for (const auto& pj : deck.projections) {
     const auto& post = deck.populations[deck.population_index(pj.post)];
-    if (post.model != "iaf_psc_exp") continue;
+    const ModelInfo* pm = find_model(post.model);
+    if (pm->receptors != 2) continue;
     if (pj.weight.lower_bound() < 0 && pj.weight.upper_bound() > 0)
       throw input_error(pj.weight.loc.file, pj.weight.loc.line, "projection." + pj.name + ".weight",
-                        "can draw both signs, but iaf_psc_exp routes a weight to its excitatory or "
+                        "can draw both signs, but " + pm->name + " routes a weight to its excitatory or "
                         "inhibitory synapse by its sign; allowed: a distribution clipped to one sign "
                         "(set min = 0 or max = 0), or two projections");
   }

@@ -59,7 +59,7 @@ struct IafPscExp {
   int ref_steps = 0;
 
   static IafPscExp make(const std::map<std::string, double>& p, double h);
-  /// P21 of the text above, stable near tau_s = tau_m.
+  /// P21 of the text above, accurate also near and at tau_s = tau_m.
   static double propagator_21(double tau_s, double tau_m, double C, double h);
 
   /// One step; `in_ex`, `in_in` are the currents (pA) arriving in this step.
@@ -74,6 +74,68 @@ struct IafPscExp {
     if (V >= V_th) {
       r = ref_steps;
       V = V_reset;
+      return true;
+    }
+    return false;
+  }
+};
+
+/// iaf_psc_alpha (NEST's iaf_psc_alpha; Rotter & Diesmann 1999): alpha-shaped synaptic
+/// currents. Each input of weight w (pA) starts I(t) = w e/tau_s t exp(-t/tau_s) (peak w
+/// at t = tau_s), written as dI' = -dI/tau_s, I' = dI - I/tau_s with dI jumping by
+/// w e/tau_s. The exact propagators are P31 (dI -> V) and P32 (I -> V):
+///   P32 = tau_s tau_m / (C (tau_m - tau_s)) (e^{-h/tau_m} - e^{-h/tau_s})
+///   P31 = (1/C) [e^{-h/tau_m} - e^{-h/tau_s} (1 + c h)] / c^2,   c = 1/tau_s - 1/tau_m
+/// (limit h^2/(2C) e^{-h/tau} when tau_s = tau_m). Same refractoriness and order as NEST.
+struct IafPscAlpha {
+  double P33 = 0, P30 = 0, P11ex = 0, P21ex = 0, P31ex = 0, P32ex = 0, P11in = 0, P21in = 0, P31in = 0, P32in = 0;
+  double ex_init = 0, in_init = 0;  // e / tau_s: dI per pA of weight
+  double I_e = 0, V_th = 0, V_reset = 0, V_min = 0;
+  double E_L = 0;
+  int ref_steps = 0;
+
+  static IafPscAlpha make(const std::map<std::string, double>& p, double h);
+  static double propagator_31(double tau_s, double tau_m, double C, double h);
+
+  KOKKOS_INLINE_FUNCTION bool step(double& V, double& dIe, double& Ie, double& dIi, double& Ii, int& r,
+                                   double in_ex, double in_in) const {
+    if (r == 0) {
+      V = P30 * I_e + P31ex * dIe + P32ex * Ie + P31in * dIi + P32in * Ii + P33 * V;
+      if (V < V_min) V = V_min;
+    } else {
+      --r;
+    }
+    Ie = P21ex * dIe + P11ex * Ie;
+    dIe = dIe * P11ex + ex_init * in_ex;
+    Ii = P21in * dIi + P11in * Ii;
+    dIi = dIi * P11in + in_init * in_in;
+    if (V >= V_th) {
+      r = ref_steps;
+      V = V_reset;
+      return true;
+    }
+    return false;
+  }
+};
+
+/// izhikevich (NEST's izhikevich; Izhikevich 2003), with NEST's "consistent integration":
+/// one forward-Euler step of
+///   v' = 0.04 v^2 + 5 v + 140 - u + I_e,   u' = a (b v - u)
+/// from the values at the start of the step, input jumps (mV) added to v, then
+/// v >= V_th: v <- c, u <- u + d. There is no refractory period.
+struct Izhikevich {
+  double a = 0, b = 0, c = 0, d = 0, I_e = 0, V_th = 0, V_min = 0, h = 0;
+
+  static Izhikevich make(const std::map<std::string, double>& p, double h);
+
+  KOKKOS_INLINE_FUNCTION bool step(double& v, double& u, double jump) const {
+    const double v0 = v, u0 = u;
+    v = v0 + h * (0.04 * v0 * v0 + 5.0 * v0 + 140.0 - u0 + I_e) + jump;
+    u = u0 + h * a * (b * v0 - u0);
+    if (v < V_min) v = V_min;
+    if (v >= V_th) {
+      v = c;
+      u += d;
       return true;
     }
     return false;

@@ -150,8 +150,114 @@ struct ExpPopulation : Common<IafPscExp> {
   }
 };
 
-template <class P>
-void init_common(P& p, const Deck& deck, const Partition& part, int pop, int ring_size, double V0) {
+struct AlphaPopulation : Common<IafPscAlpha> {
+  Kokkos::View<double*> dI_ex, I_ex, dI_in, I_in;
+
+  std::vector<StateArray> state() override {
+    auto s = Common<IafPscAlpha>::state();
+    s.push_back({"dI_syn_ex", dI_ex, {}});
+    s.push_back({"I_syn_ex", I_ex, {}});
+    s.push_back({"dI_syn_in", dI_in, {}});
+    s.push_back({"I_syn_in", I_in, {}});
+    return s;
+  }
+
+  struct Advance {
+    IafPscAlpha model;
+    PoissonDrive bg;
+    Kokkos::View<double*> V, dIe, Ie, dIi, Ii;
+    Kokkos::View<int*> r;
+    Kokkos::View<const std::uint64_t*> gid;
+    Kokkos::View<std::int64_t***, Kokkos::LayoutRight> ring;
+    SpikeBuffer out;
+    std::int64_t t0;
+    int m, ring_size;
+
+    KOKKOS_INLINE_FUNCTION void operator()(const std::size_t i) const {
+      double v = V(i), de = dIe(i), ie = Ie(i), di = dIi(i), ii = Ii(i);
+      int ref = r(i);
+      const std::uint64_t g = gid(i);
+      std::int64_t cached = -1;
+      rng::Block blk{};
+      int slot = static_cast<int>(t0 % ring_size);
+      for (int k = 0; k < m; ++k) {
+        std::int64_t in[2] = {ring(0, slot, i), ring(1, slot, i)};
+        ring(0, slot, i) = 0;
+        ring(1, slot, i) = 0;
+        if (bg.chunks) in[bg.receptor] += bg.events(g, t0 + k, cached, blk) * bg.weight_fixed;
+        if (model.step(v, de, ie, di, ii, ref, from_fixed(in[0]), from_fixed(in[1]))) {
+          const int idx = Kokkos::atomic_fetch_add(&out.count(), 1);
+          out.spikes(idx) = pack_spike(g, k);
+        }
+        slot = slot + 1 == ring_size ? 0 : slot + 1;
+      }
+      V(i) = v;
+      dIe(i) = de;
+      Ie(i) = ie;
+      dIi(i) = di;
+      Ii(i) = ii;
+      r(i) = ref;
+    }
+  };
+
+  void advance(std::int64_t t0, int m, const SpikeBuffer& out) override {
+    Kokkos::parallel_for("cajal::model::iaf_psc_alpha::advance", Kokkos::RangePolicy<>(0, local_size),
+                         Advance{model, background, V, dI_ex, I_ex, dI_in, I_in, refractory, gid, ring, out, t0, m,
+                                 ring_size});
+  }
+};
+
+struct IzhikevichPopulation : Population {
+  Izhikevich model;
+  Kokkos::View<double*> V, U;
+
+  Kokkos::View<double*>::HostMirror membrane() const override {
+    auto h = Kokkos::create_mirror_view(V);
+    Kokkos::deep_copy(h, V);
+    return h;
+  }
+  int max_spikes(int m) const override { return m; }  // no refractory period
+  std::vector<StateArray> state() override { return {{"V", V, {}}, {"U", U, {}}}; }
+
+  struct Advance {
+    Izhikevich model;
+    PoissonDrive bg;
+    Kokkos::View<double*> V, U;
+    Kokkos::View<const std::uint64_t*> gid;
+    Kokkos::View<std::int64_t***, Kokkos::LayoutRight> ring;
+    SpikeBuffer out;
+    std::int64_t t0;
+    int m, ring_size;
+
+    KOKKOS_INLINE_FUNCTION void operator()(const std::size_t i) const {
+      double v = V(i), u = U(i);
+      const std::uint64_t g = gid(i);
+      std::int64_t cached = -1;
+      rng::Block blk{};
+      int slot = static_cast<int>(t0 % ring_size);
+      for (int k = 0; k < m; ++k) {
+        std::int64_t in = ring(0, slot, i);
+        ring(0, slot, i) = 0;
+        if (bg.chunks) in += bg.events(g, t0 + k, cached, blk) * bg.weight_fixed;
+        if (model.step(v, u, from_fixed(in))) {
+          const int idx = Kokkos::atomic_fetch_add(&out.count(), 1);
+          out.spikes(idx) = pack_spike(g, k);
+        }
+        slot = slot + 1 == ring_size ? 0 : slot + 1;
+      }
+      V(i) = v;
+      U(i) = u;
+    }
+  };
+
+  void advance(std::int64_t t0, int m, const SpikeBuffer& out) override {
+    Kokkos::parallel_for("cajal::model::izhikevich::advance", Kokkos::RangePolicy<>(0, local_size),
+                         Advance{model, background, V, U, gid, ring, out, t0, m, ring_size});
+  }
+};
+
+/// Ids, ring buffers and background: what every population has.
+void init_base(Population& p, const Deck& deck, const Partition& part, int pop, int ring_size) {
   const auto& spec = deck.populations[pop];
   const auto& ids = part.local(pop);
   p.name = spec.name;
@@ -163,10 +269,15 @@ void init_common(P& p, const Deck& deck, const Partition& part, int pop, int rin
   for (std::size_t i = 0; i < ids.size(); ++i) h(i) = part.first_gid(pop) + ids[i];
   Kokkos::deep_copy(p.gid, h);
   p.ring = decltype(p.ring)("cajal::population::ring", p.receptors, ring_size, ids.size());
-  p.V = Kokkos::View<double*>("cajal::population::V", ids.size());
-  Kokkos::deep_copy(p.V, V0);
-  p.refractory = Kokkos::View<int*>("cajal::population::refractory", ids.size());
   p.background = PoissonDrive::make(spec.background, deck.simulation.dt, deck.simulation.seed, p.receptors == 2);
+}
+
+template <class P>
+void init_common(P& p, const Deck& deck, const Partition& part, int pop, int ring_size, double V0) {
+  init_base(p, deck, part, pop, ring_size);
+  p.V = Kokkos::View<double*>("cajal::population::V", p.local_size);
+  Kokkos::deep_copy(p.V, V0);
+  p.refractory = Kokkos::View<int*>("cajal::population::refractory", p.local_size);
 }
 
 }  // namespace
@@ -189,6 +300,28 @@ std::unique_ptr<Population> make_population(const Deck& deck, const Partition& p
     init_common(*p, deck, part, pop, ring_size, params.at("V_m") - p->model.E_L);
     p->i_ex = Kokkos::View<double*>("cajal::population::i_ex", p->local_size);
     p->i_in = Kokkos::View<double*>("cajal::population::i_in", p->local_size);
+    return p;
+  }
+  if (spec.model == "iaf_psc_alpha") {
+    auto p = std::make_unique<AlphaPopulation>();
+    p->model = IafPscAlpha::make(params, dt);
+    p->receptors = 2;
+    init_common(*p, deck, part, pop, ring_size, params.at("V_m") - p->model.E_L);
+    p->dI_ex = Kokkos::View<double*>("cajal::population::dI_ex", p->local_size);
+    p->I_ex = Kokkos::View<double*>("cajal::population::I_ex", p->local_size);
+    p->dI_in = Kokkos::View<double*>("cajal::population::dI_in", p->local_size);
+    p->I_in = Kokkos::View<double*>("cajal::population::I_in", p->local_size);
+    return p;
+  }
+  if (spec.model == "izhikevich") {
+    auto p = std::make_unique<IzhikevichPopulation>();
+    p->model = Izhikevich::make(params, dt);
+    p->receptors = 1;
+    init_base(*p, deck, part, pop, ring_size);
+    p->V = Kokkos::View<double*>("cajal::population::V", p->local_size);
+    p->U = Kokkos::View<double*>("cajal::population::U", p->local_size);
+    Kokkos::deep_copy(p->V, params.at("V_m"));
+    Kokkos::deep_copy(p->U, params.at("U_m"));
     return p;
   }
   throw input_error(spec.model_loc.file, spec.model_loc.line, "population." + spec.name + ".model",

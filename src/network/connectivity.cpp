@@ -4,6 +4,7 @@
 #include <cmath>
 #include <memory>
 
+#include "cajal/model/catalogue.hpp"
 #include "cajal/util/error.hpp"
 #include "random/philox.hpp"
 
@@ -202,7 +203,7 @@ Projection build_projection(const Deck& deck, const Partition& part, int index) 
   pj.pre = drawer.pre;
   pj.post = drawer.post;
   pj.pre_first_gid = part.first_gid(pj.pre);
-  const bool exc_inh_ports = deck.populations[pj.post].model == "iaf_psc_exp";
+  const bool exc_inh_ports = find_model(deck.populations[pj.post].model)->receptors == 2;
   pj.receptor = (exc_inh_ports && spec.weight.upper_bound() <= 0 && spec.weight.lower_bound() < 0) ? 1 : 0;
   const bool const_w = spec.weight.is_constant(), const_d = spec.delay.is_constant();
   if (const_w) pj.weight_fixed = to_fixed(spec.weight.value);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "model/lif.hpp"
 
@@ -129,4 +130,100 @@ TEST(IafPscDelta, RefractoryClampsAndDiscardsInput) {
   }
   EXPECT_FALSE(m.step(V, r, 5.0));  // integrating again
   EXPECT_DOUBLE_EQ(V, m.V_reset * m.P33 + 5.0);
+}
+
+// iaf_psc_alpha: a weight w arriving at t = 0 starts I(t) = d0 t e^{-t/tau_s} with
+// d0 = w e / tau_s (peak w at t = tau_s; Rotter & Diesmann 1999), and
+// V(t) = (1/C) integral_0^t I(s) e^{-(t-s)/tau_m} ds. The reference evaluates this integral
+// by composite 8-point Gauss-Legendre quadrature in long double, independently of the
+// closed form (whose direct evaluation cancels badly when tau_s is near tau_m).
+namespace {
+long double alpha_response(double d0, double C, double tau_s, double tau_m, double t) {
+  static const long double x[4] = {0.1834346424956498049L, 0.5255324099163289858L, 0.7966664774136267396L,
+                                   0.9602898564975362317L};
+  static const long double wq[4] = {0.3626837833783619830L, 0.3137066458778872873L, 0.2223810344533744706L,
+                                    0.1012285362903762591L};
+  const int pieces = std::max(1, static_cast<int>(t / 0.25));
+  const long double hq = static_cast<long double>(t) / pieces;
+  long double sum = 0;
+  for (int k = 0; k < pieces; ++k) {
+    const long double mid = (k + 0.5L) * hq;
+    for (int j = 0; j < 4; ++j)
+      for (const int sign : {-1, 1}) {
+        const long double s = mid + sign * x[j] * hq / 2;
+        sum += wq[j] * hq / 2 * s * std::exp(-s / tau_s - (t - s) / tau_m);
+      }
+  }
+  return d0 / C * sum;
+}
+}  // namespace
+
+TEST(IafPscAlpha, SynapticResponseIsExact) {
+  const double h = 0.1, C = 250.0, tau_m = 10.0, w = 300.0;
+  for (const double tau_s : {0.5, 2.0, 9.9999, 10.0}) {
+    auto p = params(0.0);
+    p["tau_syn_ex"] = tau_s;
+    const auto m = cajal::IafPscAlpha::make(p, h);
+    double V = 0, de = 0, ie = 0, di = 0, ii = 0;
+    int r = 0;
+    m.step(V, de, ie, di, ii, r, w, 0.0);
+    const double d0 = w * std::exp(1.0) / tau_s;
+    double worst = 0, worst_i = 0;
+    for (int n = 1; n <= 1000; ++n) {
+      m.step(V, de, ie, di, ii, r, 0.0, 0.0);
+      const double t = n * h;
+      const double exact = static_cast<double>(alpha_response(d0, C, tau_s, tau_m, t));
+      worst = std::max(worst, rel(V, exact, d0 / C * tau_s * tau_s));
+      worst_i = std::max(worst_i, rel(ie, d0 * t * std::exp(-t / tau_s), w));
+    }
+    EXPECT_LT(worst, 1e-12) << "tau_syn = " << tau_s;
+    EXPECT_LT(worst_i, 1e-12) << "tau_syn = " << tau_s;
+  }
+}
+
+TEST(IafPscAlpha, SubthresholdConstantCurrentIsExact) {
+  const double h = 0.1, I = 300.0, C = 250.0, tau = 10.0;
+  const auto m = cajal::IafPscAlpha::make(params(I), h);
+  double V = 0, de = 0, ie = 0, di = 0, ii = 0;
+  int r = 0;
+  double worst = 0;
+  for (int n = 1; n <= 2000; ++n) {
+    m.step(V, de, ie, di, ii, r, 0.0, 0.0);
+    worst = std::max(worst, rel(V, I * tau / C * (1.0 - std::exp(-n * h / tau)), I * tau / C));
+  }
+  EXPECT_LT(worst, 1e-12);
+}
+
+// Izhikevich (2003): one step is the forward-Euler formula, and the regular-spiking
+// parameters (a=0.02, b=0.2, c=-65, d=8) adapt under constant input while the
+// fast-spiking ones (a=0.1, d=2) fire faster with nearly constant intervals.
+TEST(Izhikevich, StepAndFiringPatterns) {
+  std::map<std::string, double> p = {{"a", 0.02}, {"b", 0.2},   {"c", -65.0},     {"d", 8.0},  {"I_e", 10.0},
+                                     {"V_th", 30.0}, {"V_min", -1e300}, {"V_m", -70.0}, {"U_m", -14.0}};
+  const double h = 0.1;
+  auto m = cajal::Izhikevich::make(p, h);
+  double v = -70.0, u = -14.0;
+  m.step(v, u, 0.5);
+  EXPECT_DOUBLE_EQ(v, -70.0 + h * (0.04 * 4900.0 - 350.0 + 140.0 + 14.0 + 10.0) + 0.5);
+  EXPECT_DOUBLE_EQ(u, -14.0 + h * 0.02 * (0.2 * -70.0 + 14.0));
+
+  auto intervals = [&](double a, double d) {
+    p["a"] = a;
+    p["d"] = d;
+    const auto mm = cajal::Izhikevich::make(p, h);
+    double vv = -65.0, uu = -13.0, last = -1;
+    std::vector<double> isi;
+    for (int s = 0; s < 10000; ++s)  // 1 s
+      if (mm.step(vv, uu, 0.0)) {
+        if (last >= 0) isi.push_back((s - last) * h);
+        last = s;
+      }
+    return isi;
+  };
+  const auto rs = intervals(0.02, 8.0), fs = intervals(0.1, 2.0);
+  ASSERT_GT(rs.size(), 3u);
+  ASSERT_GT(fs.size(), rs.size()) << "fast spiking fires more";
+  const double adapt_rs = rs.back() / rs.front(), adapt_fs = fs.back() / fs.front();
+  EXPECT_GT(adapt_rs, 1.5) << "regular spiking adapts";
+  EXPECT_LT(adapt_fs, adapt_rs) << "fast spiking adapts less";
 }

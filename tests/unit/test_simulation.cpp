@@ -11,7 +11,7 @@
 
 TEST(Simulation, KernelsFollowTheAnalyticSubthresholdSolution) {
   cajal::Communicator comm(MPI_COMM_SELF);
-  for (const std::string model : {"iaf_psc_delta", "iaf_psc_exp"}) {
+  for (const std::string model : {"iaf_psc_delta", "iaf_psc_exp", "iaf_psc_alpha"}) {
     const std::string text = "[simulation]\ndt = 0.1\nt_stop = 50.0\n[[population]]\nname = \"p\"\nmodel = \"" +
                              model + "\"\nn = 3\nparams = { I_e = 200.0, V_th = 0.0 }\n";
     const cajal::Deck deck = cajal::Deck::parse(text, "t.toml");

@@ -22,6 +22,9 @@ struct ModelInfo {
   std::string doc;
   std::string weight_unit;  ///< unit of a synaptic weight onto this model
   std::vector<ParamInfo> params;
+  /// 1: one input port; 2: excitatory and inhibitory ports, chosen by the weight's sign
+  /// (a projection onto such a model must keep one sign).
+  int receptors = 1;
 };
 
 /// Every model Cajal knows.
