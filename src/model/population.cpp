@@ -41,6 +41,54 @@ std::size_t Population::bytes() const {
 
 namespace {
 
+/// The part of every population's kernel that is not the model. For each local cell and
+/// each step of the interval: read and clear the cell's ring slots, add the background,
+/// let the model step, record a spike. A model supplies a Cell: its parameters and the
+/// Views of its state, with load(i) -> State, step(State&, const double* input) -> fired,
+/// store(i, State). `Receptors` input ports (1, or 2 for excitatory/inhibitory).
+template <class Cell, int Receptors>
+struct AdvanceInterval {
+  Cell cell;
+  PoissonDrive bg;
+  Kokkos::View<const std::uint64_t*> gid;
+  Kokkos::View<std::int64_t***, Kokkos::LayoutRight> ring;
+  SpikeBuffer out;
+  std::int64_t t0;
+  int m, ring_size;
+
+  KOKKOS_INLINE_FUNCTION void operator()(const std::size_t i) const {
+    auto state = cell.load(i);
+    const std::uint64_t g = gid(i);
+    std::int64_t cached = -1;
+    rng::Block blk{};
+    int slot = static_cast<int>(t0 % ring_size);
+    for (int k = 0; k < m; ++k) {
+      std::int64_t in[Receptors];
+      for (int r = 0; r < Receptors; ++r) {
+        in[r] = ring(r, slot, i);
+        ring(r, slot, i) = 0;
+      }
+      if (bg.chunks) in[bg.receptor] += bg.events(g, t0 + k, cached, blk) * bg.weight_fixed;
+      double input[Receptors];
+      for (int r = 0; r < Receptors; ++r) input[r] = from_fixed(in[r]);
+      if (cell.step(state, input)) {
+        const int idx = Kokkos::atomic_fetch_add(&out.count(), 1);
+        out.spikes(idx) = pack_spike(g, k);
+      }
+      slot = slot + 1 == ring_size ? 0 : slot + 1;
+    }
+    cell.store(i, state);
+  }
+};
+
+template <int Receptors, class Cell>
+void advance_cells(const char* label, const Population& p, const Cell& cell, std::int64_t t0, int m,
+                   const SpikeBuffer& out) {
+  Kokkos::parallel_for(label, Kokkos::RangePolicy<>(0, p.local_size),
+                       AdvanceInterval<Cell, Receptors>{cell, p.background, p.gid, p.ring, out, t0, m, p.ring_size});
+}
+
+/// Integrate-and-fire populations: membrane potential (relative to E_L) and refractory count.
 template <class Model>
 struct Common : Population {
   Model model;
@@ -58,43 +106,23 @@ struct Common : Population {
 };
 
 struct DeltaPopulation : Common<IafPscDelta> {
-  struct Advance {
+  struct Cell {
     IafPscDelta model;
-    PoissonDrive bg;
     Kokkos::View<double*> V;
     Kokkos::View<int*> r;
-    Kokkos::View<const std::uint64_t*> gid;
-    Kokkos::View<std::int64_t***, Kokkos::LayoutRight> ring;
-    SpikeBuffer out;
-    std::int64_t t0;
-    int m, ring_size;
-
-    KOKKOS_INLINE_FUNCTION void operator()(const std::size_t i) const {
-      double v = V(i);
-      int ref = r(i);
-      const std::uint64_t g = gid(i);
-      std::int64_t cached = -1;
-      rng::Block blk{};
-      int slot = static_cast<int>(t0 % ring_size);
-      for (int k = 0; k < m; ++k) {
-        std::int64_t in = ring(0, slot, i);
-        ring(0, slot, i) = 0;
-        if (bg.chunks) in += bg.events(g, t0 + k, cached, blk) * bg.weight_fixed;
-        if (model.step(v, ref, from_fixed(in))) {
-          const int idx = Kokkos::atomic_fetch_add(&out.count(), 1);
-          out.spikes(idx) = pack_spike(g, k);
-        }
-        slot = slot + 1 == ring_size ? 0 : slot + 1;
-      }
-      V(i) = v;
-      r(i) = ref;
+    struct State {
+      double v;
+      int ref;
+    };
+    KOKKOS_INLINE_FUNCTION State load(std::size_t i) const { return {V(i), r(i)}; }
+    KOKKOS_INLINE_FUNCTION bool step(State& s, const double* in) const { return model.step(s.v, s.ref, in[0]); }
+    KOKKOS_INLINE_FUNCTION void store(std::size_t i, const State& s) const {
+      V(i) = s.v;
+      r(i) = s.ref;
     }
   };
-
   void advance(std::int64_t t0, int m, const SpikeBuffer& out) override {
-    Kokkos::parallel_for("cajal::model::iaf_psc_delta::advance",
-                         Kokkos::RangePolicy<>(0, local_size),
-                         Advance{model, background, V, refractory, gid, ring, out, t0, m, ring_size});
+    advance_cells<1>("cajal::model::iaf_psc_delta::advance", *this, Cell{model, V, refractory}, t0, m, out);
   }
 };
 
@@ -108,45 +136,27 @@ struct ExpPopulation : Common<IafPscExp> {
     return s;
   }
 
-  struct Advance {
+  struct Cell {
     IafPscExp model;
-    PoissonDrive bg;
-    Kokkos::View<double*> V, i_ex, i_in;
+    Kokkos::View<double*> V, ie, ii;
     Kokkos::View<int*> r;
-    Kokkos::View<const std::uint64_t*> gid;
-    Kokkos::View<std::int64_t***, Kokkos::LayoutRight> ring;
-    SpikeBuffer out;
-    std::int64_t t0;
-    int m, ring_size;
-
-    KOKKOS_INLINE_FUNCTION void operator()(const std::size_t i) const {
-      double v = V(i), ie = i_ex(i), ii = i_in(i);
-      int ref = r(i);
-      const std::uint64_t g = gid(i);
-      std::int64_t cached = -1;
-      rng::Block blk{};
-      int slot = static_cast<int>(t0 % ring_size);
-      for (int k = 0; k < m; ++k) {
-        std::int64_t in[2] = {ring(0, slot, i), ring(1, slot, i)};
-        ring(0, slot, i) = 0;
-        ring(1, slot, i) = 0;
-        if (bg.chunks) in[bg.receptor] += bg.events(g, t0 + k, cached, blk) * bg.weight_fixed;
-        if (model.step(v, ie, ii, ref, from_fixed(in[0]), from_fixed(in[1]))) {
-          const int idx = Kokkos::atomic_fetch_add(&out.count(), 1);
-          out.spikes(idx) = pack_spike(g, k);
-        }
-        slot = slot + 1 == ring_size ? 0 : slot + 1;
-      }
-      V(i) = v;
-      i_ex(i) = ie;
-      i_in(i) = ii;
-      r(i) = ref;
+    struct State {
+      double v, ie, ii;
+      int ref;
+    };
+    KOKKOS_INLINE_FUNCTION State load(std::size_t i) const { return {V(i), ie(i), ii(i), r(i)}; }
+    KOKKOS_INLINE_FUNCTION bool step(State& s, const double* in) const {
+      return model.step(s.v, s.ie, s.ii, s.ref, in[0], in[1]);
+    }
+    KOKKOS_INLINE_FUNCTION void store(std::size_t i, const State& s) const {
+      V(i) = s.v;
+      ie(i) = s.ie;
+      ii(i) = s.ii;
+      r(i) = s.ref;
     }
   };
-
   void advance(std::int64_t t0, int m, const SpikeBuffer& out) override {
-    Kokkos::parallel_for("cajal::model::iaf_psc_exp::advance", Kokkos::RangePolicy<>(0, local_size),
-                         Advance{model, background, V, i_ex, i_in, refractory, gid, ring, out, t0, m, ring_size});
+    advance_cells<2>("cajal::model::iaf_psc_exp::advance", *this, Cell{model, V, i_ex, i_in, refractory}, t0, m, out);
   }
 };
 
@@ -162,48 +172,30 @@ struct AlphaPopulation : Common<IafPscAlpha> {
     return s;
   }
 
-  struct Advance {
+  struct Cell {
     IafPscAlpha model;
-    PoissonDrive bg;
     Kokkos::View<double*> V, dIe, Ie, dIi, Ii;
     Kokkos::View<int*> r;
-    Kokkos::View<const std::uint64_t*> gid;
-    Kokkos::View<std::int64_t***, Kokkos::LayoutRight> ring;
-    SpikeBuffer out;
-    std::int64_t t0;
-    int m, ring_size;
-
-    KOKKOS_INLINE_FUNCTION void operator()(const std::size_t i) const {
-      double v = V(i), de = dIe(i), ie = Ie(i), di = dIi(i), ii = Ii(i);
-      int ref = r(i);
-      const std::uint64_t g = gid(i);
-      std::int64_t cached = -1;
-      rng::Block blk{};
-      int slot = static_cast<int>(t0 % ring_size);
-      for (int k = 0; k < m; ++k) {
-        std::int64_t in[2] = {ring(0, slot, i), ring(1, slot, i)};
-        ring(0, slot, i) = 0;
-        ring(1, slot, i) = 0;
-        if (bg.chunks) in[bg.receptor] += bg.events(g, t0 + k, cached, blk) * bg.weight_fixed;
-        if (model.step(v, de, ie, di, ii, ref, from_fixed(in[0]), from_fixed(in[1]))) {
-          const int idx = Kokkos::atomic_fetch_add(&out.count(), 1);
-          out.spikes(idx) = pack_spike(g, k);
-        }
-        slot = slot + 1 == ring_size ? 0 : slot + 1;
-      }
-      V(i) = v;
-      dIe(i) = de;
-      Ie(i) = ie;
-      dIi(i) = di;
-      Ii(i) = ii;
-      r(i) = ref;
+    struct State {
+      double v, dIe, Ie, dIi, Ii;
+      int ref;
+    };
+    KOKKOS_INLINE_FUNCTION State load(std::size_t i) const { return {V(i), dIe(i), Ie(i), dIi(i), Ii(i), r(i)}; }
+    KOKKOS_INLINE_FUNCTION bool step(State& s, const double* in) const {
+      return model.step(s.v, s.dIe, s.Ie, s.dIi, s.Ii, s.ref, in[0], in[1]);
+    }
+    KOKKOS_INLINE_FUNCTION void store(std::size_t i, const State& s) const {
+      V(i) = s.v;
+      dIe(i) = s.dIe;
+      Ie(i) = s.Ie;
+      dIi(i) = s.dIi;
+      Ii(i) = s.Ii;
+      r(i) = s.ref;
     }
   };
-
   void advance(std::int64_t t0, int m, const SpikeBuffer& out) override {
-    Kokkos::parallel_for("cajal::model::iaf_psc_alpha::advance", Kokkos::RangePolicy<>(0, local_size),
-                         Advance{model, background, V, dI_ex, I_ex, dI_in, I_in, refractory, gid, ring, out, t0, m,
-                                 ring_size});
+    advance_cells<2>("cajal::model::iaf_psc_alpha::advance", *this,
+                     Cell{model, V, dI_ex, I_ex, dI_in, I_in, refractory}, t0, m, out);
   }
 };
 
@@ -219,40 +211,21 @@ struct IzhikevichPopulation : Population {
   int max_spikes(int m) const override { return m; }  // no refractory period
   std::vector<StateArray> state() override { return {{"V", V, {}}, {"U", U, {}}}; }
 
-  struct Advance {
+  struct Cell {
     Izhikevich model;
-    PoissonDrive bg;
     Kokkos::View<double*> V, U;
-    Kokkos::View<const std::uint64_t*> gid;
-    Kokkos::View<std::int64_t***, Kokkos::LayoutRight> ring;
-    SpikeBuffer out;
-    std::int64_t t0;
-    int m, ring_size;
-
-    KOKKOS_INLINE_FUNCTION void operator()(const std::size_t i) const {
-      double v = V(i), u = U(i);
-      const std::uint64_t g = gid(i);
-      std::int64_t cached = -1;
-      rng::Block blk{};
-      int slot = static_cast<int>(t0 % ring_size);
-      for (int k = 0; k < m; ++k) {
-        std::int64_t in = ring(0, slot, i);
-        ring(0, slot, i) = 0;
-        if (bg.chunks) in += bg.events(g, t0 + k, cached, blk) * bg.weight_fixed;
-        if (model.step(v, u, from_fixed(in))) {
-          const int idx = Kokkos::atomic_fetch_add(&out.count(), 1);
-          out.spikes(idx) = pack_spike(g, k);
-        }
-        slot = slot + 1 == ring_size ? 0 : slot + 1;
-      }
-      V(i) = v;
-      U(i) = u;
+    struct State {
+      double v, u;
+    };
+    KOKKOS_INLINE_FUNCTION State load(std::size_t i) const { return {V(i), U(i)}; }
+    KOKKOS_INLINE_FUNCTION bool step(State& s, const double* in) const { return model.step(s.v, s.u, in[0]); }
+    KOKKOS_INLINE_FUNCTION void store(std::size_t i, const State& s) const {
+      V(i) = s.v;
+      U(i) = s.u;
     }
   };
-
   void advance(std::int64_t t0, int m, const SpikeBuffer& out) override {
-    Kokkos::parallel_for("cajal::model::izhikevich::advance", Kokkos::RangePolicy<>(0, local_size),
-                         Advance{model, background, V, U, gid, ring, out, t0, m, ring_size});
+    advance_cells<1>("cajal::model::izhikevich::advance", *this, Cell{model, V, U}, t0, m, out);
   }
 };
 

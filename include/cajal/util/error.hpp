@@ -4,7 +4,7 @@
 /// Every failure that reaches the driver is one of these. The driver prints the message
 /// once, from rank 0, and every rank exits with `exit_code()`: 2 for anything the user
 /// can fix (deck, command line, files), 1 for internal failures (a bug or a broken
-/// library). Nothing inside the library calls exit().
+/// library). The library never ends the process itself.
 #include <stdexcept>
 #include <string>
 
