@@ -6,6 +6,16 @@ namespace cajal {
 
 namespace {
 int refractory_steps(double t_ref, double h) { return static_cast<int>(std::llround(t_ref / h)); }
+
+/// What every integrate-and-fire model shares; potentials relative to E_L, as in NEST.
+template <class M>
+void set_common(M& m, const std::map<std::string, double>& p, double h) {
+  m.E_L = p.at("E_L");
+  m.I_e = p.at("I_e");
+  m.V_th = p.at("V_th") - m.E_L;
+  m.V_reset = p.at("V_reset") - m.E_L;
+  m.ref_steps = refractory_steps(p.at("t_ref"), h);
+}
 }  // namespace
 
 IafPscDelta IafPscDelta::make(const std::map<std::string, double>& p, double h) {
@@ -14,11 +24,8 @@ IafPscDelta IafPscDelta::make(const std::map<std::string, double>& p, double h) 
   m.E_L = p.at("E_L");
   m.P33 = std::exp(-h / tau);
   m.P30 = -tau / C * std::expm1(-h / tau);
-  m.I_e = p.at("I_e");
-  m.V_th = p.at("V_th") - m.E_L;
-  m.V_reset = p.at("V_reset") - m.E_L;
+  set_common(m, p, h);
   m.V_min = p.at("V_min") - m.E_L;
-  m.ref_steps = refractory_steps(p.at("t_ref"), h);
   return m;
 }
 
@@ -42,10 +49,7 @@ IafPscExp IafPscExp::make(const std::map<std::string, double>& p, double h) {
   m.P11in = std::exp(-h / p.at("tau_syn_in"));
   m.P21ex = propagator_21(p.at("tau_syn_ex"), tau, C, h);
   m.P21in = propagator_21(p.at("tau_syn_in"), tau, C, h);
-  m.I_e = p.at("I_e");
-  m.V_th = p.at("V_th") - m.E_L;
-  m.V_reset = p.at("V_reset") - m.E_L;
-  m.ref_steps = refractory_steps(p.at("t_ref"), h);
+  set_common(m, p, h);
   return m;
 }
 
@@ -85,11 +89,8 @@ IafPscAlpha IafPscAlpha::make(const std::map<std::string, double>& p, double h) 
   m.P32in = IafPscExp::propagator_21(ti, tau, C, h);
   m.ex_init = std::exp(1.0) / te;
   m.in_init = std::exp(1.0) / ti;
-  m.I_e = p.at("I_e");
-  m.V_th = p.at("V_th") - m.E_L;
-  m.V_reset = p.at("V_reset") - m.E_L;
+  set_common(m, p, h);
   m.V_min = p.at("V_min") - m.E_L;
-  m.ref_steps = refractory_steps(p.at("t_ref"), h);
   return m;
 }
 
