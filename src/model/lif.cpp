@@ -21,7 +21,6 @@ void set_common(M& m, const std::map<std::string, double>& p, double h) {
 IafPscDelta IafPscDelta::make(const std::map<std::string, double>& p, double h) {
   IafPscDelta m;
   const double tau = p.at("tau_m"), C = p.at("C_m");
-  m.E_L = p.at("E_L");
   m.P33 = std::exp(-h / tau);
   m.P30 = -tau / C * std::expm1(-h / tau);
   set_common(m, p, h);
@@ -42,7 +41,6 @@ double IafPscExp::propagator_21(double tau_s, double tau_m, double C, double h) 
 IafPscExp IafPscExp::make(const std::map<std::string, double>& p, double h) {
   IafPscExp m;
   const double tau = p.at("tau_m"), C = p.at("C_m");
-  m.E_L = p.at("E_L");
   m.P22 = std::exp(-h / tau);
   m.P20 = -tau / C * std::expm1(-h / tau);
   m.P11ex = std::exp(-h / p.at("tau_syn_ex"));
@@ -76,7 +74,6 @@ double IafPscAlpha::propagator_31(double tau_s, double tau_m, double C, double h
 IafPscAlpha IafPscAlpha::make(const std::map<std::string, double>& p, double h) {
   IafPscAlpha m;
   const double tau = p.at("tau_m"), C = p.at("C_m"), te = p.at("tau_syn_ex"), ti = p.at("tau_syn_in");
-  m.E_L = p.at("E_L");
   m.P33 = std::exp(-h / tau);
   m.P30 = -tau / C * std::expm1(-h / tau);
   m.P11ex = std::exp(-h / te);
