@@ -11,8 +11,8 @@
 //
 // Order: within a window, spikes are sorted by (time, node id) across all ranks: each rank
 // sends every record to the rank that owns its slice of the window's steps (a sample sort
-// with equal slices), sorts, and writes at the offset given by an exclusive scan. The file
-// is therefore the same bytes whatever the number of ranks.
+// with equal slices), sorts, and writes at the offset given by an exclusive scan. The
+// file's datasets are therefore the same, bit for bit, whatever the number of ranks.
 #include <cstdint>
 #include <string>
 #include <vector>
