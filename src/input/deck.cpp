@@ -431,9 +431,16 @@ Deck Deck::parse(const std::string& text, const std::string& file,
           prm.loc = loc_of(kv.second, file);
           if (kv.second.is_floating()) prm.value = kv.second.as_floating();
           else if (kv.second.is_integer()) prm.value = static_cast<double>(kv.second.as_integer());
-          else
+          else if (kv.second.is_table()) {
+            const Reader pr(t, r.full("params"), file);
+            prm.dist = read_distribution(pr, kv.first, "the parameter's unit");
+            prm.value = prm.dist.kind == Distribution::Kind::normal ? prm.dist.mean
+                                                                   : 0.5 * (prm.dist.low + prm.dist.high);
+          } else
             throw input_error(prm.loc.file, prm.loc.line, r.full("params." + kv.first),
-                              "must be a number; got " + Reader::type_name(kv.second));
+                              "must be a number (or, for an initial value, a distribution table); got " +
+                                  Reader::type_name(kv.second));
+          prm.dist.loc = prm.loc;
           if (!std::isfinite(prm.value))
             throw input_error(prm.loc.file, prm.loc.line, r.full("params." + kv.first), "must be finite");
           p.params[kv.first] = prm;

@@ -19,7 +19,7 @@ std::vector<ParamInfo> lif_common() {
       {"V_reset", -70.0, "mV", "reset potential"},
       {"V_th", -55.0, "mV", "spike threshold"},
       {"I_e", 0.0, "pA", "constant external current"},
-      {"V_m", -70.0, "mV", "initial membrane potential (default E_L)"},
+      {"V_m", -70.0, "mV", "initial membrane potential (default E_L)", true},
   };
 }
 std::string num(double x) {
@@ -64,8 +64,8 @@ const std::vector<ModelInfo>& model_catalogue() {
                    {"I_e", 0.0, "mV/ms", "constant input, in the model's units (as NEST's I_e)"},
                    {"V_th", 30.0, "mV", "spike cut-off"},
                    {"V_min", -std::numeric_limits<double>::infinity(), "mV", "lower bound of v"},
-                   {"V_m", -65.0, "mV", "initial v"},
-                   {"U_m", 0.0, "mV", "initial u (default b * V_m)"}}};
+                   {"V_m", -65.0, "mV", "initial v", true},
+                   {"U_m", 0.0, "mV", "initial u (default b * V_m)", true}}};
     return std::vector<ModelInfo>{delta, exp, alpha, izh};
   }();
   return models;
@@ -105,8 +105,12 @@ void check_models(const Deck& deck) {
     std::vector<std::string> pnames;
     for (const auto& p : m->params) pnames.push_back(p.name);
     for (const auto& kv : pop.params) {
-      bool known = false;
-      for (const auto& p : m->params) known |= p.name == kv.first;
+      bool known = false, initial = false;
+      for (const auto& p : m->params)
+        if (p.name == kv.first) known = true, initial = p.initial;
+      if (known && !initial && !kv.second.dist.is_constant())
+        throw input_error(kv.second.loc.file, kv.second.loc.line, key + ".params." + kv.first,
+                          "must be a number; only initial values (V_m, U_m) may be drawn from a distribution");
       if (!known) {
         std::string why = "unknown parameter of " + m->name;
         const std::string c = closest(kv.first, pnames);

@@ -6,6 +6,7 @@
 #include "cajal/util/error.hpp"
 #include "model/lif.hpp"
 #include "network/connectivity.hpp"
+#include "random/distribution.hpp"
 
 namespace cajal {
 
@@ -229,6 +230,29 @@ struct IzhikevichPopulation : Population {
   }
 };
 
+/// Initial value of state `name` for every local cell, minus `shift`: the deck's number, a
+/// draw per cell from the stream (seed, initial, `stream`) keyed by the cell's gid, or
+/// `fallback` when the deck does not set it.
+void fill_initial(Kokkos::View<double*> v, const Deck& deck, const Partition& part, int pop, const std::string& name,
+                  std::uint32_t stream, double fallback, double shift) {
+  const auto& spec = deck.populations[pop];
+  const auto& ids = part.local(pop);
+  auto h = Kokkos::create_mirror_view(v);
+  const auto it = spec.params.find(name);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    double x = fallback;
+    if (it != spec.params.end()) {
+      x = it->second.value;
+      if (!it->second.dist.is_constant()) {
+        rng::Stream s(rng::Key(deck.simulation.seed, rng::purpose::initial, stream), part.first_gid(pop) + ids[i]);
+        x = draw_value(it->second.dist, s);
+      }
+    }
+    h(i) = x - shift;
+  }
+  Kokkos::deep_copy(v, h);
+}
+
 /// Ids, ring buffers and background: what every population has.
 void init_base(Population& p, const Deck& deck, const Partition& part, int pop, int ring_size) {
   const auto& spec = deck.populations[pop];
@@ -245,11 +269,12 @@ void init_base(Population& p, const Deck& deck, const Partition& part, int pop, 
   p.background = PoissonDrive::make(spec.background, deck.simulation.dt, deck.simulation.seed, p.receptors == 2);
 }
 
+/// Integrate-and-fire populations: V starts at V_m (default E_L), relative to E_L.
 template <class P>
-void init_common(P& p, const Deck& deck, const Partition& part, int pop, int ring_size, double V0) {
+void init_common(P& p, const Deck& deck, const Partition& part, int pop, int ring_size, double E_L) {
   init_base(p, deck, part, pop, ring_size);
   p.V = Kokkos::View<double*>("cajal::population::V", p.local_size);
-  Kokkos::deep_copy(p.V, V0);
+  fill_initial(p.V, deck, part, pop, "V_m", 0, E_L, E_L);
   p.refractory = Kokkos::View<int*>("cajal::population::refractory", p.local_size);
 }
 
@@ -263,14 +288,14 @@ std::unique_ptr<Population> make_population(const Deck& deck, const Partition& p
     auto p = std::make_unique<DeltaPopulation>();
     p->model = IafPscDelta::make(params, dt);
     p->receptors = 1;
-    init_common(*p, deck, part, pop, ring_size, params.at("V_m") - p->model.E_L);
+    init_common(*p, deck, part, pop, ring_size, p->model.E_L);
     return p;
   }
   if (spec.model == "iaf_psc_exp") {
     auto p = std::make_unique<ExpPopulation>();
     p->model = IafPscExp::make(params, dt);
     p->receptors = 2;
-    init_common(*p, deck, part, pop, ring_size, params.at("V_m") - p->model.E_L);
+    init_common(*p, deck, part, pop, ring_size, p->model.E_L);
     p->i_ex = Kokkos::View<double*>("cajal::population::i_ex", p->local_size);
     p->i_in = Kokkos::View<double*>("cajal::population::i_in", p->local_size);
     return p;
@@ -279,7 +304,7 @@ std::unique_ptr<Population> make_population(const Deck& deck, const Partition& p
     auto p = std::make_unique<AlphaPopulation>();
     p->model = IafPscAlpha::make(params, dt);
     p->receptors = 2;
-    init_common(*p, deck, part, pop, ring_size, params.at("V_m") - p->model.E_L);
+    init_common(*p, deck, part, pop, ring_size, p->model.E_L);
     p->dI_ex = Kokkos::View<double*>("cajal::population::dI_ex", p->local_size);
     p->I_ex = Kokkos::View<double*>("cajal::population::I_ex", p->local_size);
     p->dI_in = Kokkos::View<double*>("cajal::population::dI_in", p->local_size);
@@ -293,8 +318,15 @@ std::unique_ptr<Population> make_population(const Deck& deck, const Partition& p
     init_base(*p, deck, part, pop, ring_size);
     p->V = Kokkos::View<double*>("cajal::population::V", p->local_size);
     p->U = Kokkos::View<double*>("cajal::population::U", p->local_size);
-    Kokkos::deep_copy(p->V, params.at("V_m"));
-    Kokkos::deep_copy(p->U, params.at("U_m"));
+    fill_initial(p->V, deck, part, pop, "V_m", 0, params.at("V_m"), 0.0);
+    if (spec.params.count("U_m")) {
+      fill_initial(p->U, deck, part, pop, "U_m", 1, 0.0, 0.0);
+    } else {  // u at rest for each cell's own v: b * V_m
+      auto v = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), p->V);
+      auto u = Kokkos::create_mirror_view(p->U);
+      for (std::size_t i = 0; i < u.extent(0); ++i) u(i) = p->model.b * v(i);
+      Kokkos::deep_copy(p->U, u);
+    }
     return p;
   }
   throw input_error(spec.model_loc.file, spec.model_loc.line, "population." + spec.name + ".model",

@@ -6,6 +6,7 @@
 
 #include "cajal/model/catalogue.hpp"
 #include "cajal/util/error.hpp"
+#include "random/distribution.hpp"
 #include "random/philox.hpp"
 
 namespace cajal {
@@ -53,22 +54,6 @@ struct SpatialBins {
     return static_cast<std::uint32_t>(coord(p[0], 0) + n[0] * (coord(p[1], 1) + n[1] * coord(p[2], 2)));
   }
 };
-
-double draw_value(const Distribution& d, rng::Stream& s) {
-  switch (d.kind) {
-    case Distribution::Kind::constant: return d.value;
-    case Distribution::Kind::uniform: return d.low + (d.high - d.low) * s.uniform();
-    case Distribution::Kind::normal:
-      // Truncated normal: redraw outside [min, max] (as NEST's normal_clipped); after
-      // 1000 tries (a window of negligible mass) take the nearer bound.
-      for (int tries = 0; tries < 1000; ++tries) {
-        const double v = d.mean + d.stddev * s.normal();
-        if (v >= d.low && v <= d.high) return v;
-      }
-      return d.mean < d.low ? d.low : d.high;
-  }
-  return d.value;
-}
 
 struct Drawer {
   const Deck& deck;

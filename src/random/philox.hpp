@@ -24,6 +24,7 @@ enum class purpose : std::uint32_t {
   weight = 3,
   delay = 4,
   background = 5,
+  initial = 6,  // initial values of state variables, drawn per cell
 };
 
 struct Key {

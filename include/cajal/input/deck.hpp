@@ -51,8 +51,11 @@ struct Background {
   SourceLoc loc;
 };
 
+/// A model parameter: a number, or (for initial values only, which the model catalogue
+/// checks) a distribution drawn once per cell.
 struct Param {
-  double value = 0.0;
+  double value = 0.0;  ///< the number; for a distribution, its centre (mean, or mid-range)
+  Distribution dist;   ///< constant unless the deck gives a table
   SourceLoc loc;
 };
 

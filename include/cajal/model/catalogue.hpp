@@ -15,6 +15,7 @@ struct ParamInfo {
   double def;
   std::string unit;
   std::string doc;
+  bool initial = false;  ///< an initial value of the state: may be drawn per cell
 };
 
 struct ModelInfo {
