@@ -95,10 +95,11 @@ const std::vector<std::uint64_t>& SpikeExchange::exchange(const std::uint64_t* l
   incoming_.assign(local, local + n);
   if (graph_ == MPI_COMM_NULL) return incoming_;
 
-  // Count, then place, each spike once per subscribing rank.
+  // Count, then place, each spike once per subscribing rank (its cell looked up once).
   std::fill(scount_.begin(), scount_.end(), 0);
+  cell_.resize(n);
   for (std::size_t k = 0; k < n; ++k) {
-    const std::uint64_t li = local_index(spike_gid(local[k]));
+    const std::uint64_t li = cell_[k] = local_index(spike_gid(local[k]));
     for (std::uint32_t e = sub_row_[li]; e < sub_row_[li + 1]; ++e) ++scount_[sub_to_[e]];
   }
   int total = 0;
@@ -108,11 +109,8 @@ const std::vector<std::uint64_t>& SpikeExchange::exchange(const std::uint64_t* l
     total += scount_[d];
   }
   if (sendbuf_.size() < static_cast<std::size_t>(total)) sendbuf_.resize(2 * static_cast<std::size_t>(total));
-  for (std::size_t k = 0; k < n; ++k) {
-    const std::uint64_t li = local_index(spike_gid(local[k]));
-    for (std::uint32_t e = sub_row_[li]; e < sub_row_[li + 1]; ++e) sendbuf_[cursor_[sub_to_[e]]++] = local[k];
-  }
-  sent_ += static_cast<std::uint64_t>(total);
+  for (std::size_t k = 0; k < n; ++k)
+    for (std::uint32_t e = sub_row_[cell_[k]]; e < sub_row_[cell_[k] + 1]; ++e) sendbuf_[cursor_[sub_to_[e]]++] = local[k];
 
   detail::check(MPI_Neighbor_alltoall(scount_.data(), 1, MPI_INT, rcount_.data(), 1, MPI_INT, graph_),
                 "MPI_Neighbor_alltoall");

@@ -33,9 +33,6 @@ public:
   /// until the next call.
   const std::vector<std::uint64_t>& exchange(const std::uint64_t* local, std::size_t n);
 
-  int neighbours_out() const { return static_cast<int>(dest_.size()); }
-  int neighbours_in() const { return static_cast<int>(src_.size()); }
-  std::uint64_t spikes_sent() const { return sent_; }
 
 private:
   const Partition& part_;
@@ -44,8 +41,7 @@ private:
   std::vector<std::uint64_t> pop_offset_;       // rank-local cell numbering per population
   std::vector<std::uint32_t> sub_row_, sub_to_; // local cell -> destination slots
   std::vector<int> scount_, sdispl_, rcount_, rdispl_, cursor_;
-  std::vector<std::uint64_t> sendbuf_, incoming_;
-  std::uint64_t sent_ = 0;
+  std::vector<std::uint64_t> sendbuf_, incoming_, cell_;  // cell_: local index of each spike
 
   std::uint64_t local_index(std::uint64_t gid) const;
 };
