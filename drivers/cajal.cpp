@@ -53,9 +53,8 @@ int run_command(const cajal::Communicator& comm, const Args& a, bool validate_on
   }
   cajal::RunOptions opt;
   opt.output_dir = a.output.empty() ? deck.output.dir : a.output;
-  opt.overwrite = a.overwrite;
   opt.progress = !a.quiet;
-  cajal::prepare_output_dir(comm, opt.output_dir, opt.overwrite);
+  cajal::prepare_output_dir(comm, opt.output_dir, a.overwrite);
   if (comm.is_root() && !a.quiet)
     std::fprintf(stderr, "cajal %s: %s on %d rank%s, building the network\n", CAJAL_VERSION, a.deck.c_str(),
                  comm.size(), comm.size() > 1 ? "s" : "");
@@ -101,9 +100,8 @@ int restart_command(const cajal::Communicator& comm, const Args& a) {
   bool output_set = false;
   for (const auto& x : a.sets) output_set |= x.rfind("output.dir=", 0) == 0;
   opt.output_dir = !a.output.empty() ? a.output : output_set ? deck->output.dir : previous_output;
-  opt.overwrite = true;  // a restart continues the run whose output is there
   opt.progress = !a.quiet;
-  cajal::prepare_output_dir(comm, opt.output_dir, true);
+  cajal::prepare_output_dir(comm, opt.output_dir, true);  // a restart continues the output there
   if (comm.is_root() && !a.quiet)
     std::fprintf(stderr, "cajal %s: restarting from %s on %d rank%s\n", CAJAL_VERSION, used.c_str(), comm.size(),
                  comm.size() > 1 ? "s" : "");

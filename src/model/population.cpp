@@ -258,7 +258,6 @@ void init_base(Population& p, const Deck& deck, const Partition& part, int pop, 
   const auto& spec = deck.populations[pop];
   const auto& ids = part.local(pop);
   p.name = spec.name;
-  p.index = pop;
   p.local_size = ids.size();
   p.ring_size = ring_size;
   p.gid = Kokkos::View<std::uint64_t*>("cajal::population::gid", ids.size());

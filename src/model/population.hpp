@@ -91,7 +91,6 @@ public:
   virtual std::vector<StateArray> state() = 0;
 
   std::string name;
-  int index = 0;
   std::size_t local_size = 0;
   int receptors = 1;
   int ring_size = 1;

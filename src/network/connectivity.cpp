@@ -184,7 +184,6 @@ Projection build_projection(const Deck& deck, const Partition& part, int index) 
   const ProjectionSpec& spec = deck.projections[index];
   Drawer drawer(deck, part, index);
   Projection pj;
-  pj.index = index;
   pj.pre = drawer.pre;
   pj.post = drawer.post;
   pj.pre_first_gid = part.first_gid(pj.pre);

@@ -28,7 +28,6 @@ KOKKOS_INLINE_FUNCTION std::int64_t to_fixed(double w) { return static_cast<std:
 KOKKOS_INLINE_FUNCTION double from_fixed(std::int64_t x) { return static_cast<double>(x) * (1.0 / fixed_scale); }
 
 struct Projection {
-  int index = 0;
   int pre = 0, post = 0;  // population indices
   int receptor = 0;       // 0: excitatory / only port, 1: inhibitory
   std::uint64_t pre_first_gid = 0;

@@ -15,8 +15,7 @@
 namespace cajal {
 
 struct RunOptions {
-  std::string output_dir;  ///< created if missing; must be writable
-  bool overwrite = false;  ///< replace the output of an earlier run in output_dir
+  std::string output_dir;  ///< prepared beforehand with prepare_output_dir
   bool progress = true;    ///< progress lines on stderr from rank 0, at most one a second
 };
 
