@@ -609,6 +609,37 @@ Deck Deck::parse(const std::string& text, const std::string& file,
         r.fail(r.has("delay") ? r.at("delay") : arr[k], "delay", "longer than 65535 steps; allowed: delay ≤ 65535·dt");
       if (!pj.delay.is_constant() && pj.delay.upper_bound() >= 1e299)
         r.fail(r.at("delay"), "delay", "a normal delay distribution needs a finite max");
+      pj.synapse.loc = r.loc();
+      pj.synapse.model_loc = r.loc();
+      if (r.has("synapse")) {
+        const tvalue& sv = r.at("synapse");
+        pj.synapse.loc = loc_of(sv, file);
+        pj.synapse.model_loc = pj.synapse.loc;
+        if (sv.is_string()) {
+          pj.synapse.model = sv.as_string().str;
+        } else if (sv.is_table()) {
+          const Reader sr(sv, r.full("synapse"), file);
+          sr.require("model", "the synapse model, e.g. \"stdp_synapse\"");
+          pj.synapse.model = sr.string("model");
+          pj.synapse.model_loc = sr.loc("model");
+          for (const auto& kv : sv.as_table()) {
+            if (kv.first == "model") continue;
+            Param prm;
+            prm.loc = loc_of(kv.second, file);
+            if (kv.second.is_floating()) prm.value = kv.second.as_floating();
+            else if (kv.second.is_integer()) prm.value = static_cast<double>(kv.second.as_integer());
+            else
+              throw input_error(prm.loc.file, prm.loc.line, sr.full(kv.first),
+                                "must be a number; got " + Reader::type_name(kv.second));
+            if (!std::isfinite(prm.value)) throw input_error(prm.loc.file, prm.loc.line, sr.full(kv.first), "must be finite");
+            prm.dist.loc = prm.loc;
+            pj.synapse.params[kv.first] = prm;
+          }
+        } else {
+          r.fail(sv, "synapse", "must be a synapse model name, or a table { model = \"stdp_synapse\", ... }; got " +
+                                    Reader::type_name(sv));
+        }
+      }
       r.finish({"name", "pre", "post"});
       deck.projections.push_back(std::move(pj));
     }

@@ -1,5 +1,6 @@
 #include "cajal/model/catalogue.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -9,6 +10,9 @@
 namespace cajal {
 
 namespace {
+ParamInfo tau_minus() {
+  return {"tau_minus", 20.0, "ms", "time constant of the postsynaptic STDP trace (used when plastic synapses target the cell)"};
+}
 std::vector<ParamInfo> lif_common() {
   // NEST's defaults for iaf_psc_delta / iaf_psc_exp.
   return {
@@ -20,6 +24,7 @@ std::vector<ParamInfo> lif_common() {
       {"V_th", -55.0, "mV", "spike threshold"},
       {"I_e", 0.0, "pA", "constant external current"},
       {"V_m", -70.0, "mV", "initial membrane potential (default E_L)", true},
+      tau_minus(),
   };
 }
 std::string num(double x) {
@@ -65,10 +70,47 @@ const std::vector<ModelInfo>& model_catalogue() {
                    {"V_th", 30.0, "mV", "spike cut-off"},
                    {"V_min", -std::numeric_limits<double>::infinity(), "mV", "lower bound of v"},
                    {"V_m", -65.0, "mV", "initial v", true},
-                   {"U_m", 0.0, "mV", "initial u (default b * V_m)", true}}};
+                   {"U_m", 0.0, "mV", "initial u (default b * V_m)", true},
+                   tau_minus()}};
     return std::vector<ModelInfo>{delta, exp, alpha, izh};
   }();
   return models;
+}
+
+const std::vector<SynapseModelInfo>& synapse_catalogue() {
+  static const std::vector<SynapseModelInfo> models = {
+      {"static", "fixed weight", {}},
+      {"stdp_synapse",
+       "pair-based STDP with weight dependence (NEST's stdp_synapse; Guetig et al. 2003)",
+       {{"tau_plus", 20.0, "ms", "time constant of the presynaptic trace"},
+        {"lambda", 0.01, "1", "step size"},
+        {"alpha", 1.0, "1", "asymmetry: depression step / potentiation step"},
+        {"mu_plus", 1.0, "1", "weight dependence exponent of potentiation"},
+        {"mu_minus", 1.0, "1", "weight dependence exponent of depression"},
+        {"Wmax", 100.0, "weight unit", "maximum weight"}}},
+      {"stdp_pl_synapse_hom",
+       "power-law STDP with homogeneous parameters (NEST's stdp_pl_synapse_hom; Morrison et al. 2007)",
+       {{"tau_plus", 20.0, "ms", "time constant of the presynaptic trace"},
+        {"lambda", 0.1, "1", "step size"},
+        {"alpha", 1.0, "1", "asymmetry: depression step / potentiation step"},
+        {"mu", 0.4, "1", "weight dependence exponent of potentiation"}}},
+  };
+  return models;
+}
+
+const SynapseModelInfo* find_synapse_model(const std::string& name) {
+  for (const auto& m : synapse_catalogue())
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+std::map<std::string, double> resolve_synapse_params(const SynapseSpec& syn) {
+  std::map<std::string, double> out;
+  const SynapseModelInfo* m = find_synapse_model(syn.model);
+  if (!m) return out;
+  for (const auto& p : m->params) out[p.name] = p.def;
+  for (const auto& kv : syn.params) out[kv.first] = kv.second.value;
+  return out;
 }
 
 const ModelInfo* find_model(const std::string& name) {
@@ -150,6 +192,63 @@ void check_models(const Deck& deck) {
     }
     if (v.count("V_min") && !(v.at("V_min") < v.at("V_th")))
       fail("V_min", "must be below V_th (" + num(v.at("V_th")) + " mV)");
+  }
+  // Synapse models: known, parameters known and sensible, weights of one sign.
+  std::vector<std::string> snames;
+  for (const auto& m : synapse_catalogue()) snames.push_back(m.name);
+  for (const auto& pj : deck.projections) {
+    const std::string key = "projection." + pj.name + ".synapse";
+    const SynapseModelInfo* sm = find_synapse_model(pj.synapse.model);
+    if (!sm) {
+      std::string why = "unknown synapse model '" + pj.synapse.model + "'";
+      const std::string c = closest(pj.synapse.model, snames);
+      if (!c.empty()) why += " (did you mean '" + c + "'?)";
+      std::string all;
+      for (const auto& n : snames) all += (all.empty() ? "" : ", ") + n;
+      throw input_error(pj.synapse.model_loc.file, pj.synapse.model_loc.line, key + ".model", why + "; models: " + all);
+    }
+    std::vector<std::string> pnames;
+    for (const auto& p : sm->params) pnames.push_back(p.name);
+    for (const auto& kv : pj.synapse.params) {
+      if (std::find(pnames.begin(), pnames.end(), kv.first) != pnames.end()) continue;
+      std::string why = "unknown parameter of " + sm->name;
+      const std::string c = closest(kv.first, pnames);
+      if (!c.empty()) why += " (did you mean '" + c + "'?)";
+      std::string all;
+      for (const auto& n : pnames) all += (all.empty() ? "" : ", ") + n;
+      throw input_error(kv.second.loc.file, kv.second.loc.line, key + "." + kv.first,
+                        why + "; parameters: " + (all.empty() ? std::string("none") : all));
+    }
+    if (!pj.synapse.plastic()) continue;
+    const auto v = resolve_synapse_params(pj.synapse);
+    auto fail = [&](const std::string& p, const std::string& why) {
+      const auto it = pj.synapse.params.find(p);
+      const SourceLoc l = it != pj.synapse.params.end() ? it->second.loc : pj.synapse.loc;
+      throw input_error(l.file, l.line, key + "." + p, why);
+    };
+    if (!(v.at("tau_plus") > 0)) fail("tau_plus", "must be > 0 ms (got " + num(v.at("tau_plus")) + ")");
+    for (const char* p : {"lambda", "alpha"})
+      if (!(v.at(p) >= 0)) fail(p, "must be ≥ 0 (got " + num(v.at(p)) + ")");
+    if (v.count("Wmax") && !(v.at("Wmax") > 0)) fail("Wmax", "must be > 0 (got " + num(v.at("Wmax")) + ")");
+    if (pj.weight.lower_bound() < 0)
+      throw input_error(pj.weight.loc.file, pj.weight.loc.line, "projection." + pj.name + ".weight",
+                        "must be ≥ 0 for the plastic synapse model " + sm->name +
+                            " (its rules act on non-negative weights); allowed: a weight ≥ 0, or a distribution with min ≥ 0");
+    if (v.count("Wmax") && pj.weight.upper_bound() > v.at("Wmax") && pj.weight.upper_bound() < 1e299)
+      throw input_error(pj.weight.loc.file, pj.weight.loc.line, "projection." + pj.name + ".weight",
+                        "exceeds Wmax = " + num(v.at("Wmax")) + " of " + sm->name + "; allowed: weight ≤ Wmax");
+    if (!pj.weight.is_constant() && pj.weight.upper_bound() >= 1e299 && v.count("Wmax"))
+      throw input_error(pj.weight.loc.file, pj.weight.loc.line, "projection." + pj.name + ".weight",
+                        "a normal distribution without max can exceed Wmax; set max ≤ Wmax");
+    const auto& post = deck.populations[deck.population_index(pj.post)];
+    const double tm = resolve_params(post).at("tau_minus");
+    if (!(tm > 0)) {
+      const auto it = post.params.find("tau_minus");
+      const SourceLoc l = it != post.params.end() ? it->second.loc : post.params_loc;
+      throw input_error(l.file, l.line, "population." + post.name + ".params.tau_minus",
+                        "must be > 0 ms (got " + num(tm) + "); the population is the target of plastic projection '" +
+                            pj.name + "'");
+    }
   }
   // Current-based synapses route a weight to the excitatory or the inhibitory port by its
   // sign; one projection must therefore keep one sign.

@@ -37,7 +37,18 @@ PoissonDrive PoissonDrive::make(const Background& bg, double dt, std::uint64_t s
 }
 
 std::size_t Population::bytes() const {
-  return gid.extent(0) * sizeof(std::uint64_t) + ring.size() * sizeof(std::int64_t);
+  return gid.extent(0) * sizeof(std::uint64_t) + ring.size() * sizeof(std::int64_t) +
+         history.t.size() * (sizeof(std::int64_t) + sizeof(double)) + history.total.size() * sizeof(std::int64_t);
+}
+
+std::vector<Population::StateArray> Population::all_state() {
+  auto s = state();
+  if (history.enabled()) {
+    s.push_back({"stdp_post_spikes", {}, {}, {}, history.total});
+    s.push_back({"stdp_post_t", {}, {}, {}, history.t});
+    s.push_back({"stdp_post_kminus", {}, {}, history.kminus, {}});
+  }
+  return s;
 }
 
 namespace {
@@ -51,11 +62,13 @@ template <class Cell, int Receptors>
 struct AdvanceInterval {
   Cell cell;
   PoissonDrive bg;
+  PostHistory history;  // recorded only when enabled
   Kokkos::View<const std::uint64_t*> gid;
   Kokkos::View<std::int64_t***, Kokkos::LayoutRight> ring;
   SpikeBuffer out;
   std::int64_t t0;
   int m, ring_size;
+  bool track;
 
   KOKKOS_INLINE_FUNCTION void operator()(const std::size_t i) const {
     auto state = cell.load(i);
@@ -75,6 +88,7 @@ struct AdvanceInterval {
       if (cell.step(state, input)) {
         const int idx = Kokkos::atomic_fetch_add(&out.count(), 1);
         out.spikes(idx) = pack_spike(g, k);
+        if (track) history.record(i, t0 + k + 1);
       }
       slot = slot + 1 == ring_size ? 0 : slot + 1;
     }
@@ -86,7 +100,8 @@ template <int Receptors, class Cell>
 void advance_cells(const char* label, const Population& p, const Cell& cell, std::int64_t t0, int m,
                    const SpikeBuffer& out) {
   Kokkos::parallel_for(label, Kokkos::RangePolicy<>(0, p.local_size),
-                       AdvanceInterval<Cell, Receptors>{cell, p.background, p.gid, p.ring, out, t0, m, p.ring_size});
+                       AdvanceInterval<Cell, Receptors>{cell, p.background, p.history, p.gid, p.ring, out, t0, m,
+                                                                        p.ring_size, p.history.enabled()});
 }
 
 /// Integrate-and-fire populations: membrane potential (relative to E_L) and refractory count.
@@ -103,7 +118,7 @@ struct Common : Population {
     return h;
   }
   int max_spikes(int m) const override { return (m + model.ref_steps) / (model.ref_steps + 1); }
-  std::vector<StateArray> state() override { return {{"V", V, {}}, {"refractory", {}, refractory}}; }
+  std::vector<StateArray> state() override { return {{"V", V, {}, {}, {}}, {"refractory", {}, refractory, {}, {}}}; }
 };
 
 struct DeltaPopulation : Common<IafPscDelta> {
@@ -132,8 +147,8 @@ struct ExpPopulation : Common<IafPscExp> {
 
   std::vector<StateArray> state() override {
     auto s = Common<IafPscExp>::state();
-    s.push_back({"i_syn_ex", i_ex, {}});
-    s.push_back({"i_syn_in", i_in, {}});
+    s.push_back({"i_syn_ex", i_ex, {}, {}, {}});
+    s.push_back({"i_syn_in", i_in, {}, {}, {}});
     return s;
   }
 
@@ -166,10 +181,10 @@ struct AlphaPopulation : Common<IafPscAlpha> {
 
   std::vector<StateArray> state() override {
     auto s = Common<IafPscAlpha>::state();
-    s.push_back({"dI_syn_ex", dI_ex, {}});
-    s.push_back({"I_syn_ex", I_ex, {}});
-    s.push_back({"dI_syn_in", dI_in, {}});
-    s.push_back({"I_syn_in", I_in, {}});
+    s.push_back({"dI_syn_ex", dI_ex, {}, {}, {}});
+    s.push_back({"I_syn_ex", I_ex, {}, {}, {}});
+    s.push_back({"dI_syn_in", dI_in, {}, {}, {}});
+    s.push_back({"I_syn_in", I_in, {}, {}, {}});
     return s;
   }
 
@@ -210,7 +225,7 @@ struct IzhikevichPopulation : Population {
     return h;
   }
   int max_spikes(int m) const override { return m; }  // no refractory period
-  std::vector<StateArray> state() override { return {{"V", V, {}}, {"U", U, {}}}; }
+  std::vector<StateArray> state() override { return {{"V", V, {}, {}, {}}, {"U", U, {}, {}, {}}}; }
 
   struct Cell {
     Izhikevich model;

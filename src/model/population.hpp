@@ -20,6 +20,7 @@
 #include "cajal/input/deck.hpp"
 #include "cajal/network/partition.hpp"
 #include "random/philox.hpp"
+#include "synapse/stdp.hpp"
 
 namespace cajal {
 
@@ -82,13 +83,30 @@ public:
   virtual Kokkos::View<double*>::HostMirror membrane() const = 0;
 
   /// Per-cell state a checkpoint saves and restores, besides the ring buffers: the one
-  /// place that lists it. Exactly one of `real` and `integer` is set.
+  /// place that lists it (with the spike history of `all_state`). Exactly one view is set;
+  /// the `*_rows` views hold several values per cell.
   struct StateArray {
     std::string name;
     Kokkos::View<double*> real;
     Kokkos::View<int*> integer;
+    Kokkos::View<double**, Kokkos::LayoutRight> real_rows;
+    Kokkos::View<std::int64_t**, Kokkos::LayoutRight> int_rows;
+    /// Which view is set (known also on a rank without cells: allocated views have labels).
+    enum Kind { real_kind, integer_kind, real_rows_kind, int_rows_kind };
+    Kind kind() const {
+      if (!real.label().empty()) return real_kind;
+      if (!integer.label().empty()) return integer_kind;
+      return !real_rows.label().empty() ? real_rows_kind : int_rows_kind;
+    }
+    int width() const {
+      const Kind k = kind();
+      return k == real_rows_kind ? static_cast<int>(real_rows.extent(1))
+                                 : k == int_rows_kind ? static_cast<int>(int_rows.extent(1)) : 1;
+    }
   };
   virtual std::vector<StateArray> state() = 0;
+  /// state() plus the STDP spike history when plastic synapses target the population.
+  std::vector<StateArray> all_state();
 
   std::string name;
   std::size_t local_size = 0;
@@ -97,6 +115,8 @@ public:
   Kokkos::View<std::uint64_t*> gid;
   Kokkos::View<std::int64_t***, Kokkos::LayoutRight> ring;  // (receptor, slot, cell)
   PoissonDrive background;
+  /// Recent spikes and STDP trace, kept only when plastic synapses target the population.
+  PostHistory history;
 
   std::size_t bytes() const;
 };

@@ -14,7 +14,8 @@ namespace cajal {
 std::size_t Projection::bytes() const {
   return sources.extent(0) * sizeof(std::uint64_t) + row.extent(0) * sizeof(std::uint64_t) +
          target.extent(0) * sizeof(std::uint32_t) + weight.extent(0) * sizeof(float) +
-         delay.extent(0) * sizeof(std::uint16_t);
+         delay.extent(0) * sizeof(std::uint16_t) + plastic_weight.extent(0) * sizeof(double) +
+         kplus.extent(0) * sizeof(double) + t_last.extent(0) * sizeof(std::int64_t);
 }
 
 namespace {
@@ -189,7 +190,9 @@ Projection build_projection(const Deck& deck, const Partition& part, int index) 
   pj.pre_first_gid = part.first_gid(pj.pre);
   const bool exc_inh_ports = find_model(deck.populations[pj.post].model)->receptors == 2;
   pj.receptor = (exc_inh_ports && spec.weight.upper_bound() <= 0 && spec.weight.lower_bound() < 0) ? 1 : 0;
-  const bool const_w = spec.weight.is_constant(), const_d = spec.delay.is_constant();
+  pj.plastic = spec.synapse.plastic();
+  // Plastic weights are per synapse and double: the rule needs each synapse's own value.
+  const bool const_w = spec.weight.is_constant() && !pj.plastic, const_d = spec.delay.is_constant();
   if (const_w) pj.weight_fixed = to_fixed(spec.weight.value);
   if (const_d) pj.delay_steps = static_cast<int>(deck.to_steps(spec.delay.value));
 
@@ -214,7 +217,28 @@ Projection build_projection(const Deck& deck, const Partition& part, int index) 
   pj.sources = Kokkos::View<std::uint64_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::sources"), nsrc);
   pj.row = Kokkos::View<std::uint64_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::row"), nsrc + 1);
   pj.target = Kokkos::View<std::uint32_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::target"), total);
-  if (!const_w) pj.weight = Kokkos::View<float*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::weight"), total);
+  if (!const_w && !pj.plastic)
+    pj.weight = Kokkos::View<float*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::weight"), total);
+  if (pj.plastic) {
+    pj.plastic_weight = Kokkos::View<double*>(
+        Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::plastic_weight"), total);
+    pj.kplus = Kokkos::View<double*>("cajal::projection::kplus", nsrc);     // no spike yet: 0
+    pj.t_last = Kokkos::View<std::int64_t*>("cajal::projection::t_last", nsrc);  // NEST: t = 0
+    const auto v = resolve_synapse_params(spec.synapse);
+    StdpRule& r = pj.rule;
+    r.kind = spec.synapse.model == "stdp_pl_synapse_hom" ? StdpRule::power_law : StdpRule::stdp;
+    r.lambda = v.at("lambda");
+    r.alpha = v.at("alpha");
+    if (r.kind == StdpRule::power_law) {
+      r.mu = v.at("mu");
+    } else {
+      r.mu_plus = v.at("mu_plus");
+      r.mu_minus = v.at("mu_minus");
+      r.Wmax = v.at("Wmax");
+    }
+    r.plus = Decay::make(deck.simulation.dt, v.at("tau_plus"));
+  }
+  auto h_pweight = Kokkos::create_mirror_view(pj.plastic_weight);
   if (!const_d) pj.delay = Kokkos::View<std::uint16_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::delay"), total);
   auto h_sources = Kokkos::create_mirror_view(pj.sources);
   auto h_row = Kokkos::create_mirror_view(pj.row);
@@ -246,7 +270,8 @@ Projection build_projection(const Deck& deck, const Partition& part, int index) 
     for (auto j : src) {
       const std::uint64_t pos = cursor[j]++;
       h_target(pos) = static_cast<std::uint32_t>(li);
-      if (!const_w) h_weight(pos) = static_cast<float>(draw_value(spec.weight, ws));
+      if (pj.plastic) h_pweight(pos) = spec.weight.is_constant() ? spec.weight.value : draw_value(spec.weight, ws);
+      else if (!const_w) h_weight(pos) = static_cast<float>(draw_value(spec.weight, ws));
       if (!const_d) {
         const std::int64_t steps = deck.to_steps(draw_value(spec.delay, ds));
         h_delay(pos) = static_cast<std::uint16_t>(std::max<std::int64_t>(1, std::min<std::int64_t>(65535, steps)));
@@ -256,7 +281,8 @@ Projection build_projection(const Deck& deck, const Partition& part, int index) 
   Kokkos::deep_copy(pj.sources, h_sources);
   Kokkos::deep_copy(pj.row, h_row);
   Kokkos::deep_copy(pj.target, h_target);
-  if (!const_w) Kokkos::deep_copy(pj.weight, h_weight);
+  if (!const_w && !pj.plastic) Kokkos::deep_copy(pj.weight, h_weight);
+  if (pj.plastic) Kokkos::deep_copy(pj.plastic_weight, h_pweight);
   if (!const_d) Kokkos::deep_copy(pj.delay, h_delay);
   return pj;
 }

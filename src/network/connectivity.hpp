@@ -17,6 +17,7 @@
 
 #include "cajal/input/deck.hpp"
 #include "cajal/network/partition.hpp"
+#include "synapse/stdp.hpp"
 
 namespace cajal {
 
@@ -39,6 +40,15 @@ struct Projection {
   std::int64_t weight_fixed = 0;
   int delay_steps = 0;
   std::uint64_t synapses = 0;
+
+  // Plastic synapses (a synapse model other than "static"): the weight of every synapse
+  // (double; `weight` stays empty) and, per source row, the presynaptic trace K+ and the
+  // stamp of the source's last spike (see synapse/stdp.hpp).
+  bool plastic = false;
+  StdpRule rule;
+  Kokkos::View<double*> plastic_weight;
+  Kokkos::View<double*> kplus;
+  Kokkos::View<std::int64_t*> t_last;
 
   std::size_t bytes() const;
 };

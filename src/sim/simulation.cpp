@@ -100,6 +100,55 @@ struct Deliver {
   }
 };
 
+/// Delivers the spikes of one plastic projection, one source row at a time: the spikes of
+/// a source are processed in time order (they share its trace and its synapses), each
+/// updating every synapse of the row by the STDP rule before delivering its new weight.
+/// `group_first/last` delimit, in the sorted spike list, the spikes of source row
+/// `group_row`.
+struct DeliverPlastic {
+  using value_type = std::uint64_t;
+  Kokkos::View<const std::uint64_t*> spikes, group_first, group_last, group_row;
+  Kokkos::View<const std::uint64_t*> row;
+  Kokkos::View<const std::uint32_t*> target;
+  Kokkos::View<const std::uint16_t*> delay;
+  Kokkos::View<double*> weight, kplus;
+  Kokkos::View<std::int64_t*> t_last;
+  Kokkos::View<std::int64_t> lost;
+  StdpRule rule;
+  PostHistory history;
+  RingScatter ring;
+  std::int64_t t0;
+  int delay_steps, ring_size, receptor;
+
+  KOKKOS_INLINE_FUNCTION void operator()(const std::size_t g, std::uint64_t& events) const {
+    const std::uint64_t r = group_row(g), b = row(r), e = row(r + 1);
+    const bool const_d = delay.extent(0) == 0;
+    double kp = kplus(r);
+    std::int64_t tl = t_last(r);
+    int lost_here = 0;
+    auto acc = ring.access();
+    for (std::uint64_t k = group_first(g); k < group_last(g); ++k) {
+      const int off = spike_offset(spikes(k));
+      const std::int64_t stamp = t0 + off + 1;
+      const int base = static_cast<int>((t0 + off) % ring_size);
+      for (std::uint64_t j = b; j < e; ++j) {
+        const int d = const_d ? delay_steps : delay(j);
+        const std::uint32_t post = target(j);
+        const double w = rule.on_pre_spike(history, post, weight(j), kp, tl, stamp, d, lost_here);
+        weight(j) = w;
+        int slot = base + d;
+        if (slot >= ring_size) slot -= ring_size;
+        acc(receptor, slot, post) += to_fixed(w);
+      }
+      events += e - b;
+      rule.advance_trace(kp, tl, stamp);
+    }
+    kplus(r) = kp;
+    t_last(r) = tl;
+    if (lost_here) Kokkos::atomic_add(&lost(), static_cast<std::int64_t>(lost_here));
+  }
+};
+
 /// fsync of a file or folder; true on success.
 bool fsync_path(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY);
@@ -140,6 +189,12 @@ struct Simulation::Impl {
   Kokkos::View<std::uint64_t*>::HostMirror incoming_host;
   int m = 1, ring_size = 1;
   double build_s = 0;
+  // Plastic projections: host copies of their source lists (to group spikes by row) and
+  // the grouping buffers, reused every interval.
+  bool any_plastic = false;
+  std::vector<Kokkos::View<std::uint64_t*>::HostMirror> plastic_sources;
+  Kokkos::View<std::uint64_t*> group_first, group_last, group_row;
+  Kokkos::View<std::int64_t> stdp_lost;
   // Where a restored run continues from.
   std::int64_t start_step = 0;
   std::vector<std::uint64_t> restored_spikes, restored_written;
@@ -162,6 +217,19 @@ struct Simulation::Impl {
     for (auto& p : pops) scatter.emplace_back(p->ring);
     for (int i = 0; i < static_cast<int>(deck.projections.size()); ++i)
       projections.push_back(build_projection(deck, part, i));
+    // Plastic synapses read the spike history of their targets.
+    plastic_sources.resize(projections.size());
+    stdp_lost = Kokkos::View<std::int64_t>("cajal::stdp::lost");
+    for (std::size_t i = 0; i < projections.size(); ++i) {
+      const auto& pj = projections[i];
+      if (!pj.plastic) continue;
+      any_plastic = true;
+      plastic_sources[i] = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.sources);
+      Population& post = *pops[pj.post];
+      if (!post.history.enabled())
+        post.history = PostHistory::make(post.local_size, deck.simulation.dt,
+                                         resolve_params(deck.populations[pj.post]).at("tau_minus"));
+    }
     exchange = std::make_unique<SpikeExchange>(comm, part, projections);
 
     std::size_t cap = 0;
@@ -177,6 +245,19 @@ struct Simulation::Impl {
 
   // ---- checkpoint content: every piece of state, by population-local id -----------
 
+  /// Bytes a checkpoint will take, about (for the free-space check).
+  std::uint64_t checkpoint_estimate() {
+    std::uint64_t e = 64 << 10;
+    for (std::size_t p = 0; p < pops.size(); ++p) {
+      std::uint64_t w = static_cast<std::uint64_t>(pops[p]->receptors * ring_size);
+      for (const auto& a : pops[p]->all_state()) w += a.width();
+      e += part.size(static_cast<int>(p)) * 8 * w;
+    }
+    for (const auto& pj : projections)
+      if (pj.plastic) e += comm.sum<unsigned long long>(pj.synapses) * 12 + part.size(pj.pre) * 16;
+    return e + deck.text.size() * 2;
+  }
+
   void save_state(CheckpointFile& f) {
     f.make_group("populations");
     for (std::size_t p = 0; p < pops.size(); ++p) {
@@ -184,16 +265,34 @@ struct Simulation::Impl {
       const std::string g = "populations/" + pop.name;
       const auto& ids = part.local(static_cast<int>(p));
       f.write_ids(g, ids);
-      for (const auto& a : pop.state()) {
-        if (a.real.data()) {
-          auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), a.real);
-          f.write_rows(g, a.name, H5T_IEEE_F64LE, 1, ids,
-                       [&](std::size_t k, std::uint64_t* row) { std::memcpy(row, &h(k), sizeof(double)); });
-        } else {
-          auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), a.integer);
-          f.write_rows(g, a.name, H5T_STD_I64LE, 1, ids, [&](std::size_t k, std::uint64_t* row) {
-            row[0] = static_cast<std::uint64_t>(static_cast<std::int64_t>(h(k)));
-          });
+      for (const auto& a : pop.all_state()) {
+        const int w = a.width();
+        switch (a.kind()) {
+          case Population::StateArray::real_kind: {
+            auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), a.real);
+            f.write_rows(g, a.name, H5T_IEEE_F64LE, 1, ids,
+                         [&](std::size_t k, std::uint64_t* row) { std::memcpy(row, &h(k), sizeof(double)); });
+            break;
+          }
+          case Population::StateArray::integer_kind: {
+            auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), a.integer);
+            f.write_rows(g, a.name, H5T_STD_I64LE, 1, ids, [&](std::size_t k, std::uint64_t* row) {
+              row[0] = static_cast<std::uint64_t>(static_cast<std::int64_t>(h(k)));
+            });
+            break;
+          }
+          case Population::StateArray::real_rows_kind: {
+            auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), a.real_rows);
+            f.write_rows(g, a.name, H5T_IEEE_F64LE, w, ids,
+                         [&](std::size_t k, std::uint64_t* row) { std::memcpy(row, &h(k, 0), sizeof(double) * w); });
+            break;
+          }
+          case Population::StateArray::int_rows_kind: {
+            auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), a.int_rows);
+            f.write_rows(g, a.name, H5T_STD_I64LE, w, ids,
+                         [&](std::size_t k, std::uint64_t* row) { std::memcpy(row, &h(k, 0), sizeof(std::int64_t) * w); });
+            break;
+          }
         }
       }
       // Pending input: row = cell, columns = (receptor, slot) with slot = step % ring_size.
@@ -212,6 +311,145 @@ struct Simulation::Impl {
                      }
                    }));
     }
+    bool any = false;
+    for (const auto& pj : projections) any = any || pj.plastic;
+    if (!any) return;
+    f.make_group("projections");
+    for (std::size_t i = 0; i < projections.size(); ++i)
+      if (projections[i].plastic) save_plastic(f, i);
+  }
+
+  /// Each local target's incoming synapses of projection i in canonical order (by source,
+  /// then as drawn): perm lists synapse indices, target li owns perm[off[li] .. off[li+1]).
+  /// The order is the same on any number of ranks, so a checkpoint stores weights by target.
+  void by_target(std::size_t i, std::vector<std::uint64_t>& off, std::vector<std::uint64_t>& perm) {
+    const Projection& pj = projections[i];
+    auto row = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.row);
+    auto tgt = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.target);
+    const std::size_t n = part.local(pj.post).size();
+    off.assign(n + 1, 0);
+    for (std::size_t j = 0; j < tgt.extent(0); ++j) ++off[tgt(j) + 1];
+    for (std::size_t li = 0; li < n; ++li) off[li + 1] += off[li];
+    std::vector<std::uint64_t> fill(off.begin(), off.end() - 1);
+    perm.resize(tgt.extent(0));
+    for (std::size_t r = 0; r + 1 < row.extent(0); ++r)
+      for (std::uint64_t j = row(r); j < row(r + 1); ++j) perm[fill[tgt(j)]++] = j;
+  }
+
+  int widest_row(const std::vector<std::uint64_t>& off) const {
+    std::uint64_t w = 1;
+    for (std::size_t li = 0; li + 1 < off.size(); ++li) w = std::max<std::uint64_t>(w, off[li + 1] - off[li]);
+    return static_cast<int>(comm.max<unsigned long long>(w));
+  }
+
+  /// Plastic state of projection i: weights by target (rows padded with NaN to the widest
+  /// in-degree) and the presynaptic traces by source, written by the source's owner.
+  void save_plastic(CheckpointFile& f, std::size_t i) {
+    const Projection& pj = projections[i];
+    const std::string g = "projections/" + deck.projections[i].name;
+    f.make_group(g);
+    std::vector<std::uint64_t> off, perm;
+    by_target(i, off, perm);
+    const int W = widest_row(off);
+    auto w = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.plastic_weight);
+    const auto& targets = part.local(pj.post);
+    f.write_ids(g + "/targets", targets);
+    f.write_rows(g + "/targets", "weight", H5T_IEEE_F64LE, W, targets, [&](std::size_t k, std::uint64_t* row) {
+      double* out = reinterpret_cast<double*>(row);
+      const std::uint64_t n = off[k + 1] - off[k];
+      for (std::uint64_t q = 0; q < n; ++q) out[q] = w(perm[off[k] + q]);
+      for (std::uint64_t q = n; q < static_cast<std::uint64_t>(W); ++q) out[q] = std::nan("");
+    });
+    // Traces: every rank with a row for a source holds the same value; the owner writes it.
+    const int P = comm.size();
+    auto src = plastic_sources[i];
+    auto kp = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.kplus);
+    auto tl = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.t_last);
+    std::vector<std::vector<std::uint64_t>> send(P);
+    for (std::size_t r = 0; r < src.extent(0); ++r) {
+      std::uint64_t bits;
+      std::memcpy(&bits, &kp(r), 8);
+      auto& v = send[part.owner(pj.pre, src(r))];
+      v.insert(v.end(), {src(r), bits, static_cast<std::uint64_t>(tl(r))});
+    }
+    const std::vector<std::uint64_t> got = comm.alltoallv(send);
+    const auto& owned = part.local(pj.pre);
+    std::vector<std::uint64_t> own_kp(owned.size(), 0), own_tl(owned.size(), 0);
+    std::vector<char> seen(owned.size(), 0);
+    std::string problem;
+    for (std::size_t k = 0; k + 2 < got.size(); k += 3) {
+      const std::size_t li = static_cast<std::size_t>(std::lower_bound(owned.begin(), owned.end(), got[k]) - owned.begin());
+      if (seen[li] && (own_kp[li] != got[k + 1] || own_tl[li] != got[k + 2]))
+        problem = "internal error: ranks disagree on the STDP trace of source " + std::to_string(got[k]);
+      own_kp[li] = got[k + 1];
+      own_tl[li] = got[k + 2];
+      seen[li] = 1;
+    }
+    if (comm.any(!problem.empty())) throw error(problem.empty() ? std::string("internal error: STDP traces disagree") : problem, exit_internal);
+    f.write_ids(g + "/sources", owned);
+    f.write_rows(g + "/sources", "kplus", H5T_IEEE_F64LE, 1, owned, [&](std::size_t k, std::uint64_t* row) { row[0] = own_kp[k]; });
+    f.write_rows(g + "/sources", "t_last", H5T_STD_I64LE, 1, owned, [&](std::size_t k, std::uint64_t* row) { row[0] = own_tl[k]; });
+  }
+
+  void load_plastic(CheckpointFile& f, std::size_t i) {
+    Projection& pj = projections[i];
+    const std::string g = "projections/" + deck.projections[i].name;
+    std::vector<std::uint64_t> off, perm;
+    by_target(i, off, perm);
+    const int W = widest_row(off);
+    auto w = Kokkos::create_mirror_view(pj.plastic_weight);
+    const auto& targets = part.local(pj.post);
+    std::string problem;
+    f.read_rows(g + "/targets", "weight", part.size(pj.post), W, targets,
+                [&](std::uint64_t id) { return part.owner(pj.post, id); },
+                [&](std::size_t k, std::uint64_t* row) {
+                  const double* in = reinterpret_cast<const double*>(row);
+                  const std::uint64_t n = off[k + 1] - off[k];
+                  for (std::uint64_t q = 0; q < n; ++q) w(perm[off[k] + q]) = in[q];
+                  if ((n < static_cast<std::uint64_t>(W) && !std::isnan(in[n])) || (n > 0 && std::isnan(in[n - 1])))
+                    problem = f.path() + ": projection '" + deck.projections[i].name + "': target " +
+                              std::to_string(targets[k]) + " has a different number of synapses than in this network";
+                });
+    if (comm.any(!problem.empty())) {
+      const int who = comm.min(problem.empty() ? comm.size() : comm.rank());
+      throw usage_error(comm.broadcast(problem, who));
+    }
+    Kokkos::deep_copy(pj.plastic_weight, w);
+    // Traces: read by owner, then each rank asks the owners for the sources of its rows.
+    const auto& owned = part.local(pj.pre);
+    std::vector<std::uint64_t> own_kp(owned.size()), own_tl(owned.size());
+    const auto owner = [&](std::uint64_t id) { return part.owner(pj.pre, id); };
+    f.read_rows(g + "/sources", "kplus", part.size(pj.pre), 1, owned, owner,
+                [&](std::size_t k, std::uint64_t* row) { own_kp[k] = row[0]; });
+    f.read_rows(g + "/sources", "t_last", part.size(pj.pre), 1, owned, owner,
+                [&](std::size_t k, std::uint64_t* row) { own_tl[k] = row[0]; });
+    const int P = comm.size();
+    auto src = plastic_sources[i];
+    std::vector<std::vector<std::uint64_t>> ask(P);
+    for (std::size_t r = 0; r < src.extent(0); ++r) ask[part.owner(pj.pre, src(r))].push_back(src(r));
+    std::vector<int> counts;
+    const std::vector<std::uint64_t> asked = comm.alltoallv(ask, &counts);
+    std::vector<std::vector<std::uint64_t>> reply(P);
+    std::size_t k = 0;
+    for (int r = 0; r < P; ++r)
+      for (int c = 0; c < counts[r]; ++c, ++k) {
+        const std::size_t li = static_cast<std::size_t>(std::lower_bound(owned.begin(), owned.end(), asked[k]) - owned.begin());
+        reply[r].insert(reply[r].end(), {own_kp[li], own_tl[li]});
+      }
+    const std::vector<std::uint64_t> answers = comm.alltoallv(reply);
+    // Answers arrive by owner rank, each in the order asked.
+    std::vector<std::size_t> at(P + 1, 0);
+    for (int r = 0; r < P; ++r) at[r + 1] = at[r] + 2 * ask[r].size();
+    auto kp = Kokkos::create_mirror_view(pj.kplus);
+    auto tl = Kokkos::create_mirror_view(pj.t_last);
+    for (std::size_t r = 0; r < src.extent(0); ++r) {
+      std::size_t& a = at[part.owner(pj.pre, src(r))];
+      std::memcpy(&kp(r), &answers[a], 8);
+      tl(r) = static_cast<std::int64_t>(answers[a + 1]);
+      a += 2;
+    }
+    Kokkos::deep_copy(pj.kplus, kp);
+    Kokkos::deep_copy(pj.t_last, tl);
   }
 
   void load_state(CheckpointFile& f) {
@@ -221,18 +459,38 @@ struct Simulation::Impl {
       const auto& ids = part.local(static_cast<int>(p));
       const std::uint64_t n = part.size(static_cast<int>(p));
       const auto owner = [&](std::uint64_t id) { return part.owner(static_cast<int>(p), id); };
-      for (const auto& a : pop.state()) {
-        if (a.real.data()) {
-          auto h = Kokkos::create_mirror_view(a.real);
-          f.read_rows(g, a.name, n, 1, ids, owner,
-                      [&](std::size_t k, std::uint64_t* row) { std::memcpy(&h(k), row, sizeof(double)); });
-          Kokkos::deep_copy(a.real, h);
-        } else {
-          auto h = Kokkos::create_mirror_view(a.integer);
-          f.read_rows(g, a.name, n, 1, ids, owner, [&](std::size_t k, std::uint64_t* row) {
-            h(k) = static_cast<int>(static_cast<std::int64_t>(row[0]));
-          });
-          Kokkos::deep_copy(a.integer, h);
+      for (const auto& a : pop.all_state()) {
+        const int w = a.width();
+        switch (a.kind()) {
+          case Population::StateArray::real_kind: {
+            auto h = Kokkos::create_mirror_view(a.real);
+            f.read_rows(g, a.name, n, 1, ids, owner,
+                        [&](std::size_t k, std::uint64_t* row) { std::memcpy(&h(k), row, sizeof(double)); });
+            Kokkos::deep_copy(a.real, h);
+            break;
+          }
+          case Population::StateArray::integer_kind: {
+            auto h = Kokkos::create_mirror_view(a.integer);
+            f.read_rows(g, a.name, n, 1, ids, owner, [&](std::size_t k, std::uint64_t* row) {
+              h(k) = static_cast<int>(static_cast<std::int64_t>(row[0]));
+            });
+            Kokkos::deep_copy(a.integer, h);
+            break;
+          }
+          case Population::StateArray::real_rows_kind: {
+            auto h = Kokkos::create_mirror_view(a.real_rows);
+            f.read_rows(g, a.name, n, w, ids, owner,
+                        [&](std::size_t k, std::uint64_t* row) { std::memcpy(&h(k, 0), row, sizeof(double) * w); });
+            Kokkos::deep_copy(a.real_rows, h);
+            break;
+          }
+          case Population::StateArray::int_rows_kind: {
+            auto h = Kokkos::create_mirror_view(a.int_rows);
+            f.read_rows(g, a.name, n, w, ids, owner,
+                        [&](std::size_t k, std::uint64_t* row) { std::memcpy(&h(k, 0), row, sizeof(std::int64_t) * w); });
+            Kokkos::deep_copy(a.int_rows, h);
+            break;
+          }
         }
       }
       auto ring = Kokkos::create_mirror_view(pop.ring);
@@ -243,6 +501,8 @@ struct Simulation::Impl {
       });
       Kokkos::deep_copy(pop.ring, ring);
     }
+    for (std::size_t i = 0; i < projections.size(); ++i)
+      if (projections[i].plastic) load_plastic(f, i);
   }
 
   // ---- the stages of one interval ------------------------------------------------
@@ -258,6 +518,53 @@ struct Simulation::Impl {
     return static_cast<std::size_t>(n);
   }
 
+  /// The plastic part of deliver for projection i: groups the sorted spikes by source row
+  /// (host), then one kernel over the groups.
+  std::uint64_t deliver_plastic(std::size_t i, std::size_t n, Kokkos::View<std::uint64_t*> in, std::int64_t t0) {
+    Projection& pj = projections[i];
+    const auto& src = plastic_sources[i];
+    const std::uint64_t first = pj.pre_first_gid, n_pre = part.size(pj.pre);
+    const std::size_t nsrc = src.extent(0);
+    if (group_first.extent(0) < n) {
+      group_first = Kokkos::View<std::uint64_t*>("cajal::stdp::group_first", 2 * n);
+      group_last = Kokkos::View<std::uint64_t*>("cajal::stdp::group_last", 2 * n);
+      group_row = Kokkos::View<std::uint64_t*>("cajal::stdp::group_row", 2 * n);
+    }
+    auto hf = Kokkos::create_mirror_view(group_first);
+    auto hl = Kokkos::create_mirror_view(group_last);
+    auto hr = Kokkos::create_mirror_view(group_row);
+    std::size_t groups = 0;
+    for (std::size_t k = 0; k < n;) {
+      const std::uint64_t g = spike_gid(incoming_host(k));
+      std::size_t end = k + 1;
+      while (end < n && spike_gid(incoming_host(end)) == g) ++end;
+      if (g >= first && g - first < n_pre) {
+        const std::uint64_t id = g - first;
+        std::size_t r = nsrc == n_pre ? id : static_cast<std::size_t>(std::lower_bound(src.data(), src.data() + nsrc, id) - src.data());
+        if (r < nsrc && src(r) == id) {
+          hf(groups) = k;
+          hl(groups) = end;
+          hr(groups) = r;
+          ++groups;
+        }
+      }
+      k = end;
+    }
+    if (groups == 0) return 0;
+    const auto sub = std::make_pair(std::size_t(0), groups);
+    Kokkos::deep_copy(Kokkos::subview(group_first, sub), Kokkos::subview(hf, sub));
+    Kokkos::deep_copy(Kokkos::subview(group_last, sub), Kokkos::subview(hl, sub));
+    Kokkos::deep_copy(Kokkos::subview(group_row, sub), Kokkos::subview(hr, sub));
+    DeliverPlastic f{in,         group_first,     group_last,   group_row,  pj.row,
+                     pj.target,  pj.delay,        pj.plastic_weight, pj.kplus, pj.t_last,
+                     stdp_lost,  pj.rule,         pops[pj.post]->history,   scatter[pj.post],
+                     t0,         pj.delay_steps,  ring_size,    pj.receptor};
+    std::uint64_t e = 0;
+    Kokkos::parallel_reduce("cajal::exchange::deliver_plastic", Kokkos::RangePolicy<>(0, groups), f, e);
+    Kokkos::Experimental::contribute(pops[pj.post]->ring, scatter[pj.post]);
+    return e;
+  }
+
   /// deliver: every spike this rank needs into the ring buffers of its local targets.
   std::uint64_t deliver(const std::vector<std::uint64_t>& spikes, std::int64_t t0) {
     if (spikes.empty() || projections.empty()) return 0;
@@ -266,12 +573,20 @@ struct Simulation::Impl {
       incoming_host = Kokkos::create_mirror_view(incoming);
     }
     std::copy(spikes.begin(), spikes.end(), incoming_host.data());
+    // Plastic synapses need each source's spikes together and in time order: sorting the
+    // packed (gid, offset) values gives both. Static delivery does not care about order.
+    if (any_plastic) std::sort(incoming_host.data(), incoming_host.data() + spikes.size());
     Kokkos::deep_copy(Kokkos::subview(incoming, std::make_pair(std::size_t(0), spikes.size())),
                       Kokkos::subview(incoming_host, std::make_pair(std::size_t(0), spikes.size())));
     auto in = Kokkos::subview(incoming, std::make_pair(std::size_t(0), spikes.size()));
     std::uint64_t events = 0;
-    for (const auto& pj : projections) {
+    for (std::size_t i = 0; i < projections.size(); ++i) {
+      const Projection& pj = projections[i];
       std::uint64_t e = 0;
+      if (pj.plastic) {
+        events += deliver_plastic(i, spikes.size(), in, t0);
+        continue;
+      }
       const bool cw = pj.weight.extent(0) == 0, cd = pj.delay.extent(0) == 0;
       const auto policy = Kokkos::RangePolicy<>(0, spikes.size());
       auto run = [&](auto functor) {
@@ -490,11 +805,7 @@ RunSummary Simulation::run(const RunOptions& opt) {
     }
     const std::uint64_t events_so_far = comm.sum<unsigned long long>(events) + s.restored_events;
     // Room for it? A clear error now beats a half-written file.
-    std::uint64_t estimate = 64 << 10;  // metadata
-    for (std::size_t p = 0; p < npop; ++p)
-      estimate += s.part.size(static_cast<int>(p)) * 8 *
-                  (s.pops[p]->state().size() + static_cast<std::size_t>(s.pops[p]->receptors * s.ring_size));
-    estimate += deck.text.size() * 2;
+    const std::uint64_t estimate = s.checkpoint_estimate();
     std::string problem;
     if (comm.is_root()) {
       namespace fs = std::filesystem;
@@ -668,6 +979,15 @@ RunSummary Simulation::run(const RunOptions& opt) {
   std::uint64_t storage = 0;
   for (const auto& pj : s.projections) storage += pj.bytes();
   sum.synapses = comm.sum<unsigned long long>(local_synapses());
+  // Facilitations or depressions that needed a postsynaptic spike older than the kept
+  // history (PostHistory::capacity spikes per cell); 0 in every deck we ship.
+  std::int64_t stdp_lost = 0;
+  Kokkos::deep_copy(stdp_lost, s.stdp_lost);
+  stdp_lost = comm.sum<long long>(stdp_lost);
+  std::uint64_t plastic_synapses = 0;
+  for (const auto& pj : s.projections)
+    if (pj.plastic) plastic_synapses += pj.synapses;
+  plastic_synapses = comm.sum<unsigned long long>(plastic_synapses);
   sum.synapse_storage_bytes = comm.sum<unsigned long long>(storage);
   const std::uint64_t segment_events = comm.sum<unsigned long long>(events);
   sum.synaptic_events = segment_events + s.restored_events;
@@ -713,6 +1033,7 @@ RunSummary Simulation::run(const RunOptions& opt) {
                    {"bytes_per_synapse", sum.synapses ? double(sum.peak_rss_total) / sum.synapses : 0.0},
                    {"synapse_storage_bytes_per_synapse",
                     sum.synapses ? double(sum.synapse_storage_bytes) / sum.synapses : 0.0}};
+    if (s.any_plastic) j["stdp"] = {{"plastic_synapses", plastic_synapses}, {"history_lost", stdp_lost}};
     if (writer) j["outputs"]["spikes"] = "spikes.h5";
     if (!sum.last_checkpoint.empty()) {
       j["outputs"]["last_checkpoint"] = sum.last_checkpoint;

@@ -10,12 +10,14 @@ using Kokkos::cos;
 using Kokkos::exp;
 using Kokkos::expm1;
 using Kokkos::log;
+using Kokkos::pow;
 using Kokkos::sqrt;
 #else
 using Kokkos::Experimental::cos;
 using Kokkos::Experimental::exp;
 using Kokkos::Experimental::expm1;
 using Kokkos::Experimental::log;
+using Kokkos::Experimental::pow;
 using Kokkos::Experimental::sqrt;
 #endif
 }  // namespace kmath

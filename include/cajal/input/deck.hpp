@@ -71,6 +71,15 @@ struct PopulationSpec {
   SourceLoc model_loc;
 };
 
+/// The synapse model of a projection: "static" (the default), or a plastic model with its
+/// parameters (checked by the model catalogue, like a population's params).
+struct SynapseSpec {
+  std::string model = "static";
+  std::map<std::string, Param> params;
+  SourceLoc loc, model_loc;
+  bool plastic() const { return model != "static"; }
+};
+
 struct ProjectionSpec {
   enum class Rule { fixed_indegree, pairwise_bernoulli, distance };
   enum class Kernel { gaussian, exponential };
@@ -85,6 +94,7 @@ struct ProjectionSpec {
   double cutoff = 0.0;         ///< µm; pairs further apart never connect
   Distribution weight;         ///< model's synaptic unit
   Distribution delay;          ///< ms, multiples of dt
+  SynapseSpec synapse;
   SourceLoc loc;
 };
 

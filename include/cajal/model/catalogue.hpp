@@ -28,6 +28,17 @@ struct ModelInfo {
   int receptors = 1;
 };
 
+/// A synapse model: "static", or a plastic rule with its parameters (NEST's names and defaults).
+struct SynapseModelInfo {
+  std::string name;
+  std::string doc;
+  std::vector<ParamInfo> params;
+};
+const std::vector<SynapseModelInfo>& synapse_catalogue();
+const SynapseModelInfo* find_synapse_model(const std::string& name);
+/// A projection's synapse parameters with defaults filled in.
+std::map<std::string, double> resolve_synapse_params(const SynapseSpec& syn);
+
 /// Every model Cajal knows.
 const std::vector<ModelInfo>& model_catalogue();
 /// The model called `name`, or nullptr.
