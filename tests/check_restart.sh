@@ -4,9 +4,12 @@
 # Two variants: the checkpoint at T/2 exactly (at_end), and one at an earlier interval
 # edge (interval = 0.35 T), so that spikes the first run wrote after its checkpoint must
 # be dropped on restart.
-# Usage: check_restart.sh CAJAL MPIEXEC SPIKECHECK DECK N_FIRST N_RESTART REFERENCE_SPIKES T_MS
+# When the uninterrupted run recorded plastic weights (weights.h5 next to REFERENCE_SPIKES),
+# the restarted run's weights.h5 must equal it too.
+# Usage: check_restart.sh CAJAL MPIEXEC SPIKECHECK DECK N_FIRST N_RESTART REFERENCE_SPIKES T_MS WEIGHTCHECK
 set -u
-cajal=$1 mpiexec=$2 spikecheck=$3 deck=$4 n1=$5 n2=$6 ref=$7 T=$8
+cajal=$1 mpiexec=$2 spikecheck=$3 deck=$4 n1=$5 n2=$6 ref=$7 T=$8 weightcheck=$9
+ref_weights=$(dirname "$ref")/weights.h5
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 run() { "$mpiexec" --oversubscribe -q -n "$@"; }
@@ -17,6 +20,7 @@ run "$n1" "$cajal" run "$deck" --output "$work/a" --quiet --set simulation.t_sto
 ls "$work/a/checkpoints"
 run "$n2" "$cajal" restart "$work/a/checkpoints" --quiet --set simulation.t_stop="$T" || exit 1
 "$spikecheck" equal "$ref" "$work/a/spikes.h5" || fails=$((fails + 1))
+if [ -f "$ref_weights" ]; then "$weightcheck" equal "$ref_weights" "$work/a/weights.h5" || fails=$((fails + 1)); fi
 
 every=$(awk "BEGIN { print $T * 0.35 }")
 run "$n1" "$cajal" run "$deck" --output "$work/b" --quiet --set simulation.t_stop="$half" \
@@ -24,5 +28,6 @@ run "$n1" "$cajal" run "$deck" --output "$work/b" --quiet --set simulation.t_sto
 ls "$work/b/checkpoints"
 run "$n2" "$cajal" restart "$work/b/checkpoints" --quiet --set simulation.t_stop="$T" || exit 1
 "$spikecheck" equal "$ref" "$work/b/spikes.h5" || fails=$((fails + 1))
+if [ -f "$ref_weights" ]; then "$weightcheck" equal "$ref_weights" "$work/b/weights.h5" || fails=$((fails + 1)); fi
 [ -f "$work/b/summary.json" ] || { echo "FAIL: no summary.json after the restart"; fails=$((fails + 1)); }
 exit $fails

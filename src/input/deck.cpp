@@ -654,7 +654,38 @@ Deck Deck::parse(const std::string& text, const std::string& file,
       const Reader r(arr[k], "record[" + std::to_string(k) + "]", file);
       RecordSpec rec;
       rec.loc = r.loc();
-      rec.what = r.choice("what", {"spikes"}, "spikes");
+      rec.what = r.choice("what", {"spikes", "weights"}, "spikes");
+      if (rec.what == "weights") {
+        r.require("projection", "the name of a plastic projection whose weights are recorded");
+        rec.projection = r.string("projection");
+        std::vector<std::string> pjnames;
+        const ProjectionSpec* pj = nullptr;
+        for (const auto& p : deck.projections) {
+          pjnames.push_back(p.name);
+          if (p.name == rec.projection) pj = &p;
+        }
+        if (!pj) {
+          std::string why = "no projection named '" + rec.projection + "'";
+          const std::string c = closest(rec.projection, pjnames);
+          if (!c.empty()) why += " (did you mean '" + c + "'?)";
+          r.fail(r.at("projection"), "projection", why + "; projections: " + join(pjnames));
+        }
+        if (!pj->synapse.plastic())
+          r.fail(r.at("projection"), "projection",
+                 "projection '" + rec.projection + "' is static; allowed: a projection with a plastic synapse model");
+        if (r.has("targets")) {
+          rec.targets = r.integer("targets");
+          if (rec.targets < 1)
+            r.fail(r.at("targets"), "targets", "must be ≥ 1 (got " + std::to_string(rec.targets) + ")");
+        }
+        rec.interval_ms = r.number("interval", rec.interval_ms);
+        if (!(rec.interval_ms >= deck.simulation.dt * (1 - 1e-9)))
+          r.fail(r.at("interval"), "interval",
+                 "must be ≥ dt = " + num(deck.simulation.dt) + " ms (got " + num(rec.interval_ms) + ")");
+        r.finish();
+        deck.records.push_back(std::move(rec));
+        continue;
+      }
       std::vector<std::string> popnames;
       for (const auto& p : deck.populations) popnames.push_back(p.name);
       if (r.has("populations")) {

@@ -25,6 +25,7 @@
 #include "exchange/spike_exchange.hpp"
 #include "io/checkpoint_file.hpp"
 #include "io/spike_writer.hpp"
+#include "io/weight_recorder.hpp"
 #include "model/population.hpp"
 #include "network/connectivity.hpp"
 
@@ -774,6 +775,38 @@ RunSummary Simulation::run(const RunOptions& opt) {
   }
   t_io += seconds_since(t_open);
 
+  // Plastic weights: sampled at t = 0 and at the first interval edge at or after each
+  // multiple of the record's interval; weights.h5 is rewritten at every checkpoint and at
+  // the end, and a restart reads back what was sampled up to its checkpoint.
+  std::vector<WeightRecorder> weight_recs;
+  std::vector<int> weight_proj;
+  std::vector<std::int64_t> weight_every, weight_due;
+  for (const auto& r : deck.records) {
+    if (r.what != "weights") continue;
+    int i = 0;
+    while (deck.projections[i].name != r.projection) ++i;
+    weight_recs.emplace_back(comm, s.part, s.projections[i], r.projection, static_cast<std::uint64_t>(r.targets));
+    weight_proj.push_back(i);
+    const std::int64_t every_w = std::max<std::int64_t>(1, deck.to_steps(r.interval_ms));
+    weight_every.push_back(every_w);
+    if (start > 0) {
+      // Samples up to the checkpoint; one at the checkpoint itself only when it lies on the
+      // interval grid (else it was the end of the interrupted run, not a regular sample).
+      weight_recs.back().continue_from(comm, s.restored_output_dir + "/weights.h5",
+                                       start % s.m == 0 ? start : start - 1, dt);
+      // Due next: as after the last sample kept (the sampling rule below, replayed).
+      const std::int64_t last = weight_recs.back().last_step();
+      weight_due.push_back(last < 0 ? 0 : (last / every_w + 1) * every_w);
+    } else {
+      weight_recs.back().sample(0, s.projections[i]);
+      weight_due.push_back(every_w);
+    }
+  }
+  const std::string weights_path = out_dir + "/weights.h5";
+  auto write_weights = [&] {
+    if (!weight_recs.empty()) WeightRecorder::write(comm, weights_path, weight_recs, dt);
+  };
+
   std::vector<std::uint64_t> spike_count(npop, 0);
   std::vector<SpikeRecord> records;
   // Spikes reach the file once per window of about one biological second (whole intervals).
@@ -797,6 +830,7 @@ RunSummary Simulation::run(const RunOptions& opt) {
       writer->flush();
       window_start = step;
     }
+    write_weights();
     // Counters of the whole run so far, the same on every rank.
     std::vector<std::uint64_t> spikes_so_far(npop), written(npop, 0);
     for (std::size_t p = 0; p < npop; ++p) {
@@ -895,8 +929,11 @@ RunSummary Simulation::run(const RunOptions& opt) {
   //   5. checkpoint  when due, or when a stop signal reached any rank (agreed collectively,
   //                  one interval after it arrived)
   //   6. progress    a line on stderr from rank 0, at most once a second
-  for (std::int64_t t0 = start; t0 < nsteps; t0 += s.m) {
-    const int steps = static_cast<int>(std::min<std::int64_t>(s.m, nsteps - t0));
+  // Intervals end at multiples of m (and at t_stop), also after a restart from a step that
+  // is not one: the first interval is then shorter. The edges are thus the same in a
+  // restarted run as in an uninterrupted one, and so is everything sampled at them.
+  for (std::int64_t t0 = start; t0 < nsteps; t0 = t_end) {
+    const int steps = static_cast<int>(std::min<std::int64_t>(s.m - t0 % s.m, nsteps - t0));
     t_end = t0 + steps;
 
     auto t = clock_type::now();
@@ -925,6 +962,11 @@ RunSummary Simulation::run(const RunOptions& opt) {
       writer->append(records, window_start, t_end);
       window_start = t_end;
     }
+    for (std::size_t w = 0; w < weight_recs.size(); ++w)
+      if (t_end >= weight_due[w]) {
+        weight_recs[w].sample(t_end, s.projections[weight_proj[w]]);
+        weight_due[w] = (t_end / weight_every[w] + 1) * weight_every[w];
+      }
     t_io += seconds_since(t);
 
     // Stop signals: ranks learn of one another's one interval later, without waiting.
@@ -955,6 +997,11 @@ RunSummary Simulation::run(const RunOptions& opt) {
   if (writer) {
     const auto t = clock_type::now();
     writer->close(!stopped);
+    t_io += seconds_since(t);
+  }
+  if (!stopped) {
+    const auto t = clock_type::now();
+    write_weights();
     t_io += seconds_since(t);
   }
   // The interrupted run's spike file is now contained in the new one.
@@ -1035,6 +1082,7 @@ RunSummary Simulation::run(const RunOptions& opt) {
                     sum.synapses ? double(sum.synapse_storage_bytes) / sum.synapses : 0.0}};
     if (s.any_plastic) j["stdp"] = {{"plastic_synapses", plastic_synapses}, {"history_lost", stdp_lost}};
     if (writer) j["outputs"]["spikes"] = "spikes.h5";
+    if (!weight_recs.empty()) j["outputs"]["weights"] = "weights.h5";
     if (!sum.last_checkpoint.empty()) {
       j["outputs"]["last_checkpoint"] = sum.last_checkpoint;
       j["checkpoint"] = {{"last", sum.last_checkpoint}, {"bytes", sum.checkpoint_bytes}};

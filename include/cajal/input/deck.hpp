@@ -99,8 +99,11 @@ struct ProjectionSpec {
 };
 
 struct RecordSpec {
-  std::string what = "spikes";
-  std::vector<std::string> populations;  ///< empty: all
+  std::string what = "spikes";           ///< "spikes" or "weights"
+  std::vector<std::string> populations;  ///< spikes: the populations recorded
+  std::string projection;                ///< weights: a plastic projection
+  std::int64_t targets = 10;             ///< weights: incoming synapses of target ids 0 .. targets-1
+  double interval_ms = 10.0;             ///< weights: sampling period (at interval edges), from t = 0
   SourceLoc loc;
 };
 

@@ -1,0 +1,213 @@
+#include "io/weight_recorder.hpp"
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+
+#include "io/h5.hpp"
+
+namespace cajal {
+
+WeightRecorder::WeightRecorder(const Communicator& comm, const Partition& part, const Projection& pj, std::string name,
+                               std::uint64_t targets)
+    : name_(std::move(name)) {
+  targets = std::min<std::uint64_t>(targets, part.size(pj.post));
+  auto row = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.row);
+  auto tgt = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.target);
+  auto src = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.sources);
+  const auto& ids = part.local(pj.post);
+  // Local targets with id < targets are the first ones (ids ascend).
+  const std::size_t nrec = static_cast<std::size_t>(std::lower_bound(ids.begin(), ids.end(), targets) - ids.begin());
+  std::vector<std::vector<std::uint64_t>> by_target(nrec);
+  for (std::size_t r = 0; r + 1 < row.extent(0); ++r)
+    for (std::uint64_t j = row(r); j < row(r + 1); ++j)
+      if (tgt(j) < nrec) by_target[tgt(j)].push_back(j);
+  std::vector<std::uint64_t> count(targets, 0);
+  for (std::size_t li = 0; li < nrec; ++li) count[ids[li]] = by_target[li].size();
+  if (targets > 0)
+    detail::check(MPI_Allreduce(MPI_IN_PLACE, count.data(), static_cast<int>(targets), MPI_UINT64_T, MPI_SUM, comm.raw()),
+                  "MPI_Allreduce");
+  std::vector<std::uint64_t> start(targets + 1, 0);
+  for (std::uint64_t t = 0; t < targets; ++t) start[t + 1] = start[t] + count[t];
+  n_ = start[targets];
+  // Source of synapse j: the row that holds it.
+  std::vector<std::uint64_t> source_of;
+  for (std::size_t li = 0; li < nrec; ++li)
+    for (std::size_t k = 0; k < by_target[li].size(); ++k) {
+      const std::uint64_t j = by_target[li][k];
+      const std::size_t r = static_cast<std::size_t>(std::upper_bound(row.data(), row.data() + row.extent(0), j) - row.data()) - 1;
+      syn_.push_back(j);
+      col_.push_back(start[ids[li]] + k);
+      src_ids_.push_back(src(r));
+      tgt_ids_.push_back(ids[li]);
+    }
+}
+
+void WeightRecorder::sample(std::int64_t step, const Projection& pj) {
+  steps_.push_back(step);
+  if (syn_.empty()) return;
+  // Gather on the device, copy only the recorded values.
+  Kokkos::View<std::uint64_t*> idx("cajal::weights::idx", syn_.size());
+  Kokkos::View<double*> buf("cajal::weights::buf", syn_.size());
+  auto hidx = Kokkos::create_mirror_view(idx);
+  for (std::size_t k = 0; k < syn_.size(); ++k) hidx(k) = syn_[k];
+  Kokkos::deep_copy(idx, hidx);
+  const auto w = pj.plastic_weight;
+  Kokkos::parallel_for("cajal::weights::gather", Kokkos::RangePolicy<>(0, syn_.size()),
+                       KOKKOS_LAMBDA(const std::size_t k) { buf(k) = w(idx(k)); });
+  auto hb = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), buf);
+  data_.insert(data_.end(), hb.data(), hb.data() + syn_.size());
+}
+
+namespace {
+
+/// Selects, in a [rows, n] (or [n] when rows < 0) dataspace, the columns `cols` (ascending).
+void select_columns(hid_t space, const std::vector<std::uint64_t>& cols, hsize_t rows, bool two_d) {
+  H5Sselect_none(space);
+  for (std::size_t k = 0; k < cols.size();) {
+    std::size_t e = k + 1;
+    while (e < cols.size() && cols[e] == cols[e - 1] + 1) ++e;
+    if (two_d) {
+      const hsize_t start[2] = {0, cols[k]}, count[2] = {rows, e - k};
+      H5Sselect_hyperslab(space, H5S_SELECT_OR, start, nullptr, count, nullptr);
+    } else {
+      const hsize_t start[1] = {cols[k]}, count[1] = {e - k};
+      H5Sselect_hyperslab(space, H5S_SELECT_OR, start, nullptr, count, nullptr);
+    }
+    k = e;
+  }
+}
+
+}  // namespace
+
+void WeightRecorder::write(const Communicator& comm, const std::string& path, const std::vector<WeightRecorder>& recs,
+                           double dt) {
+  const std::string tmp = path + ".incomplete";
+  std::string problem;
+  try {
+    h5::silence_errors();
+    h5::Handle fapl = h5::check(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, tmp, "H5Pcreate");
+    h5::check(H5Pset_fapl_mpio(fapl, comm.raw(), MPI_INFO_NULL), tmp, "H5Pset_fapl_mpio");
+    h5::Handle file = h5::check(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose, tmp,
+                                "cannot create the weight file");
+    h5::Handle xfer = h5::check(H5Pcreate(H5P_DATASET_XFER), H5Pclose, tmp, "H5Pcreate");
+    h5::check(H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE), tmp, "H5Pset_dxpl_mpio");
+    h5::Handle top = h5::check(H5Gcreate2(file, "/weights", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose, tmp,
+                               "create /weights");
+    for (const auto& r : recs) {
+      const std::string g = "/weights/" + r.name_;
+      h5::Handle grp = h5::check(H5Gcreate2(file, g.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose, tmp,
+                                 "create " + g);
+      const hsize_t S = r.steps_.size(), n = r.n_, L = r.col_.size();
+      auto dataset = [&](const char* name, hid_t type, int rank, const hsize_t* dims) {
+        h5::Handle sp = h5::check(H5Screate_simple(rank, dims, nullptr), H5Sclose, tmp, "H5Screate_simple");
+        return h5::check(H5Dcreate2(grp, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose, tmp,
+                         std::string("create ") + g + "/" + name);
+      };
+      // Column ids: each rank its own columns.
+      for (int which = 0; which < 2; ++which) {
+        h5::Handle d = dataset(which ? "target_node_ids" : "source_node_ids", H5T_STD_U64LE, 1, &n);
+        h5::Handle fs = h5::check(H5Dget_space(d), H5Sclose, tmp, "H5Dget_space");
+        select_columns(fs, r.col_, 0, false);
+        h5::Handle ms = h5::check(H5Screate_simple(1, &L, nullptr), H5Sclose, tmp, "H5Screate_simple");
+        if (L == 0) H5Sselect_none(ms);
+        const auto& v = which ? r.tgt_ids_ : r.src_ids_;
+        h5::check(H5Dwrite(d, H5T_NATIVE_UINT64, ms, fs, xfer, v.data()), tmp, "write " + g + " ids");
+      }
+      {
+        std::vector<double> t(S);
+        for (std::size_t k = 0; k < S; ++k) t[k] = static_cast<double>(r.steps_[k]) * dt;
+        h5::Handle d = dataset("time", H5T_IEEE_F64LE, 1, &S);
+        h5::Handle fs = h5::check(H5Dget_space(d), H5Sclose, tmp, "H5Dget_space");
+        h5::Handle ms = h5::check(H5Screate_simple(1, &S, nullptr), H5Sclose, tmp, "H5Screate_simple");
+        if (!comm.is_root()) {
+          H5Sselect_none(fs);
+          H5Sselect_none(ms);
+        }
+        h5::check(H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, fs, xfer, t.data()), tmp, "write " + g + "/time");
+        h5::Handle asp = h5::check(H5Screate(H5S_SCALAR), H5Sclose, tmp, "H5Screate");
+        h5::Handle str = h5::check(H5Tcopy(H5T_C_S1), H5Tclose, tmp, "H5Tcopy");
+        H5Tset_size(str, 2);
+        h5::Handle a = h5::check(H5Acreate2(d, "units", str, asp, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, tmp, "units");
+        h5::check(H5Awrite(a, str, "ms"), tmp, "write units");
+      }
+      {
+        const hsize_t dims[2] = {S, n};
+        h5::Handle d = dataset("data", H5T_IEEE_F64LE, 2, dims);
+        h5::Handle fs = h5::check(H5Dget_space(d), H5Sclose, tmp, "H5Dget_space");
+        select_columns(fs, r.col_, S, true);
+        const hsize_t total = S * L;
+        h5::Handle ms = h5::check(H5Screate_simple(1, &total, nullptr), H5Sclose, tmp, "H5Screate_simple");
+        if (total == 0) {
+          H5Sselect_none(ms);
+          H5Sselect_none(fs);
+        }
+        h5::check(H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, fs, xfer, r.data_.data()), tmp, "write " + g + "/data");
+      }
+    }
+  } catch (const error& e) {
+    problem = e.what();
+  }
+  if (comm.any(!problem.empty())) {
+    const int who = comm.min(problem.empty() ? comm.size() : comm.rank());
+    throw usage_error(comm.broadcast(problem, who));
+  }
+  if (comm.is_root() && std::rename(tmp.c_str(), path.c_str()) != 0) problem = tmp + ": cannot rename to " + path;
+  problem = comm.broadcast(problem);
+  if (!problem.empty()) throw usage_error(problem);
+}
+
+void WeightRecorder::continue_from(const Communicator& comm, const std::string& path, std::int64_t step, double dt) {
+  std::string problem;
+  bool present = std::filesystem::exists(path);
+  try {
+    if (present) {
+      h5::silence_errors();
+      h5::Handle f = h5::check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, path, "cannot open");
+      const std::string g = "/weights/" + name_;
+      auto read = [&](const std::string& name, hid_t type, std::vector<hsize_t>& dims, void* out_resize) {
+        h5::Handle d = h5::check(H5Dopen2(f, (g + "/" + name).c_str(), H5P_DEFAULT), H5Dclose, path, "no " + g + "/" + name);
+        h5::Handle sp = h5::check(H5Dget_space(d), H5Sclose, path, "H5Dget_space");
+        dims.assign(static_cast<std::size_t>(H5Sget_simple_extent_ndims(sp)), 0);
+        H5Sget_simple_extent_dims(sp, dims.data(), nullptr);
+        hsize_t total = 1;
+        for (auto x : dims) total *= x;
+        auto* v = static_cast<std::vector<std::uint64_t>*>(out_resize);
+        v->resize(total);
+        if (total) h5::check(H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v->data()), path, "read " + g + "/" + name);
+      };
+      std::vector<hsize_t> dims;
+      std::vector<std::uint64_t> src, tgt, tbits, dbits;
+      read("source_node_ids", H5T_NATIVE_UINT64, dims, &src);
+      read("target_node_ids", H5T_NATIVE_UINT64, dims, &tgt);
+      read("time", H5T_NATIVE_DOUBLE, dims, &tbits);
+      read("data", H5T_NATIVE_DOUBLE, dims, &dbits);
+      if (src.size() != n_)
+        throw usage_error(path + ": " + g + " records " + std::to_string(src.size()) + " synapses, this run " +
+                          std::to_string(n_));
+      for (std::size_t k = 0; k < col_.size(); ++k)
+        if (src[col_[k]] != src_ids_[k] || tgt[col_[k]] != tgt_ids_[k])
+          throw usage_error(path + ": " + g + " records other synapses than this run");
+      const double* t = reinterpret_cast<const double*>(tbits.data());
+      const double* data = reinterpret_cast<const double*>(dbits.data());
+      for (std::size_t s = 0; s < tbits.size(); ++s) {
+        const std::int64_t st = static_cast<std::int64_t>(std::llround(t[s] / dt));
+        if (st > step) break;
+        steps_.push_back(st);
+        for (std::size_t k = 0; k < col_.size(); ++k) data_.push_back(data[s * n_ + col_[k]]);
+      }
+    }
+  } catch (const error& e) {
+    problem = e.what();
+  }
+  if (comm.any(!problem.empty())) {
+    const int who = comm.min(problem.empty() ? comm.size() : comm.rank());
+    throw usage_error(comm.broadcast(problem, who));
+  }
+}
+
+}  // namespace cajal
