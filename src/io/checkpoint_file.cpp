@@ -180,10 +180,8 @@ CheckpointFile::~CheckpointFile() {
 }
 
 void CheckpointFile::agree(const std::string& problem) const {
-  if (comm_.any(!problem.empty())) {
-    const int who = comm_.min(problem.empty() ? comm_.size() : comm_.rank());
-    throw usage_error(comm_.broadcast(problem, who));
-  }
+  const std::string first = comm_.first_problem(problem);
+  if (!first.empty()) throw usage_error(first);
 }
 
 void CheckpointFile::write_ids(const std::string& group, const std::vector<std::uint64_t>& ids) {

@@ -152,10 +152,8 @@ void WeightRecorder::write(const Communicator& comm, const std::string& path, co
   } catch (const error& e) {
     problem = e.what();
   }
-  if (comm.any(!problem.empty())) {
-    const int who = comm.min(problem.empty() ? comm.size() : comm.rank());
-    throw usage_error(comm.broadcast(problem, who));
-  }
+  problem = comm.first_problem(problem);
+  if (!problem.empty()) throw usage_error(problem);
   if (comm.is_root() && std::rename(tmp.c_str(), path.c_str()) != 0) problem = tmp + ": cannot rename to " + path;
   problem = comm.broadcast(problem);
   if (!problem.empty()) throw usage_error(problem);
@@ -204,10 +202,8 @@ void WeightRecorder::continue_from(const Communicator& comm, const std::string& 
   } catch (const error& e) {
     problem = e.what();
   }
-  if (comm.any(!problem.empty())) {
-    const int who = comm.min(problem.empty() ? comm.size() : comm.rank());
-    throw usage_error(comm.broadcast(problem, who));
-  }
+  problem = comm.first_problem(problem);
+  if (!problem.empty()) throw usage_error(problem);
 }
 
 }  // namespace cajal

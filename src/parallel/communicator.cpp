@@ -57,6 +57,11 @@ std::vector<std::uint64_t> Communicator::alltoallv(
   return out;
 }
 
+std::string Communicator::first_problem(const std::string& problem) const {
+  if (!any(!problem.empty())) return {};
+  return broadcast(problem, min(problem.empty() ? size() : rank()));
+}
+
 std::string Communicator::broadcast(const std::string& s, int root) const {
   unsigned long long n = s.size();
   detail::check(MPI_Bcast(&n, 1, MPI_UNSIGNED_LONG_LONG, root, comm_), "MPI_Bcast");

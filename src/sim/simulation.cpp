@@ -411,10 +411,8 @@ struct Simulation::Impl {
                     problem = f.path() + ": projection '" + deck.projections[i].name + "': target " +
                               std::to_string(targets[k]) + " has a different number of synapses than in this network";
                 });
-    if (comm.any(!problem.empty())) {
-      const int who = comm.min(problem.empty() ? comm.size() : comm.rank());
-      throw usage_error(comm.broadcast(problem, who));
-    }
+    problem = comm.first_problem(problem);
+    if (!problem.empty()) throw usage_error(problem);
     Kokkos::deep_copy(pj.plastic_weight, w);
     // Traces: read by owner, then each rank asks the owners for the sources of its rows.
     const auto& owned = part.local(pj.pre);
@@ -881,9 +879,8 @@ RunSummary Simulation::run(const RunOptions& opt) {
     } catch (const error& e) {
       problem = e.what();
     }
-    if (comm.any(!problem.empty())) {
-      const int who = comm.min(problem.empty() ? comm.size() : comm.rank());
-      problem = comm.broadcast(problem, who);
+    problem = comm.first_problem(problem);
+    if (!problem.empty()) {
       if (comm.is_root()) std::remove(tmp.c_str());
       throw usage_error(problem + "; earlier checkpoints are untouched");
     }

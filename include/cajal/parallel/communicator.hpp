@@ -73,6 +73,10 @@ public:
   /// The string of rank `root`, on every rank.
   std::string broadcast(const std::string& s, int root = 0) const;
 
+  /// Collective agreement on a failure: the `problem` of the lowest rank that has one (a
+  /// non-empty string), on every rank; "" when no rank has one.
+  std::string first_problem(const std::string& problem) const;
+
 private:
   template <class T> T reduce(T v, MPI_Op op) const {
     static_assert(std::is_arithmetic<T>::value, "reduce of arithmetic types only");
