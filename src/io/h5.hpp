@@ -65,6 +65,16 @@ inline void check(herr_t rc, const std::string& path, const std::string& what) {
   }
 }
 
+/// A fixed-length string attribute `name` = `value` on `obj` (e.g. "units").
+inline void write_string_attr(hid_t obj, const char* name, const std::string& value, const std::string& path) {
+  Handle type = check(H5Tcopy(H5T_C_S1), H5Tclose, path, "H5Tcopy");
+  check(H5Tset_size(type, value.size()), path, "H5Tset_size");
+  Handle space = check(H5Screate(H5S_SCALAR), H5Sclose, path, "H5Screate");
+  Handle attr = check(H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, path,
+                      std::string("create attribute ") + name);
+  check(H5Awrite(attr, type, value.data()), path, std::string("write attribute ") + name);
+}
+
 /// HDF5 prints its own error stack by default; Cajal reports errors itself.
 inline void silence_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 

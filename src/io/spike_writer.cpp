@@ -6,14 +6,6 @@
 namespace cajal {
 
 namespace {
-void write_string_attr(hid_t obj, const char* name, const std::string& value, const std::string& path) {
-  h5::Handle type = h5::check(H5Tcopy(H5T_C_S1), H5Tclose, path, "H5Tcopy");
-  h5::check(H5Tset_size(type, value.size()), path, "H5Tset_size");
-  h5::Handle space = h5::check(H5Screate(H5S_SCALAR), H5Sclose, path, "H5Screate");
-  h5::Handle attr = h5::check(H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, path,
-                              std::string("create attribute ") + name);
-  h5::check(H5Awrite(attr, type, value.data()), path, std::string("write attribute ") + name);
-}
 
 h5::Handle make_dataset(hid_t group, const char* name, hid_t type, const std::string& path) {
   hsize_t dims = 0, maxdims = H5S_UNLIMITED, chunk = 1 << 16;
@@ -74,7 +66,7 @@ SpikeWriter::SpikeWriter(const Communicator& comm, const std::string& path,
                                 tmp_, "create attribute sorting");
     h5::check(H5Awrite(attr, sort_t, &v_time), tmp_, "write attribute sorting");
     times_.push_back(make_dataset(g, "timestamps", H5T_IEEE_F64LE, tmp_));
-    write_string_attr(times_.back(), "units", "ms", tmp_);
+    h5::write_string_attr(times_.back(), "units", "ms", tmp_);
     nodes_.push_back(make_dataset(g, "node_ids", H5T_STD_U64LE, tmp_));
   }
   written_.assign(populations.size(), 0);

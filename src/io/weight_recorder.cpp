@@ -34,33 +34,38 @@ WeightRecorder::WeightRecorder(const Communicator& comm, const Partition& part, 
   std::vector<std::uint64_t> start(targets + 1, 0);
   for (std::uint64_t t = 0; t < targets; ++t) start[t + 1] = start[t] + count[t];
   n_ = start[targets];
-  // Source of synapse j: the row that holds it.
-  std::vector<std::uint64_t> source_of;
+  // The source of synapse j is the row that holds it.
+  std::vector<std::uint64_t> syn;
   for (std::size_t li = 0; li < nrec; ++li)
     for (std::size_t k = 0; k < by_target[li].size(); ++k) {
       const std::uint64_t j = by_target[li][k];
       const std::size_t r = static_cast<std::size_t>(std::upper_bound(row.data(), row.data() + row.extent(0), j) - row.data()) - 1;
-      syn_.push_back(j);
+      syn.push_back(j);
       col_.push_back(start[ids[li]] + k);
       src_ids_.push_back(src(r));
       tgt_ids_.push_back(ids[li]);
     }
+  // Gather buffers, allocated once: sampling happens in the time loop.
+  syn_dev_ = Kokkos::View<std::uint64_t*>("cajal::weights::idx", syn.size());
+  buf_ = Kokkos::View<double*>("cajal::weights::buf", syn.size());
+  buf_host_ = Kokkos::create_mirror_view(buf_);
+  auto h = Kokkos::create_mirror_view(syn_dev_);
+  for (std::size_t k = 0; k < syn.size(); ++k) h(k) = syn[k];
+  Kokkos::deep_copy(syn_dev_, h);
 }
 
 void WeightRecorder::sample(std::int64_t step, const Projection& pj) {
   steps_.push_back(step);
-  if (syn_.empty()) return;
+  const std::size_t n = syn_dev_.extent(0);
+  if (n == 0) return;
   // Gather on the device, copy only the recorded values.
-  Kokkos::View<std::uint64_t*> idx("cajal::weights::idx", syn_.size());
-  Kokkos::View<double*> buf("cajal::weights::buf", syn_.size());
-  auto hidx = Kokkos::create_mirror_view(idx);
-  for (std::size_t k = 0; k < syn_.size(); ++k) hidx(k) = syn_[k];
-  Kokkos::deep_copy(idx, hidx);
   const auto w = pj.plastic_weight;
-  Kokkos::parallel_for("cajal::weights::gather", Kokkos::RangePolicy<>(0, syn_.size()),
+  const auto idx = syn_dev_;
+  const auto buf = buf_;
+  Kokkos::parallel_for("cajal::weights::gather", Kokkos::RangePolicy<>(0, n),
                        KOKKOS_LAMBDA(const std::size_t k) { buf(k) = w(idx(k)); });
-  auto hb = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), buf);
-  data_.insert(data_.end(), hb.data(), hb.data() + syn_.size());
+  Kokkos::deep_copy(buf_host_, buf_);
+  data_.insert(data_.end(), buf_host_.data(), buf_host_.data() + n);
 }
 
 namespace {
@@ -129,11 +134,7 @@ void WeightRecorder::write(const Communicator& comm, const std::string& path, co
           H5Sselect_none(ms);
         }
         h5::check(H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, fs, xfer, t.data()), tmp, "write " + g + "/time");
-        h5::Handle asp = h5::check(H5Screate(H5S_SCALAR), H5Sclose, tmp, "H5Screate");
-        h5::Handle str = h5::check(H5Tcopy(H5T_C_S1), H5Tclose, tmp, "H5Tcopy");
-        H5Tset_size(str, 2);
-        h5::Handle a = h5::check(H5Acreate2(d, "units", str, asp, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, tmp, "units");
-        h5::check(H5Awrite(a, str, "ms"), tmp, "write units");
+        h5::write_string_attr(d, "units", "ms", tmp);
       }
       {
         const hsize_t dims[2] = {S, n};

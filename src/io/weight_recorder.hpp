@@ -44,7 +44,9 @@ public:
 private:
   std::string name_;
   std::uint64_t n_ = 0;                       // columns in all
-  std::vector<std::uint64_t> syn_;            // local synapse index of each local column
+  Kokkos::View<std::uint64_t*> syn_dev_;      // local synapse index of each local column
+  Kokkos::View<double*> buf_;                 // one sample of the local columns
+  Kokkos::View<double*>::HostMirror buf_host_;
   std::vector<std::uint64_t> col_;            // global column of each local column (ascending)
   std::vector<std::uint64_t> src_ids_, tgt_ids_;  // of the local columns
   std::vector<std::int64_t> steps_;
