@@ -195,6 +195,7 @@ struct Simulation::Impl {
   bool any_plastic = false;
   std::vector<Kokkos::View<std::uint64_t*>::HostMirror> plastic_sources;
   Kokkos::View<std::uint64_t*> group_first, group_last, group_row;
+  Kokkos::View<std::uint64_t*>::HostMirror group_first_h, group_last_h, group_row_h;
   Kokkos::View<std::int64_t> stdp_lost;
   // Where a restored run continues from.
   std::int64_t start_step = 0;
@@ -524,14 +525,15 @@ struct Simulation::Impl {
     const auto& src = plastic_sources[i];
     const std::uint64_t first = pj.pre_first_gid, n_pre = part.size(pj.pre);
     const std::size_t nsrc = src.extent(0);
-    if (group_first.extent(0) < n) {
+    if (group_first.extent(0) < n) {  // grows rarely: capacity doubles
       group_first = Kokkos::View<std::uint64_t*>("cajal::stdp::group_first", 2 * n);
       group_last = Kokkos::View<std::uint64_t*>("cajal::stdp::group_last", 2 * n);
       group_row = Kokkos::View<std::uint64_t*>("cajal::stdp::group_row", 2 * n);
+      group_first_h = Kokkos::create_mirror_view(group_first);
+      group_last_h = Kokkos::create_mirror_view(group_last);
+      group_row_h = Kokkos::create_mirror_view(group_row);
     }
-    auto hf = Kokkos::create_mirror_view(group_first);
-    auto hl = Kokkos::create_mirror_view(group_last);
-    auto hr = Kokkos::create_mirror_view(group_row);
+    auto &hf = group_first_h, &hl = group_last_h, &hr = group_row_h;
     std::size_t groups = 0;
     for (std::size_t k = 0; k < n;) {
       const std::uint64_t g = spike_gid(incoming_host(k));
