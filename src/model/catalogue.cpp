@@ -27,6 +27,25 @@ std::vector<ParamInfo> lif_common() {
       tau_minus(),
   };
 }
+/// "WHAT (did you mean 'x'?); LABEL: a, b, c": the message for a name not among `options`.
+std::string unknown(const std::string& what, const std::string& word, const std::vector<std::string>& options,
+                    const std::string& label) {
+  std::string why = what;
+  const std::string c = closest(word, options);
+  if (!c.empty()) why += " (did you mean '" + c + "'?)";
+  std::string all;
+  for (const auto& n : options) all += (all.empty() ? "" : ", ") + n;
+  return why + "; " + label + ": " + (all.empty() ? std::string("none") : all);
+}
+
+/// The entry of a catalogue called `name`, or nullptr.
+template <class Info>
+const Info* by_name(const std::vector<Info>& all, const std::string& name) {
+  for (const auto& m : all)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
 std::string num(double x) {
   std::ostringstream os;
   os.precision(12);
@@ -98,11 +117,7 @@ const std::vector<SynapseModelInfo>& synapse_catalogue() {
   return models;
 }
 
-const SynapseModelInfo* find_synapse_model(const std::string& name) {
-  for (const auto& m : synapse_catalogue())
-    if (m.name == name) return &m;
-  return nullptr;
-}
+const SynapseModelInfo* find_synapse_model(const std::string& name) { return by_name(synapse_catalogue(), name); }
 
 std::map<std::string, double> resolve_synapse_params(const SynapseSpec& syn) {
   std::map<std::string, double> out;
@@ -113,11 +128,7 @@ std::map<std::string, double> resolve_synapse_params(const SynapseSpec& syn) {
   return out;
 }
 
-const ModelInfo* find_model(const std::string& name) {
-  for (const auto& m : model_catalogue())
-    if (m.name == name) return &m;
-  return nullptr;
-}
+const ModelInfo* find_model(const std::string& name) { return by_name(model_catalogue(), name); }
 
 std::map<std::string, double> resolve_params(const PopulationSpec& pop) {
   const ModelInfo* m = find_model(pop.model);
@@ -136,14 +147,9 @@ void check_models(const Deck& deck) {
   for (const auto& pop : deck.populations) {
     const std::string key = "population." + pop.name;
     const ModelInfo* m = find_model(pop.model);
-    if (!m) {
-      std::string why = "unknown model '" + pop.model + "'";
-      const std::string c = closest(pop.model, names);
-      if (!c.empty()) why += " (did you mean '" + c + "'?)";
-      std::string all;
-      for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
-      throw input_error(pop.model_loc.file, pop.model_loc.line, key + ".model", why + "; models: " + all);
-    }
+    if (!m)
+      throw input_error(pop.model_loc.file, pop.model_loc.line, key + ".model",
+                        unknown("unknown model '" + pop.model + "'", pop.model, names, "models"));
     std::vector<std::string> pnames;
     for (const auto& p : m->params) pnames.push_back(p.name);
     for (const auto& kv : pop.params) {
@@ -153,15 +159,9 @@ void check_models(const Deck& deck) {
       if (known && !initial && !kv.second.dist.is_constant())
         throw input_error(kv.second.loc.file, kv.second.loc.line, key + ".params." + kv.first,
                           "must be a number; only initial values (V_m, U_m) may be drawn from a distribution");
-      if (!known) {
-        std::string why = "unknown parameter of " + m->name;
-        const std::string c = closest(kv.first, pnames);
-        if (!c.empty()) why += " (did you mean '" + c + "'?)";
-        std::string all;
-        for (const auto& n : pnames) all += (all.empty() ? "" : ", ") + n;
+      if (!known)
         throw input_error(kv.second.loc.file, kv.second.loc.line, key + ".params." + kv.first,
-                          why + "; parameters: " + all);
-      }
+                          unknown("unknown parameter of " + m->name, kv.first, pnames, "parameters"));
     }
     const auto v = resolve_params(pop);
     auto fail = [&](const std::string& p, const std::string& why) {
@@ -199,25 +199,15 @@ void check_models(const Deck& deck) {
   for (const auto& pj : deck.projections) {
     const std::string key = "projection." + pj.name + ".synapse";
     const SynapseModelInfo* sm = find_synapse_model(pj.synapse.model);
-    if (!sm) {
-      std::string why = "unknown synapse model '" + pj.synapse.model + "'";
-      const std::string c = closest(pj.synapse.model, snames);
-      if (!c.empty()) why += " (did you mean '" + c + "'?)";
-      std::string all;
-      for (const auto& n : snames) all += (all.empty() ? "" : ", ") + n;
-      throw input_error(pj.synapse.model_loc.file, pj.synapse.model_loc.line, key + ".model", why + "; models: " + all);
-    }
+    if (!sm)
+      throw input_error(pj.synapse.model_loc.file, pj.synapse.model_loc.line, key + ".model",
+                        unknown("unknown synapse model '" + pj.synapse.model + "'", pj.synapse.model, snames, "models"));
     std::vector<std::string> pnames;
     for (const auto& p : sm->params) pnames.push_back(p.name);
     for (const auto& kv : pj.synapse.params) {
       if (std::find(pnames.begin(), pnames.end(), kv.first) != pnames.end()) continue;
-      std::string why = "unknown parameter of " + sm->name;
-      const std::string c = closest(kv.first, pnames);
-      if (!c.empty()) why += " (did you mean '" + c + "'?)";
-      std::string all;
-      for (const auto& n : pnames) all += (all.empty() ? "" : ", ") + n;
       throw input_error(kv.second.loc.file, kv.second.loc.line, key + "." + kv.first,
-                        why + "; parameters: " + (all.empty() ? std::string("none") : all));
+                        unknown("unknown parameter of " + sm->name, kv.first, pnames, "parameters"));
     }
     if (!pj.synapse.plastic()) continue;
     const auto v = resolve_synapse_params(pj.synapse);
