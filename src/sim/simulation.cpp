@@ -260,6 +260,43 @@ struct Simulation::Impl {
     return e + deck.text.size() * 2;
   }
 
+  // One state array as rows of 8-byte elements (width = 1 for a 1-D view, extent(1) for a
+  // 2-D LayoutRight one); `int` state travels as int64.
+  static std::uint64_t to_bits(double x) {
+    std::uint64_t b;
+    std::memcpy(&b, &x, 8);
+    return b;
+  }
+  static std::uint64_t to_bits(std::int64_t x) { return static_cast<std::uint64_t>(x); }
+  static std::uint64_t to_bits(int x) { return static_cast<std::uint64_t>(static_cast<std::int64_t>(x)); }
+  static void from_bits(std::uint64_t b, double& x) { std::memcpy(&x, &b, 8); }
+  static void from_bits(std::uint64_t b, std::int64_t& x) { x = static_cast<std::int64_t>(b); }
+  static void from_bits(std::uint64_t b, int& x) { x = static_cast<int>(static_cast<std::int64_t>(b)); }
+  template <class V>
+  static int width_of(const V& v) {
+    return V::rank == 2 ? static_cast<int>(v.extent(1)) : 1;
+  }
+
+  template <class V>
+  static void save_array(CheckpointFile& f, const std::string& g, const std::string& name, hid_t type, const V& v,
+                         const std::vector<std::uint64_t>& ids) {
+    auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), v);
+    const int w = width_of(v);
+    f.write_rows(g, name, type, w, ids, [&](std::size_t k, std::uint64_t* row) {
+      for (int q = 0; q < w; ++q) row[q] = to_bits(h.data()[k * w + q]);
+    });
+  }
+  template <class V>
+  static void load_array(CheckpointFile& f, const std::string& g, const std::string& name, std::uint64_t n, const V& v,
+                         const std::vector<std::uint64_t>& ids, const CheckpointFile::OwnerFn& owner) {
+    auto h = Kokkos::create_mirror_view(v);
+    const int w = width_of(v);
+    f.read_rows(g, name, n, w, ids, owner, [&](std::size_t k, std::uint64_t* row) {
+      for (int q = 0; q < w; ++q) from_bits(row[q], h.data()[k * w + q]);
+    });
+    Kokkos::deep_copy(v, h);
+  }
+
   void save_state(CheckpointFile& f) {
     f.make_group("populations");
     for (std::size_t p = 0; p < pops.size(); ++p) {
@@ -268,33 +305,11 @@ struct Simulation::Impl {
       const auto& ids = part.local(static_cast<int>(p));
       f.write_ids(g, ids);
       for (const auto& a : pop.all_state()) {
-        const int w = a.width();
         switch (a.kind()) {
-          case Population::StateArray::real_kind: {
-            auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), a.real);
-            f.write_rows(g, a.name, H5T_IEEE_F64LE, 1, ids,
-                         [&](std::size_t k, std::uint64_t* row) { std::memcpy(row, &h(k), sizeof(double)); });
-            break;
-          }
-          case Population::StateArray::integer_kind: {
-            auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), a.integer);
-            f.write_rows(g, a.name, H5T_STD_I64LE, 1, ids, [&](std::size_t k, std::uint64_t* row) {
-              row[0] = static_cast<std::uint64_t>(static_cast<std::int64_t>(h(k)));
-            });
-            break;
-          }
-          case Population::StateArray::real_rows_kind: {
-            auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), a.real_rows);
-            f.write_rows(g, a.name, H5T_IEEE_F64LE, w, ids,
-                         [&](std::size_t k, std::uint64_t* row) { std::memcpy(row, &h(k, 0), sizeof(double) * w); });
-            break;
-          }
-          case Population::StateArray::int_rows_kind: {
-            auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), a.int_rows);
-            f.write_rows(g, a.name, H5T_STD_I64LE, w, ids,
-                         [&](std::size_t k, std::uint64_t* row) { std::memcpy(row, &h(k, 0), sizeof(std::int64_t) * w); });
-            break;
-          }
+          case Population::StateArray::real_kind: save_array(f, g, a.name, H5T_IEEE_F64LE, a.real, ids); break;
+          case Population::StateArray::integer_kind: save_array(f, g, a.name, H5T_STD_I64LE, a.integer, ids); break;
+          case Population::StateArray::real_rows_kind: save_array(f, g, a.name, H5T_IEEE_F64LE, a.real_rows, ids); break;
+          case Population::StateArray::int_rows_kind: save_array(f, g, a.name, H5T_STD_I64LE, a.int_rows, ids); break;
         }
       }
       // Pending input: row = cell, columns = (receptor, slot) with slot = step % ring_size.
@@ -460,37 +475,11 @@ struct Simulation::Impl {
       const std::uint64_t n = part.size(static_cast<int>(p));
       const auto owner = [&](std::uint64_t id) { return part.owner(static_cast<int>(p), id); };
       for (const auto& a : pop.all_state()) {
-        const int w = a.width();
         switch (a.kind()) {
-          case Population::StateArray::real_kind: {
-            auto h = Kokkos::create_mirror_view(a.real);
-            f.read_rows(g, a.name, n, 1, ids, owner,
-                        [&](std::size_t k, std::uint64_t* row) { std::memcpy(&h(k), row, sizeof(double)); });
-            Kokkos::deep_copy(a.real, h);
-            break;
-          }
-          case Population::StateArray::integer_kind: {
-            auto h = Kokkos::create_mirror_view(a.integer);
-            f.read_rows(g, a.name, n, 1, ids, owner, [&](std::size_t k, std::uint64_t* row) {
-              h(k) = static_cast<int>(static_cast<std::int64_t>(row[0]));
-            });
-            Kokkos::deep_copy(a.integer, h);
-            break;
-          }
-          case Population::StateArray::real_rows_kind: {
-            auto h = Kokkos::create_mirror_view(a.real_rows);
-            f.read_rows(g, a.name, n, w, ids, owner,
-                        [&](std::size_t k, std::uint64_t* row) { std::memcpy(&h(k, 0), row, sizeof(double) * w); });
-            Kokkos::deep_copy(a.real_rows, h);
-            break;
-          }
-          case Population::StateArray::int_rows_kind: {
-            auto h = Kokkos::create_mirror_view(a.int_rows);
-            f.read_rows(g, a.name, n, w, ids, owner,
-                        [&](std::size_t k, std::uint64_t* row) { std::memcpy(&h(k, 0), row, sizeof(std::int64_t) * w); });
-            Kokkos::deep_copy(a.int_rows, h);
-            break;
-          }
+          case Population::StateArray::real_kind: load_array(f, g, a.name, n, a.real, ids, owner); break;
+          case Population::StateArray::integer_kind: load_array(f, g, a.name, n, a.integer, ids, owner); break;
+          case Population::StateArray::real_rows_kind: load_array(f, g, a.name, n, a.real_rows, ids, owner); break;
+          case Population::StateArray::int_rows_kind: load_array(f, g, a.name, n, a.int_rows, ids, owner); break;
         }
       }
       auto ring = Kokkos::create_mirror_view(pop.ring);
