@@ -14,8 +14,8 @@ std::uint64_t SpikeExchange::local_index(std::uint64_t gid) const {
 }
 
 SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
-                             const std::vector<Projection>& projections)
-    : part_(part) {
+                             const std::vector<const Projection*>& projections, int width)
+    : part_(part), width_(width) {
   const int P = comm.size(), me = comm.rank();
   pop_offset_.assign(part.populations() + 1, 0);
   for (int p = 0; p < part.populations(); ++p) pop_offset_[p + 1] = pop_offset_[p] + part.local(p).size();
@@ -24,10 +24,10 @@ SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
   std::vector<std::vector<std::uint64_t>> want(P);
   {
     std::vector<std::uint64_t> gids;
-    for (const auto& pj : projections) {
-      auto h = Kokkos::create_mirror_view(pj.sources);
-      Kokkos::deep_copy(h, pj.sources);
-      for (std::size_t k = 0; k < h.extent(0); ++k) gids.push_back(pj.pre_first_gid + h(k));
+    for (const Projection* pj : projections) {
+      auto h = Kokkos::create_mirror_view(pj->sources);
+      Kokkos::deep_copy(h, pj->sources);
+      for (std::size_t k = 0; k < h.extent(0); ++k) gids.push_back(pj->pre_first_gid + h(k));
     }
     std::sort(gids.begin(), gids.end());
     gids.erase(std::unique(gids.begin(), gids.end()), gids.end());
@@ -77,6 +77,8 @@ SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
                       MPI_UNWEIGHTED, MPI_INFO_NULL, 0, &graph_),
                   "MPI_Dist_graph_create_adjacent");
     detail::check(MPI_Comm_set_errhandler(graph_, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
+    detail::check(MPI_Type_contiguous(width_, MPI_UINT64_T, &record_), "MPI_Type_contiguous");
+    detail::check(MPI_Type_commit(&record_), "MPI_Type_commit");
   }
   scount_.assign(dest_.size() + 1, 0);
   sdispl_.assign(dest_.size() + 1, 0);
@@ -89,17 +91,19 @@ SpikeExchange::~SpikeExchange() {
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (!finalized && graph_ != MPI_COMM_NULL) MPI_Comm_free(&graph_);
+  if (!finalized && record_ != MPI_DATATYPE_NULL) MPI_Type_free(&record_);
 }
 
 const std::vector<std::uint64_t>& SpikeExchange::exchange(const std::uint64_t* local, std::size_t n) {
-  incoming_.assign(local, local + n);
+  const std::size_t W = static_cast<std::size_t>(width_);
+  incoming_.assign(local, local + n * W);
   if (graph_ == MPI_COMM_NULL) return incoming_;
 
-  // Count, then place, each spike once per subscribing rank (its cell looked up once).
+  // Count, then place, each record once per subscribing rank (its cell looked up once).
   std::fill(scount_.begin(), scount_.end(), 0);
   cell_.resize(n);
   for (std::size_t k = 0; k < n; ++k) {
-    const std::uint64_t li = cell_[k] = local_index(spike_gid(local[k]));
+    const std::uint64_t li = cell_[k] = local_index(spike_gid(local[k * W]));
     for (std::uint32_t e = sub_row_[li]; e < sub_row_[li + 1]; ++e) ++scount_[sub_to_[e]];
   }
   int total = 0;
@@ -108,9 +112,12 @@ const std::vector<std::uint64_t>& SpikeExchange::exchange(const std::uint64_t* l
     cursor_[d] = total;
     total += scount_[d];
   }
-  if (sendbuf_.size() < static_cast<std::size_t>(total)) sendbuf_.resize(2 * static_cast<std::size_t>(total));
+  if (sendbuf_.size() < static_cast<std::size_t>(total) * W) sendbuf_.resize(2 * static_cast<std::size_t>(total) * W);
   for (std::size_t k = 0; k < n; ++k)
-    for (std::uint32_t e = sub_row_[cell_[k]]; e < sub_row_[cell_[k] + 1]; ++e) sendbuf_[cursor_[sub_to_[e]]++] = local[k];
+    for (std::uint32_t e = sub_row_[cell_[k]]; e < sub_row_[cell_[k] + 1]; ++e) {
+      std::uint64_t* to = &sendbuf_[static_cast<std::size_t>(cursor_[sub_to_[e]]++) * W];
+      for (std::size_t w = 0; w < W; ++w) to[w] = local[k * W + w];
+    }
 
   detail::check(MPI_Neighbor_alltoall(scount_.data(), 1, MPI_INT, rcount_.data(), 1, MPI_INT, graph_),
                 "MPI_Neighbor_alltoall");
@@ -119,9 +126,9 @@ const std::vector<std::uint64_t>& SpikeExchange::exchange(const std::uint64_t* l
     rdispl_[s] = rtotal;
     rtotal += rcount_[s];
   }
-  incoming_.resize(n + static_cast<std::size_t>(rtotal));
-  detail::check(MPI_Neighbor_alltoallv(sendbuf_.data(), scount_.data(), sdispl_.data(), MPI_UINT64_T,
-                                       incoming_.data() + n, rcount_.data(), rdispl_.data(), MPI_UINT64_T, graph_),
+  incoming_.resize((n + static_cast<std::size_t>(rtotal)) * W);
+  detail::check(MPI_Neighbor_alltoallv(sendbuf_.data(), scount_.data(), sdispl_.data(), record_,
+                                       incoming_.data() + n * W, rcount_.data(), rdispl_.data(), record_, graph_),
                 "MPI_Neighbor_alltoallv");
   return incoming_;
 }

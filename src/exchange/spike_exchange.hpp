@@ -10,6 +10,10 @@
 // traffic and dense random connectivity becomes all-to-all.
 //
 // A rank's own spikes never go through MPI: they are always part of what it delivers.
+//
+// A record is `width` 64-bit words whose first word is a packed spike (gid, offset): 1 for
+// spikes, 2 for the graded SIC output of astrocytes (the value's bits follow). One object
+// per kind of record, each built from the projections that carry that kind.
 #include <mpi.h>
 
 #include <cstdint>
@@ -23,20 +27,24 @@ namespace cajal {
 
 class SpikeExchange {
 public:
-  SpikeExchange(const Communicator& comm, const Partition& part, const std::vector<Projection>& projections);
+  SpikeExchange(const Communicator& comm, const Partition& part, const std::vector<const Projection*>& projections,
+                int width = 1);
   ~SpikeExchange();
   SpikeExchange(const SpikeExchange&) = delete;
   SpikeExchange& operator=(const SpikeExchange&) = delete;
 
-  /// Collective. `local` holds this rank's spikes of the interval (packed); returns them
-  /// followed by every spike received from other ranks. The returned buffer stays valid
-  /// until the next call.
+  /// Collective. `local` holds this rank's n records of the interval; returns them
+  /// followed by every record received from other ranks (n_total × width words). The
+  /// returned buffer stays valid until the next call.
   const std::vector<std::uint64_t>& exchange(const std::uint64_t* local, std::size_t n);
+  int width() const { return width_; }
 
 
 private:
   const Partition& part_;
   MPI_Comm graph_ = MPI_COMM_NULL;
+  MPI_Datatype record_ = MPI_DATATYPE_NULL;
+  int width_ = 1;
   std::vector<int> dest_, src_;                 // neighbour ranks
   std::vector<std::uint64_t> pop_offset_;       // rank-local cell numbering per population
   std::vector<std::uint32_t> sub_row_, sub_to_; // local cell -> destination slots

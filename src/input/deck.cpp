@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <set>
 #include <sstream>
@@ -257,6 +259,58 @@ void check_name(const Reader& r, const std::string& key, const std::string& name
                  "'; allowed: letters, digits, '_' and '-' (it names an HDF5 group)");
 }
 
+/// Spike times of a spike_generator from a CSV file: one column (times in ms, for every
+/// cell) or two (node_id, time in ms); a first line that is not numeric is a header;
+/// blank lines and lines starting with '#' are skipped. Errors name the CSV's line.
+std::vector<std::vector<double>> read_spike_csv(const std::string& path, std::int64_t n) {
+  std::ifstream f(path);
+  if (!f) throw input_error(path, 0, "", "cannot open the spike file (missing or unreadable)");
+  std::vector<std::vector<double>> out;
+  std::string line;
+  int lineno = 0, columns = 0;
+  bool first = true;
+  while (std::getline(f, line)) {
+    ++lineno;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos || line[line.find_first_not_of(" \t")] == '#') continue;
+    std::vector<std::string> cols;
+    std::stringstream ss(line);
+    for (std::string c; std::getline(ss, c, ',');) cols.push_back(c);
+    std::vector<double> v;
+    bool numeric = true;
+    for (const auto& c : cols) {
+      char* end = nullptr;
+      const double x = std::strtod(c.c_str(), &end);
+      while (end && (*end == ' ' || *end == '\t')) ++end;
+      if (c.empty() || !end || *end != '\0' || !std::isfinite(x)) numeric = false;
+      v.push_back(x);
+    }
+    if (!numeric && first) {
+      first = false;
+      continue;  // a header
+    }
+    first = false;
+    if (!numeric || cols.empty() || cols.size() > 2)
+      throw input_error(path, lineno, "", "expected 'time_ms' or 'node_id,time_ms' (numbers); got '" + line + "'");
+    if (columns == 0) columns = static_cast<int>(cols.size());
+    if (static_cast<int>(cols.size()) != columns)
+      throw input_error(path, lineno, "", "has " + std::to_string(cols.size()) + " columns, earlier lines " +
+                                              std::to_string(columns) + "; allowed: the same number on every line");
+    if (columns == 1) {
+      if (out.empty()) out.resize(1);
+      out[0].push_back(v[0]);
+    } else {
+      if (v[0] < 0 || v[0] >= static_cast<double>(n) || v[0] != std::floor(v[0]))
+        throw input_error(path, lineno, "", "node_id " + num(v[0]) + " is not a cell of the population; allowed: 0 .. " +
+                                                std::to_string(n - 1));
+      if (out.empty()) out.resize(static_cast<std::size_t>(n));
+      out[static_cast<std::size_t>(v[0])].push_back(v[1]);
+    }
+  }
+  if (out.empty()) out.resize(1);
+  return out;
+}
+
 /// Applies one `--set path=value` to the parsed document.
 void apply_override(tvalue& root, const std::string& assignment) {
   const auto eq = assignment.find('=');
@@ -496,6 +550,63 @@ Deck Deck::parse(const std::string& text, const std::string& file,
           b.fail(b.at("rate"), "rate", "more than 10^4 events per step per neuron; allowed: rate (Hz) × dt (ms) / 1000 ≤ 10^4");
         b.finish();
       }
+      // spike_generator: explicit spike times, inline or from a CSV file.
+      if (r.has("spike_times") && r.has("spike_file"))
+        r.fail(r.at("spike_file"), "spike_file", "give spike_times or spike_file, not both");
+      if (r.has("spike_times")) {
+        const tvalue& a = r.at("spike_times");
+        p.spikes_loc = loc_of(a, file);
+        auto numbers = [&](const tvalue& arr) {
+          std::vector<double> v;
+          for (const auto& e : arr.as_array()) {
+            if (e.is_floating()) v.push_back(e.as_floating());
+            else if (e.is_integer()) v.push_back(static_cast<double>(e.as_integer()));
+            else r.fail(a, "spike_times", "must be an array of times in ms, or an array of such arrays (one per cell)");
+          }
+          return v;
+        };
+        if (!a.is_array()) r.fail(a, "spike_times", "must be an array of times in ms, or an array of such arrays (one per cell)");
+        const auto& arr = a.as_array();
+        if (!arr.empty() && arr[0].is_array()) {
+          if (static_cast<std::int64_t>(arr.size()) != p.n)
+            r.fail(a, "spike_times", "has " + std::to_string(arr.size()) + " lists, one per cell; allowed: n = " +
+                                         std::to_string(p.n) + " lists, or one flat list for every cell");
+          for (const auto& e : arr) {
+            if (!e.is_array()) r.fail(a, "spike_times", "mixes numbers and lists; allowed: one flat list, or one list per cell");
+            p.spike_times.push_back(numbers(e));
+          }
+        } else {
+          p.spike_times.push_back(numbers(a));
+        }
+        p.has_spike_times = true;
+      }
+      if (r.has("spike_file")) {
+        p.spikes_loc = r.loc("spike_file");
+        std::string path = r.string("spike_file");
+        if (path.empty()) r.fail(r.at("spike_file"), "spike_file", "must not be empty");
+        namespace fs = std::filesystem;
+        if (fs::path(path).is_relative()) path = (fs::path(file).parent_path() / path).string();
+        p.spike_times = read_spike_csv(path, p.n);
+        p.has_spike_times = true;
+      }
+      if (p.has_spike_times) {
+        const double dt = deck.simulation.dt;
+        for (std::size_t c = 0; c < p.spike_times.size(); ++c) {
+          auto& v = p.spike_times[c];
+          const std::string who = p.spike_times.size() > 1 ? " of cell " + std::to_string(c) : "";
+          for (double t : v) {
+            if (!(t > 0) || !multiple_of(t, dt))
+              throw input_error(p.spikes_loc.file, p.spikes_loc.line, r.full("spike_times"),
+                                "spike time " + num(t) + " ms" + who + ": allowed: times > 0 that are multiples of dt = " +
+                                    num(dt) + " ms (a spike is stamped at the end of a step)");
+          }
+          std::sort(v.begin(), v.end());
+          for (std::size_t k = 1; k < v.size(); ++k)
+            if (std::llround(v[k] / dt) == std::llround(v[k - 1] / dt))
+              throw input_error(p.spikes_loc.file, p.spikes_loc.line, r.full("spike_times"),
+                                "spike time " + num(v[k]) + " ms" + who + " appears twice; allowed: each time once per cell");
+        }
+      }
       r.finish({"name"});
       deck.populations.push_back(std::move(p));
     }
@@ -654,7 +765,42 @@ Deck Deck::parse(const std::string& text, const std::string& file,
       const Reader r(arr[k], "record[" + std::to_string(k) + "]", file);
       RecordSpec rec;
       rec.loc = r.loc();
-      rec.what = r.choice("what", {"spikes", "weights"}, "spikes");
+      rec.what = r.choice("what", {"spikes", "weights", "state"}, "spikes");
+      if (rec.what == "state") {
+        std::vector<std::string> popnames;
+        for (const auto& p : deck.populations) popnames.push_back(p.name);
+        r.require("population", "the population whose state is recorded");
+        const std::string nm = r.string("population");
+        if (deck.population_index(nm) < 0) {
+          std::string why = "no population named '" + nm + "'";
+          const std::string c = closest(nm, popnames);
+          if (!c.empty()) why += " (did you mean '" + c + "'?)";
+          r.fail(r.at("population"), "population", why + "; populations: " + join(popnames));
+        }
+        rec.populations.push_back(nm);
+        r.require("variables", "the state variables recorded, e.g. [\"V_m\"]");
+        const tvalue& a = r.at("variables");
+        rec.variables_loc = loc_of(a, file);
+        if (!a.is_array() || a.as_array().empty())
+          r.fail(a, "variables", "must be a non-empty array of variable names, e.g. [\"V_m\"]");
+        for (const auto& e : a.as_array()) {
+          if (!e.is_string()) r.fail(a, "variables", "must be an array of variable names (strings)");
+          if (std::find(rec.variables.begin(), rec.variables.end(), e.as_string().str) != rec.variables.end())
+            r.fail(a, "variables", "names '" + e.as_string().str + "' twice");
+          rec.variables.push_back(e.as_string().str);
+        }
+        if (r.has("cells")) {
+          rec.cells = r.integer("cells");
+          if (rec.cells < 1) r.fail(r.at("cells"), "cells", "must be ≥ 1 (got " + std::to_string(rec.cells) + ")");
+        }
+        rec.interval_ms = r.number("interval", 1.0);
+        if (!(rec.interval_ms >= deck.simulation.dt * (1 - 1e-9)) || !multiple_of(rec.interval_ms, deck.simulation.dt))
+          r.fail(r.has("interval") ? r.at("interval") : arr[k], "interval",
+                 "must be a multiple of dt = " + num(deck.simulation.dt) + " ms (got " + num(rec.interval_ms) + ")");
+        r.finish();
+        deck.records.push_back(std::move(rec));
+        continue;
+      }
       if (rec.what == "weights") {
         r.require("projection", "the name of a plastic projection whose weights are recorded");
         rec.projection = r.string("projection");

@@ -3,8 +3,10 @@
 // every negative return becomes a cajal::h5_error naming the file.
 #include <hdf5.h>
 
+#include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "cajal/util/error.hpp"
 
@@ -73,6 +75,24 @@ inline void write_string_attr(hid_t obj, const char* name, const std::string& va
   Handle attr = check(H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, path,
                       std::string("create attribute ") + name);
   check(H5Awrite(attr, type, value.data()), path, std::string("write attribute ") + name);
+}
+
+/// Selects, in a [rows, n] (two_d) or [n] dataspace, the columns `cols` (ascending): each
+/// run of consecutive columns becomes one hyperslab.
+inline void select_columns(hid_t space, const std::vector<std::uint64_t>& cols, hsize_t rows, bool two_d) {
+  H5Sselect_none(space);
+  for (std::size_t k = 0; k < cols.size();) {
+    std::size_t e = k + 1;
+    while (e < cols.size() && cols[e] == cols[e - 1] + 1) ++e;
+    if (two_d) {
+      const hsize_t start[2] = {0, cols[k]}, count[2] = {rows, e - k};
+      H5Sselect_hyperslab(space, H5S_SELECT_OR, start, nullptr, count, nullptr);
+    } else {
+      const hsize_t start[1] = {cols[k]}, count[1] = {e - k};
+      H5Sselect_hyperslab(space, H5S_SELECT_OR, start, nullptr, count, nullptr);
+    }
+    k = e;
+  }
 }
 
 /// HDF5 prints its own error stack by default; Cajal reports errors itself.

@@ -68,26 +68,6 @@ void WeightRecorder::sample(std::int64_t step, const Projection& pj) {
   data_.insert(data_.end(), buf_host_.data(), buf_host_.data() + n);
 }
 
-namespace {
-
-/// Selects, in a [rows, n] (or [n] when rows < 0) dataspace, the columns `cols` (ascending).
-void select_columns(hid_t space, const std::vector<std::uint64_t>& cols, hsize_t rows, bool two_d) {
-  H5Sselect_none(space);
-  for (std::size_t k = 0; k < cols.size();) {
-    std::size_t e = k + 1;
-    while (e < cols.size() && cols[e] == cols[e - 1] + 1) ++e;
-    if (two_d) {
-      const hsize_t start[2] = {0, cols[k]}, count[2] = {rows, e - k};
-      H5Sselect_hyperslab(space, H5S_SELECT_OR, start, nullptr, count, nullptr);
-    } else {
-      const hsize_t start[1] = {cols[k]}, count[1] = {e - k};
-      H5Sselect_hyperslab(space, H5S_SELECT_OR, start, nullptr, count, nullptr);
-    }
-    k = e;
-  }
-}
-
-}  // namespace
 
 void WeightRecorder::write(const Communicator& comm, const std::string& path, const std::vector<WeightRecorder>& recs,
                            double dt) {
@@ -117,7 +97,7 @@ void WeightRecorder::write(const Communicator& comm, const std::string& path, co
       for (int which = 0; which < 2; ++which) {
         h5::Handle d = dataset(which ? "target_node_ids" : "source_node_ids", H5T_STD_U64LE, 1, &n);
         h5::Handle fs = h5::check(H5Dget_space(d), H5Sclose, tmp, "H5Dget_space");
-        select_columns(fs, r.col_, 0, false);
+        h5::select_columns(fs, r.col_, 0, false);
         h5::Handle ms = h5::check(H5Screate_simple(1, &L, nullptr), H5Sclose, tmp, "H5Screate_simple");
         if (L == 0) H5Sselect_none(ms);
         const auto& v = which ? r.tgt_ids_ : r.src_ids_;
@@ -140,7 +120,7 @@ void WeightRecorder::write(const Communicator& comm, const std::string& path, co
         const hsize_t dims[2] = {S, n};
         h5::Handle d = dataset("data", H5T_IEEE_F64LE, 2, dims);
         h5::Handle fs = h5::check(H5Dget_space(d), H5Sclose, tmp, "H5Dget_space");
-        select_columns(fs, r.col_, S, true);
+        h5::select_columns(fs, r.col_, S, true);
         const hsize_t total = S * L;
         h5::Handle ms = h5::check(H5Screate_simple(1, &total, nullptr), H5Sclose, tmp, "H5Screate_simple");
         if (total == 0) {

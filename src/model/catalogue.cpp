@@ -91,7 +91,75 @@ const std::vector<ModelInfo>& model_catalogue() {
                    {"V_m", -65.0, "mV", "initial v", true},
                    {"U_m", 0.0, "mV", "initial u (default b * V_m)", true},
                    tau_minus()}};
-    return std::vector<ModelInfo>{delta, exp, alpha, izh};
+    izh.recordables = {"V_m", "U_m"};
+    for (ModelInfo* m : {&delta, &exp, &alpha}) m->recordables = {"V_m"};
+    exp.recordables.insert(exp.recordables.end(), {"I_syn_ex", "I_syn_in"});
+    alpha.recordables.insert(alpha.recordables.end(), {"I_syn_ex", "I_syn_in"});
+
+    ModelInfo gen{"spike_generator",
+                  "emits spikes at the times listed in the deck (spike_times) or in a CSV file (spike_file)",
+                  "",
+                  {}};
+    gen.kind = ModelInfo::Kind::generator;
+
+    // NEST 3.9's astrocyte_lr_1994 defaults (Li & Rinzel 1994; De Young & Keizer 1992;
+    // Nadkarni & Jung 2003 for input and output).
+    ModelInfo astro{"astrocyte_lr_1994",
+                    "Li-Rinzel astrocyte: IP3, cytosolic Ca2+ and IP3R inactivation h; spikes raise IP3, "
+                    "Ca2+ above SIC_th drives a slow inward current (SIC) in neurons; RK4 with sub-steps",
+                    "1 (IP3 rises by delta_IP3 × weight per spike)",
+                    {{"Ca_tot", 2.0, "µM", "total free Ca2+ concentration in terms of cytosolic volume"},
+                     {"IP3_0", 0.16, "µM", "baseline IP3 concentration"},
+                     {"Kd_IP3_1", 0.13, "µM", "first IP3R dissociation constant of IP3"},
+                     {"Kd_IP3_2", 0.9434, "µM", "second IP3R dissociation constant of IP3"},
+                     {"Kd_act", 0.08234, "µM", "IP3R dissociation constant of Ca2+ (activation)"},
+                     {"Kd_inh", 1.049, "µM", "IP3R dissociation constant of Ca2+ (inhibition)"},
+                     {"Km_SERCA", 0.1, "µM", "half-activation constant of the SERCA pump"},
+                     {"SIC_scale", 1.0, "pA", "scale of the SIC output"},
+                     {"SIC_th", 0.19669, "µM", "Ca2+ threshold of the SIC"},
+                     {"delta_IP3", 0.0002, "µM", "IP3 increase per unit of spike weight"},
+                     {"k_IP3R", 0.0002, "1/(µM·ms)", "IP3R binding constant for Ca2+ inhibition"},
+                     {"rate_IP3R", 0.006, "1/ms", "maximal IP3R channel flux rate"},
+                     {"rate_L", 0.00011, "1/ms", "rate of the Ca2+ leak from the ER"},
+                     {"rate_SERCA", 0.0009, "µM/ms", "maximal SERCA uptake rate"},
+                     {"ratio_ER_cyt", 0.185, "1", "ER to cytosol volume ratio"},
+                     {"tau_IP3", 7142.0, "ms", "time constant of IP3 relaxation to IP3_0"},
+                     {"substeps", 1.0, "1", "RK4 sub-steps per time step (an integer ≥ 1)"},
+                     {"IP3", 0.16, "µM", "initial IP3", true},
+                     {"Ca_astro", 0.073, "µM", "initial cytosolic Ca2+", true},
+                     {"h_IP3R", 0.793, "1", "initial fraction of IP3R not inactivated", true}}};
+    astro.kind = ModelInfo::Kind::astrocyte;
+    astro.recordables = {"IP3", "Ca_astro", "h_IP3R", "SIC"};
+
+    // NEST 3.9's aeif_cond_alpha_astro (Brette & Gerstner 2005 AdEx, alpha conductances,
+    // plus the astrocytic SIC); defaults as aeif_cond_alpha.
+    ModelInfo aeif{"aeif_cond_alpha_astro",
+                   "adaptive exponential integrate-and-fire, alpha-shaped conductances, SIC input from "
+                   "astrocytes; embedded Runge-Kutta 4(5) with error control inside each step",
+                   "nS (negative: inhibitory)",
+                   {{"C_m", 281.0, "pF", "membrane capacitance"},
+                    {"g_L", 30.0, "nS", "leak conductance"},
+                    {"E_L", -70.6, "mV", "leak reversal potential"},
+                    {"V_th", -50.4, "mV", "spike initiation threshold"},
+                    {"Delta_T", 2.0, "mV", "slope factor of the exponential"},
+                    {"tau_w", 144.0, "ms", "adaptation time constant"},
+                    {"a", 4.0, "nS", "subthreshold adaptation"},
+                    {"b", 80.5, "pA", "spike-triggered adaptation"},
+                    {"V_reset", -60.0, "mV", "reset potential"},
+                    {"V_peak", 0.0, "mV", "spike detection threshold"},
+                    {"t_ref", 0.0, "ms", "absolute refractory period (rounded to steps)"},
+                    {"E_ex", 0.0, "mV", "excitatory reversal potential"},
+                    {"E_in", -85.0, "mV", "inhibitory reversal potential"},
+                    {"tau_syn_ex", 0.2, "ms", "rise time of the excitatory conductance"},
+                    {"tau_syn_in", 2.0, "ms", "rise time of the inhibitory conductance"},
+                    {"I_e", 0.0, "pA", "constant external current"},
+                    {"gsl_error_tol", 1e-6, "1", "error tolerance of the adaptive integration"},
+                    {"V_m", -70.6, "mV", "initial membrane potential (default E_L)", true},
+                    {"w", 0.0, "pA", "initial adaptation current", true},
+                    tau_minus()}};
+    aeif.receptors = 3;
+    aeif.recordables = {"V_m", "w", "g_ex", "g_in", "I_SIC"};
+    return std::vector<ModelInfo>{delta, exp, alpha, izh, gen, astro, aeif};
   }();
   return models;
 }
@@ -113,6 +181,10 @@ const std::vector<SynapseModelInfo>& synapse_catalogue() {
         {"lambda", 0.1, "1", "step size"},
         {"alpha", 1.0, "1", "asymmetry: depression step / potentiation step"},
         {"mu", 0.4, "1", "weight dependence exponent of potentiation"}}},
+      {"sic_connection",
+       "astrocyte -> neuron slow inward current (NEST's sic_connection): the target's I_SIC is weight × the "
+       "astrocyte's SIC of `delay` earlier",
+       {}},
   };
   return models;
 }
@@ -129,6 +201,14 @@ std::map<std::string, double> resolve_synapse_params(const SynapseSpec& syn) {
 }
 
 const ModelInfo* find_model(const std::string& name) { return by_name(model_catalogue(), name); }
+
+std::string recordable_unit(const std::string& v) {
+  if (v == "V_m" || v == "U_m") return "mV";
+  if (v == "g_ex" || v == "g_in") return "nS";
+  if (v == "IP3" || v == "Ca_astro") return "uM";  // SONATA tools read ASCII units
+  if (v == "h_IP3R") return "1";
+  return "pA";  // I_syn_*, w, I_SIC, SIC
+}
 
 std::map<std::string, double> resolve_params(const PopulationSpec& pop) {
   const ModelInfo* m = find_model(pop.model);
@@ -158,7 +238,7 @@ void check_models(const Deck& deck) {
         if (p.name == kv.first) known = true, initial = p.initial;
       if (known && !initial && !kv.second.dist.is_constant())
         throw input_error(kv.second.loc.file, kv.second.loc.line, key + ".params." + kv.first,
-                          "must be a number; only initial values (V_m, U_m) may be drawn from a distribution");
+                          "must be a number; only initial values of the state may be drawn from a distribution");
       if (!known)
         throw input_error(kv.second.loc.file, kv.second.loc.line, key + ".params." + kv.first,
                           unknown("unknown parameter of " + m->name, kv.first, pnames, "parameters"));
@@ -170,8 +250,44 @@ void check_models(const Deck& deck) {
       throw input_error(l.file, l.line, key + ".params." + p, why);
     };
     auto positive = [&](const std::string& p, const std::string& unit) {
-      if (!(v.at(p) > 0)) fail(p, "must be > 0 " + unit + " (got " + num(v.at(p)) + ")");
+      if (!(v.at(p) > 0)) fail(p, "must be > 0" + (unit.empty() ? "" : " " + unit) + " (got " + num(v.at(p)) + ")");
     };
+    if (pop.has_spike_times && m->kind != ModelInfo::Kind::generator)
+      throw input_error(pop.spikes_loc.file, pop.spikes_loc.line, key + ".spike_times",
+                        "only a spike_generator population takes spike times (this one is " + m->name + ")");
+    if (m->kind == ModelInfo::Kind::generator) {
+      if (!pop.has_spike_times)
+        throw input_error(pop.loc.file, pop.loc.line, key,
+                          "a spike_generator needs spike_times = [...] (ms) or spike_file = \"file.csv\"");
+      if (pop.background.rate_hz > 0)
+        throw input_error(pop.background.loc.file, pop.background.loc.line, key + ".background",
+                          "a spike_generator takes no input; allowed: background on neuron or astrocyte populations");
+      continue;
+    }
+    if (m->kind == ModelInfo::Kind::astrocyte) {
+      for (const char* p : {"Ca_tot", "Kd_IP3_1", "Kd_IP3_2", "Kd_act", "Kd_inh", "Km_SERCA", "ratio_ER_cyt", "tau_IP3"})
+        positive(p, "");
+      for (const char* p : {"IP3_0", "k_IP3R", "rate_IP3R", "rate_L", "rate_SERCA", "delta_IP3", "SIC_scale", "SIC_th"})
+        if (!(v.at(p) >= 0)) fail(p, std::string("must be ≥ 0 (got ") + num(v.at(p)) + ")");
+      const double sub = v.at("substeps");
+      if (!(sub >= 1 && sub <= 1000 && sub == std::floor(sub)))
+        fail("substeps", "must be an integer in [1, 1000] (got " + num(sub) + ")");
+      if (!(v.at("h_IP3R") >= 0 && v.at("h_IP3R") <= 1)) fail("h_IP3R", "must lie in [0, 1] (got " + num(v.at("h_IP3R")) + ")");
+      for (const char* p : {"IP3", "Ca_astro"})
+        if (!(v.at(p) >= 0)) fail(p, std::string("must be ≥ 0 µM (got ") + num(v.at(p)) + ")");
+      continue;
+    }
+    if (m->name == "aeif_cond_alpha_astro") {
+      positive("C_m", "pF");
+      for (const char* p : {"tau_w", "tau_syn_ex", "tau_syn_in", "gsl_error_tol"}) positive(p, "");
+      for (const char* p : {"g_L", "Delta_T", "t_ref"})
+        if (!(v.at(p) >= 0)) fail(p, std::string("must be ≥ 0 (got ") + num(v.at(p)) + ")");
+      if (!(v.at("V_peak") >= v.at("V_th")))
+        fail("V_peak", "must be ≥ V_th (" + num(v.at("V_th")) + " mV; got " + num(v.at("V_peak")) + ")");
+      if (!(v.at("V_reset") < v.at("V_peak")))
+        fail("V_reset", "must be below V_peak (" + num(v.at("V_peak")) + " mV; got " + num(v.at("V_reset")) + ")");
+      continue;
+    }
     if (m->name == "izhikevich") {
       positive("a", "1/ms");
       if (!(v.at("c") < v.at("V_th")))
@@ -240,12 +356,65 @@ void check_models(const Deck& deck) {
                             pj.name + "'");
     }
   }
+  // What may connect to what: generators take no input, astrocytes emit no spikes (only
+  // SIC), SIC reaches only models with a SIC input.
+  for (const auto& pj : deck.projections) {
+    const auto& pre = deck.populations[deck.population_index(pj.pre)];
+    const auto& post = deck.populations[deck.population_index(pj.post)];
+    const ModelInfo* qm = find_model(pre.model);
+    const ModelInfo* pm = find_model(post.model);
+    const std::string key = "projection." + pj.name;
+    auto fail = [&](const SourceLoc& l, const std::string& k, const std::string& why) {
+      throw input_error(l.file, l.line, key + k, why);
+    };
+    if (pm->kind == ModelInfo::Kind::generator)
+      fail(pj.loc, ".post", "population '" + post.name + "' is a spike_generator, which takes no input");
+    if (pj.synapse.sic()) {
+      if (qm->kind != ModelInfo::Kind::astrocyte)
+        fail(pj.synapse.loc, ".synapse", "sic_connection needs an astrocyte population as pre ('" + pre.name + "' is " +
+                                             qm->name + ")");
+      if (!pm->takes_sic())
+        fail(pj.synapse.loc, ".synapse", "sic_connection needs a target with a SIC input, such as "
+                                         "aeif_cond_alpha_astro ('" + post.name + "' is " + pm->name + ")");
+    } else if (qm->kind == ModelInfo::Kind::astrocyte) {
+      fail(pj.loc, ".pre", "population '" + pre.name + "' is an astrocyte population: it emits no spikes; allowed: "
+                           "synapse = \"sic_connection\" onto a neuron with a SIC input (aeif_cond_alpha_astro)");
+    }
+    if (pm->kind == ModelInfo::Kind::astrocyte && pj.weight.lower_bound() < 0)
+      fail(pj.weight.loc, ".weight", "must be ≥ 0 onto astrocytes (a spike raises IP3 by delta_IP3 × weight, as in "
+                                     "NEST, which rejects negative weights); allowed: a weight ≥ 0, or a distribution with min ≥ 0");
+    if (pj.synapse.plastic() && (pm->kind != ModelInfo::Kind::neuron))
+      fail(pj.synapse.loc, ".synapse", "plastic synapses need a neuron target ('" + post.name + "' is " + pm->name + ")");
+  }
+  // State records: variables the model can report, cells the population has.
+  for (const auto& r : deck.records) {
+    if (r.what != "state") continue;
+    const auto& pop = deck.populations[deck.population_index(r.populations[0])];
+    const ModelInfo* m = find_model(pop.model);
+    for (const auto& var : r.variables)
+      if (std::find(m->recordables.begin(), m->recordables.end(), var) == m->recordables.end())
+        throw input_error(r.variables_loc.file, r.variables_loc.line, "record.variables",
+                          unknown("'" + var + "' is not a variable of " + m->name, var, m->recordables, "variables"));
+    for (const auto& q : deck.records) {
+      if (&q == &r) break;
+      if (q.what != "state" || q.populations[0] != pop.name) continue;
+      for (const auto& var : r.variables)
+        if (std::find(q.variables.begin(), q.variables.end(), var) != q.variables.end())
+          throw input_error(r.variables_loc.file, r.variables_loc.line, "record.variables",
+                            "'" + var + "' of population '" + pop.name + "' is already recorded by an earlier [[record]] "
+                            "(line " + std::to_string(q.loc.line) + "); allowed: each variable of a population in one record");
+    }
+    if (r.cells > pop.n)
+      throw input_error(r.loc.file, r.loc.line, "record.cells",
+                        std::to_string(r.cells) + " cells, but population '" + pop.name + "' has " +
+                            std::to_string(pop.n) + "; allowed: 1 .. " + std::to_string(pop.n) + ", or no key for all");
+  }
   // Current-based synapses route a weight to the excitatory or the inhibitory port by its
   // sign; one projection must therefore keep one sign.
   for (const auto& pj : deck.projections) {
     const auto& post = deck.populations[deck.population_index(pj.post)];
     const ModelInfo* pm = find_model(post.model);
-    if (pm->receptors != 2) continue;
+    if (!pm->sign_routed() || pj.synapse.sic()) continue;
     if (pj.weight.lower_bound() < 0 && pj.weight.upper_bound() > 0)
       throw input_error(pj.weight.loc.file, pj.weight.loc.line, "projection." + pj.name + ".weight",
                         "can draw both signs, but " + pm->name + " routes a weight to its excitatory or "

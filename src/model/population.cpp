@@ -4,6 +4,7 @@
 
 #include "cajal/model/catalogue.hpp"
 #include "cajal/util/error.hpp"
+#include "model/astro.hpp"
 #include "model/lif.hpp"
 #include "network/connectivity.hpp"
 #include "random/distribution.hpp"
@@ -67,7 +68,7 @@ struct AdvanceInterval {
   Kokkos::View<std::int64_t***, Kokkos::LayoutRight> ring;
   SpikeBuffer out;
   std::int64_t t0;
-  int m, ring_size;
+  int from, to, ring_size;
   bool track;
 
   KOKKOS_INLINE_FUNCTION void operator()(const std::size_t i) const {
@@ -75,8 +76,8 @@ struct AdvanceInterval {
     const std::uint64_t g = gid(i);
     std::int64_t cached = -1;
     rng::Block blk{};
-    int slot = static_cast<int>(t0 % ring_size);
-    for (int k = 0; k < m; ++k) {
+    int slot = static_cast<int>((t0 + from) % ring_size);
+    for (int k = from; k < to; ++k) {
       std::int64_t in[Receptors];
       for (int r = 0; r < Receptors; ++r) {
         in[r] = ring(r, slot, i);
@@ -97,11 +98,11 @@ struct AdvanceInterval {
 };
 
 template <int Receptors, class Cell>
-void advance_cells(const char* label, const Population& p, const Cell& cell, std::int64_t t0, int m,
+void advance_cells(const char* label, const Population& p, const Cell& cell, std::int64_t t0, int from, int to,
                    const SpikeBuffer& out) {
   Kokkos::parallel_for(label, Kokkos::RangePolicy<>(0, p.local_size),
-                       AdvanceInterval<Cell, Receptors>{cell, p.background, p.history, p.gid, p.ring, out, t0, m,
-                                                                        p.ring_size, p.history.enabled()});
+                       AdvanceInterval<Cell, Receptors>{cell, p.background, p.history, p.gid, p.ring, out, t0, from,
+                                                        to, p.ring_size, p.history.enabled()});
 }
 
 /// Integrate-and-fire populations: membrane potential (relative to E_L) and refractory count.
@@ -119,6 +120,10 @@ struct Common : Population {
   }
   int max_spikes(int m) const override { return (m + model.ref_steps) / (model.ref_steps + 1); }
   std::vector<StateArray> state() override { return {{"V", V, {}, {}, {}}, {"refractory", {}, refractory, {}, {}}}; }
+  Recordable recordable(const std::string& name) const override {
+    return name == "V_m" ? Recordable{V, model.E_L} : extra(name);
+  }
+  virtual Recordable extra(const std::string&) const { return {}; }
 };
 
 struct DeltaPopulation : Common<IafPscDelta> {
@@ -137,8 +142,8 @@ struct DeltaPopulation : Common<IafPscDelta> {
       r(i) = s.ref;
     }
   };
-  void advance(std::int64_t t0, int m, const SpikeBuffer& out) override {
-    advance_cells<1>("cajal::model::iaf_psc_delta::advance", *this, Cell{model, V, refractory}, t0, m, out);
+  void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) override {
+    advance_cells<1>("cajal::model::iaf_psc_delta::advance", *this, Cell{model, V, refractory}, t0, from, to, out);
   }
 };
 
@@ -171,8 +176,12 @@ struct ExpPopulation : Common<IafPscExp> {
       r(i) = s.ref;
     }
   };
-  void advance(std::int64_t t0, int m, const SpikeBuffer& out) override {
-    advance_cells<2>("cajal::model::iaf_psc_exp::advance", *this, Cell{model, V, i_ex, i_in, refractory}, t0, m, out);
+  Recordable extra(const std::string& n) const override {
+    return n == "I_syn_ex" ? Recordable{i_ex, 0.0} : n == "I_syn_in" ? Recordable{i_in, 0.0} : Recordable{};
+  }
+  void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) override {
+    advance_cells<2>("cajal::model::iaf_psc_exp::advance", *this, Cell{model, V, i_ex, i_in, refractory}, t0, from,
+                     to, out);
   }
 };
 
@@ -209,9 +218,12 @@ struct AlphaPopulation : Common<IafPscAlpha> {
       r(i) = s.ref;
     }
   };
-  void advance(std::int64_t t0, int m, const SpikeBuffer& out) override {
+  Recordable extra(const std::string& n) const override {
+    return n == "I_syn_ex" ? Recordable{I_ex, 0.0} : n == "I_syn_in" ? Recordable{I_in, 0.0} : Recordable{};
+  }
+  void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) override {
     advance_cells<2>("cajal::model::iaf_psc_alpha::advance", *this,
-                     Cell{model, V, dI_ex, I_ex, dI_in, I_in, refractory}, t0, m, out);
+                     Cell{model, V, dI_ex, I_ex, dI_in, I_in, refractory}, t0, from, to, out);
   }
 };
 
@@ -226,6 +238,9 @@ struct IzhikevichPopulation : Population {
   }
   int max_spikes(int m) const override { return m; }  // no refractory period
   std::vector<StateArray> state() override { return {{"V", V, {}, {}, {}}, {"U", U, {}, {}, {}}}; }
+  Recordable recordable(const std::string& n) const override {
+    return n == "V_m" ? Recordable{V, 0.0} : n == "U_m" ? Recordable{U, 0.0} : Recordable{};
+  }
 
   struct Cell {
     Izhikevich model;
@@ -240,8 +255,170 @@ struct IzhikevichPopulation : Population {
       U(i) = s.u;
     }
   };
-  void advance(std::int64_t t0, int m, const SpikeBuffer& out) override {
-    advance_cells<1>("cajal::model::izhikevich::advance", *this, Cell{model, V, U}, t0, m, out);
+  void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) override {
+    advance_cells<1>("cajal::model::izhikevich::advance", *this, Cell{model, V, U}, t0, from, to, out);
+  }
+};
+
+/// spike_generator: emits a spike at each listed time t, stamped like a neuron's spike at
+/// the end of the step that ends at t (step round(t/dt) - 1). Its only state is the list,
+/// so a restart needs nothing from the checkpoint: the position in the list follows from
+/// the step.
+struct GeneratorPopulation : Population {
+  Kokkos::View<std::uint64_t*> row;  // spikes of list r: step(row(r)) .. step(row(r+1) - 1)
+  Kokkos::View<std::int64_t*> step;  // emission steps, ascending within a list
+  bool shared = false;               // one list for every cell
+  Kokkos::View<double*> zero;
+
+  Kokkos::View<double*>::HostMirror membrane() const override {
+    return Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), zero);
+  }
+  int max_spikes(int m) const override { return m; }
+  std::vector<StateArray> state() override { return {}; }
+  Recordable recordable(const std::string&) const override { return {}; }
+
+  void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) override {
+    const auto row_ = row;
+    const auto step_ = step;
+    const auto gid_ = gid;
+    const bool one = shared;
+    const std::int64_t lo = t0 + from, hi = t0 + to;
+    Kokkos::parallel_for(
+        "cajal::model::spike_generator::advance", Kokkos::RangePolicy<>(0, local_size), KOKKOS_LAMBDA(const std::size_t i) {
+          const std::size_t r = one ? 0 : i;
+          std::uint64_t a = row_(r), b = row_(r + 1);
+          while (a < b) {  // first spike at or after lo
+            const std::uint64_t mid = (a + b) / 2;
+            if (step_(mid) < lo) a = mid + 1;
+            else b = mid;
+          }
+          for (std::uint64_t k = a; k < row_(r + 1) && step_(k) < hi; ++k) {
+            const int idx = Kokkos::atomic_fetch_add(&out.count(), 1);
+            out.spikes(idx) = pack_spike(gid_(i), static_cast<int>(step_(k) - t0));
+          }
+        });
+  }
+};
+
+/// astrocyte_lr_1994: no spikes; each step with a non-zero SIC emits (gid, step, SIC) for
+/// the sic_connection projections. Input port 0 sums the weights of arriving spikes.
+struct AstrocytePopulation : Population {
+  AstrocyteLR1994 model;
+  Kokkos::View<double*> ip3, ca, hh, sic;
+
+  Kokkos::View<double*>::HostMirror membrane() const override {
+    return Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), ca);
+  }
+  int max_spikes(int) const override { return 0; }
+  int max_sic(int m) const override { return m; }
+  std::vector<StateArray> state() override {
+    return {{"IP3", ip3, {}, {}, {}}, {"Ca_astro", ca, {}, {}, {}}, {"h_IP3R", hh, {}, {}, {}}, {"SIC", sic, {}, {}, {}}};
+  }
+  Recordable recordable(const std::string& n) const override {
+    if (n == "IP3") return {ip3, 0.0};
+    if (n == "Ca_astro") return {ca, 0.0};
+    if (n == "h_IP3R") return {hh, 0.0};
+    if (n == "SIC") return {sic, 0.0};
+    return {};
+  }
+
+  struct Kernel {
+    AstrocyteLR1994 model;
+    PoissonDrive bg;
+    Kokkos::View<double*> ip3, ca, hh, sic;
+    Kokkos::View<const std::uint64_t*> gid;
+    Kokkos::View<std::int64_t***, Kokkos::LayoutRight> ring;
+    SpikeBuffer out;
+    std::int64_t t0;
+    int from, to, ring_size;
+
+    KOKKOS_INLINE_FUNCTION void operator()(const std::size_t i) const {
+      double y0 = ip3(i), y1 = ca(i), y2 = hh(i), s = sic(i);
+      const std::uint64_t g = gid(i);
+      std::int64_t cached = -1;
+      rng::Block blk{};
+      int slot = static_cast<int>((t0 + from) % ring_size);
+      for (int k = from; k < to; ++k) {
+        std::int64_t in = ring(0, slot, i);
+        ring(0, slot, i) = 0;
+        if (bg.chunks) in += bg.events(g, t0 + k, cached, blk) * bg.weight_fixed;
+        s = model.step(y0, y1, y2, from_fixed(in));
+        if (s != 0.0) {
+          const int idx = Kokkos::atomic_fetch_add(&out.sic_count(), 1);
+          out.sic_events(idx) = pack_spike(g, k);
+          out.sic_values(idx) = s;
+        }
+        slot = slot + 1 == ring_size ? 0 : slot + 1;
+      }
+      ip3(i) = y0;
+      ca(i) = y1;
+      hh(i) = y2;
+      sic(i) = s;
+    }
+  };
+  void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) override {
+    Kokkos::parallel_for("cajal::model::astrocyte_lr_1994::advance", Kokkos::RangePolicy<>(0, local_size),
+                         Kernel{model, background, ip3, ca, hh, sic, gid, ring, out, t0, from, to, ring_size});
+  }
+};
+
+/// aeif_cond_alpha_astro: ports 0 (excitatory, nS), 1 (inhibitory, negative nS), 2 (SIC, pA).
+/// At most one spike per step is emitted (NEST can emit several within one step when
+/// t_ref = 0 and the drive is extreme).
+struct AeifPopulation : Population {
+  AeifCondAlphaAstro model;
+  Kokkos::View<double*> V, dg_ex, g_ex, dg_in, g_in, w, I_sic, hint;
+  Kokkos::View<int*> refractory;
+
+  Kokkos::View<double*>::HostMirror membrane() const override {
+    return Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), V);
+  }
+  int max_spikes(int m) const override { return m; }
+  std::vector<StateArray> state() override {
+    return {{"V_m", V, {}, {}, {}},         {"dg_ex", dg_ex, {}, {}, {}}, {"g_ex", g_ex, {}, {}, {}},
+            {"dg_in", dg_in, {}, {}, {}},   {"g_in", g_in, {}, {}, {}},   {"w", w, {}, {}, {}},
+            {"I_SIC", I_sic, {}, {}, {}},   {"integration_step", hint, {}, {}, {}},
+            {"refractory", {}, refractory, {}, {}}};
+  }
+  Recordable recordable(const std::string& n) const override {
+    if (n == "V_m") return {V, 0.0};
+    if (n == "w") return {w, 0.0};
+    if (n == "g_ex") return {g_ex, 0.0};
+    if (n == "g_in") return {g_in, 0.0};
+    if (n == "I_SIC") return {I_sic, 0.0};
+    return {};
+  }
+
+  struct Cell {
+    AeifCondAlphaAstro model;
+    Kokkos::View<double*> V, dge, ge, dgi, gi, w, isic, hint;
+    Kokkos::View<int*> r;
+    struct State {
+      double y[6];
+      double isic, hint;
+      int ref;
+    };
+    KOKKOS_INLINE_FUNCTION State load(std::size_t i) const {
+      return {{V(i), dge(i), ge(i), dgi(i), gi(i), w(i)}, isic(i), hint(i), r(i)};
+    }
+    KOKKOS_INLINE_FUNCTION bool step(State& s, const double* in) const {
+      return model.step(s.y, s.isic, s.ref, s.hint, in[0], in[1], in[2]) > 0;
+    }
+    KOKKOS_INLINE_FUNCTION void store(std::size_t i, const State& s) const {
+      V(i) = s.y[0];
+      dge(i) = s.y[1];
+      ge(i) = s.y[2];
+      dgi(i) = s.y[3];
+      gi(i) = s.y[4];
+      w(i) = s.y[5];
+      isic(i) = s.isic;
+      hint(i) = s.hint;
+      r(i) = s.ref;
+    }
+  };
+  void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) override {
+    advance_cells<3>("cajal::model::aeif_cond_alpha_astro::advance", *this,
+                     Cell{model, V, dg_ex, g_ex, dg_in, g_in, w, I_sic, hint, refractory}, t0, from, to, out);
   }
 };
 
@@ -280,7 +457,7 @@ void init_base(Population& p, const Deck& deck, const Partition& part, int pop, 
   for (std::size_t i = 0; i < ids.size(); ++i) h(i) = part.first_gid(pop) + ids[i];
   Kokkos::deep_copy(p.gid, h);
   p.ring = decltype(p.ring)("cajal::population::ring", p.receptors, ring_size, ids.size());
-  p.background = PoissonDrive::make(spec.background, deck.simulation.dt, deck.simulation.seed, p.receptors == 2);
+  p.background = PoissonDrive::make(spec.background, deck.simulation.dt, deck.simulation.seed, p.receptors >= 2);
 }
 
 /// Integrate-and-fire populations: V starts at V_m (default E_L), relative to E_L.
@@ -341,6 +518,65 @@ std::unique_ptr<Population> make_population(const Deck& deck, const Partition& p
       for (std::size_t i = 0; i < u.extent(0); ++i) u(i) = p->model.b * v(i);
       Kokkos::deep_copy(p->U, u);
     }
+    return p;
+  }
+  if (spec.model == "astrocyte_lr_1994") {
+    auto p = std::make_unique<AstrocytePopulation>();
+    p->model = AstrocyteLR1994::make(params, dt);
+    p->receptors = 1;
+    init_base(*p, deck, part, pop, ring_size);
+    auto view = [&](const std::string& label) { return Kokkos::View<double*>(label, p->local_size); };
+    p->ip3 = view("cajal::astrocyte::IP3");
+    p->ca = view("cajal::astrocyte::Ca");
+    p->hh = view("cajal::astrocyte::h");
+    p->sic = view("cajal::astrocyte::SIC");
+    fill_initial(p->ip3, deck, part, pop, "IP3", 0, params.at("IP3"), 0.0);
+    fill_initial(p->ca, deck, part, pop, "Ca_astro", 1, params.at("Ca_astro"), 0.0);
+    fill_initial(p->hh, deck, part, pop, "h_IP3R", 2, params.at("h_IP3R"), 0.0);
+    return p;
+  }
+  if (spec.model == "aeif_cond_alpha_astro") {
+    auto p = std::make_unique<AeifPopulation>();
+    p->model = AeifCondAlphaAstro::make(params, dt);
+    p->receptors = 3;
+    init_base(*p, deck, part, pop, ring_size);
+    auto view = [&](const std::string& label) { return Kokkos::View<double*>(label, p->local_size); };
+    p->V = view("cajal::aeif::V");
+    p->dg_ex = view("cajal::aeif::dg_ex");
+    p->g_ex = view("cajal::aeif::g_ex");
+    p->dg_in = view("cajal::aeif::dg_in");
+    p->g_in = view("cajal::aeif::g_in");
+    p->w = view("cajal::aeif::w");
+    p->I_sic = view("cajal::aeif::I_SIC");
+    p->hint = view("cajal::aeif::hint");
+    p->refractory = Kokkos::View<int*>("cajal::aeif::refractory", p->local_size);
+    fill_initial(p->V, deck, part, pop, "V_m", 0, params.at("V_m"), 0.0);
+    fill_initial(p->w, deck, part, pop, "w", 1, params.at("w"), 0.0);
+    Kokkos::deep_copy(p->hint, dt);
+    return p;
+  }
+  if (spec.model == "spike_generator") {
+    auto p = std::make_unique<GeneratorPopulation>();
+    p->receptors = 1;
+    init_base(*p, deck, part, pop, ring_size);
+    p->zero = Kokkos::View<double*>("cajal::population::zero", p->local_size);
+    p->shared = spec.spike_times.size() == 1;
+    const auto& ids = part.local(pop);
+    std::vector<std::uint64_t> row{0};
+    std::vector<std::int64_t> steps;
+    const std::size_t lists = p->shared ? 1 : ids.size();
+    for (std::size_t r = 0; r < lists; ++r) {
+      for (double t : spec.spike_times[p->shared ? 0 : ids[r]]) steps.push_back(deck.to_steps(t) - 1);
+      row.push_back(steps.size());
+    }
+    p->row = Kokkos::View<std::uint64_t*>("cajal::generator::row", row.size());
+    p->step = Kokkos::View<std::int64_t*>("cajal::generator::step", steps.size());
+    auto hr = Kokkos::create_mirror_view(p->row);
+    auto hs = Kokkos::create_mirror_view(p->step);
+    for (std::size_t k = 0; k < row.size(); ++k) hr(k) = row[k];
+    for (std::size_t k = 0; k < steps.size(); ++k) hs(k) = steps[k];
+    Kokkos::deep_copy(p->row, hr);
+    Kokkos::deep_copy(p->step, hs);
     return p;
   }
   throw input_error(spec.model_loc.file, spec.model_loc.line, "population." + spec.name + ".model",

@@ -24,11 +24,16 @@
 
 namespace cajal {
 
-/// Spikes emitted during one interval on this rank, each packed as (gid << 16 | step in
-/// interval). Capacity is the most spikes the local cells can emit in one interval.
+/// What the local cells emit during one interval on this rank: spikes, each packed as
+/// (gid << 16 | step in interval), and the graded SIC output of astrocytes, one packed
+/// (gid, step) with its value (pA) for each astrocyte and step where the SIC is not zero.
+/// Capacities are the most the local cells can emit in one interval.
 struct SpikeBuffer {
   Kokkos::View<std::uint64_t*> spikes;
   Kokkos::View<int> count;
+  Kokkos::View<std::uint64_t*> sic_events;
+  Kokkos::View<double*> sic_values;
+  Kokkos::View<int> sic_count;
 };
 constexpr int spike_offset_bits = 16;
 KOKKOS_INLINE_FUNCTION std::uint64_t pack_spike(std::uint64_t gid, int offset) {
@@ -75,10 +80,21 @@ class Population {
 public:
   virtual ~Population() = default;
 
-  /// Advances every local cell from step t0 through t0 + m - 1, appending spikes.
-  virtual void advance(std::int64_t t0, int m, const SpikeBuffer& out) = 0;
+  /// Advances every local cell through steps t0 + from .. t0 + to - 1 of the interval that
+  /// starts at t0, appending spikes (offsets relative to t0). An interval is usually one
+  /// call (from = 0, to = m); state reports split it at their sampling steps.
+  virtual void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) = 0;
   /// Most spikes one cell can emit in m steps (refractoriness bounds it).
   virtual int max_spikes(int m) const = 0;
+  /// Most SIC values one cell can emit in m steps (astrocytes: m; others 0).
+  virtual int max_sic(int m) const { return 0 * m; }
+  /// A state variable for reports: value of local cell i = view(i) + offset. Empty view when
+  /// the model has no variable of that name.
+  struct Recordable {
+    Kokkos::View<double*> view;
+    double offset = 0.0;
+  };
+  virtual Recordable recordable(const std::string& name) const = 0;
   /// Membrane potential of every local cell (mV), for tests and reports.
   virtual Kokkos::View<double*>::HostMirror membrane() const = 0;
 

@@ -188,12 +188,17 @@ Projection build_projection(const Deck& deck, const Partition& part, int index) 
   pj.pre = drawer.pre;
   pj.post = drawer.post;
   pj.pre_first_gid = part.first_gid(pj.pre);
-  const bool exc_inh_ports = find_model(deck.populations[pj.post].model)->receptors == 2;
+  const bool exc_inh_ports = find_model(deck.populations[pj.post].model)->sign_routed();
   pj.receptor = (exc_inh_ports && spec.weight.upper_bound() <= 0 && spec.weight.lower_bound() < 0) ? 1 : 0;
+  pj.sic = spec.synapse.sic();
+  if (pj.sic) pj.receptor = 2;  // the SIC port of the target
   pj.plastic = spec.synapse.plastic();
   // Plastic weights are per synapse and double: the rule needs each synapse's own value.
   const bool const_w = spec.weight.is_constant() && !pj.plastic, const_d = spec.delay.is_constant();
-  if (const_w) pj.weight_fixed = to_fixed(spec.weight.value);
+  if (const_w) {
+    pj.weight_fixed = to_fixed(spec.weight.value);
+    pj.weight_value = spec.weight.value;
+  }
   if (const_d) pj.delay_steps = static_cast<int>(deck.to_steps(spec.delay.value));
 
   const auto& targets = part.local(pj.post);

@@ -30,7 +30,8 @@ KOKKOS_INLINE_FUNCTION double from_fixed(std::int64_t x) { return static_cast<do
 
 struct Projection {
   int pre = 0, post = 0;  // population indices
-  int receptor = 0;       // 0: excitatory / only port, 1: inhibitory
+  int receptor = 0;       // 0: excitatory / only port, 1: inhibitory, 2: SIC
+  bool sic = false;       // astrocyte -> neuron SIC: carries graded values, not spikes
   std::uint64_t pre_first_gid = 0;
   Kokkos::View<std::uint64_t*> sources;
   Kokkos::View<std::uint64_t*> row;
@@ -38,6 +39,7 @@ struct Projection {
   Kokkos::View<float*> weight;           // extent 0 when the weight is constant
   Kokkos::View<std::uint16_t*> delay;    // extent 0 when the delay is constant
   std::int64_t weight_fixed = 0;
+  double weight_value = 0;  // the constant weight itself (SIC delivery scales values by it)
   int delay_steps = 0;
   std::uint64_t synapses = 0;
 

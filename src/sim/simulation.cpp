@@ -25,6 +25,7 @@
 #include "exchange/spike_exchange.hpp"
 #include "io/checkpoint_file.hpp"
 #include "io/spike_writer.hpp"
+#include "io/state_report.hpp"
 #include "io/weight_recorder.hpp"
 #include "model/population.hpp"
 #include "network/connectivity.hpp"
@@ -150,6 +151,47 @@ struct DeliverPlastic {
   }
 };
 
+/// Adds the SIC records of one sic_connection projection into the SIC port of the targets'
+/// ring buffers: weight × value, in fixed point, at step t_emit + delay. A record is two
+/// words: the packed (gid, offset) and the value's bits.
+struct DeliverSic {
+  Kokkos::View<const std::uint64_t*> records;
+  Kokkos::View<const std::uint64_t*> sources, row;
+  Kokkos::View<const std::uint32_t*> target;
+  Kokkos::View<const float*> weight;
+  Kokkos::View<const std::uint16_t*> delay;
+  RingScatter ring;
+  std::uint64_t first, n_pre;
+  std::int64_t t0;
+  double weight_value;
+  int delay_steps, ring_size, receptor;
+
+  KOKKOS_INLINE_FUNCTION void operator()(const std::size_t k) const {
+    const std::uint64_t s = records(2 * k);
+    const std::uint64_t g = spike_gid(s);
+    if (g < first || g - first >= n_pre) return;
+    const std::uint64_t id = g - first;
+    std::size_t lo = 0, hi = sources.extent(0);
+    while (lo < hi) {
+      const std::size_t mid = (lo + hi) / 2;
+      if (sources(mid) < id) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo == sources.extent(0) || sources(lo) != id) return;
+    const std::uint64_t bits = records(2 * k + 1);
+    double value;
+    memcpy(&value, &bits, sizeof value);
+    auto acc = ring.access();
+    const int base = static_cast<int>((t0 + spike_offset(s)) % ring_size);
+    for (std::uint64_t j = row(lo); j < row(lo + 1); ++j) {
+      int slot = base + (delay.extent(0) ? static_cast<int>(delay(j)) : delay_steps);
+      if (slot >= ring_size) slot -= ring_size;
+      const double w = weight.extent(0) ? static_cast<double>(weight(j)) : weight_value;
+      acc(receptor, slot, target(j)) += to_fixed(w * value);
+    }
+  }
+};
+
 /// fsync of a file or folder; true on success.
 bool fsync_path(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY);
@@ -186,6 +228,16 @@ struct Simulation::Impl {
   std::unique_ptr<SpikeExchange> exchange;
   SpikeBuffer buffer;
   Kokkos::View<std::uint64_t*>::HostMirror buffer_host;
+  // Astrocyte SIC output: its own exchange (records of two words) when any sic_connection.
+  std::unique_ptr<SpikeExchange> sic_exchange;
+  Kokkos::View<std::uint64_t*>::HostMirror sic_events_host;
+  Kokkos::View<double*>::HostMirror sic_values_host;
+  std::vector<std::uint64_t> sic_local;
+  Kokkos::View<std::uint64_t*> sic_incoming;
+  Kokkos::View<std::uint64_t*>::HostMirror sic_incoming_host;
+  // State reports, and for each population the reports that sample it.
+  std::vector<StateReport> reports;
+  std::vector<std::vector<int>> reports_of;
   Kokkos::View<std::uint64_t*> incoming;
   Kokkos::View<std::uint64_t*>::HostMirror incoming_host;
   int m = 1, ring_size = 1;
@@ -232,7 +284,10 @@ struct Simulation::Impl {
         post.history = PostHistory::make(post.local_size, deck.simulation.dt,
                                          resolve_params(deck.populations[pj.post]).at("tau_minus"));
     }
-    exchange = std::make_unique<SpikeExchange>(comm, part, projections);
+    std::vector<const Projection*> spike_pj, sic_pj;
+    for (const auto& pj : projections) (pj.sic ? sic_pj : spike_pj).push_back(&pj);
+    exchange = std::make_unique<SpikeExchange>(comm, part, spike_pj);
+    if (!sic_pj.empty()) sic_exchange = std::make_unique<SpikeExchange>(comm, part, sic_pj, 2);
 
     std::size_t cap = 0;
     for (const auto& p : pops) cap += p->local_size * static_cast<std::size_t>(p->max_spikes(m));
@@ -241,6 +296,14 @@ struct Simulation::Impl {
     buffer_host = Kokkos::create_mirror_view(buffer.spikes);
     incoming = Kokkos::View<std::uint64_t*>("cajal::sim::incoming", std::max<std::size_t>(cap, 1024));
     incoming_host = Kokkos::create_mirror_view(incoming);
+    std::size_t sic_cap = 0;
+    for (const auto& p : pops) sic_cap += p->local_size * static_cast<std::size_t>(p->max_sic(m));
+    buffer.sic_events = Kokkos::View<std::uint64_t*>("cajal::sim::sic_events", std::max<std::size_t>(sic_cap, 1));
+    buffer.sic_values = Kokkos::View<double*>("cajal::sim::sic_values", std::max<std::size_t>(sic_cap, 1));
+    buffer.sic_count = Kokkos::View<int>("cajal::sim::sic_count");
+    sic_events_host = Kokkos::create_mirror_view(buffer.sic_events);
+    sic_values_host = Kokkos::create_mirror_view(buffer.sic_values);
+    reports_of.resize(pops.size());
     Kokkos::fence();
     build_s = comm.max(seconds_since(t));
   }
@@ -496,15 +559,63 @@ struct Simulation::Impl {
 
   // ---- the stages of one interval ------------------------------------------------
 
-  /// update: every population advances through [t0, t0 + steps); returns local spikes.
+  /// update: every population advances through [t0, t0 + steps); returns local spikes
+  /// (in buffer_host) and fills sic_local with the astrocytes' SIC records. A population
+  /// with state reports advances in pieces that end at its sampling steps, and is sampled
+  /// there.
   std::size_t update(std::int64_t t0, int steps) {
     Kokkos::deep_copy(buffer.count, 0);
-    for (auto& p : pops) p->advance(t0, steps, buffer);
+    Kokkos::deep_copy(buffer.sic_count, 0);
+    for (std::size_t p = 0; p < pops.size(); ++p) {
+      for (int from = 0; from < steps;) {
+        int to = steps;
+        for (const int r : reports_of[p]) {
+          const std::int64_t e = reports[r].every(), next = ((t0 + from) / e + 1) * e;
+          to = static_cast<int>(std::min<std::int64_t>(to, next - t0));
+        }
+        pops[p]->advance(t0, from, to, buffer);
+        for (const int r : reports_of[p])
+          if ((t0 + to) % reports[r].every() == 0) reports[r].sample(t0 + to, *pops[p]);
+        from = to;
+      }
+    }
     Kokkos::fence();
     int n = 0;
     Kokkos::deep_copy(n, buffer.count);
     Kokkos::deep_copy(Kokkos::subview(buffer_host, std::make_pair(0, n)), Kokkos::subview(buffer.spikes, std::make_pair(0, n)));
+    if (sic_exchange) {
+      int ns = 0;
+      Kokkos::deep_copy(ns, buffer.sic_count);
+      const auto sub = std::make_pair(0, ns);
+      Kokkos::deep_copy(Kokkos::subview(sic_events_host, sub), Kokkos::subview(buffer.sic_events, sub));
+      Kokkos::deep_copy(Kokkos::subview(sic_values_host, sub), Kokkos::subview(buffer.sic_values, sub));
+      sic_local.resize(2 * static_cast<std::size_t>(ns));
+      for (int k = 0; k < ns; ++k) {
+        sic_local[2 * k] = sic_events_host(k);
+        std::memcpy(&sic_local[2 * k + 1], &sic_values_host(k), 8);
+      }
+    }
     return static_cast<std::size_t>(n);
+  }
+
+  /// deliver (SIC): every SIC record this rank needs into the SIC port of its targets.
+  void deliver_sic(const std::vector<std::uint64_t>& recs, std::int64_t t0) {
+    const std::size_t n = recs.size() / 2;
+    if (n == 0) return;
+    if (sic_incoming.extent(0) < recs.size()) {  // grows rarely: capacity doubles
+      sic_incoming = Kokkos::View<std::uint64_t*>("cajal::sim::sic_incoming", 2 * recs.size());
+      sic_incoming_host = Kokkos::create_mirror_view(sic_incoming);
+    }
+    std::copy(recs.begin(), recs.end(), sic_incoming_host.data());
+    const auto sub = std::make_pair(std::size_t(0), recs.size());
+    Kokkos::deep_copy(Kokkos::subview(sic_incoming, sub), Kokkos::subview(sic_incoming_host, sub));
+    for (const auto& pj : projections) {
+      if (!pj.sic) continue;
+      DeliverSic f{sic_incoming, pj.sources, pj.row, pj.target, pj.weight, pj.delay, scatter[pj.post],
+                   pj.pre_first_gid, part.size(pj.pre), t0, pj.weight_value, pj.delay_steps, ring_size, pj.receptor};
+      Kokkos::parallel_for("cajal::exchange::deliver_sic", Kokkos::RangePolicy<>(0, n), f);
+      Kokkos::Experimental::contribute(pops[pj.post]->ring, scatter[pj.post]);
+    }
   }
 
   /// The plastic part of deliver for projection i: groups the sorted spikes by source row
@@ -573,6 +684,7 @@ struct Simulation::Impl {
     for (std::size_t i = 0; i < projections.size(); ++i) {
       const Projection& pj = projections[i];
       std::uint64_t e = 0;
+      if (pj.sic) continue;  // graded values: deliver_sic
       if (pj.plastic) {
         events += deliver_plastic(i, spikes.size(), in, t0);
         continue;
@@ -728,7 +840,8 @@ RunSummary Simulation::run(const RunOptions& opt) {
   std::vector<int> rec_index(npop, -1);
   std::vector<std::string> rec_names;
   for (const auto& r : deck.records)
-    for (const auto& name : r.populations) rec_index[deck.population_index(name)] = 0;
+    if (r.what == "spikes")
+      for (const auto& name : r.populations) rec_index[deck.population_index(name)] = 0;
   for (std::size_t p = 0; p < npop; ++p)
     if (rec_index[p] >= 0) {
       rec_index[p] = static_cast<int>(rec_names.size());
@@ -792,8 +905,26 @@ RunSummary Simulation::run(const RunOptions& opt) {
     }
   }
   const std::string weights_path = out_dir + "/weights.h5";
-  auto write_weights = [&] {
+  // State reports: sampled at t = 0 and every `interval` after (inside update), written like
+  // weights.h5; a restart reads back the samples up to its checkpoint.
+  s.reports.clear();
+  for (auto& v : s.reports_of) v.clear();
+  for (const auto& r : deck.records) {
+    if (r.what != "state") continue;
+    const int p = deck.population_index(r.populations[0]);
+    const std::uint64_t cells = r.cells < 0 ? s.part.size(p) : static_cast<std::uint64_t>(r.cells);
+    for (const auto& var : r.variables) {
+      s.reports_of[p].push_back(static_cast<int>(s.reports.size()));
+      s.reports.emplace_back(s.part, p, deck.populations[p].name, var, recordable_unit(var), cells,
+                             std::max<std::int64_t>(1, deck.to_steps(r.interval_ms)));
+      if (start > 0) s.reports.back().continue_from(comm, s.restored_output_dir, start);
+      else s.reports.back().sample(0, *s.pops[p]);
+    }
+  }
+  std::vector<std::string> report_files;
+  auto write_outputs = [&] {
     if (!weight_recs.empty()) WeightRecorder::write(comm, weights_path, weight_recs, dt);
+    if (!s.reports.empty()) report_files = StateReport::write(comm, out_dir, s.reports, dt);
   };
 
   std::vector<std::uint64_t> spike_count(npop, 0);
@@ -819,7 +950,7 @@ RunSummary Simulation::run(const RunOptions& opt) {
       writer->flush();
       window_start = step;
     }
-    write_weights();
+    write_outputs();
     // Counters of the whole run so far, the same on every rank.
     std::vector<std::uint64_t> spikes_so_far(npop), written(npop, 0);
     for (std::size_t p = 0; p < npop; ++p) {
@@ -932,6 +1063,15 @@ RunSummary Simulation::run(const RunOptions& opt) {
     const std::vector<std::uint64_t>& all = s.exchange->exchange(s.buffer_host.data(), nlocal);
     t_exchange += seconds_since(t);
 
+    if (s.sic_exchange) {
+      t = clock_type::now();
+      const std::vector<std::uint64_t>& sic_all = s.sic_exchange->exchange(s.sic_local.data(), s.sic_local.size() / 2);
+      t_exchange += seconds_since(t);
+      t = clock_type::now();
+      s.deliver_sic(sic_all, t0);
+      t_deliver += seconds_since(t);
+    }
+
     t = clock_type::now();
     events += s.deliver(all, t0);
     t_deliver += seconds_since(t);
@@ -989,7 +1129,7 @@ RunSummary Simulation::run(const RunOptions& opt) {
   }
   if (!stopped) {
     const auto t = clock_type::now();
-    write_weights();
+    write_outputs();
     t_io += seconds_since(t);
   }
   // The interrupted run's spike file is now contained in the new one.
@@ -1071,6 +1211,7 @@ RunSummary Simulation::run(const RunOptions& opt) {
     if (s.any_plastic) j["stdp"] = {{"plastic_synapses", plastic_synapses}, {"history_lost", stdp_lost}};
     if (writer) j["outputs"]["spikes"] = "spikes.h5";
     if (!weight_recs.empty()) j["outputs"]["weights"] = "weights.h5";
+    if (!report_files.empty()) j["outputs"]["reports"] = report_files;
     if (!sum.last_checkpoint.empty()) {
       j["outputs"]["last_checkpoint"] = sum.last_checkpoint;
       j["checkpoint"] = {{"last", sum.last_checkpoint}, {"bytes", sum.checkpoint_bytes}};

@@ -69,6 +69,11 @@ struct PopulationSpec {
   Background background;
   SourceLoc loc;
   SourceLoc model_loc;
+  /// spike_generator only: spike times (ms, multiples of dt, > 0, ascending, distinct) of
+  /// each cell, from `spike_times` or `spike_file`; a single list holds for every cell.
+  std::vector<std::vector<double>> spike_times;
+  bool has_spike_times = false;
+  SourceLoc spikes_loc;
 };
 
 /// The synapse model of a projection: "static" (the default), or a plastic model with its
@@ -77,7 +82,8 @@ struct SynapseSpec {
   std::string model = "static";
   std::map<std::string, Param> params;
   SourceLoc loc, model_loc;
-  bool plastic() const { return model != "static"; }
+  bool plastic() const { return model != "static" && model != "sic_connection"; }
+  bool sic() const { return model == "sic_connection"; }
 };
 
 struct ProjectionSpec {
@@ -99,11 +105,15 @@ struct ProjectionSpec {
 };
 
 struct RecordSpec {
-  std::string what = "spikes";           ///< "spikes" or "weights"
-  std::vector<std::string> populations;  ///< spikes: the populations recorded
+  std::string what = "spikes";           ///< "spikes", "weights" or "state"
+  std::vector<std::string> populations;  ///< spikes: the populations recorded; state: the one population
+  std::vector<std::string> variables;    ///< state: recordable variables of the population's model
+  std::int64_t cells = -1;               ///< state: population ids 0 .. cells-1 (-1: every cell)
+  SourceLoc variables_loc;
   std::string projection;                ///< weights: a plastic projection
   std::int64_t targets = 10;             ///< weights: incoming synapses of target ids 0 .. targets-1
-  double interval_ms = 10.0;             ///< weights: sampling period (at interval edges), from t = 0
+  double interval_ms = 10.0;             ///< weights: sampling period (at interval edges), from t = 0;
+                                         ///< state: sampling period (a multiple of dt, default 1 ms), from t = 0
   SourceLoc loc;
 };
 

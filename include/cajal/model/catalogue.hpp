@@ -19,13 +19,22 @@ struct ParamInfo {
 };
 
 struct ModelInfo {
+  ModelInfo(std::string n, std::string d, std::string w, std::vector<ParamInfo> p)
+      : name(std::move(n)), doc(std::move(d)), weight_unit(std::move(w)), params(std::move(p)) {}
   std::string name;
   std::string doc;
   std::string weight_unit;  ///< unit of a synaptic weight onto this model
   std::vector<ParamInfo> params;
-  /// 1: one input port; 2: excitatory and inhibitory ports, chosen by the weight's sign
-  /// (a projection onto such a model must keep one sign).
+  /// Ring-buffer input ports: 1: one port; 2: excitatory and inhibitory ports, chosen by
+  /// the weight's sign (a projection onto such a model must keep one sign); 3: those two
+  /// plus the slow inward current (SIC) from astrocytes (port 2).
   int receptors = 1;
+  enum class Kind { neuron, astrocyte, generator };
+  Kind kind = Kind::neuron;
+  /// Names a [[record]] of what = "state" may ask for (NEST's recordable names).
+  std::vector<std::string> recordables;
+  bool sign_routed() const { return receptors >= 2; }
+  bool takes_sic() const { return receptors == 3; }
 };
 
 /// A synapse model: "static", or a plastic rule with its parameters (NEST's names and defaults).
@@ -48,6 +57,9 @@ const ModelInfo* find_model(const std::string& name);
 /// against its target model (for example: one sign per projection onto current-based
 /// synapses). Throws input_error at the offending line.
 void check_models(const Deck& deck);
+
+/// The unit of a recordable variable (for report files): "mV", "pA", "nS", "uM" or "1".
+std::string recordable_unit(const std::string& variable);
 
 /// A population's parameters with defaults filled in.
 std::map<std::string, double> resolve_params(const PopulationSpec& pop);

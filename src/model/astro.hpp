@@ -1,0 +1,190 @@
+#pragma once
+// Astrocytes and the neurons that listen to them.
+//
+// astrocyte_lr_1994 (NEST's model of that name: Li & Rinzel 1994 reduction of De Young &
+// Keizer 1992; input and output after Nadkarni & Jung 2003). State IP3 (µM), cytosolic
+// Ca (µM), IP3R inactivation h. With c = clamp(Ca, 0, Ca_tot):
+//   dIP3/dt = (IP3_0 - IP3) / tau_IP3
+//   dCa/dt  = J_channel - J_pump + J_leak
+//   dh/dt   = alpha_h (1 - h) - beta_h h
+//   J_channel = r_ER rate_IP3R m^3 n^3 h^3 (Ca_ER - c),  m = IP3/(IP3 + Kd_IP3_1), n = c/(c + Kd_act)
+//   J_leak    = r_ER rate_L (Ca_ER - c),  Ca_ER = (Ca_tot - c) / r_ER   (r_ER = ratio_ER_cyt)
+//   J_pump    = rate_SERCA c^2 / (Km_SERCA^2 + c^2)
+//   alpha_h   = k_IP3R Kd_inh (IP3 + Kd_IP3_1)/(IP3 + Kd_IP3_2),  beta_h = k_IP3R c
+// One step, in NEST's order: integrate over the step (classic RK4 with `substeps` equal
+// sub-steps; NEST uses adaptive RKF45 with absolute tolerance 1e-3, which at these time
+// scales also takes whole 0.1 ms steps), clamp Ca to [0, Ca_tot], add delta_IP3 × (sum of
+// the weights of the spikes arriving in the step) to IP3, then emit
+//   SIC = SIC_scale ln(y) when y = (Ca - SIC_th) / 1 nM > 1, else 0   (pA before the weight).
+//
+// aeif_cond_alpha_astro (NEST's model; Brette & Gerstner 2005 with alpha conductances):
+//   C dV/dt = -g_L (V - E_L) + g_L Delta_T exp((V - V_th)/Delta_T) - g_ex (V - E_ex)
+//             - g_in (V - E_in) - w + I_e + I_SIC
+//   tau_w dw/dt = a (V - E_L) - w,   g = alpha functions (dg' = -dg/tau, g' = dg - g/tau)
+// In the right-hand side V is min(V, V_peak), and V_reset while refractory (dV/dt = 0).
+// Integrated with the Dormand-Prince 5(4) pair and error control inside each step (NEST:
+// GSL's RKF45 with the same tolerance); after each accepted sub-step V >= V_peak is a spike
+// (V <- V_reset, w <- w + b, refractory for t_ref). After the step, the spikes arriving in
+// it raise dg by e/tau per nS, and I_SIC takes the value arriving in it: it acts over the
+// next step, as in NEST.
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "util/kmath.hpp"
+
+namespace cajal {
+
+struct AstrocyteLR1994 {
+  double Ca_tot = 0, IP3_0 = 0, Kd_IP3_1 = 0, Kd_IP3_2 = 0, Kd_act = 0, Kd_inh = 0, Km_SERCA = 0;
+  double SIC_scale = 0, SIC_th = 0, delta_IP3 = 0, k_IP3R = 0, rate_IP3R = 0, rate_L = 0, rate_SERCA = 0;
+  double ratio_ER_cyt = 0, tau_IP3 = 0;
+  double h = 0;  // integration sub-step (ms)
+  int substeps = 1;
+
+  static AstrocyteLR1994 make(const std::map<std::string, double>& p, double dt);
+
+  KOKKOS_INLINE_FUNCTION void rhs(const double y[3], double f[3]) const {
+    const double ip3 = y[0], hh = y[2];
+    const double c = y[1] < 0 ? 0 : (y[1] > Ca_tot ? Ca_tot : y[1]);
+    const double alpha_h = k_IP3R * Kd_inh * (ip3 + Kd_IP3_1) / (ip3 + Kd_IP3_2);
+    const double beta_h = k_IP3R * c;
+    const double J_pump = rate_SERCA * c * c / (Km_SERCA * Km_SERCA + c * c);
+    const double m_inf = ip3 / (ip3 + Kd_IP3_1);
+    const double n_inf = c / (c + Kd_act);
+    const double ca_er = (Ca_tot - c) / ratio_ER_cyt;
+    const double J_leak = ratio_ER_cyt * rate_L * (ca_er - c);
+    const double mnh = m_inf * n_inf * hh;
+    const double J_channel = ratio_ER_cyt * rate_IP3R * mnh * mnh * mnh * (ca_er - c);
+    f[0] = (IP3_0 - ip3) / tau_IP3;
+    f[1] = J_channel - J_pump + J_leak;
+    f[2] = alpha_h * (1.0 - hh) - beta_h * hh;
+  }
+
+  /// One time step; `input` is the summed weight of the spikes arriving in it. Returns the
+  /// SIC (pA, before the connection weight) after the step.
+  KOKKOS_INLINE_FUNCTION double step(double& ip3, double& ca, double& hh, double input) const {
+    double y[3] = {ip3, ca, hh};
+    for (int s = 0; s < substeps; ++s) {
+      double k1[3], k2[3], k3[3], k4[3], t[3];
+      rhs(y, k1);
+      for (int i = 0; i < 3; ++i) t[i] = y[i] + 0.5 * h * k1[i];
+      rhs(t, k2);
+      for (int i = 0; i < 3; ++i) t[i] = y[i] + 0.5 * h * k2[i];
+      rhs(t, k3);
+      for (int i = 0; i < 3; ++i) t[i] = y[i] + h * k3[i];
+      rhs(t, k4);
+      for (int i = 0; i < 3; ++i) y[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+    }
+    ip3 = y[0] + delta_IP3 * input;
+    ca = y[1] < 0 ? 0 : (y[1] > Ca_tot ? Ca_tot : y[1]);
+    hh = y[2];
+    return sic(ca);
+  }
+
+  KOKKOS_INLINE_FUNCTION double sic(double ca) const {
+    const double x = (ca - SIC_th) * 1000.0;
+    return x > 1.0 ? SIC_scale * kmath::log(x) : 0.0;
+  }
+};
+
+struct AeifCondAlphaAstro {
+  double C_m = 0, g_L = 0, E_L = 0, V_th = 0, Delta_T = 0, tau_w = 0, a = 0, b = 0, V_reset = 0, V_peak = 0;
+  double E_ex = 0, E_in = 0, tau_ex = 0, tau_in = 0, I_e = 0, tol = 0;
+  double V_detect = 0;          // V_peak, or V_th when Delta_T = 0 (no exponential term)
+  double ex_init = 0, in_init = 0;  // e / tau: dg per nS of weight
+  double h = 0;
+  int ref_steps = 0;
+
+  static AeifCondAlphaAstro make(const std::map<std::string, double>& p, double dt);
+
+  /// y = (V, dg_ex, g_ex, dg_in, g_in, w).
+  KOKKOS_INLINE_FUNCTION void rhs(const double y[6], double f[6], bool refractory, double I_sic) const {
+    const double V = refractory ? V_reset : (y[0] < V_peak ? y[0] : V_peak);
+    const double I_spike = Delta_T == 0.0 ? 0.0 : g_L * Delta_T * kmath::exp((V - V_th) / Delta_T);
+    f[0] = refractory ? 0.0
+                      : (-g_L * (V - E_L) + I_spike - y[2] * (V - E_ex) - y[4] * (V - E_in) - y[5] + I_e + I_sic) / C_m;
+    f[1] = -y[1] / tau_ex;
+    f[2] = y[1] - y[2] / tau_ex;
+    f[3] = -y[3] / tau_in;
+    f[4] = y[3] - y[4] / tau_in;
+    f[5] = (a * (V - E_L) - y[5]) / tau_w;
+  }
+
+  /// One time step. `hint` is the cell's last accepted sub-step (kept between steps, as
+  /// NEST keeps its integration step). Returns the number of spikes in the step.
+  KOKKOS_INLINE_FUNCTION int step(double y[6], double& I_sic, int& r, double& hint, double in_ex, double in_in,
+                                  double in_sic) const {
+    // Dormand-Prince 5(4) coefficients.
+    constexpr double c2 = 1.0 / 5, c3 = 3.0 / 10, c4 = 4.0 / 5, c5 = 8.0 / 9;
+    constexpr double a21 = 1.0 / 5;
+    constexpr double a31 = 3.0 / 40, a32 = 9.0 / 40;
+    constexpr double a41 = 44.0 / 45, a42 = -56.0 / 15, a43 = 32.0 / 9;
+    constexpr double a51 = 19372.0 / 6561, a52 = -25360.0 / 2187, a53 = 64448.0 / 6561, a54 = -212.0 / 729;
+    constexpr double a61 = 9017.0 / 3168, a62 = -355.0 / 33, a63 = 46732.0 / 5247, a64 = 49.0 / 176,
+                     a65 = -5103.0 / 18656;
+    constexpr double b1 = 35.0 / 384, b3 = 500.0 / 1113, b4 = 125.0 / 192, b5 = -2187.0 / 6784, b6 = 11.0 / 84;
+    constexpr double e1 = 71.0 / 57600, e3 = -71.0 / 16695, e4 = 71.0 / 1920, e5 = -17253.0 / 339200,
+                     e6 = 22.0 / 525, e7 = -1.0 / 40;
+    (void)c2, (void)c3, (void)c4, (void)c5;
+    int spikes = 0;
+    double t = 0.0;
+    double hs = hint > 0 && hint <= h ? hint : h;
+    int guard = 0;
+    while (t < h && guard < 100000) {
+      ++guard;
+      if (hs > h - t) hs = h - t;
+      const bool refr = r > 0;
+      double k1[6], k2[6], k3[6], k4[6], k5[6], k6[6], k7[6], z[6], y5[6];
+      rhs(y, k1, refr, I_sic);
+      for (int i = 0; i < 6; ++i) z[i] = y[i] + hs * a21 * k1[i];
+      rhs(z, k2, refr, I_sic);
+      for (int i = 0; i < 6; ++i) z[i] = y[i] + hs * (a31 * k1[i] + a32 * k2[i]);
+      rhs(z, k3, refr, I_sic);
+      for (int i = 0; i < 6; ++i) z[i] = y[i] + hs * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i]);
+      rhs(z, k4, refr, I_sic);
+      for (int i = 0; i < 6; ++i) z[i] = y[i] + hs * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] + a54 * k4[i]);
+      rhs(z, k5, refr, I_sic);
+      for (int i = 0; i < 6; ++i)
+        z[i] = y[i] + hs * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] + a64 * k4[i] + a65 * k5[i]);
+      rhs(z, k6, refr, I_sic);
+      for (int i = 0; i < 6; ++i)
+        y5[i] = y[i] + hs * (b1 * k1[i] + b3 * k3[i] + b4 * k4[i] + b5 * k5[i] + b6 * k6[i]);
+      rhs(y5, k7, refr, I_sic);
+      // Error relative to tol (1 + |y|): absolute for small values, relative for large.
+      double err = 0.0;
+      for (int i = 0; i < 6; ++i) {
+        const double e = hs * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] + e6 * k6[i] + e7 * k7[i]);
+        const double sc = tol * (1.0 + (y[i] < 0 ? -y[i] : y[i]));
+        const double q = (e < 0 ? -e : e) / sc;
+        if (q > err) err = q;
+      }
+      if (!(err <= 1.0) && hs > 1e-9) {  // reject (also on NaN): shrink and retry
+        const double f = err != err ? 0.1 : 0.9 * kmath::pow(err, -0.2);
+        hs *= f < 0.1 ? 0.1 : f;
+        continue;
+      }
+      t += hs;
+      for (int i = 0; i < 6; ++i) y[i] = y5[i];
+      const double f = err == 0.0 ? 5.0 : 0.9 * kmath::pow(err, -0.2);
+      const double grow = f > 5.0 ? 5.0 : (f < 0.2 ? 0.2 : f);
+      if (t < h) hint = hs * grow;
+      hs *= grow;
+      if (r > 0) {
+        y[0] = V_reset;
+      } else if (y[0] >= V_detect) {
+        y[0] = V_reset;
+        y[5] += b;
+        r = ref_steps > 0 ? ref_steps + 1 : 0;
+        ++spikes;
+      }
+    }
+    if (r > 0) --r;
+    y[1] += ex_init * in_ex;
+    y[3] += in_init * -in_in;  // inhibitory weights arrive negative: the conductance rises by |w|
+    I_sic = in_sic;
+    return spikes;
+  }
+};
+
+}  // namespace cajal
