@@ -5,10 +5,11 @@
 # edge (interval = 0.35 T), so that spikes the first run wrote after its checkpoint must
 # be dropped on restart.
 # When the uninterrupted run recorded plastic weights (weights.h5 next to REFERENCE_SPIKES),
-# the restarted run's weights.h5 must equal it too.
-# Usage: check_restart.sh CAJAL MPIEXEC SPIKECHECK DECK N_FIRST N_RESTART REFERENCE_SPIKES T_MS WEIGHTCHECK
+# the restarted run's weights.h5 must equal it too; so must every state report
+# (report_*.h5) found there.
+# Usage: check_restart.sh CAJAL MPIEXEC SPIKECHECK DECK N_FIRST N_RESTART REFERENCE_SPIKES T_MS WEIGHTCHECK REPORTCHECK
 set -u
-cajal=$1 mpiexec=$2 spikecheck=$3 deck=$4 n1=$5 n2=$6 ref=$7 T=$8 weightcheck=$9
+cajal=$1 mpiexec=$2 spikecheck=$3 deck=$4 n1=$5 n2=$6 ref=$7 T=$8 weightcheck=$9 reportcheck=${10}
 ref_weights=$(dirname "$ref")/weights.h5
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -21,6 +22,9 @@ ls "$work/a/checkpoints"
 run "$n2" "$cajal" restart "$work/a/checkpoints" --quiet --set simulation.t_stop="$T" || exit 1
 "$spikecheck" equal "$ref" "$work/a/spikes.h5" || fails=$((fails + 1))
 if [ -f "$ref_weights" ]; then "$weightcheck" equal "$ref_weights" "$work/a/weights.h5" || fails=$((fails + 1)); fi
+for r in "$(dirname "$ref")"/report_*.h5; do
+  [ -f "$r" ] && { "$reportcheck" equal "$r" "$work/a/$(basename "$r")" || fails=$((fails + 1)); }
+done
 
 every=$(awk "BEGIN { print $T * 0.35 }")
 run "$n1" "$cajal" run "$deck" --output "$work/b" --quiet --set simulation.t_stop="$half" \
@@ -29,5 +33,8 @@ ls "$work/b/checkpoints"
 run "$n2" "$cajal" restart "$work/b/checkpoints" --quiet --set simulation.t_stop="$T" || exit 1
 "$spikecheck" equal "$ref" "$work/b/spikes.h5" || fails=$((fails + 1))
 if [ -f "$ref_weights" ]; then "$weightcheck" equal "$ref_weights" "$work/b/weights.h5" || fails=$((fails + 1)); fi
+for r in "$(dirname "$ref")"/report_*.h5; do
+  [ -f "$r" ] && { "$reportcheck" equal "$r" "$work/b/$(basename "$r")" || fails=$((fails + 1)); }
+done
 [ -f "$work/b/summary.json" ] || { echo "FAIL: no summary.json after the restart"; fails=$((fails + 1)); }
 exit $fails

@@ -1,0 +1,155 @@
+// reportcheck: checks of state reports (report_<variable>.h5, see src/io/state_report.hpp).
+//
+//   reportcheck reference FILE POPULATION CSV COLUMN FRACTION
+//       column 0 of /report/POPULATION/data in FILE against column COLUMN of the CSV (header
+//       line with names, one row per sample, same sampling): exit 0 when every sample lies
+//       within FRACTION × (max - min of the reference column); prints the largest error.
+//   reportcheck equal A B
+//       the report files A and B hold the same populations with bit-identical node ids,
+//       times and data; otherwise prints the first difference and exits 1.
+#include <hdf5.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+std::vector<std::string> groups(hid_t f) {
+  std::vector<std::string> out;
+  const hid_t g = H5Gopen2(f, "/report", H5P_DEFAULT);
+  if (g < 0) return out;
+  H5Literate(
+      g, H5_INDEX_NAME, H5_ITER_INC, nullptr,
+      [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
+        static_cast<std::vector<std::string>*>(data)->push_back(name);
+        return 0;
+      },
+      &out);
+  H5Gclose(g);
+  return out;
+}
+
+bool read(hid_t f, const std::string& path, std::vector<unsigned char>& out, std::vector<hsize_t>& dims) {
+  const hid_t d = H5Dopen2(f, path.c_str(), H5P_DEFAULT);
+  if (d < 0) return false;
+  const hid_t sp = H5Dget_space(d), type = H5Dget_type(d);
+  dims.assign(H5Sget_simple_extent_ndims(sp), 0);
+  H5Sget_simple_extent_dims(sp, dims.data(), nullptr);
+  hsize_t n = 1;
+  for (auto x : dims) n *= x;
+  out.resize(n * H5Tget_size(type));
+  const bool ok = n == 0 || H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0;
+  H5Tclose(type);
+  H5Sclose(sp);
+  H5Dclose(d);
+  return ok;
+}
+
+int reference(const char* file, const std::string& pop, const char* csv, const std::string& column, double fraction) {
+  const hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) {
+    std::fprintf(stderr, "reportcheck: cannot open %s\n", file);
+    return 1;
+  }
+  std::vector<unsigned char> raw;
+  std::vector<hsize_t> dims;
+  if (!read(f, "/report/" + pop + "/data", raw, dims) || dims.size() != 2) {
+    std::fprintf(stderr, "reportcheck: %s has no 2-D /report/%s/data\n", file, pop.c_str());
+    return 1;
+  }
+  H5Fclose(f);
+  const double* data = reinterpret_cast<const double*>(raw.data());
+  std::ifstream in(csv);
+  std::string line;
+  if (!in || !std::getline(in, line)) {
+    std::fprintf(stderr, "reportcheck: cannot read %s\n", csv);
+    return 1;
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  std::vector<std::string> names;
+  {
+    std::stringstream ss(line);
+    for (std::string c; std::getline(ss, c, ',');) names.push_back(c);
+  }
+  const auto it = std::find(names.begin(), names.end(), column);
+  if (it == names.end()) {
+    std::fprintf(stderr, "reportcheck: %s has no column %s\n", csv, column.c_str());
+    return 1;
+  }
+  const std::size_t col = static_cast<std::size_t>(it - names.begin());
+  std::vector<double> ref;
+  while (std::getline(in, line)) {
+    std::stringstream ss(line);
+    std::string c;
+    for (std::size_t k = 0; k <= col && std::getline(ss, c, ','); ++k) {
+    }
+    ref.push_back(std::stod(c));
+  }
+  if (ref.size() != dims[0]) {
+    std::fprintf(stderr, "reportcheck: %llu samples in the report, %zu in the reference\n",
+                 static_cast<unsigned long long>(dims[0]), ref.size());
+    return 1;
+  }
+  const double range = *std::max_element(ref.begin(), ref.end()) - *std::min_element(ref.begin(), ref.end());
+  double worst = 0;
+  std::size_t at = 0;
+  for (std::size_t s = 0; s < ref.size(); ++s) {
+    const double e = std::fabs(data[s * dims[1]] - ref[s]);
+    if (!(e <= worst)) worst = e, at = s;
+  }
+  std::printf("reportcheck: %s vs %s: %zu samples, range %.6g, largest error %.3g (%.3g of the range) at sample %zu\n",
+              pop.c_str(), column.c_str(), ref.size(), range, worst, worst / range, at);
+  if (!(worst <= fraction * range)) {
+    std::fprintf(stderr, "reportcheck: error above %.3g of the range\n", fraction);
+    return 1;
+  }
+  return 0;
+}
+
+int equal(const char* fa, const char* fb) {
+  const hid_t a = H5Fopen(fa, H5F_ACC_RDONLY, H5P_DEFAULT), b = H5Fopen(fb, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (a < 0 || b < 0) {
+    std::fprintf(stderr, "reportcheck: cannot open %s\n", a < 0 ? fa : fb);
+    return 1;
+  }
+  const auto ga = groups(a), gb = groups(b);
+  if (ga != gb || ga.empty()) {
+    std::fprintf(stderr, "reportcheck: the files report different populations (or none)\n");
+    return 1;
+  }
+  for (const auto& g : ga)
+    for (const char* name : {"mapping/node_ids", "mapping/time", "data"}) {
+      const std::string path = "/report/" + g + "/" + name;
+      std::vector<unsigned char> va, vb;
+      std::vector<hsize_t> da, db;
+      if (!read(a, path, va, da) || !read(b, path, vb, db)) {
+        std::fprintf(stderr, "reportcheck: cannot read %s\n", path.c_str());
+        return 1;
+      }
+      if (da != db || va != vb) {
+        std::fprintf(stderr, "reportcheck: %s differs\n", path.c_str());
+        return 1;
+      }
+    }
+  std::printf("reportcheck: %zu populations, identical\n", ga.size());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  const std::string mode = argc > 1 ? argv[1] : "";
+  if (mode == "reference" && argc == 7) return reference(argv[2], argv[3], argv[4], argv[5], std::atof(argv[6]));
+  if (mode == "equal" && argc == 4) return equal(argv[2], argv[3]);
+  std::fprintf(stderr,
+               "usage: reportcheck reference FILE POPULATION CSV COLUMN FRACTION\n"
+               "       reportcheck equal A B\n");
+  return 2;
+}
