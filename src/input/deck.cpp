@@ -586,6 +586,9 @@ Deck Deck::parse(const std::string& text, const std::string& file,
         if (path.empty()) r.fail(r.at("spike_file"), "spike_file", "must not be empty");
         namespace fs = std::filesystem;
         if (fs::path(path).is_relative()) path = (fs::path(file).parent_path() / path).string();
+        if (!std::ifstream(path))
+          r.fail(r.at("spike_file"), "spike_file",
+                 path + ": cannot open the spike file (missing or unreadable); a relative path starts at the deck's folder");
         p.spike_times = read_spike_csv(path, p.n);
         p.has_spike_times = true;
       }

@@ -2,7 +2,10 @@
 // checks; errors name file, line and key.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
 #include <string>
+#include <vector>
 
 #include "cajal/input/deck.hpp"
 #include "cajal/model/catalogue.hpp"
@@ -137,4 +140,32 @@ TEST(Deck, EditDistance) {
   EXPECT_EQ(cajal::closest("gauss", {"gaussian", "exponential"}), "gaussian");
   EXPECT_EQ(cajal::closest("tua_m", {"tau_m", "C_m", "V_th"}), "tau_m");
   EXPECT_EQ(cajal::closest("zzzzzz", {"tau_m", "C_m"}), "");
+}
+
+// spike_generator: times from a CSV file, one column (every cell) or node_id,time_ms.
+TEST(Deck, SpikeFileOneColumnIsNestsInputTrain) {
+  const std::string deck = std::string("[simulation]\nt_stop = 10.0\n[[population]]\nname = \"g\"\n"
+                                       "model = \"spike_generator\"\nn = 3\nspike_file = \"") +
+                           CAJAL_SOURCE_DIR + "/tests/reference/nest_astrocyte_lr_1994_single_input_spikes.csv\"\n";
+  const cajal::Deck d = cajal::Deck::parse(deck, "t.toml");
+  ASSERT_EQ(d.populations[0].spike_times.size(), 1u);  // one list, shared by every cell
+  const std::vector<double> want{144.5, 374.2, 1002.0, 2543.7, 3134.3, 3559.8, 4643.2, 9664.0};
+  EXPECT_EQ(d.populations[0].spike_times[0], want);
+}
+
+TEST(Deck, SpikeFileTwoColumnsPerCellSorted) {
+  const std::string path = testing::TempDir() + "cajal_spikes_two_columns.csv";
+  {
+    std::ofstream f(path);
+    f << "node_id,time_ms\n# a comment\n1,2.0\n0,1.0\n\n1,0.5\n";
+  }
+  const std::string deck = "[simulation]\nt_stop = 10.0\n[[population]]\nname = \"g\"\nmodel = \"spike_generator\"\n"
+                           "n = 3\nspike_file = \"" + path + "\"\n";
+  const cajal::Deck d = cajal::Deck::parse(deck, "t.toml");
+  std::remove(path.c_str());
+  const auto& st = d.populations[0].spike_times;
+  ASSERT_EQ(st.size(), 3u);
+  EXPECT_EQ(st[0], std::vector<double>({1.0}));
+  EXPECT_EQ(st[1], std::vector<double>({0.5, 2.0}));
+  EXPECT_TRUE(st[2].empty());
 }

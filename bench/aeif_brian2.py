@@ -1,0 +1,263 @@
+#!/usr/bin/python3
+"""Brian2 reference for Cajal's aeif_cond_alpha_astro integrator (tests/unit/test_aeif.cpp).
+
+The model of src/model/astro.hpp (struct AeifCondAlphaAstro; NEST's aeif_cond_alpha*,
+Brette & Gerstner 2005 AdEx with alpha-shaped conductances), SIC = 0:
+
+    C dV/dt     = -g_L (V - E_L) + g_L Delta_T exp((V - V_th)/Delta_T)
+                  - g_ex (V - E_ex) - w + I_e
+    tau_w dw/dt = a (V - E_L) - w
+    g_ex(t)     = W e/tau_ex (t - t_in) exp(-(t - t_in)/tau_ex)  for t > t_in, else 0
+    V >= V_peak: V <- V_reset, w <- w + b        (t_ref = 0)
+
+As in Cajal and NEST, V on the right-hand side is min(V, V_peak). This changes nothing
+before the crossing of V_peak (which is the spike), but keeps the step in which V crosses
+V_peak finite (exp(25) ~ 1e11 would otherwise overflow within an RK4 step).
+The alpha conductance is written in closed form (the solution of Cajal's
+dg' = -dg/tau, g' = dg - g/tau with dg jumping by W e/tau at t_in), so the input time
+is exactly t_in, not the next Brian2 step.
+
+Brian2 side: C++ standalone, method='rk4', compiled with -O2 (no -ffast-math), run at
+three time steps (DTS below) to show convergence. Brian2 stamps a spike with the start
+t_i of the step (t_i, t_i + dt] in which V crossed V_peak and resets V at the end of
+that step, so each reset is late by less than dt and the delay accumulates over the
+spikes of a run (at most n_spikes * dt). Printed spike times are the step ends t_i + dt.
+
+Independent check: the same ODE with scipy's DOP853 (rtol = atol = 1e-12) and exact
+event location of V = V_peak, restarted after each reset ("ode" below). Its spike times
+are the reference t*; Brian2's converge to them linearly in dt.
+
+Cajal's times are on the 0.1 ms grid: a spike is reported at the end of the 0.1 ms step
+in which V crossed V_peak (the reset itself happens at the end of the accepted adaptive
+sub-step, inside the step). So Cajal's spike step (1-based, ending at k * 0.1 ms) is
+k = ceil(t*/0.1). For each spike the script prints k and the margin: the distance of t*
+from the nearest grid point (if the margin were below ~1e-3 ms, k would be ambiguous).
+
+Cases (all: V(0) = E_L, w(0) = 0, 1000 ms):
+  nest_I*   NEST defaults (C_m 281 pF, g_L 30 nS, E_L -70.6, V_th -50.4, Delta_T 2,
+            tau_w 144, a 4 nS, b 80.5 pA, V_reset -60, V_peak 0) at I_e = 500, 600, 650,
+            800, 1000 pA. 500 pA is below the rheobase (no spikes), 600 pA fires once
+            before adaptation stops it.
+  naud_*    Naud, Marcille, Clopath & Gerstner 2008 (Biol Cybern 99:335), Table 1, with
+            V_peak = 0: tonic, adapting, initial burst, regular bursting.
+  syn       NEST defaults, I_e = 0, one excitatory input of W = 50 nS at t_in = 10 ms
+            (tau_syn_ex = 0.2 ms, E_ex = 0): V, w, g_ex printed at a few times.
+
+Run with the Debian interpreter (python3-brian, Brian2 2.5.1; needs g++, scipy):
+  /usr/bin/python3 bench/aeif_brian2.py            # about a minute (3 standalone builds)
+  /usr/bin/python3 bench/aeif_brian2.py --quick    # one Brian2 dt (1e-4 ms)
+The last line is everything as one JSON object.
+"""
+import argparse
+import json
+import math
+import shutil
+import sys
+import tempfile
+import warnings
+
+warnings.filterwarnings("ignore")
+import numpy as np  # noqa: E402
+import brian2 as b2  # noqa: E402
+from scipy.integrate import solve_ivp  # noqa: E402
+
+GRID = 0.1  # Cajal's time step, ms
+T_STOP = 1000.0  # ms
+DTS = [4e-4, 2e-4, 1e-4]  # Brian2 time steps, ms
+
+NEST = dict(C_m=281.0, g_L=30.0, E_L=-70.6, V_th=-50.4, Delta_T=2.0, tau_w=144.0, a=4.0, b=80.5,
+            V_reset=-60.0, V_peak=0.0, E_ex=0.0, tau_ex=0.2, I_e=0.0, W=0.0, t_in=1e9)
+
+
+def naud(C, gL, EL, VT, tw, a, b, Vr, I):
+    return dict(NEST, C_m=C, g_L=gL, E_L=EL, V_th=VT, Delta_T=2.0, tau_w=tw, a=a, b=b, V_reset=Vr, I_e=I)
+
+
+CASES = {
+    "nest_I500": dict(NEST, I_e=500.0),
+    "nest_I600": dict(NEST, I_e=600.0),
+    "nest_I650": dict(NEST, I_e=650.0),
+    "nest_I800": dict(NEST, I_e=800.0),
+    "nest_I1000": dict(NEST, I_e=1000.0),
+    "naud_tonic": naud(200, 10, -70, -50, 30, 2, 0, -58, 500),
+    "naud_adapting": naud(200, 12, -70, -50, 300, 2, 60, -58, 500),
+    "naud_initial_burst": naud(130, 18, -58, -50, 150, 4, 120, -50, 400),
+    "naud_bursting": naud(200, 10, -58, -50, 120, 2, 100, -46, 210),
+    "syn": dict(NEST, I_e=0.0, W=50.0, t_in=10.0),
+}
+SYN_TIMES = [10.1, 10.2, 10.3, 10.5, 11.0, 12.0, 15.0, 20.0, 30.0, 50.0]  # ms
+
+# Units: mV, ms, nS, pA, pF (pA/pF = mV/ms, nS*mV = pA).
+EQS = """
+dv/dt = (-g_L*(vc - E_L) + g_L*Delta_T*exp((vc - V_th)/Delta_T) - g_ex*(vc - E_ex) - w + I_e)/C_m : volt
+dw/dt = (a*(vc - E_L) - w)/tau_w : amp
+vc = clip(v, -1*volt, V_peak) : volt
+g_ex = W*exp(1.0)/tau_ex*s_in*exp(-s_in/tau_ex) : siemens
+s_in = clip(t - t_in, 0*ms, 1e6*ms) : second
+C_m : farad (constant)
+g_L : siemens (constant)
+E_L : volt (constant)
+V_th : volt (constant)
+Delta_T : volt (constant)
+tau_w : second (constant)
+a : siemens (constant)
+b : amp (constant)
+V_reset : volt (constant)
+V_peak : volt (constant)
+E_ex : volt (constant)
+tau_ex : second (constant)
+I_e : amp (constant)
+W : siemens (constant)
+t_in : second (constant)
+"""
+UNITS = dict(C_m=b2.pF, g_L=b2.nS, E_L=b2.mV, V_th=b2.mV, Delta_T=b2.mV, tau_w=b2.ms, a=b2.nS, b=b2.pA,
+             V_reset=b2.mV, V_peak=b2.mV, E_ex=b2.mV, tau_ex=b2.ms, I_e=b2.pA, W=b2.nS, t_in=b2.ms)
+
+
+def brian2_run(dt_ms):
+    """All cases as one NeuronGroup in one C++ standalone build. Returns, per case, the
+    spike step ends (ms) and, for 'syn', V/w/g_ex at SYN_TIMES."""
+    names = list(CASES)
+    build_dir = tempfile.mkdtemp(prefix="aeif_brian2_")
+    try:
+        b2.device.reinit()
+        b2.device.activate(directory=build_dir, build_on_run=False)
+        b2.prefs.codegen.cpp.extra_compile_args_gcc = ["-w", "-O2"]
+        b2.defaultclock.dt = dt_ms * b2.ms
+        g = b2.NeuronGroup(len(names), EQS, threshold="v >= V_peak", reset="v = V_reset\nw += b",
+                           method="rk4")
+        for k, u in UNITS.items():
+            setattr(g, k, np.array([CASES[n][k] for n in names]) * u)
+        g.v = np.array([CASES[n]["E_L"] for n in names]) * b2.mV
+        g.w = 0 * b2.pA
+        spikes = b2.SpikeMonitor(g)
+        syn = names.index("syn")
+        # Samples at multiples of 0.1 ms, taken before the state update of that step,
+        # i.e. the state at exactly that time.
+        trace = b2.StateMonitor(g, ["v", "w", "g_ex"], record=[syn], dt=GRID * b2.ms)
+        net = b2.Network(g, spikes, trace)
+        net.run(T_STOP * b2.ms, namespace={})
+        b2.device.build(directory=build_dir, compile=True, run=True, clean=True)
+        steps = np.asarray(spikes.t / b2.ms) / dt_ms
+        idx = np.asarray(spikes.i)
+        out = {}
+        for j, n in enumerate(names):
+            # step index i: the crossing is in (i dt, (i+1) dt]; report the end.
+            ends = sorted((int(round(s)) + 1) * dt_ms for s in steps[idx == j])
+            out[n] = {"spikes": ends}
+        tt = np.asarray(trace.t / b2.ms)
+        vv, ww, gg = (np.asarray(x[0]) for x in (trace.v / b2.mV, trace.w / b2.pA, trace.g_ex / b2.nS))
+        samples = {}
+        for ts in SYN_TIMES:
+            m = int(np.argmin(np.abs(tt - ts)))
+            assert abs(tt[m] - ts) < 1e-6, (tt[m], ts)
+            samples["%g" % ts] = {"V": float(vv[m]), "w": float(ww[m]), "g_ex": float(gg[m])}
+        out["syn"]["samples"] = samples
+        return out
+    finally:
+        shutil.rmtree(build_dir, ignore_errors=True)
+
+
+def ode_run(p, t_stop=T_STOP, samples=()):
+    """The same ODE with DOP853 (rtol = atol = 1e-12) and exact events. Returns spike
+    times and the states at `samples` (ms). Near the spike dV/dt grows like
+    exp((V - V_th)/Delta_T) (~1e10 mV/ms at V_peak), too stiff for any time step, so once V
+    reaches V_sw = V_th + 10 Delta_T the rest of the upstroke is integrated with V as the
+    independent variable: dt/dV = 1/f_V, dw/dV = f_w/f_V, from V_sw to V_peak."""
+    def g_ex(t):
+        s = t - p["t_in"]
+        return p["W"] * math.e / p["tau_ex"] * s * math.exp(-s / p["tau_ex"]) if s > 0 else 0.0
+
+    def f(t, y):
+        v = min(y[0], p["V_peak"])
+        dv = (-p["g_L"] * (v - p["E_L"]) + p["g_L"] * p["Delta_T"] * math.exp((v - p["V_th"]) / p["Delta_T"])
+              - g_ex(t) * (v - p["E_ex"]) - y[1] + p["I_e"]) / p["C_m"]
+        return [dv, (p["a"] * (v - p["E_L"]) - y[1]) / p["tau_w"]]
+
+    def upstroke(v, z):  # z = (t, w)
+        dv, dw = f(z[0], [v, z[1]])
+        return [1.0 / dv, dw / dv]
+
+    V_sw = min(p["V_th"] + 10.0 * p["Delta_T"], p["V_peak"])
+
+    def hit(t, y):
+        return y[0] - V_sw
+    hit.terminal, hit.direction = True, 1
+
+    # integrate piecewise, breaking at t_in (kink of g_ex) and the sample times
+    breaks = sorted(set([x for x in [p["t_in"]] + list(samples) if 0 < x < t_stop] + [t_stop]))
+    t, y = 0.0, [p["E_L"], 0.0]
+    spikes, states = [], {}
+    for tb in breaks:
+        while t < tb:
+            r = solve_ivp(f, (t, tb), y, method="DOP853", rtol=1e-12, atol=1e-12, events=hit)
+            if r.status == 1:  # V reached V_sw: finish the upstroke in V
+                t, w = float(r.t_events[0][0]), float(r.y_events[0][0][1])
+                u = solve_ivp(upstroke, (V_sw, p["V_peak"]), [t, w], method="DOP853", rtol=1e-13, atol=1e-13)
+                assert u.status == 0, u.message
+                t_spk, w = float(u.y[0, -1]), float(u.y[1, -1])
+                assert t_spk < tb, "upstroke crosses a break point"
+                spikes.append(t_spk)
+                t, y = t_spk, [p["V_reset"], w + p["b"]]
+            else:
+                assert r.status == 0, r.message
+                t, y = tb, [float(r.y[0, -1]), float(r.y[1, -1])]
+        if tb in samples:
+            states["%g" % tb] = {"V": y[0], "w": y[1], "g_ex": g_ex(tb)}
+    return spikes, states
+
+
+def grid_step(t):
+    """Cajal's spike step (1-based; the step ends at k * GRID) for a crossing at t."""
+    return int(math.ceil(t / GRID - 1e-12))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="Brian2 at dt = 1e-4 ms only")
+    args = ap.parse_args()
+    dts = [1e-4] if args.quick else DTS
+    b2.set_device("cpp_standalone", build_on_run=False)
+    res = {"brian2": b2.__version__, "method": "rk4 (C++ standalone, -O2)", "dts_ms": dts,
+           "grid_ms": GRID, "t_stop_ms": T_STOP, "cases": {}}
+    b2_out = {}
+    for dt in dts:
+        print("Brian2 standalone build, dt = %g ms ..." % dt, file=sys.stderr)
+        b2_out[dt] = brian2_run(dt)
+    for name, p in CASES.items():
+        ode_spikes, ode_states = ode_run(p, samples=SYN_TIMES if name == "syn" else ())
+        c = {"params": p, "ode_spikes": ode_spikes,
+             "brian2_spikes": {"%g" % dt: b2_out[dt][name]["spikes"] for dt in dts},
+             "cajal_steps": [grid_step(t) for t in ode_spikes],
+             "margins": [abs(t / GRID - round(t / GRID)) * GRID for t in ode_spikes]}
+        print("== %s: %d spikes (ode)" % (name, len(ode_spikes)))
+        for dt in dts:
+            bs = b2_out[dt][name]["spikes"]
+            if len(bs) != len(ode_spikes):
+                print("   Brian2 dt=%g: %d spikes (differs)" % (dt, len(bs)))
+                c.setdefault("count_mismatch", []).append(dt)
+                continue
+            d = max((abs(x - y) for x, y in zip(bs, ode_spikes)), default=0.0)
+            same_grid = [grid_step(x) for x in bs] == c["cajal_steps"]
+            print("   Brian2 dt=%g: max |t_brian2 - t_ode| = %.3g ms; grid steps %s" %
+                  (dt, d, "identical" if same_grid else "DIFFER"))
+        if ode_spikes:
+            print("   t_ode (ms):   " + " ".join("%.6f" % t for t in ode_spikes))
+            print("   t_b2  (ms):   " + " ".join("%.6f" % t for t in b2_out[dts[-1]][name]["spikes"]))
+            print("   Cajal steps:  " + " ".join(str(k) for k in c["cajal_steps"]))
+            print("   min margin to the grid: %.4f ms" % min(c["margins"]))
+        if name == "syn":
+            c["ode_samples"] = ode_states
+            c["brian2_samples"] = {"%g" % dt: b2_out[dt]["syn"]["samples"] for dt in dts}
+            for ts in SYN_TIMES:
+                k = "%g" % ts
+                o = ode_states[k]
+                bb = b2_out[dts[-1]]["syn"]["samples"][k]
+                print("   t=%-5s V_ode=%.9f V_b2=%.9f (diff %.1e)  w_ode=%.9f  g_ex=%.9f" %
+                      (k, o["V"], bb["V"], bb["V"] - o["V"], o["w"], o["g_ex"]))
+        res["cases"][name] = c
+    print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    main()
