@@ -88,10 +88,7 @@ CASES = {
 SYN_TIMES = [10.1, 10.2, 10.3, 10.5, 11.0, 12.0, 15.0, 20.0, 30.0, 50.0]  # ms
 
 # Units: mV, ms, nS, pA, pF (pA/pF = mV/ms, nS*mV = pA).
-EQS = """
-dv/dt = (-g_L*(vc - E_L) + g_L*Delta_T*exp((vc - V_th)/Delta_T) - g_ex*(vc - E_ex) - w + I_e)/C_m : volt
-dw/dt = (a*(vc - E_L) - w)/tau_w : amp
-vc = clip(v, -1*volt, V_peak) : volt
+PARAMS = """
 g_ex = W*exp(1.0)/tau_ex*s_in*exp(-s_in/tau_ex) : siemens
 s_in = clip(t - t_in, 0*ms, 1e6*ms) : second
 C_m : farad (constant)
@@ -113,10 +110,48 @@ t_in : second (constant)
 UNITS = dict(C_m=b2.pF, g_L=b2.nS, E_L=b2.mV, V_th=b2.mV, Delta_T=b2.mV, tau_w=b2.ms, a=b2.nS, b=b2.pA,
              V_reset=b2.mV, V_peak=b2.mV, E_ex=b2.mV, tau_ex=b2.ms, I_e=b2.pA, W=b2.nS, t_in=b2.ms)
 
+# "V form": the model as written, V on the right-hand side clamped to V_peak.
+EQS_V = """
+dv/dt = (-g_L*(vc - E_L) + g_L*Delta_T*exp((vc - V_th)/Delta_T) - g_ex*(vc - E_ex) - w + I_e)/C_m : volt
+dw/dt = (a*(vc - E_L) - w)/tau_w : amp
+vc = clip(v, -1*volt, V_peak) : volt
+""" + PARAMS
+
+# "u form": the same ODE in u = exp(-(V - V_th)/Delta_T), V = V_th - Delta_T ln u:
+#   du/dt = -(u/Delta_T) dV/dt = -g_L/C_m - (u/Delta_T)(-g_L (V - E_L) - g_ex (V - E_ex) - w + I_e)/C_m.
+# The exponential blow-up of V becomes u falling linearly (slope ~ -g_L/C_m) through
+# u_peak = exp(-(V_peak - V_th)/Delta_T), so RK4 is accurate up to the spike. Beyond u_peak
+# the right-hand side is frozen at u_peak (V = V_peak, as Cajal's clamp), u keeps falling at
+# the constant rate r_cross, and the crossing time inside the step is exactly
+# t_end - (u_peak - u)/r_cross. The reset places V at V_reset at that time and advances
+# (V, w) over the rest of the step by one Euler step (error < 1e-8 mV for delta < dt), after
+# undoing the clamped growth of w between the crossing and the step end.
+EQS_U = """
+du/dt = -g_L/C_m - uc/Delta_T*(-g_L*(vc - E_L) - g_ex*(vc - E_ex) - w + I_e)/C_m : 1
+dw/dt = (a*(vc - E_L) - w)/tau_w : amp
+uc = clip(u, u_peak, 1e300) : 1
+vc = V_th - Delta_T*log(uc) : volt
+u_peak : 1 (constant)
+""" + PARAMS
+RESET_U = """
+r_cross = g_L/C_m + u_peak/Delta_T*(-g_L*(V_peak - E_L) - g_ex*(V_peak - E_ex) - w + I_e)/C_m
+delta = (u_peak - u)/r_cross
+w = w - delta*(a*(V_peak - E_L) - w)/tau_w + b
+v_new = V_reset + delta*(-g_L*(V_reset - E_L) + g_L*Delta_T*exp((V_reset - V_th)/Delta_T) - g_ex*(V_reset - E_ex) - w + I_e)/C_m
+w = w + delta*(a*(V_reset - E_L) - w)/tau_w
+u = exp(-(v_new - V_th)/Delta_T)
+"""
+
+
+def r_cross(p, w):
+    """-du/dt at u = u_peak (1/ms), g_ex = 0 (no spikes in the case with input)."""
+    u_peak = math.exp(-(p["V_peak"] - p["V_th"]) / p["Delta_T"])
+    return p["g_L"] / p["C_m"] + u_peak / p["Delta_T"] * (-p["g_L"] * (p["V_peak"] - p["E_L"]) - w + p["I_e"]) / p["C_m"]
+
 
 def brian2_run(dt_ms):
-    """All cases as one NeuronGroup in one C++ standalone build. Returns, per case, the
-    spike step ends (ms) and, for 'syn', V/w/g_ex at SYN_TIMES."""
+    """All cases, in both forms, as two NeuronGroups in one C++ standalone build. Returns,
+    per form and case, the spike times (ms) and, for 'syn', V/w/g_ex at SYN_TIMES."""
     names = list(CASES)
     build_dir = tempfile.mkdtemp(prefix="aeif_brian2_")
     try:
@@ -124,35 +159,54 @@ def brian2_run(dt_ms):
         b2.device.activate(directory=build_dir, build_on_run=False)
         b2.prefs.codegen.cpp.extra_compile_args_gcc = ["-w", "-O2"]
         b2.defaultclock.dt = dt_ms * b2.ms
-        g = b2.NeuronGroup(len(names), EQS, threshold="v >= V_peak", reset="v = V_reset\nw += b",
-                           method="rk4")
-        for k, u in UNITS.items():
-            setattr(g, k, np.array([CASES[n][k] for n in names]) * u)
-        g.v = np.array([CASES[n]["E_L"] for n in names]) * b2.mV
-        g.w = 0 * b2.pA
-        spikes = b2.SpikeMonitor(g)
+        gv = b2.NeuronGroup(len(names), EQS_V, threshold="v >= V_peak", reset="v = V_reset\nw += b",
+                            method="rk4", name="vform")
+        gu = b2.NeuronGroup(len(names), EQS_U, threshold="u <= u_peak", reset=RESET_U, method="rk4",
+                            name="uform")
+        for g in (gv, gu):
+            for k, unit in UNITS.items():
+                setattr(g, k, np.array([CASES[n][k] for n in names]) * unit)
+            g.w = 0 * b2.pA
+        gv.v = np.array([CASES[n]["E_L"] for n in names]) * b2.mV
+        gu.u_peak = np.array([math.exp(-(CASES[n]["V_peak"] - CASES[n]["V_th"]) / CASES[n]["Delta_T"])
+                              for n in names])
+        gu.u = np.array([math.exp(-(CASES[n]["E_L"] - CASES[n]["V_th"]) / CASES[n]["Delta_T"]) for n in names])
+        sv = b2.SpikeMonitor(gv)
+        su = b2.SpikeMonitor(gu, variables=["u", "w"])  # state at the end of the crossing step
         syn = names.index("syn")
         # Samples at multiples of 0.1 ms, taken before the state update of that step,
         # i.e. the state at exactly that time.
-        trace = b2.StateMonitor(g, ["v", "w", "g_ex"], record=[syn], dt=GRID * b2.ms)
-        net = b2.Network(g, spikes, trace)
+        mv = b2.StateMonitor(gv, ["v", "w", "g_ex"], record=[syn], dt=GRID * b2.ms)
+        mu = b2.StateMonitor(gu, ["vc", "w", "g_ex"], record=[syn], dt=GRID * b2.ms)
+        net = b2.Network(gv, gu, sv, su, mv, mu)
         net.run(T_STOP * b2.ms, namespace={})
         b2.device.build(directory=build_dir, compile=True, run=True, clean=True)
-        steps = np.asarray(spikes.t / b2.ms) / dt_ms
-        idx = np.asarray(spikes.i)
-        out = {}
+        out = {"V": {}, "u": {}}
+        fv, fw = np.asarray(gv.v[:] / b2.mV), np.asarray(gv.w[:] / b2.pA)
+        fuv, fuw = np.asarray(gu.vc[:] / b2.mV), np.asarray(gu.w[:] / b2.pA)
+        iv, tv = np.asarray(sv.i), np.asarray(sv.t / b2.ms)
+        iu, tu = np.asarray(su.i), np.asarray(su.t / b2.ms)
+        uu, wu = np.asarray(su.u), np.asarray(su.w / b2.pA)
         for j, n in enumerate(names):
-            # step index i: the crossing is in (i dt, (i+1) dt]; report the end.
-            ends = sorted((int(round(s)) + 1) * dt_ms for s in steps[idx == j])
-            out[n] = {"spikes": ends}
-        tt = np.asarray(trace.t / b2.ms)
-        vv, ww, gg = (np.asarray(x[0]) for x in (trace.v / b2.mV, trace.w / b2.pA, trace.g_ex / b2.nS))
-        samples = {}
-        for ts in SYN_TIMES:
-            m = int(np.argmin(np.abs(tt - ts)))
-            assert abs(tt[m] - ts) < 1e-6, (tt[m], ts)
-            samples["%g" % ts] = {"V": float(vv[m]), "w": float(ww[m]), "g_ex": float(gg[m])}
-        out["syn"]["samples"] = samples
+            # V form: the crossing is in the step (t_i, t_i + dt]; report its end.
+            out["V"][n] = {"spikes": sorted(float(t) + dt_ms for t in tv[iv == j]),
+                           "final": {"V": float(fv[j]), "w": float(fw[j])}}
+            # u form: the crossing time itself.
+            p = CASES[n]
+            u_peak = math.exp(-(p["V_peak"] - p["V_th"]) / p["Delta_T"])
+            out["u"][n] = {"spikes": sorted(float(t) + dt_ms - (u_peak - u) / r_cross(p, w)
+                                            for t, u, w in zip(tu[iu == j], uu[iu == j], wu[iu == j])),
+                           "final": {"V": float(fuv[j]), "w": float(fuw[j])}}
+        for form, mon, var in (("V", mv, "v"), ("u", mu, "vc")):
+            tt = np.asarray(mon.t / b2.ms)
+            vv = np.asarray(getattr(mon, var)[0] / b2.mV)
+            ww, gg = np.asarray(mon.w[0] / b2.pA), np.asarray(mon.g_ex[0] / b2.nS)
+            samples = {}
+            for ts in SYN_TIMES:
+                m = int(np.argmin(np.abs(tt - ts)))
+                assert abs(tt[m] - ts) < 1e-6, (tt[m], ts)
+                samples["%g" % ts] = {"V": float(vv[m]), "w": float(ww[m]), "g_ex": float(gg[m])}
+            out[form]["syn"]["samples"] = samples
         return out
     finally:
         shutil.rmtree(build_dir, ignore_errors=True)
@@ -202,7 +256,7 @@ def ode_run(p, t_stop=T_STOP, samples=()):
             else:
                 assert r.status == 0, r.message
                 t, y = tb, [float(r.y[0, -1]), float(r.y[1, -1])]
-        if tb in samples:
+        if tb in samples or tb == t_stop:
             states["%g" % tb] = {"V": y[0], "w": y[1], "g_ex": g_ex(tb)}
     return spikes, states
 
@@ -224,37 +278,47 @@ def main():
     for dt in dts:
         print("Brian2 standalone build, dt = %g ms ..." % dt, file=sys.stderr)
         b2_out[dt] = brian2_run(dt)
+    fine = dts[-1]
     for name, p in CASES.items():
         ode_spikes, ode_states = ode_run(p, samples=SYN_TIMES if name == "syn" else ())
-        c = {"params": p, "ode_spikes": ode_spikes,
-             "brian2_spikes": {"%g" % dt: b2_out[dt][name]["spikes"] for dt in dts},
-             "cajal_steps": [grid_step(t) for t in ode_spikes],
-             "margins": [abs(t / GRID - round(t / GRID)) * GRID for t in ode_spikes]}
-        print("== %s: %d spikes (ode)" % (name, len(ode_spikes)))
-        for dt in dts:
-            bs = b2_out[dt][name]["spikes"]
-            if len(bs) != len(ode_spikes):
-                print("   Brian2 dt=%g: %d spikes (differs)" % (dt, len(bs)))
-                c.setdefault("count_mismatch", []).append(dt)
-                continue
-            d = max((abs(x - y) for x, y in zip(bs, ode_spikes)), default=0.0)
-            same_grid = [grid_step(x) for x in bs] == c["cajal_steps"]
-            print("   Brian2 dt=%g: max |t_brian2 - t_ode| = %.3g ms; grid steps %s" %
-                  (dt, d, "identical" if same_grid else "DIFFER"))
-        if ode_spikes:
-            print("   t_ode (ms):   " + " ".join("%.6f" % t for t in ode_spikes))
-            print("   t_b2  (ms):   " + " ".join("%.6f" % t for t in b2_out[dts[-1]][name]["spikes"]))
+        c = {"params": p, "ode_spikes": ode_spikes, "ode_final": ode_states.pop("%g" % T_STOP)}
+        for form in ("u", "V"):
+            c["brian2_%s_spikes" % form] = {"%g" % dt: b2_out[dt][form][name]["spikes"] for dt in dts}
+            c["brian2_%s_final" % form] = {"%g" % dt: b2_out[dt][form][name]["final"] for dt in dts}
+        ref = b2_out[fine]["u"][name]["spikes"]  # the reference: Brian2, u form, finest dt
+        c["cajal_steps"] = [grid_step(t) for t in ref]
+        c["margins"] = [abs(t / GRID - round(t / GRID)) * GRID for t in ref]
+        print("== %s: %d spikes (Brian2 u form, dt = %g ms)" % (name, len(ref), fine))
+        for form in ("u", "V"):
+            for dt in dts:
+                bs = b2_out[dt][form][name]["spikes"]
+                fin = b2_out[dt][form][name]["final"]
+                tail = "final V - V_ode = %+.1e mV" % (fin["V"] - c["ode_final"]["V"])
+                if len(bs) != len(ode_spikes):
+                    print("   Brian2 %s form dt=%g: %d spikes, ode %d; %s" % (form, dt, len(bs), len(ode_spikes), tail))
+                    c.setdefault("count_mismatch", []).append([form, dt])
+                    continue
+                d = max((abs(x - y) for x, y in zip(bs, ode_spikes)), default=0.0)
+                same = [grid_step(x) for x in bs] == [grid_step(x) for x in ode_spikes]
+                print("   Brian2 %s form dt=%g: max |t - t_ode| = %.2g ms, grid steps %s; %s" %
+                      (form, dt, d, "same as ode" if same else "DIFFER from ode", tail))
+        if ref:
+            print("   t (ms):       " + " ".join("%.6f" % t for t in ref))
             print("   Cajal steps:  " + " ".join(str(k) for k in c["cajal_steps"]))
-            print("   min margin to the grid: %.4f ms" % min(c["margins"]))
+            print("   margins < 1e-3 ms: %s" % ", ".join("spike %d (%.2g ms)" % (i, m)
+                                                          for i, m in enumerate(c["margins"]) if m < 1e-3))
+        fin = b2_out[fine]["u"][name]["final"]
+        print("   state at %g ms: V = %.9f mV, w = %.9f pA (ode: %.9f, %.9f)" %
+              (T_STOP, fin["V"], fin["w"], c["ode_final"]["V"], c["ode_final"]["w"]))
         if name == "syn":
             c["ode_samples"] = ode_states
-            c["brian2_samples"] = {"%g" % dt: b2_out[dt]["syn"]["samples"] for dt in dts}
+            for form in ("u", "V"):
+                c["brian2_%s_samples" % form] = {"%g" % dt: b2_out[dt][form]["syn"]["samples"] for dt in dts}
             for ts in SYN_TIMES:
                 k = "%g" % ts
-                o = ode_states[k]
-                bb = b2_out[dts[-1]]["syn"]["samples"][k]
-                print("   t=%-5s V_ode=%.9f V_b2=%.9f (diff %.1e)  w_ode=%.9f  g_ex=%.9f" %
-                      (k, o["V"], bb["V"], bb["V"] - o["V"], o["w"], o["g_ex"]))
+                o, bu, bv = ode_states[k], b2_out[fine]["u"]["syn"]["samples"][k], b2_out[fine]["V"]["syn"]["samples"][k]
+                print("   t=%-5s V = %.9f mV (V form %+.1e, ode %+.1e)  w = %.9f pA  g_ex = %.9f nS" %
+                      (k, bu["V"], bv["V"] - bu["V"], o["V"] - bu["V"], bu["w"], bu["g_ex"]))
         res["cases"][name] = c
     print(json.dumps(res))
 

@@ -181,6 +181,16 @@ const std::vector<SynapseModelInfo>& synapse_catalogue() {
         {"lambda", 0.1, "1", "step size"},
         {"alpha", 1.0, "1", "asymmetry: depression step / potentiation step"},
         {"mu", 0.4, "1", "weight dependence exponent of potentiation"}}},
+      {"tsodyks_synapse",
+       "Tsodyks-Markram short-term depression and facilitation (NEST's tsodyks_synapse; Tsodyks et al. 2000); "
+       "transmits u·x × weight",
+       {{"U", 0.5, "1", "utilisation increment per spike"},
+        {"tau_psc", 3.0, "ms", "decay of the active fraction y (the postsynaptic current)"},
+        {"tau_rec", 800.0, "ms", "recovery time constant (depression)"},
+        {"tau_fac", 0.0, "ms", "facilitation time constant (0: none)"},
+        {"u", 0.0, "1", "initial utilisation"},
+        {"x", 1.0, "1", "initial fraction of recovered resources"},
+        {"y", 0.0, "1", "initial fraction of active resources"}}},
       {"sic_connection",
        "astrocyte -> neuron slow inward current (NEST's sic_connection): the target's I_SIC is weight × the "
        "astrocyte's SIC of `delay` earlier",
@@ -325,6 +335,22 @@ void check_models(const Deck& deck) {
       throw input_error(kv.second.loc.file, kv.second.loc.line, key + "." + kv.first,
                         unknown("unknown parameter of " + sm->name, kv.first, pnames, "parameters"));
     }
+    if (pj.synapse.stp()) {
+      const auto v = resolve_synapse_params(pj.synapse);
+      auto fail = [&](const std::string& p, const std::string& why) {
+        const auto it = pj.synapse.params.find(p);
+        const SourceLoc l = it != pj.synapse.params.end() ? it->second.loc : pj.synapse.loc;
+        throw input_error(l.file, l.line, key + "." + p, why);
+      };
+      for (const char* p : {"U", "u", "x", "y"})
+        if (!(v.at(p) >= 0 && v.at(p) <= 1)) fail(p, std::string("must lie in [0, 1] (got ") + num(v.at(p)) + ")");
+      for (const char* p : {"tau_psc", "tau_rec"})
+        if (!(v.at(p) > 0)) fail(p, std::string("must be > 0 ms (got ") + num(v.at(p)) + ")");
+      if (!(v.at("tau_fac") >= 0)) fail("tau_fac", "must be ≥ 0 ms (got " + num(v.at("tau_fac")) + ")");
+      if (v.at("tau_psc") == v.at("tau_rec")) fail("tau_psc", "must differ from tau_rec (the update divides by their difference)");
+      if (v.at("x") + v.at("y") > 1) fail("y", "x + y must be ≤ 1 (got " + num(v.at("x") + v.at("y")) + ")");
+      continue;
+    }
     if (!pj.synapse.plastic()) continue;
     const auto v = resolve_synapse_params(pj.synapse);
     auto fail = [&](const std::string& p, const std::string& why) {
@@ -383,6 +409,8 @@ void check_models(const Deck& deck) {
     if (pm->kind == ModelInfo::Kind::astrocyte && pj.weight.lower_bound() < 0)
       fail(pj.weight.loc, ".weight", "must be ≥ 0 onto astrocytes (a spike raises IP3 by delta_IP3 × weight, as in "
                                      "NEST, which rejects negative weights); allowed: a weight ≥ 0, or a distribution with min ≥ 0");
+    if (pj.synapse.stp() && qm->kind == ModelInfo::Kind::astrocyte)
+      fail(pj.synapse.loc, ".synapse", "astrocytes emit no spikes");
     if (pj.synapse.plastic() && (pm->kind != ModelInfo::Kind::neuron))
       fail(pj.synapse.loc, ".synapse", "plastic synapses need a neuron target ('" + post.name + "' is " + pm->name + ")");
   }

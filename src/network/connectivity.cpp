@@ -15,7 +15,8 @@ std::size_t Projection::bytes() const {
   return sources.extent(0) * sizeof(std::uint64_t) + row.extent(0) * sizeof(std::uint64_t) +
          target.extent(0) * sizeof(std::uint32_t) + weight.extent(0) * sizeof(float) +
          delay.extent(0) * sizeof(std::uint16_t) + plastic_weight.extent(0) * sizeof(double) +
-         kplus.extent(0) * sizeof(double) + t_last.extent(0) * sizeof(std::int64_t);
+         kplus.extent(0) * sizeof(double) + t_last.extent(0) * sizeof(std::int64_t) +
+         3 * stp_u.extent(0) * sizeof(double);
 }
 
 namespace {
@@ -242,6 +243,18 @@ Projection build_projection(const Deck& deck, const Partition& part, int index) 
       r.Wmax = v.at("Wmax");
     }
     r.plus = Decay::make(deck.simulation.dt, v.at("tau_plus"));
+  }
+  pj.stp = spec.synapse.stp();
+  if (pj.stp) {
+    const auto v = resolve_synapse_params(spec.synapse);
+    pj.tm = TsodyksRule{v.at("U"), v.at("tau_psc"), v.at("tau_rec"), v.at("tau_fac"), deck.simulation.dt};
+    pj.t_last = Kokkos::View<std::int64_t*>("cajal::projection::t_last", nsrc);  // NEST: t = 0
+    pj.stp_u = Kokkos::View<double*>("cajal::projection::stp_u", total);
+    pj.stp_x = Kokkos::View<double*>("cajal::projection::stp_x", total);
+    pj.stp_y = Kokkos::View<double*>("cajal::projection::stp_y", total);
+    Kokkos::deep_copy(pj.stp_u, v.at("u"));
+    Kokkos::deep_copy(pj.stp_x, v.at("x"));
+    Kokkos::deep_copy(pj.stp_y, v.at("y"));
   }
   auto h_pweight = Kokkos::create_mirror_view(pj.plastic_weight);
   if (!const_d) pj.delay = Kokkos::View<std::uint16_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::delay"), total);

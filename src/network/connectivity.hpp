@@ -13,11 +13,14 @@
 // The second pass replays the same draws, so no temporary list of pairs is ever held.
 #include <Kokkos_Core.hpp>
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "cajal/input/deck.hpp"
 #include "cajal/network/partition.hpp"
 #include "synapse/stdp.hpp"
+#include "synapse/tsodyks.hpp"
 
 namespace cajal {
 
@@ -50,7 +53,27 @@ struct Projection {
   StdpRule rule;
   Kokkos::View<double*> plastic_weight;
   Kokkos::View<double*> kplus;
-  Kokkos::View<std::int64_t*> t_last;
+  Kokkos::View<std::int64_t*> t_last;  // also for tsodyks_synapse
+
+  // Short-term plasticity (tsodyks_synapse): u, x, y of every synapse; the weight stays in
+  // `weight` / `weight_value`, and t_last holds each source's last spike.
+  bool stp = false;
+  TsodyksRule tm;
+  Kokkos::View<double*> stp_u, stp_x, stp_y;
+
+  /// Synapses with state (STDP or STP): delivered one source row at a time, in time order.
+  bool stateful() const { return plastic || stp; }
+  /// Per-synapse state a checkpoint keeps (by target, in canonical order).
+  std::vector<std::pair<std::string, Kokkos::View<double*>>> synapse_state() const {
+    if (plastic) return {{"weight", plastic_weight}};
+    if (stp) return {{"u", stp_u}, {"x", stp_x}, {"y", stp_y}};
+    return {};
+  }
+  /// Per-source real state besides t_last (STDP: the trace K+).
+  std::vector<std::pair<std::string, Kokkos::View<double*>>> source_state() const {
+    if (plastic) return {{"kplus", kplus}};
+    return {};
+  }
 
   std::size_t bytes() const;
 };

@@ -151,6 +151,47 @@ struct DeliverPlastic {
   }
 };
 
+/// Delivers the spikes of one tsodyks_synapse projection, one source row at a time (as
+/// DeliverPlastic): each spike updates u, x, y of every synapse of the row and delivers
+/// u·x × weight.
+struct DeliverTsodyks {
+  using value_type = std::uint64_t;
+  Kokkos::View<const std::uint64_t*> spikes, group_first, group_last, group_row;
+  Kokkos::View<const std::uint64_t*> row;
+  Kokkos::View<const std::uint32_t*> target;
+  Kokkos::View<const std::uint16_t*> delay;
+  Kokkos::View<const float*> weight;
+  Kokkos::View<double*> u, x, y;
+  Kokkos::View<std::int64_t*> t_last;
+  TsodyksRule rule;
+  RingScatter ring;
+  std::int64_t t0;
+  double weight_value;
+  int delay_steps, ring_size, receptor;
+
+  KOKKOS_INLINE_FUNCTION void operator()(const std::size_t g, std::uint64_t& events) const {
+    const std::uint64_t r = group_row(g), b = row(r), e = row(r + 1);
+    std::int64_t tl = t_last(r);
+    auto acc = ring.access();
+    for (std::uint64_t k = group_first(g); k < group_last(g); ++k) {
+      const int off = spike_offset(spikes(k));
+      const std::int64_t stamp = t0 + off + 1;
+      const TsodyksRule::Factors f = rule.factors(stamp - tl);
+      const int base = static_cast<int>((t0 + off) % ring_size);
+      for (std::uint64_t j = b; j < e; ++j) {
+        const double frac = rule.on_spike(f, u(j), x(j), y(j));
+        const double w = (weight.extent(0) ? static_cast<double>(weight(j)) : weight_value) * frac;
+        int slot = base + (delay.extent(0) ? static_cast<int>(delay(j)) : delay_steps);
+        if (slot >= ring_size) slot -= ring_size;
+        acc(receptor, slot, target(j)) += to_fixed(w);
+      }
+      events += e - b;
+      tl = stamp;
+    }
+    t_last(r) = tl;
+  }
+};
+
 /// Adds the SIC records of one sic_connection projection into the SIC port of the targets'
 /// ring buffers: weight × value, in fixed point, at step t_emit + delay. A record is two
 /// words: the packed (gid, offset) and the value's bits.
@@ -244,7 +285,7 @@ struct Simulation::Impl {
   double build_s = 0;
   // Plastic projections: host copies of their source lists (to group spikes by row) and
   // the grouping buffers, reused every interval.
-  bool any_plastic = false;
+  bool any_plastic = false, any_stateful = false;
   std::vector<Kokkos::View<std::uint64_t*>::HostMirror> plastic_sources;
   Kokkos::View<std::uint64_t*> group_first, group_last, group_row;
   Kokkos::View<std::uint64_t*>::HostMirror group_first_h, group_last_h, group_row_h;
@@ -276,9 +317,11 @@ struct Simulation::Impl {
     stdp_lost = Kokkos::View<std::int64_t>("cajal::stdp::lost");
     for (std::size_t i = 0; i < projections.size(); ++i) {
       const auto& pj = projections[i];
+      if (!pj.stateful()) continue;
+      any_stateful = true;
+      plastic_sources[i] = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.sources);
       if (!pj.plastic) continue;
       any_plastic = true;
-      plastic_sources[i] = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.sources);
       Population& post = *pops[pj.post];
       if (!post.history.enabled())
         post.history = PostHistory::make(post.local_size, deck.simulation.dt,
@@ -319,7 +362,9 @@ struct Simulation::Impl {
       e += part.size(static_cast<int>(p)) * 8 * w;
     }
     for (const auto& pj : projections)
-      if (pj.plastic) e += comm.sum<unsigned long long>(pj.synapses) * 12 + part.size(pj.pre) * 16;
+      if (pj.stateful())
+        e += comm.sum<unsigned long long>(pj.synapses) * 8 * pj.synapse_state().size() +
+             part.size(pj.pre) * 8 * (pj.source_state().size() + 1);
     return e + deck.text.size() * 2;
   }
 
@@ -392,11 +437,11 @@ struct Simulation::Impl {
                    }));
     }
     bool any = false;
-    for (const auto& pj : projections) any = any || pj.plastic;
+    for (const auto& pj : projections) any = any || pj.stateful();
     if (!any) return;
     f.make_group("projections");
     for (std::size_t i = 0; i < projections.size(); ++i)
-      if (projections[i].plastic) save_plastic(f, i);
+      if (projections[i].stateful()) save_plastic(f, i);
   }
 
   /// Each local target's incoming synapses of projection i in canonical order (by source,
@@ -422,8 +467,9 @@ struct Simulation::Impl {
     return static_cast<int>(comm.max<unsigned long long>(w));
   }
 
-  /// Plastic state of projection i: weights by target (rows padded with NaN to the widest
-  /// in-degree) and the presynaptic traces by source, written by the source's owner.
+  /// Synapse state of projection i (STDP: weights and traces; STP: u, x, y): per-synapse
+  /// arrays by target (rows padded with NaN to the widest in-degree), and per-source
+  /// arrays (the real ones, then t_last) written by the source's owner.
   void save_plastic(CheckpointFile& f, std::size_t i) {
     const Projection& pj = projections[i];
     const std::string g = "projections/" + deck.projections[i].name;
@@ -431,44 +477,53 @@ struct Simulation::Impl {
     std::vector<std::uint64_t> off, perm;
     by_target(i, off, perm);
     const int W = widest_row(off);
-    auto w = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.plastic_weight);
     const auto& targets = part.local(pj.post);
     f.write_ids(g + "/targets", targets);
-    f.write_rows(g + "/targets", "weight", H5T_IEEE_F64LE, W, targets, [&](std::size_t k, std::uint64_t* row) {
-      double* out = reinterpret_cast<double*>(row);
-      const std::uint64_t n = off[k + 1] - off[k];
-      for (std::uint64_t q = 0; q < n; ++q) out[q] = w(perm[off[k] + q]);
-      for (std::uint64_t q = n; q < static_cast<std::uint64_t>(W); ++q) out[q] = std::nan("");
-    });
-    // Traces: every rank with a row for a source holds the same value; the owner writes it.
+    for (const auto& arr : pj.synapse_state()) {
+      auto w = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), arr.second);
+      f.write_rows(g + "/targets", arr.first, H5T_IEEE_F64LE, W, targets, [&](std::size_t k, std::uint64_t* row) {
+        double* out = reinterpret_cast<double*>(row);
+        const std::uint64_t n = off[k + 1] - off[k];
+        for (std::uint64_t q = 0; q < n; ++q) out[q] = w(perm[off[k] + q]);
+        for (std::uint64_t q = n; q < static_cast<std::uint64_t>(W); ++q) out[q] = std::nan("");
+      });
+    }
+    // Per source: every rank with a row for a source holds the same values; the owner
+    // writes them. Message per row: source id, the real arrays' bits, t_last.
+    const auto reals = pj.source_state();
+    const std::size_t R = reals.size(), words = R + 2;
     const int P = comm.size();
     auto src = plastic_sources[i];
-    auto kp = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.kplus);
+    std::vector<Kokkos::View<double*>::HostMirror> rh;
+    for (const auto& a : reals) rh.push_back(Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), a.second));
     auto tl = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.t_last);
     std::vector<std::vector<std::uint64_t>> send(P);
     for (std::size_t r = 0; r < src.extent(0); ++r) {
-      std::uint64_t bits;
-      std::memcpy(&bits, &kp(r), 8);
       auto& v = send[part.owner(pj.pre, src(r))];
-      v.insert(v.end(), {src(r), bits, static_cast<std::uint64_t>(tl(r))});
+      v.push_back(src(r));
+      for (std::size_t q = 0; q < R; ++q) v.push_back(to_bits(rh[q](r)));
+      v.push_back(static_cast<std::uint64_t>(tl(r)));
     }
     const std::vector<std::uint64_t> got = comm.alltoallv(send);
     const auto& owned = part.local(pj.pre);
-    std::vector<std::uint64_t> own_kp(owned.size(), 0), own_tl(owned.size(), 0);
+    std::vector<std::uint64_t> own(owned.size() * (words - 1), 0);
     std::vector<char> seen(owned.size(), 0);
     std::string problem;
-    for (std::size_t k = 0; k + 2 < got.size(); k += 3) {
+    for (std::size_t k = 0; k + words - 1 < got.size(); k += words) {
       const std::size_t li = static_cast<std::size_t>(std::lower_bound(owned.begin(), owned.end(), got[k]) - owned.begin());
-      if (seen[li] && (own_kp[li] != got[k + 1] || own_tl[li] != got[k + 2]))
-        problem = "internal error: ranks disagree on the STDP trace of source " + std::to_string(got[k]);
-      own_kp[li] = got[k + 1];
-      own_tl[li] = got[k + 2];
+      for (std::size_t q = 0; q + 1 < words; ++q) {
+        if (seen[li] && own[li * (words - 1) + q] != got[k + 1 + q])
+          problem = "internal error: ranks disagree on the synapse state of source " + std::to_string(got[k]);
+        own[li * (words - 1) + q] = got[k + 1 + q];
+      }
       seen[li] = 1;
     }
-    if (comm.any(!problem.empty())) throw error(problem.empty() ? std::string("internal error: STDP traces disagree") : problem, exit_internal);
+    if (comm.any(!problem.empty()))
+      throw error(problem.empty() ? std::string("internal error: synapse source state disagrees") : problem, exit_internal);
     f.write_ids(g + "/sources", owned);
-    f.write_rows(g + "/sources", "kplus", H5T_IEEE_F64LE, 1, owned, [&](std::size_t k, std::uint64_t* row) { row[0] = own_kp[k]; });
-    f.write_rows(g + "/sources", "t_last", H5T_STD_I64LE, 1, owned, [&](std::size_t k, std::uint64_t* row) { row[0] = own_tl[k]; });
+    for (std::size_t q = 0; q + 1 < words; ++q)
+      f.write_rows(g + "/sources", q < R ? reals[q].first : std::string("t_last"), q < R ? H5T_IEEE_F64LE : H5T_STD_I64LE, 1,
+                   owned, [&](std::size_t k, std::uint64_t* row) { row[0] = own[k * (words - 1) + q]; });
   }
 
   void load_plastic(CheckpointFile& f, std::size_t i) {
@@ -477,30 +532,33 @@ struct Simulation::Impl {
     std::vector<std::uint64_t> off, perm;
     by_target(i, off, perm);
     const int W = widest_row(off);
-    auto w = Kokkos::create_mirror_view(pj.plastic_weight);
     const auto& targets = part.local(pj.post);
-    std::string problem;
-    f.read_rows(g + "/targets", "weight", part.size(pj.post), W, targets,
-                [&](std::uint64_t id) { return part.owner(pj.post, id); },
-                [&](std::size_t k, std::uint64_t* row) {
-                  const double* in = reinterpret_cast<const double*>(row);
-                  const std::uint64_t n = off[k + 1] - off[k];
-                  for (std::uint64_t q = 0; q < n; ++q) w(perm[off[k] + q]) = in[q];
-                  if ((n < static_cast<std::uint64_t>(W) && !std::isnan(in[n])) || (n > 0 && std::isnan(in[n - 1])))
-                    problem = f.path() + ": projection '" + deck.projections[i].name + "': target " +
-                              std::to_string(targets[k]) + " has a different number of synapses than in this network";
-                });
-    problem = comm.first_problem(problem);
-    if (!problem.empty()) throw usage_error(problem);
-    Kokkos::deep_copy(pj.plastic_weight, w);
-    // Traces: read by owner, then each rank asks the owners for the sources of its rows.
+    for (const auto& arr : pj.synapse_state()) {
+      auto w = Kokkos::create_mirror_view(arr.second);
+      std::string problem;
+      f.read_rows(g + "/targets", arr.first, part.size(pj.post), W, targets,
+                  [&](std::uint64_t id) { return part.owner(pj.post, id); },
+                  [&](std::size_t k, std::uint64_t* row) {
+                    const double* in = reinterpret_cast<const double*>(row);
+                    const std::uint64_t n = off[k + 1] - off[k];
+                    for (std::uint64_t q = 0; q < n; ++q) w(perm[off[k] + q]) = in[q];
+                    if ((n < static_cast<std::uint64_t>(W) && !std::isnan(in[n])) || (n > 0 && std::isnan(in[n - 1])))
+                      problem = f.path() + ": projection '" + deck.projections[i].name + "': target " +
+                                std::to_string(targets[k]) + " has a different number of synapses than in this network";
+                  });
+      problem = comm.first_problem(problem);
+      if (!problem.empty()) throw usage_error(problem);
+      Kokkos::deep_copy(arr.second, w);
+    }
+    // Per source: read by owner, then each rank asks the owners for the sources of its rows.
+    const auto reals = pj.source_state();
+    const std::size_t R = reals.size(), words = R + 1;
     const auto& owned = part.local(pj.pre);
-    std::vector<std::uint64_t> own_kp(owned.size()), own_tl(owned.size());
+    std::vector<std::uint64_t> own(owned.size() * words);
     const auto owner = [&](std::uint64_t id) { return part.owner(pj.pre, id); };
-    f.read_rows(g + "/sources", "kplus", part.size(pj.pre), 1, owned, owner,
-                [&](std::size_t k, std::uint64_t* row) { own_kp[k] = row[0]; });
-    f.read_rows(g + "/sources", "t_last", part.size(pj.pre), 1, owned, owner,
-                [&](std::size_t k, std::uint64_t* row) { own_tl[k] = row[0]; });
+    for (std::size_t q = 0; q < words; ++q)
+      f.read_rows(g + "/sources", q < R ? reals[q].first : std::string("t_last"), part.size(pj.pre), 1, owned, owner,
+                  [&](std::size_t k, std::uint64_t* row) { own[k * words + q] = row[0]; });
     const int P = comm.size();
     auto src = plastic_sources[i];
     std::vector<std::vector<std::uint64_t>> ask(P);
@@ -512,21 +570,22 @@ struct Simulation::Impl {
     for (int r = 0; r < P; ++r)
       for (int c = 0; c < counts[r]; ++c, ++k) {
         const std::size_t li = static_cast<std::size_t>(std::lower_bound(owned.begin(), owned.end(), asked[k]) - owned.begin());
-        reply[r].insert(reply[r].end(), {own_kp[li], own_tl[li]});
+        reply[r].insert(reply[r].end(), own.begin() + li * words, own.begin() + (li + 1) * words);
       }
     const std::vector<std::uint64_t> answers = comm.alltoallv(reply);
     // Answers arrive by owner rank, each in the order asked.
     std::vector<std::size_t> at(P + 1, 0);
-    for (int r = 0; r < P; ++r) at[r + 1] = at[r] + 2 * ask[r].size();
-    auto kp = Kokkos::create_mirror_view(pj.kplus);
+    for (int r = 0; r < P; ++r) at[r + 1] = at[r] + words * ask[r].size();
+    std::vector<Kokkos::View<double*>::HostMirror> rh;
+    for (const auto& a : reals) rh.push_back(Kokkos::create_mirror_view(a.second));
     auto tl = Kokkos::create_mirror_view(pj.t_last);
     for (std::size_t r = 0; r < src.extent(0); ++r) {
       std::size_t& a = at[part.owner(pj.pre, src(r))];
-      std::memcpy(&kp(r), &answers[a], 8);
-      tl(r) = static_cast<std::int64_t>(answers[a + 1]);
-      a += 2;
+      for (std::size_t q = 0; q < R; ++q) from_bits(answers[a + q], rh[q](r));
+      tl(r) = static_cast<std::int64_t>(answers[a + R]);
+      a += words;
     }
-    Kokkos::deep_copy(pj.kplus, kp);
+    for (std::size_t q = 0; q < R; ++q) Kokkos::deep_copy(reals[q].second, rh[q]);
     Kokkos::deep_copy(pj.t_last, tl);
   }
 
@@ -554,7 +613,7 @@ struct Simulation::Impl {
       Kokkos::deep_copy(pop.ring, ring);
     }
     for (std::size_t i = 0; i < projections.size(); ++i)
-      if (projections[i].plastic) load_plastic(f, i);
+      if (projections[i].stateful()) load_plastic(f, i);
   }
 
   // ---- the stages of one interval ------------------------------------------------
@@ -656,12 +715,19 @@ struct Simulation::Impl {
     Kokkos::deep_copy(Kokkos::subview(group_first, sub), Kokkos::subview(hf, sub));
     Kokkos::deep_copy(Kokkos::subview(group_last, sub), Kokkos::subview(hl, sub));
     Kokkos::deep_copy(Kokkos::subview(group_row, sub), Kokkos::subview(hr, sub));
-    DeliverPlastic f{in,         group_first,     group_last,   group_row,  pj.row,
-                     pj.target,  pj.delay,        pj.plastic_weight, pj.kplus, pj.t_last,
-                     stdp_lost,  pj.rule,         pops[pj.post]->history,   scatter[pj.post],
-                     t0,         pj.delay_steps,  ring_size,    pj.receptor};
     std::uint64_t e = 0;
-    Kokkos::parallel_reduce("cajal::exchange::deliver_plastic", Kokkos::RangePolicy<>(0, groups), f, e);
+    if (pj.stp) {
+      DeliverTsodyks f{in,        group_first, group_last,     group_row, pj.row,   pj.target,  pj.delay,
+                       pj.weight, pj.stp_u,    pj.stp_x,       pj.stp_y,  pj.t_last, pj.tm,     scatter[pj.post],
+                       t0,        pj.weight_value, pj.delay_steps, ring_size, pj.receptor};
+      Kokkos::parallel_reduce("cajal::exchange::deliver_tsodyks", Kokkos::RangePolicy<>(0, groups), f, e);
+    } else {
+      DeliverPlastic f{in,         group_first,     group_last,   group_row,  pj.row,
+                       pj.target,  pj.delay,        pj.plastic_weight, pj.kplus, pj.t_last,
+                       stdp_lost,  pj.rule,         pops[pj.post]->history,   scatter[pj.post],
+                       t0,         pj.delay_steps,  ring_size,    pj.receptor};
+      Kokkos::parallel_reduce("cajal::exchange::deliver_plastic", Kokkos::RangePolicy<>(0, groups), f, e);
+    }
     Kokkos::Experimental::contribute(pops[pj.post]->ring, scatter[pj.post]);
     return e;
   }
@@ -676,7 +742,7 @@ struct Simulation::Impl {
     std::copy(spikes.begin(), spikes.end(), incoming_host.data());
     // Plastic synapses need each source's spikes together and in time order: sorting the
     // packed (gid, offset) values gives both. Static delivery does not care about order.
-    if (any_plastic) std::sort(incoming_host.data(), incoming_host.data() + spikes.size());
+    if (any_stateful) std::sort(incoming_host.data(), incoming_host.data() + spikes.size());
     Kokkos::deep_copy(Kokkos::subview(incoming, std::make_pair(std::size_t(0), spikes.size())),
                       Kokkos::subview(incoming_host, std::make_pair(std::size_t(0), spikes.size())));
     auto in = Kokkos::subview(incoming, std::make_pair(std::size_t(0), spikes.size()));
@@ -685,7 +751,7 @@ struct Simulation::Impl {
       const Projection& pj = projections[i];
       std::uint64_t e = 0;
       if (pj.sic) continue;  // graded values: deliver_sic
-      if (pj.plastic) {
+      if (pj.stateful()) {
         events += deliver_plastic(i, spikes.size(), in, t0);
         continue;
       }

@@ -82,7 +82,10 @@ struct SynapseSpec {
   std::string model = "static";
   std::map<std::string, Param> params;
   SourceLoc loc, model_loc;
-  bool plastic() const { return model != "static" && model != "sic_connection"; }
+  /// Spike-timing-dependent plasticity (the weight changes).
+  bool plastic() const { return model == "stdp_synapse" || model == "stdp_pl_synapse_hom"; }
+  /// Short-term plasticity (tsodyks_synapse: the transmitted fraction changes).
+  bool stp() const { return model == "tsodyks_synapse"; }
   bool sic() const { return model == "sic_connection"; }
 };
 
