@@ -2,50 +2,57 @@
 """Brian2 reference for Cajal's aeif_cond_alpha_astro integrator (tests/unit/test_aeif.cpp).
 
 The model of src/model/astro.hpp (struct AeifCondAlphaAstro; NEST's aeif_cond_alpha*,
-Brette & Gerstner 2005 AdEx with alpha-shaped conductances), SIC = 0:
+Brette & Gerstner 2005 AdEx with alpha-shaped conductances), SIC = 0, t_ref = 0:
 
     C dV/dt     = -g_L (V - E_L) + g_L Delta_T exp((V - V_th)/Delta_T)
-                  - g_ex (V - E_ex) - w + I_e
+                  - g_ex (V - E_ex) - g_in (V - E_in) - w + I_e
     tau_w dw/dt = a (V - E_L) - w
-    g_ex(t)     = W e/tau_ex (t - t_in) exp(-(t - t_in)/tau_ex)  for t > t_in, else 0
-    V >= V_peak: V <- V_reset, w <- w + b        (t_ref = 0)
+    g_x(t)      = W_x e/tau_x (t - t_in) exp(-(t - t_in)/tau_x)  for t > t_in, else 0
+    V >= V_peak: V <- V_reset, w <- w + b
 
-As in Cajal and NEST, V on the right-hand side is min(V, V_peak). This changes nothing
-before the crossing of V_peak (which is the spike), but keeps the step in which V crosses
-V_peak finite (exp(25) ~ 1e11 would otherwise overflow within an RK4 step).
-The alpha conductance is written in closed form (the solution of Cajal's
-dg' = -dg/tau, g' = dg - g/tau with dg jumping by W e/tau at t_in), so the input time
-is exactly t_in, not the next Brian2 step.
+As in Cajal and NEST, V on the right-hand side is min(V, V_peak). Before the crossing of
+V_peak (the spike) this changes nothing; it keeps the step in which V crosses V_peak
+finite. The alpha conductances are written in closed form (the solution of Cajal's
+dg' = -dg/tau, g' = dg - g/tau with dg jumping by W e/tau at t_in), so the input acts
+from exactly t_in, not from the next Brian2 step.
 
-Brian2 side: C++ standalone, method='rk4', compiled with -O2 (no -ffast-math), run at
-three time steps (DTS below) to show convergence. Brian2 stamps a spike with the start
-t_i of the step (t_i, t_i + dt] in which V crossed V_peak and resets V at the end of
-that step, so each reset is late by less than dt and the delay accumulates over the
-spikes of a run (at most n_spikes * dt). Printed spike times are the step ends t_i + dt.
-
-Independent check: the same ODE with scipy's DOP853 (rtol = atol = 1e-12) and exact
-event location of V = V_peak, restarted after each reset ("ode" below). Its spike times
-are the reference t*; Brian2's converge to them linearly in dt.
+Brian2: C++ standalone, method='rk4', compiled with -O2 (no -ffast-math), at the time
+steps DTS (default 4e-4, 2e-4, 1e-4 ms) to show convergence. Two formulations of the same
+ODE, one NeuronGroup each:
+  V form  the equations as written; threshold V >= V_peak, reset V = V_reset, w += b.
+          Brian2 detects the crossing at the end of the step (t_i, t_i + dt] containing
+          it and resets there, so every reset is up to dt late and the delays add up over
+          the spikes of a run (~ n_spikes * dt/2): spike times converge only linearly in dt
+          (e.g. 6.7e-3 ms off after 104 spikes at dt = 1e-4 ms). Printed times: t_i + dt.
+  u form  the same ODE in u = exp(-(V - V_th)/Delta_T) (see EQS_U): the blow-up of V
+          becomes u falling linearly through u_peak, RK4 stays accurate up to the spike,
+          the crossing time inside the step follows exactly from u, and the reset is
+          placed at that time. This is the reference ("Brian2" below and in the test).
+Independent check ("ode"): the same ODE with scipy's DOP853 (rtol = atol = 1e-12), the
+last part of each upstroke integrated with V as the independent variable, and exact
+event location of V = V_peak. Brian2's u form agrees with it to < 1e-4 ms in every
+spike time; Cajal's integrator, run with gsl_error_tol = 1e-12, converges to it.
 
 Cajal's times are on the 0.1 ms grid: a spike is reported at the end of the 0.1 ms step
 in which V crossed V_peak (the reset itself happens at the end of the accepted adaptive
-sub-step, inside the step). So Cajal's spike step (1-based, ending at k * 0.1 ms) is
-k = ceil(t*/0.1). For each spike the script prints k and the margin: the distance of t*
-from the nearest grid point (if the margin were below ~1e-3 ms, k would be ambiguous).
+sub-step, inside the step, so later spikes are not delayed). So Cajal's spike step
+(1-based, ending at k * 0.1 ms) is k = ceil(t*/0.1). For each spike the script prints
+k; crossings within 1e-3 ms of a grid point are listed, since there k is uncertain by 1.
 
 Cases (all: V(0) = E_L, w(0) = 0, 1000 ms):
   nest_I*   NEST defaults (C_m 281 pF, g_L 30 nS, E_L -70.6, V_th -50.4, Delta_T 2,
-            tau_w 144, a 4 nS, b 80.5 pA, V_reset -60, V_peak 0) at I_e = 500, 600, 650,
-            800, 1000 pA. 500 pA is below the rheobase (no spikes), 600 pA fires once
-            before adaptation stops it.
+            tau_w 144, a 4 nS, b 80.5 pA, V_reset -60, V_peak 0, E_ex 0, E_in -85,
+            tau_syn_ex 0.2, tau_syn_in 2) at I_e = 500, 600, 650, 800, 1000 pA. 500 pA is
+            below the rheobase (no spikes); 600 pA fires once, then adaptation stops it.
   naud_*    Naud, Marcille, Clopath & Gerstner 2008 (Biol Cybern 99:335), Table 1, with
             V_peak = 0: tonic, adapting, initial burst, regular bursting.
-  syn       NEST defaults, I_e = 0, one excitatory input of W = 50 nS at t_in = 10 ms
-            (tau_syn_ex = 0.2 ms, E_ex = 0): V, w, g_ex printed at a few times.
+  syn       NEST defaults, I_e = 0, one excitatory input of 50 nS at t_in = 10 ms.
+  syn_in    NEST defaults, I_e = 0, one inhibitory input of 20 nS at t_in = 10 ms.
+  For syn and syn_in, V, w, g_ex, g_in are printed at SYN_TIMES.
 
-Run with the Debian interpreter (python3-brian, Brian2 2.5.1; needs g++, scipy):
-  /usr/bin/python3 bench/aeif_brian2.py            # about a minute (3 standalone builds)
-  /usr/bin/python3 bench/aeif_brian2.py --quick    # one Brian2 dt (1e-4 ms)
+Run with the Debian interpreter (python3-brian, Brian2 2.5.1; needs g++ and scipy):
+  /usr/bin/python3 bench/aeif_brian2.py            # ~2.5 min on 2 cores (3 standalone builds)
+  /usr/bin/python3 bench/aeif_brian2.py --quick    # Brian2 at dt = 1e-4 ms only
 The last line is everything as one JSON object.
 """
 import argparse
@@ -66,7 +73,8 @@ T_STOP = 1000.0  # ms
 DTS = [4e-4, 2e-4, 1e-4]  # Brian2 time steps, ms
 
 NEST = dict(C_m=281.0, g_L=30.0, E_L=-70.6, V_th=-50.4, Delta_T=2.0, tau_w=144.0, a=4.0, b=80.5,
-            V_reset=-60.0, V_peak=0.0, E_ex=0.0, tau_ex=0.2, I_e=0.0, W=0.0, t_in=1e9)
+            V_reset=-60.0, V_peak=0.0, E_ex=0.0, E_in=-85.0, tau_ex=0.2, tau_in=2.0, I_e=0.0, W=0.0, W_in=0.0,
+            t_in=1e9)
 
 
 def naud(C, gL, EL, VT, tw, a, b, Vr, I):
@@ -84,12 +92,15 @@ CASES = {
     "naud_initial_burst": naud(130, 18, -58, -50, 150, 4, 120, -50, 400),
     "naud_bursting": naud(200, 10, -58, -50, 120, 2, 100, -46, 210),
     "syn": dict(NEST, I_e=0.0, W=50.0, t_in=10.0),
+    "syn_in": dict(NEST, I_e=0.0, W_in=20.0, t_in=10.0),
 }
-SYN_TIMES = [10.1, 10.2, 10.3, 10.5, 11.0, 12.0, 15.0, 20.0, 30.0, 50.0]  # ms
+SYN_CASES = ("syn", "syn_in")
+SYN_TIMES = [10.0, 10.1, 10.2, 10.3, 10.5, 11.0, 12.0, 15.0, 20.0, 30.0, 50.0]  # ms
 
 # Units: mV, ms, nS, pA, pF (pA/pF = mV/ms, nS*mV = pA).
 PARAMS = """
 g_ex = W*exp(1.0)/tau_ex*s_in*exp(-s_in/tau_ex) : siemens
+g_in = W_in*exp(1.0)/tau_in*s_in*exp(-s_in/tau_in) : siemens
 s_in = clip(t - t_in, 0*ms, 1e6*ms) : second
 C_m : farad (constant)
 g_L : siemens (constant)
@@ -102,17 +113,21 @@ b : amp (constant)
 V_reset : volt (constant)
 V_peak : volt (constant)
 E_ex : volt (constant)
+E_in : volt (constant)
 tau_ex : second (constant)
+tau_in : second (constant)
 I_e : amp (constant)
 W : siemens (constant)
+W_in : siemens (constant)
 t_in : second (constant)
 """
 UNITS = dict(C_m=b2.pF, g_L=b2.nS, E_L=b2.mV, V_th=b2.mV, Delta_T=b2.mV, tau_w=b2.ms, a=b2.nS, b=b2.pA,
-             V_reset=b2.mV, V_peak=b2.mV, E_ex=b2.mV, tau_ex=b2.ms, I_e=b2.pA, W=b2.nS, t_in=b2.ms)
+             V_reset=b2.mV, V_peak=b2.mV, E_ex=b2.mV, E_in=b2.mV, tau_ex=b2.ms, tau_in=b2.ms, I_e=b2.pA,
+             W=b2.nS, W_in=b2.nS, t_in=b2.ms)
 
 # "V form": the model as written, V on the right-hand side clamped to V_peak.
 EQS_V = """
-dv/dt = (-g_L*(vc - E_L) + g_L*Delta_T*exp((vc - V_th)/Delta_T) - g_ex*(vc - E_ex) - w + I_e)/C_m : volt
+dv/dt = (-g_L*(vc - E_L) + g_L*Delta_T*exp((vc - V_th)/Delta_T) - g_ex*(vc - E_ex) - g_in*(vc - E_in) - w + I_e)/C_m : volt
 dw/dt = (a*(vc - E_L) - w)/tau_w : amp
 vc = clip(v, -1*volt, V_peak) : volt
 """ + PARAMS
@@ -127,24 +142,24 @@ vc = clip(v, -1*volt, V_peak) : volt
 # (V, w) over the rest of the step by one Euler step (error < 1e-8 mV for delta < dt), after
 # undoing the clamped growth of w between the crossing and the step end.
 EQS_U = """
-du/dt = -g_L/C_m - uc/Delta_T*(-g_L*(vc - E_L) - g_ex*(vc - E_ex) - w + I_e)/C_m : 1
+du/dt = -g_L/C_m - uc/Delta_T*(-g_L*(vc - E_L) - g_ex*(vc - E_ex) - g_in*(vc - E_in) - w + I_e)/C_m : 1
 dw/dt = (a*(vc - E_L) - w)/tau_w : amp
 uc = clip(u, u_peak, 1e300) : 1
 vc = V_th - Delta_T*log(uc) : volt
 u_peak : 1 (constant)
 """ + PARAMS
 RESET_U = """
-r_cross = g_L/C_m + u_peak/Delta_T*(-g_L*(V_peak - E_L) - g_ex*(V_peak - E_ex) - w + I_e)/C_m
+r_cross = g_L/C_m + u_peak/Delta_T*(-g_L*(V_peak - E_L) - g_ex*(V_peak - E_ex) - g_in*(V_peak - E_in) - w + I_e)/C_m
 delta = (u_peak - u)/r_cross
 w = w - delta*(a*(V_peak - E_L) - w)/tau_w + b
-v_new = V_reset + delta*(-g_L*(V_reset - E_L) + g_L*Delta_T*exp((V_reset - V_th)/Delta_T) - g_ex*(V_reset - E_ex) - w + I_e)/C_m
+v_new = V_reset + delta*(-g_L*(V_reset - E_L) + g_L*Delta_T*exp((V_reset - V_th)/Delta_T) - g_ex*(V_reset - E_ex) - g_in*(V_reset - E_in) - w + I_e)/C_m
 w = w + delta*(a*(V_reset - E_L) - w)/tau_w
 u = exp(-(v_new - V_th)/Delta_T)
 """
 
 
 def r_cross(p, w):
-    """-du/dt at u = u_peak (1/ms), g_ex = 0 (no spikes in the case with input)."""
+    """-du/dt at u = u_peak (1/ms), g_ex = g_in = 0 (no spikes in the cases with input)."""
     u_peak = math.exp(-(p["V_peak"] - p["V_th"]) / p["Delta_T"])
     return p["g_L"] / p["C_m"] + u_peak / p["Delta_T"] * (-p["g_L"] * (p["V_peak"] - p["E_L"]) - w + p["I_e"]) / p["C_m"]
 
@@ -173,11 +188,11 @@ def brian2_run(dt_ms):
         gu.u = np.array([math.exp(-(CASES[n]["E_L"] - CASES[n]["V_th"]) / CASES[n]["Delta_T"]) for n in names])
         sv = b2.SpikeMonitor(gv)
         su = b2.SpikeMonitor(gu, variables=["u", "w"])  # state at the end of the crossing step
-        syn = names.index("syn")
+        syn = [names.index(n) for n in SYN_CASES]
         # Samples at multiples of 0.1 ms, taken before the state update of that step,
         # i.e. the state at exactly that time.
-        mv = b2.StateMonitor(gv, ["v", "w", "g_ex"], record=[syn], dt=GRID * b2.ms)
-        mu = b2.StateMonitor(gu, ["vc", "w", "g_ex"], record=[syn], dt=GRID * b2.ms)
+        mv = b2.StateMonitor(gv, ["v", "w", "g_ex", "g_in"], record=syn, dt=GRID * b2.ms)
+        mu = b2.StateMonitor(gu, ["vc", "w", "g_ex", "g_in"], record=syn, dt=GRID * b2.ms)
         net = b2.Network(gv, gu, sv, su, mv, mu)
         net.run(T_STOP * b2.ms, namespace={})
         b2.device.build(directory=build_dir, compile=True, run=True, clean=True)
@@ -199,14 +214,16 @@ def brian2_run(dt_ms):
                            "final": {"V": float(fuv[j]), "w": float(fuw[j])}}
         for form, mon, var in (("V", mv, "v"), ("u", mu, "vc")):
             tt = np.asarray(mon.t / b2.ms)
-            vv = np.asarray(getattr(mon, var)[0] / b2.mV)
-            ww, gg = np.asarray(mon.w[0] / b2.pA), np.asarray(mon.g_ex[0] / b2.nS)
-            samples = {}
-            for ts in SYN_TIMES:
-                m = int(np.argmin(np.abs(tt - ts)))
-                assert abs(tt[m] - ts) < 1e-6, (tt[m], ts)
-                samples["%g" % ts] = {"V": float(vv[m]), "w": float(ww[m]), "g_ex": float(gg[m])}
-            out[form]["syn"]["samples"] = samples
+            for r, n in enumerate(SYN_CASES):
+                vv = np.asarray(getattr(mon, var)[r] / b2.mV)
+                ww, ge, gi = (np.asarray(x[r]) for x in (mon.w / b2.pA, mon.g_ex / b2.nS, mon.g_in / b2.nS))
+                samples = {}
+                for ts in SYN_TIMES:
+                    m = int(np.argmin(np.abs(tt - ts)))
+                    assert abs(tt[m] - ts) < 1e-6, (tt[m], ts)
+                    samples["%g" % ts] = {"V": float(vv[m]), "w": float(ww[m]), "g_ex": float(ge[m]),
+                                          "g_in": float(gi[m])}
+                out[form][n]["samples"] = samples
         return out
     finally:
         shutil.rmtree(build_dir, ignore_errors=True)
@@ -222,10 +239,14 @@ def ode_run(p, t_stop=T_STOP, samples=()):
         s = t - p["t_in"]
         return p["W"] * math.e / p["tau_ex"] * s * math.exp(-s / p["tau_ex"]) if s > 0 else 0.0
 
+    def g_in(t):
+        s = t - p["t_in"]
+        return p["W_in"] * math.e / p["tau_in"] * s * math.exp(-s / p["tau_in"]) if s > 0 else 0.0
+
     def f(t, y):
         v = min(y[0], p["V_peak"])
         dv = (-p["g_L"] * (v - p["E_L"]) + p["g_L"] * p["Delta_T"] * math.exp((v - p["V_th"]) / p["Delta_T"])
-              - g_ex(t) * (v - p["E_ex"]) - y[1] + p["I_e"]) / p["C_m"]
+              - g_ex(t) * (v - p["E_ex"]) - g_in(t) * (v - p["E_in"]) - y[1] + p["I_e"]) / p["C_m"]
         return [dv, (p["a"] * (v - p["E_L"]) - y[1]) / p["tau_w"]]
 
     def upstroke(v, z):  # z = (t, w)
@@ -257,7 +278,7 @@ def ode_run(p, t_stop=T_STOP, samples=()):
                 assert r.status == 0, r.message
                 t, y = tb, [float(r.y[0, -1]), float(r.y[1, -1])]
         if tb in samples or tb == t_stop:
-            states["%g" % tb] = {"V": y[0], "w": y[1], "g_ex": g_ex(tb)}
+            states["%g" % tb] = {"V": y[0], "w": y[1], "g_ex": g_ex(tb), "g_in": g_in(tb)}
     return spikes, states
 
 
@@ -280,7 +301,7 @@ def main():
         b2_out[dt] = brian2_run(dt)
     fine = dts[-1]
     for name, p in CASES.items():
-        ode_spikes, ode_states = ode_run(p, samples=SYN_TIMES if name == "syn" else ())
+        ode_spikes, ode_states = ode_run(p, samples=SYN_TIMES if name in SYN_CASES else ())
         c = {"params": p, "ode_spikes": ode_spikes, "ode_final": ode_states.pop("%g" % T_STOP)}
         for form in ("u", "V"):
             c["brian2_%s_spikes" % form] = {"%g" % dt: b2_out[dt][form][name]["spikes"] for dt in dts}
@@ -305,20 +326,20 @@ def main():
         if ref:
             print("   t (ms):       " + " ".join("%.6f" % t for t in ref))
             print("   Cajal steps:  " + " ".join(str(k) for k in c["cajal_steps"]))
-            print("   margins < 1e-3 ms: %s" % ", ".join("spike %d (%.2g ms)" % (i, m)
+            print("   spikes (0-based) within 1e-3 ms of the grid: %s" % ", ".join("#%d (%.2g ms)" % (i, m)
                                                           for i, m in enumerate(c["margins"]) if m < 1e-3))
         fin = b2_out[fine]["u"][name]["final"]
         print("   state at %g ms: V = %.9f mV, w = %.9f pA (ode: %.9f, %.9f)" %
               (T_STOP, fin["V"], fin["w"], c["ode_final"]["V"], c["ode_final"]["w"]))
-        if name == "syn":
+        if name in SYN_CASES:
             c["ode_samples"] = ode_states
             for form in ("u", "V"):
-                c["brian2_%s_samples" % form] = {"%g" % dt: b2_out[dt][form]["syn"]["samples"] for dt in dts}
+                c["brian2_%s_samples" % form] = {"%g" % dt: b2_out[dt][form][name]["samples"] for dt in dts}
             for ts in SYN_TIMES:
                 k = "%g" % ts
-                o, bu, bv = ode_states[k], b2_out[fine]["u"]["syn"]["samples"][k], b2_out[fine]["V"]["syn"]["samples"][k]
-                print("   t=%-5s V = %.9f mV (V form %+.1e, ode %+.1e)  w = %.9f pA  g_ex = %.9f nS" %
-                      (k, bu["V"], bv["V"] - bu["V"], o["V"] - bu["V"], bu["w"], bu["g_ex"]))
+                o, bu, bv = ode_states[k], b2_out[fine]["u"][name]["samples"][k], b2_out[fine]["V"][name]["samples"][k]
+                print("   t=%-5s V = %.9f mV (V form %+.1e, ode %+.1e)  w = %.9f pA  g_ex = %.9f nS  g_in = %.9f nS"
+                      % (k, bu["V"], bv["V"] - bu["V"], o["V"] - bu["V"], bu["w"], bu["g_ex"], bu["g_in"]))
         res["cases"][name] = c
     print(json.dumps(res))
 

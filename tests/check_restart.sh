@@ -7,9 +7,14 @@
 # When the uninterrupted run recorded plastic weights (weights.h5 next to REFERENCE_SPIKES),
 # the restarted run's weights.h5 must equal it too; so must every state report
 # (report_*.h5) found there.
-# Usage: check_restart.sh CAJAL MPIEXEC SPIKECHECK DECK N_FIRST N_RESTART REFERENCE_SPIKES T_MS WEIGHTCHECK REPORTCHECK
+# Usage: check_restart.sh CAJAL MPIEXEC SPIKECHECK DECK N_FIRST N_RESTART REFERENCE_SPIKES T_MS WEIGHTCHECK REPORTCHECK [SET...]
+# SET...: extra --set assignments the reference run used (e.g. a smaller scale); the
+# checkpoint carries them into the restart.
 set -u
 cajal=$1 mpiexec=$2 spikecheck=$3 deck=$4 n1=$5 n2=$6 ref=$7 T=$8 weightcheck=$9 reportcheck=${10}
+shift 10
+sets=()
+for a in "$@"; do sets+=(--set "$a"); done
 ref_weights=$(dirname "$ref")/weights.h5
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -17,7 +22,7 @@ run() { "$mpiexec" --oversubscribe -q -n "$@"; }
 half=$(awk "BEGIN { print $T / 2 }")
 fails=0
 
-run "$n1" "$cajal" run "$deck" --output "$work/a" --quiet --set simulation.t_stop="$half" --set checkpoint.at_end=true || exit 1
+run "$n1" "$cajal" run "$deck" --output "$work/a" --quiet "${sets[@]}" --set simulation.t_stop="$half" --set checkpoint.at_end=true || exit 1
 ls "$work/a/checkpoints"
 run "$n2" "$cajal" restart "$work/a/checkpoints" --quiet --set simulation.t_stop="$T" || exit 1
 "$spikecheck" equal "$ref" "$work/a/spikes.h5" || fails=$((fails + 1))
@@ -27,7 +32,7 @@ for r in "$(dirname "$ref")"/report_*.h5; do
 done
 
 every=$(awk "BEGIN { print $T * 0.35 }")
-run "$n1" "$cajal" run "$deck" --output "$work/b" --quiet --set simulation.t_stop="$half" \
+run "$n1" "$cajal" run "$deck" --output "$work/b" --quiet "${sets[@]}" --set simulation.t_stop="$half" \
   --set checkpoint.interval="$every" || exit 1
 ls "$work/b/checkpoints"
 run "$n2" "$cajal" restart "$work/b/checkpoints" --quiet --set simulation.t_stop="$T" || exit 1

@@ -311,6 +311,78 @@ std::vector<std::vector<double>> read_spike_csv(const std::string& path, std::in
   return out;
 }
 
+/// The synapse part of a projection (or of a tripartite rule's third_in / third_out
+/// table): weight, delay (default 1 ms) and synapse model. `self` is the table itself.
+void read_synapse_part(const Reader& r, const tvalue& self, ProjectionSpec& pj, const Deck& deck,
+                       const std::string& file, bool weight_required = true, bool synapse_allowed = true) {
+  if (weight_required || r.has("weight")) {
+    r.require("weight", "the synaptic weight in the target model's unit (mV: iaf_psc_delta, izhikevich; pA: "
+                        "iaf_psc_exp, iaf_psc_alpha; nS: aeif_cond_alpha_astro; 1: astrocytes)");
+    pj.weight = read_distribution(r, "weight", "model's weight unit");
+  } else {
+    pj.weight.value = 1.0;
+    pj.weight.loc = r.loc();
+  }
+  if (r.has("delay")) {
+    pj.delay = read_distribution(r, "delay", "ms");
+  } else {
+    pj.delay.value = 1.0;
+    pj.delay.loc = r.loc();
+  }
+  const double dt = deck.simulation.dt;
+  if (pj.delay.is_constant()) {
+    if (pj.delay.value < dt * (1 - 1e-9))
+      r.fail(r.has("delay") ? r.at("delay") : self, "delay",
+             "must be ≥ dt = " + num(dt) + " ms (got " + num(pj.delay.value) + ")");
+    if (!multiple_of(pj.delay.value, dt))
+      r.fail(r.has("delay") ? r.at("delay") : self, "delay",
+             "must be a multiple of dt = " + num(dt) + " ms (got " + num(pj.delay.value) +
+                 (r.has("delay") ? ")" : ", the default; set delay explicitly)"));
+  } else {
+    const std::string bound = pj.delay.kind == Distribution::Kind::uniform ? "low" : "min";
+    if (pj.delay.low < dt * (1 - 1e-9))
+      r.fail(r.at("delay"), "delay",
+             "the smallest delay the distribution can draw (" + bound + " = " +
+                 (pj.delay.low < -1e299 ? std::string("unbounded") : num(pj.delay.low)) +
+                 ") must be ≥ dt = " + num(dt) + " ms; set " + bound + " ≥ dt");
+  }
+  if (pj.delay.upper_bound() < 1e299 && pj.delay.upper_bound() / dt > 65535)
+    r.fail(r.has("delay") ? r.at("delay") : self, "delay", "longer than 65535 steps; allowed: delay ≤ 65535·dt");
+  if (!pj.delay.is_constant() && pj.delay.upper_bound() >= 1e299)
+    r.fail(r.at("delay"), "delay", "a normal delay distribution needs a finite max");
+  pj.synapse.loc = r.loc();
+  pj.synapse.model_loc = r.loc();
+  if (synapse_allowed && r.has("synapse")) {
+    const tvalue& sv = r.at("synapse");
+    pj.synapse.loc = loc_of(sv, file);
+    pj.synapse.model_loc = pj.synapse.loc;
+    if (sv.is_string()) {
+      pj.synapse.model = sv.as_string().str;
+    } else if (sv.is_table()) {
+      const Reader sr(sv, r.full("synapse"), file);
+      sr.require("model", "the synapse model, e.g. \"stdp_synapse\"");
+      pj.synapse.model = sr.string("model");
+      pj.synapse.model_loc = sr.loc("model");
+      for (const auto& kv : sv.as_table()) {
+        if (kv.first == "model") continue;
+        Param prm;
+        prm.loc = loc_of(kv.second, file);
+        if (kv.second.is_floating()) prm.value = kv.second.as_floating();
+        else if (kv.second.is_integer()) prm.value = static_cast<double>(kv.second.as_integer());
+        else
+          throw input_error(prm.loc.file, prm.loc.line, sr.full(kv.first),
+                            "must be a number; got " + Reader::type_name(kv.second));
+        if (!std::isfinite(prm.value)) throw input_error(prm.loc.file, prm.loc.line, sr.full(kv.first), "must be finite");
+        prm.dist.loc = prm.loc;
+        pj.synapse.params[kv.first] = prm;
+      }
+    } else {
+      r.fail(sv, "synapse", "must be a synapse model name, or a table { model = \"stdp_synapse\", ... }; got " +
+                                Reader::type_name(sv));
+    }
+  }
+}
+
 /// Applies one `--set path=value` to the parsed document.
 void apply_override(tvalue& root, const std::string& assignment) {
   const auto eq = assignment.find('=');
@@ -657,7 +729,8 @@ Deck Deck::parse(const std::string& text, const std::string& file,
         }
       }
       const auto& pre_pop = deck.populations[deck.population_index(pj.pre)];
-      const std::string rule = r.choice("rule", {"fixed_indegree", "pairwise_bernoulli", "distance"}, "");
+      const std::string rule =
+          r.choice("rule", {"fixed_indegree", "pairwise_bernoulli", "distance", "tripartite_bernoulli_with_pool"}, "");
       pj.autapses = r.boolean("autapses", true);
       if (rule == "fixed_indegree") {
         pj.rule = ProjectionSpec::Rule::fixed_indegree;
@@ -681,6 +754,33 @@ Deck Deck::parse(const std::string& text, const std::string& file,
         if (!(pj.p >= 0 && pj.p <= 1)) r.fail(r.at("p"), "p", "must lie in [0, 1] (got " + num(pj.p) + ")");
         if (rule == "pairwise_bernoulli") {
           pj.rule = ProjectionSpec::Rule::pairwise_bernoulli;
+        } else if (rule == "tripartite_bernoulli_with_pool") {
+          pj.rule = ProjectionSpec::Rule::tripartite;
+          pj.role = ProjectionSpec::Role::primary;
+          r.require("astrocytes", "the astrocyte population that pairs with the synapses");
+          pj.astrocytes = r.string("astrocytes");
+          const int a = deck.population_index(pj.astrocytes);
+          if (a < 0) {
+            std::string why = "no population named '" + pj.astrocytes + "'";
+            const std::string c = closest(pj.astrocytes, popnames);
+            if (!c.empty()) why += " (did you mean '" + c + "'?)";
+            r.fail(r.at("astrocytes"), "astrocytes", why + "; populations: " + join(popnames));
+          }
+          const std::int64_t na = deck.populations[a].n, npost = deck.populations[deck.population_index(pj.post)].n;
+          pj.p_third = r.number("p_third_if_primary", 1.0);
+          if (!(pj.p_third >= 0 && pj.p_third <= 1))
+            r.fail(r.at("p_third_if_primary"), "p_third_if_primary", "must lie in [0, 1] (got " + num(pj.p_third) + ")");
+          pj.pool_size = r.has("pool_size") ? r.integer("pool_size") : na;
+          if (pj.pool_size < 1 || pj.pool_size > na)
+            r.fail(r.at("pool_size"), "pool_size",
+                   "must lie in [1, " + std::to_string(na) + "], the size of population '" + pj.astrocytes + "' (got " +
+                       std::to_string(pj.pool_size) + ")");
+          pj.pool_block = r.choice("pool_type", {"random", "block"}, "random") == "block";
+          if (pj.pool_block && !(npost * pj.pool_size == na || (pj.pool_size == 1 && npost % na == 0)))
+            r.fail(r.at("pool_type"), "pool_type",
+                   "\"block\" needs n(post) × pool_size = n(astrocytes) (" + std::to_string(npost) + " × " +
+                       std::to_string(pj.pool_size) + " ≠ " + std::to_string(na) +
+                       "), or pool_size = 1 with n(post) a multiple of n(astrocytes); allowed: pool_type = \"random\"");
         } else {
           pj.rule = ProjectionSpec::Rule::distance;
           const std::string kernel = r.choice("kernel", {"gaussian", "exponential"}, "gaussian");
@@ -694,68 +794,43 @@ Deck Deck::parse(const std::string& text, const std::string& file,
           if (!(pj.cutoff > 0)) r.fail(r.at("cutoff"), "cutoff", "must be > 0 µm (got " + num(pj.cutoff) + ")");
         }
       }
-      r.require("weight", "the synaptic weight (mV for iaf_psc_delta and izhikevich, pA for iaf_psc_exp and iaf_psc_alpha)");
-      pj.weight = read_distribution(r, "weight", "model's weight unit");
-      if (r.has("delay")) {
-        pj.delay = read_distribution(r, "delay", "ms");
-      } else {
-        pj.delay.value = 1.0;
-        pj.delay.loc = r.loc();
-      }
-      const double dt = deck.simulation.dt;
-      if (pj.delay.is_constant()) {
-        if (pj.delay.value < dt * (1 - 1e-9))
-          r.fail(r.has("delay") ? r.at("delay") : arr[k], "delay",
-                 "must be ≥ dt = " + num(dt) + " ms (got " + num(pj.delay.value) + ")");
-        if (!multiple_of(pj.delay.value, dt))
-          r.fail(r.has("delay") ? r.at("delay") : arr[k], "delay",
-                 "must be a multiple of dt = " + num(dt) + " ms (got " + num(pj.delay.value) +
-                     (r.has("delay") ? ")" : ", the default; set delay explicitly)"));
-      } else {
-        const std::string bound = pj.delay.kind == Distribution::Kind::uniform ? "low" : "min";
-        if (pj.delay.low < dt * (1 - 1e-9))
-          r.fail(r.at("delay"), "delay",
-                 "the smallest delay the distribution can draw (" + bound + " = " +
-                     (pj.delay.low < -1e299 ? std::string("unbounded") : num(pj.delay.low)) +
-                     ") must be ≥ dt = " + num(dt) + " ms; set " + bound + " ≥ dt");
-      }
-      if (pj.delay.upper_bound() < 1e299 && pj.delay.upper_bound() / dt > 65535)
-        r.fail(r.has("delay") ? r.at("delay") : arr[k], "delay", "longer than 65535 steps; allowed: delay ≤ 65535·dt");
-      if (!pj.delay.is_constant() && pj.delay.upper_bound() >= 1e299)
-        r.fail(r.at("delay"), "delay", "a normal delay distribution needs a finite max");
-      pj.synapse.loc = r.loc();
-      pj.synapse.model_loc = r.loc();
-      if (r.has("synapse")) {
-        const tvalue& sv = r.at("synapse");
-        pj.synapse.loc = loc_of(sv, file);
-        pj.synapse.model_loc = pj.synapse.loc;
-        if (sv.is_string()) {
-          pj.synapse.model = sv.as_string().str;
-        } else if (sv.is_table()) {
-          const Reader sr(sv, r.full("synapse"), file);
-          sr.require("model", "the synapse model, e.g. \"stdp_synapse\"");
-          pj.synapse.model = sr.string("model");
-          pj.synapse.model_loc = sr.loc("model");
-          for (const auto& kv : sv.as_table()) {
-            if (kv.first == "model") continue;
-            Param prm;
-            prm.loc = loc_of(kv.second, file);
-            if (kv.second.is_floating()) prm.value = kv.second.as_floating();
-            else if (kv.second.is_integer()) prm.value = static_cast<double>(kv.second.as_integer());
-            else
-              throw input_error(prm.loc.file, prm.loc.line, sr.full(kv.first),
-                                "must be a number; got " + Reader::type_name(kv.second));
-            if (!std::isfinite(prm.value)) throw input_error(prm.loc.file, prm.loc.line, sr.full(kv.first), "must be finite");
-            prm.dist.loc = prm.loc;
-            pj.synapse.params[kv.first] = prm;
+      read_synapse_part(r, arr[k], pj, deck, file);
+      // The tripartite rule's two other connection sets, each from its own table.
+      std::vector<ProjectionSpec> thirds;
+      if (pj.role == ProjectionSpec::Role::primary) {
+        for (const char* which : {"third_in", "third_out"}) {
+          ProjectionSpec t;
+          const bool in = std::string(which) == "third_in";
+          t.name = pj.name + "_" + which;
+          t.pre = in ? pj.pre : pj.astrocytes;
+          t.post = in ? pj.astrocytes : pj.post;
+          t.rule = ProjectionSpec::Rule::tripartite;
+          t.role = in ? ProjectionSpec::Role::third_in : ProjectionSpec::Role::third_out;
+          t.primary = static_cast<int>(deck.projections.size());
+          t.astrocytes = pj.astrocytes;
+          t.loc = r.loc(which);
+          if (r.has(which)) {
+            const Reader tr(r.at(which), r.full(which), file);
+            read_synapse_part(tr, r.at(which), t, deck, file, false, in);
+            tr.finish();
+          } else {
+            t.weight.value = 1.0;
+            t.weight.loc = t.loc;
+            t.delay.value = 1.0;
+            t.delay.loc = t.loc;
+            t.synapse.loc = t.synapse.model_loc = t.loc;
           }
-        } else {
-          r.fail(sv, "synapse", "must be a synapse model name, or a table { model = \"stdp_synapse\", ... }; got " +
-                                    Reader::type_name(sv));
+          if (!in) t.synapse.model = "sic_connection";
+          if (names.count(t.name))
+            r.fail(arr[k], "name", "the tripartite rule names its third-party projection '" + t.name +
+                                       "', which another projection already uses");
+          names.insert(t.name);
+          thirds.push_back(std::move(t));
         }
       }
       r.finish({"name", "pre", "post"});
       deck.projections.push_back(std::move(pj));
+      for (auto& t : thirds) deck.projections.push_back(std::move(t));
     }
   }
 

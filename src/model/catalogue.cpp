@@ -393,6 +393,15 @@ void check_models(const Deck& deck) {
     auto fail = [&](const SourceLoc& l, const std::string& k, const std::string& why) {
       throw input_error(l.file, l.line, key + k, why);
     };
+    if (pj.role == ProjectionSpec::Role::primary) {
+      const auto& ast = deck.populations[deck.population_index(pj.astrocytes)];
+      const ModelInfo* am = find_model(ast.model);
+      if (am->kind != ModelInfo::Kind::astrocyte)
+        fail(pj.loc, ".astrocytes", "population '" + ast.name + "' is " + am->name +
+                                        ", not an astrocyte model; allowed: a population of astrocyte_lr_1994");
+      if (qm->kind != ModelInfo::Kind::neuron && qm->kind != ModelInfo::Kind::generator)
+        fail(pj.loc, ".pre", "the tripartite rule needs spiking cells as pre ('" + pre.name + "' is " + qm->name + ")");
+    }
     if (pm->kind == ModelInfo::Kind::generator)
       fail(pj.loc, ".post", "population '" + post.name + "' is a spike_generator, which takes no input");
     if (pj.synapse.sic()) {

@@ -68,15 +68,107 @@ struct Drawer {
   std::unique_ptr<SpatialBins> bins;
   std::vector<std::uint64_t> cand;
 
+  // Tripartite rule: the primary projection's spec and index (its stream keys all three
+  // connection sets), the target's pool, and for third_in the sources of each local
+  // astrocyte, gathered from the draws of every target of the primary.
+  const ProjectionSpec* prim = nullptr;
+  int prim_index = -1;
+  std::vector<std::uint64_t> pool;
+  std::vector<std::int64_t> paired;
+  std::vector<std::vector<std::uint64_t>> third_in_sources;
+
   Drawer(const Deck& d, const Partition& p, int i)
       : deck(d), part(p), spec(d.projections[i]), index(i), pre(d.population_index(spec.pre)),
         post(d.population_index(spec.post)), n_pre(p.size(pre)), same(pre == post) {
     if (spec.rule == ProjectionSpec::Rule::distance)
       bins = std::make_unique<SpatialBins>(p, pre, d.simulation.box, spec.cutoff);
+    if (spec.rule == ProjectionSpec::Rule::tripartite) {
+      prim_index = spec.role == ProjectionSpec::Role::primary ? i : spec.primary;
+      prim = &d.projections[prim_index];
+    }
+    if (spec.role == ProjectionSpec::Role::third_in) {
+      // Every rank replays the primary's draws for every target and keeps the pairs whose
+      // astrocyte it owns: O(synapses of the rule) work per rank at build time.
+      const auto& mine = p.local(post);
+      third_in_sources.resize(mine.size());
+      const std::uint64_t n_targets = p.size(d.population_index(prim->post));
+      std::vector<std::uint64_t> srcs;
+      for (std::uint64_t t = 0; t < n_targets; ++t) {
+        tripartite(t, srcs);
+        for (std::size_t k = 0; k < srcs.size(); ++k) {
+          if (paired[k] < 0) continue;
+          const auto a = static_cast<std::uint64_t>(paired[k]);
+          const auto it = std::lower_bound(mine.begin(), mine.end(), a);
+          if (it != mine.end() && *it == a) third_in_sources[static_cast<std::size_t>(it - mine.begin())].push_back(srcs[k]);
+        }
+      }
+    }
+  }
+
+  /// The primary's draws for neuron target `t`: its sources (pairwise Bernoulli with p,
+  /// geometric skipping) and, for each, the paired astrocyte or -1 (in `paired`). The pool
+  /// is drawn first: "block" is a fixed slice, "random" pool_size distinct astrocytes.
+  void tripartite(std::uint64_t t, std::vector<std::uint64_t>& srcs) {
+    const int ppre = deck.population_index(prim->pre), ppost = deck.population_index(prim->post);
+    const int ast = deck.population_index(prim->astrocytes);
+    const std::uint64_t np = part.size(ppre), nt = part.size(ppost), na = part.size(ast);
+    const std::uint64_t K = static_cast<std::uint64_t>(prim->pool_size);
+    rng::Stream s(rng::Key(deck.simulation.seed, rng::purpose::connectivity, static_cast<std::uint32_t>(prim_index)),
+                  part.first_gid(ppost) + t);
+    pool.clear();
+    if (prim->pool_block) {
+      const std::uint64_t first = K > 1 ? t * K : t / (nt / na);
+      for (std::uint64_t k = 0; k < K; ++k) pool.push_back(first + k);
+    } else if (2 * K <= na) {
+      if (taken.size() != na) taken.assign(na, 0);
+      while (pool.size() < K) {
+        const std::uint64_t a = s.below(na);
+        if (taken[a]) continue;
+        taken[a] = 1;
+        pool.push_back(a);
+      }
+      for (auto a : pool) taken[a] = 0;
+    } else {
+      std::uint64_t left = na, need = K;
+      for (std::uint64_t a = 0; a < na && need > 0; ++a, --left)
+        if (s.uniform() * static_cast<double>(left) < static_cast<double>(need)) {
+          pool.push_back(a);
+          --need;
+        }
+    }
+    srcs.clear();
+    paired.clear();
+    const bool skip_self = ppre == ppost && !prim->autapses;
+    if (prim->p <= 0) return;
+    const double log_q = prim->p < 1 ? std::log1p(-prim->p) : 0.0;
+    for (std::uint64_t j = 0; j < np; ++j) {
+      if (prim->p < 1) {
+        const double gap = std::floor(std::log(s.uniform()) / log_q);
+        if (gap >= static_cast<double>(np - j)) break;
+        j += static_cast<std::uint64_t>(gap);
+      }
+      if (skip_self && j == t) continue;
+      srcs.push_back(j);
+      paired.push_back(s.uniform() < prim->p_third ? static_cast<std::int64_t>(pool[s.below(K)]) : -1);
+    }
   }
 
   void sources(std::uint64_t post_id, std::vector<std::uint64_t>& out) {
     out.clear();
+    if (spec.rule == ProjectionSpec::Rule::tripartite) {
+      if (spec.role == ProjectionSpec::Role::third_in) {
+        const auto& mine = part.local(post);
+        out = third_in_sources[static_cast<std::size_t>(std::lower_bound(mine.begin(), mine.end(), post_id) - mine.begin())];
+        return;
+      }
+      tripartite(post_id, out);
+      if (spec.role == ProjectionSpec::Role::third_out) {
+        out.clear();
+        for (const auto a : paired)
+          if (a >= 0) out.push_back(static_cast<std::uint64_t>(a));
+      }
+      return;
+    }
     const std::uint64_t post_gid = part.first_gid(post) + post_id;
     rng::Stream s(rng::Key(deck.simulation.seed, rng::purpose::connectivity, static_cast<std::uint32_t>(index)),
                   post_gid);
@@ -136,6 +228,8 @@ struct Drawer {
         }
         break;
       }
+      case ProjectionSpec::Rule::tripartite:
+        break;  // handled above
       case ProjectionSpec::Rule::distance: {
         const Point x = part.position(post, post_id);
         const SpatialBins& b = *bins;

@@ -90,7 +90,7 @@ struct SynapseSpec {
 };
 
 struct ProjectionSpec {
-  enum class Rule { fixed_indegree, pairwise_bernoulli, distance };
+  enum class Rule { fixed_indegree, pairwise_bernoulli, distance, tripartite };
   enum class Kernel { gaussian, exponential };
   std::string name, pre, post;
   Rule rule = Rule::fixed_indegree;
@@ -105,6 +105,19 @@ struct ProjectionSpec {
   Distribution delay;          ///< ms, multiples of dt
   SynapseSpec synapse;
   SourceLoc loc;
+
+  /// tripartite_bernoulli_with_pool (NEST's rule): one [[projection]] makes three
+  /// connection sets, each a ProjectionSpec: the primary (pre -> post, pairwise Bernoulli
+  /// with p), and for each primary synapse, with probability p_third, one astrocyte drawn
+  /// from the target's pool: third_in (pre -> astrocyte) and third_out (astrocyte -> post,
+  /// sic_connection). All three replay the draws of the primary, keyed by its target.
+  enum class Role { none, primary, third_in, third_out };
+  Role role = Role::none;
+  int primary = -1;                          ///< index of the primary projection
+  std::string astrocytes;                    ///< the astrocyte population
+  double p_third = 1.0;
+  std::int64_t pool_size = 0;
+  bool pool_block = false;                   ///< pool_type "block" (else "random")
 };
 
 struct RecordSpec {
