@@ -46,6 +46,8 @@ Cases (all: V(0) = E_L, w(0) = 0, 1000 ms):
             below the rheobase (no spikes); 600 pA fires once, then adaptation stops it.
   naud_*    Naud, Marcille, Clopath & Gerstner 2008 (Biol Cybern 99:335), Table 1, with
             V_peak = 0: tonic, adapting, initial burst, regular bursting.
+  nest_I800_DeltaT*  NEST defaults, I_e = 800 pA, with a steep spike initiation
+            (Delta_T = 0.5, 0.2, 0.1 mV): the upstroke needs sub-steps far below 1e-9 ms.
   syn       NEST defaults, I_e = 0, one excitatory input of 50 nS at t_in = 10 ms.
   syn_in    NEST defaults, I_e = 0, one inhibitory input of 20 nS at t_in = 10 ms.
   For syn and syn_in, V, w, g_ex, g_in are printed at SYN_TIMES.
@@ -91,6 +93,9 @@ CASES = {
     "naud_adapting": naud(200, 12, -70, -50, 300, 2, 60, -58, 500),
     "naud_initial_burst": naud(130, 18, -58, -50, 150, 4, 120, -50, 400),
     "naud_bursting": naud(200, 10, -58, -50, 120, 2, 100, -46, 210),
+    "nest_I800_DeltaT0.5": dict(NEST, I_e=800.0, Delta_T=0.5),
+    "nest_I800_DeltaT0.2": dict(NEST, I_e=800.0, Delta_T=0.2),
+    "nest_I800_DeltaT0.1": dict(NEST, I_e=800.0, Delta_T=0.1),
     "syn": dict(NEST, I_e=0.0, W=50.0, t_in=10.0),
     "syn_in": dict(NEST, I_e=0.0, W_in=20.0, t_in=10.0),
 }

@@ -44,7 +44,8 @@ struct AstrocyteLR1994 {
 
   static AstrocyteLR1994 make(const std::map<std::string, double>& p, double dt);
 
-  KOKKOS_INLINE_FUNCTION void rhs(const double y[3], double f[3]) const {
+  /// `j_gap`: IP3 flux through gap junctions (µM/ms), constant over the step.
+  KOKKOS_INLINE_FUNCTION void rhs(const double y[3], double f[3], double j_gap) const {
     const double ip3 = y[0], hh = y[2];
     const double c = y[1] < 0 ? 0 : (y[1] > Ca_tot ? Ca_tot : y[1]);
     const double alpha_h = k_IP3R * Kd_inh * (ip3 + Kd_IP3_1) / (ip3 + Kd_IP3_2);
@@ -56,24 +57,24 @@ struct AstrocyteLR1994 {
     const double J_leak = ratio_ER_cyt * rate_L * (ca_er - c);
     const double mnh = m_inf * n_inf * hh;
     const double J_channel = ratio_ER_cyt * rate_IP3R * mnh * mnh * mnh * (ca_er - c);
-    f[0] = (IP3_0 - ip3) / tau_IP3;
+    f[0] = (IP3_0 - ip3) / tau_IP3 + j_gap;
     f[1] = J_channel - J_pump + J_leak;
     f[2] = alpha_h * (1.0 - hh) - beta_h * hh;
   }
 
   /// One time step; `input` is the summed weight of the spikes arriving in it. Returns the
   /// SIC (pA, before the connection weight) after the step.
-  KOKKOS_INLINE_FUNCTION double step(double& ip3, double& ca, double& hh, double input) const {
+  KOKKOS_INLINE_FUNCTION double step(double& ip3, double& ca, double& hh, double input, double j_gap = 0.0) const {
     double y[3] = {ip3, ca, hh};
     for (int s = 0; s < substeps; ++s) {
       double k1[3], k2[3], k3[3], k4[3], t[3];
-      rhs(y, k1);
+      rhs(y, k1, j_gap);
       for (int i = 0; i < 3; ++i) t[i] = y[i] + 0.5 * h * k1[i];
-      rhs(t, k2);
+      rhs(t, k2, j_gap);
       for (int i = 0; i < 3; ++i) t[i] = y[i] + 0.5 * h * k2[i];
-      rhs(t, k3);
+      rhs(t, k3, j_gap);
       for (int i = 0; i < 3; ++i) t[i] = y[i] + h * k3[i];
-      rhs(t, k4);
+      rhs(t, k4, j_gap);
       for (int i = 0; i < 3; ++i) y[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
     }
     ip3 = y[0] + delta_IP3 * input;
@@ -85,6 +86,19 @@ struct AstrocyteLR1994 {
   KOKKOS_INLINE_FUNCTION double sic(double ca) const {
     const double x = (ca - SIC_th) * 1000.0;
     return x > 1.0 ? SIC_scale * kmath::log(x) : 0.0;
+  }
+};
+
+/// IP3 gap junction between astrocytes (Goldberg et al. 2010, as in Stimberg et al. 2019):
+/// the flux into a cell from a neighbour is
+///   J = F_ex/2 (1 + tanh((|ΔI| - I_Theta)/omega_I)) sign(ΔI),   ΔI = IP3_neighbour - IP3_cell,
+/// odd in ΔI, so the two directions of a junction cancel exactly and IP3 is conserved.
+struct GapJunction {
+  double F_ex = 0.002, I_Theta = 0.3, omega_I = 0.05;  // µM/ms, µM, µM
+  KOKKOS_INLINE_FUNCTION double flux(double d) const {
+    const double a = d < 0 ? -d : d;
+    const double j = 0.5 * F_ex * (1.0 + kmath::tanh((a - I_Theta) / omega_I));
+    return d < 0 ? -j : (d > 0 ? j : 0.0);
   }
 };
 

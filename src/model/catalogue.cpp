@@ -191,6 +191,12 @@ const std::vector<SynapseModelInfo>& synapse_catalogue() {
         {"u", 0.0, "1", "initial utilisation"},
         {"x", 1.0, "1", "initial fraction of recovered resources"},
         {"y", 0.0, "1", "initial fraction of active resources"}}},
+      {"ip3_gap_junction",
+       "IP3 gap junction between astrocytes (Goldberg et al. 2010; Stimberg et al. 2019): flux weight × F_ex/2 "
+       "(1 + tanh((|ΔIP3| - I_Theta)/omega_I)) sign(ΔIP3), symmetric; rule \"distance\" only, delay unused",
+       {{"F_ex", 0.002, "µM/ms", "maximal flux (2 µM/s)"},
+        {"I_Theta", 0.3, "µM", "IP3 gradient at half-maximal flux"},
+        {"omega_I", 0.05, "µM", "steepness of the flux"}}},
       {"sic_connection",
        "astrocyte -> neuron slow inward current (NEST's sic_connection): the target's I_SIC is weight × the "
        "astrocyte's SIC of `delay` earlier",
@@ -404,6 +410,25 @@ void check_models(const Deck& deck) {
     }
     if (pm->kind == ModelInfo::Kind::generator)
       fail(pj.loc, ".post", "population '" + post.name + "' is a spike_generator, which takes no input");
+    if (pj.synapse.gap()) {
+      if (qm->kind != ModelInfo::Kind::astrocyte || pj.pre != pj.post)
+        fail(pj.synapse.loc, ".synapse", "ip3_gap_junction couples the cells of one astrocyte population: pre and post "
+                                         "must be the same astrocyte population");
+      if (pj.rule != ProjectionSpec::Rule::distance)
+        fail(pj.loc, ".rule", "ip3_gap_junction needs rule = \"distance\" (drawn once per pair, so junctions are "
+                              "symmetric); for nearest neighbours place the cells on a grid and set the cutoff");
+      if (!pj.weight.is_constant() || pj.weight.value < 0)
+        fail(pj.weight.loc, ".weight", "must be a constant ≥ 0 for ip3_gap_junction (it scales the flux of "
+                                       "every junction, which must be the same both ways)");
+      const auto v = resolve_synapse_params(pj.synapse);
+      for (const char* p : {"I_Theta"})
+        if (!(v.at(p) >= 0)) fail(pj.synapse.loc, std::string(".synapse.") + p, "must be ≥ 0");
+      if (!(v.at("F_ex") >= 0)) fail(pj.synapse.loc, ".synapse.F_ex", "must be ≥ 0 µM/ms");
+      if (!(v.at("omega_I") > 0)) fail(pj.synapse.loc, ".synapse.omega_I", "must be > 0 µM");
+    } else if (qm->kind == ModelInfo::Kind::astrocyte && pm->kind == ModelInfo::Kind::astrocyte && !pj.synapse.sic()) {
+      fail(pj.loc, ".pre", "astrocytes emit no spikes; between astrocytes allowed: synapse = \"ip3_gap_junction\"");
+    }
+    if (pj.synapse.gap()) continue;
     if (pj.synapse.sic()) {
       if (qm->kind != ModelInfo::Kind::astrocyte)
         fail(pj.synapse.loc, ".synapse", "sic_connection needs an astrocyte population as pre ('" + pre.name + "' is " +

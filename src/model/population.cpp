@@ -44,6 +44,7 @@ std::size_t Population::bytes() const {
 
 std::vector<Population::StateArray> Population::all_state() {
   auto s = state();
+  if (gap_flux.extent(0) || !gap_flux.label().empty()) s.push_back({"gap_junction_flux", gap_flux, {}, {}, {}});
   if (history.enabled()) {
     s.push_back({"stdp_post_spikes", {}, {}, {}, history.total});
     s.push_back({"stdp_post_t", {}, {}, {}, history.t});
@@ -325,7 +326,7 @@ struct AstrocytePopulation : Population {
   struct Kernel {
     AstrocyteLR1994 model;
     PoissonDrive bg;
-    Kokkos::View<double*> ip3, ca, hh, sic;
+    Kokkos::View<double*> ip3, ca, hh, sic, gap;
     Kokkos::View<const std::uint64_t*> gid;
     Kokkos::View<std::int64_t***, Kokkos::LayoutRight> ring;
     SpikeBuffer out;
@@ -334,6 +335,7 @@ struct AstrocytePopulation : Population {
 
     KOKKOS_INLINE_FUNCTION void operator()(const std::size_t i) const {
       double y0 = ip3(i), y1 = ca(i), y2 = hh(i), s = sic(i);
+      const double j_gap = gap.extent(0) ? gap(i) : 0.0;
       const std::uint64_t g = gid(i);
       std::int64_t cached = -1;
       rng::Block blk{};
@@ -342,7 +344,7 @@ struct AstrocytePopulation : Population {
         std::int64_t in = ring(0, slot, i);
         ring(0, slot, i) = 0;
         if (bg.chunks) in += bg.events(g, t0 + k, cached, blk) * bg.weight_fixed;
-        s = model.step(y0, y1, y2, from_fixed(in));
+        s = model.step(y0, y1, y2, from_fixed(in), j_gap);
         if (s != 0.0) {
           const int idx = Kokkos::atomic_fetch_add(&out.sic_count(), 1);
           out.sic_events(idx) = pack_spike(g, k);
@@ -358,7 +360,7 @@ struct AstrocytePopulation : Population {
   };
   void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) override {
     Kokkos::parallel_for("cajal::model::astrocyte_lr_1994::advance", Kokkos::RangePolicy<>(0, local_size),
-                         Kernel{model, background, ip3, ca, hh, sic, gid, ring, out, t0, from, to, ring_size});
+                         Kernel{model, background, ip3, ca, hh, sic, gap_flux, gid, ring, out, t0, from, to, ring_size});
   }
 };
 

@@ -133,6 +133,9 @@ public:
   PoissonDrive background;
   /// Recent spikes and STDP trace, kept only when plastic synapses target the population.
   PostHistory history;
+  /// IP3 flux through gap junctions into each cell (µM/ms), held over one interval; set
+  /// only for astrocyte populations coupled by ip3_gap_junction.
+  Kokkos::View<double*> gap_flux;
 
   std::size_t bytes() const;
 };

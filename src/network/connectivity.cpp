@@ -252,14 +252,18 @@ struct Drawer {
         std::sort(cand.begin(), cand.end());
         // One draw per pair, keyed by (target gid, source id): independent of visiting order.
         const rng::Key key(deck.simulation.seed, rng::purpose::connectivity, static_cast<std::uint32_t>(index));
+        // Gap junctions are symmetric: one draw per unordered pair, and no self-coupling.
+        const bool sym = spec.synapse.gap();
         for (const std::uint64_t j : cand) {
+          if (sym && j == post_id) continue;
           const Point& y = b.pos[j];
           const double d = std::sqrt((x[0] - y[0]) * (x[0] - y[0]) + (x[1] - y[1]) * (x[1] - y[1]) +
                                      (x[2] - y[2]) * (x[2] - y[2]));
           const double prob = spec.p * (spec.kernel == ProjectionSpec::Kernel::gaussian
                                             ? std::exp(-d * d / (2 * spec.scale * spec.scale))
                                             : std::exp(-d / spec.scale));
-          const rng::Block blk = rng::draw(key, post_gid, j);
+          const rng::Block blk = sym ? rng::draw(key, part.first_gid(pre) + std::min(j, post_id), std::max(j, post_id))
+                                     : rng::draw(key, post_gid, j);
           if (rng::u01_64(static_cast<std::uint64_t>(blk.w[1]) << 32 | blk.w[0]) < prob) out.push_back(j);
         }
         break;
@@ -286,6 +290,11 @@ Projection build_projection(const Deck& deck, const Partition& part, int index) 
   const bool exc_inh_ports = find_model(deck.populations[pj.post].model)->sign_routed();
   pj.receptor = (exc_inh_ports && spec.weight.upper_bound() <= 0 && spec.weight.lower_bound() < 0) ? 1 : 0;
   pj.sic = spec.synapse.sic();
+  pj.gap = spec.synapse.gap();
+  if (pj.gap) {
+    const auto v = resolve_synapse_params(spec.synapse);
+    pj.gj = GapJunction{v.at("F_ex"), v.at("I_Theta"), v.at("omega_I")};
+  }
   if (pj.sic) pj.receptor = 2;  // the SIC port of the target
   pj.plastic = spec.synapse.plastic();
   // Plastic weights are per synapse and double: the rule needs each synapse's own value.

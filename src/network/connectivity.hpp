@@ -21,6 +21,7 @@
 #include "cajal/network/partition.hpp"
 #include "synapse/stdp.hpp"
 #include "synapse/tsodyks.hpp"
+#include "model/astro.hpp"
 
 namespace cajal {
 
@@ -35,6 +36,8 @@ struct Projection {
   int pre = 0, post = 0;  // population indices
   int receptor = 0;       // 0: excitatory / only port, 1: inhibitory, 2: SIC
   bool sic = false;       // astrocyte -> neuron SIC: carries graded values, not spikes
+  bool gap = false;       // astrocyte <-> astrocyte IP3 gap junction (symmetric, no delay)
+  GapJunction gj;
   std::uint64_t pre_first_gid = 0;
   Kokkos::View<std::uint64_t*> sources;
   Kokkos::View<std::uint64_t*> row;

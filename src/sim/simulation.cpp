@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -276,6 +277,15 @@ struct Simulation::Impl {
   std::vector<std::uint64_t> sic_local;
   Kokkos::View<std::uint64_t*> sic_incoming;
   Kokkos::View<std::uint64_t*>::HostMirror sic_incoming_host;
+  // Astrocyte gap junctions: IP3 of every coupled cell goes to its neighbours' ranks once per
+  // interval (records of two words), fluxes are summed in fixed point per cell.
+  std::unique_ptr<SpikeExchange> gap_exchange;
+  std::vector<int> gap_pops;
+  std::vector<Kokkos::View<std::uint64_t*>::HostMirror> gap_gids;
+  std::map<int, Kokkos::View<std::int64_t*>> gap_fixed;
+  std::vector<std::uint64_t> gap_local;
+  Kokkos::View<std::uint64_t*> gap_incoming;
+  Kokkos::View<std::uint64_t*>::HostMirror gap_incoming_host;
   // State reports, and for each population the reports that sample it.
   std::vector<StateReport> reports;
   std::vector<std::vector<int>> reports_of;
@@ -302,6 +312,7 @@ struct Simulation::Impl {
     // Interval and ring size come from the deck alone (never from what a rank drew).
     std::int64_t min_delay = 64, max_delay = 1;
     for (const auto& pj : deck.projections) {
+      if (pj.synapse.gap()) continue;  // no delay: coupled once per interval
       min_delay = std::min<std::int64_t>(min_delay, std::max<std::int64_t>(1, deck.to_steps(pj.delay.lower_bound())));
       max_delay = std::max<std::int64_t>(max_delay, deck.to_steps(pj.delay.upper_bound()));
     }
@@ -327,10 +338,22 @@ struct Simulation::Impl {
         post.history = PostHistory::make(post.local_size, deck.simulation.dt,
                                          resolve_params(deck.populations[pj.post]).at("tau_minus"));
     }
-    std::vector<const Projection*> spike_pj, sic_pj;
-    for (const auto& pj : projections) (pj.sic ? sic_pj : spike_pj).push_back(&pj);
+    std::vector<const Projection*> spike_pj, sic_pj, gap_pj;
+    for (const auto& pj : projections) (pj.sic ? sic_pj : pj.gap ? gap_pj : spike_pj).push_back(&pj);
     exchange = std::make_unique<SpikeExchange>(comm, part, spike_pj);
     if (!sic_pj.empty()) sic_exchange = std::make_unique<SpikeExchange>(comm, part, sic_pj, 2);
+    if (!gap_pj.empty()) {
+      gap_exchange = std::make_unique<SpikeExchange>(comm, part, gap_pj, 2);
+      for (const Projection* pj : gap_pj) {
+        Population& p = *pops[pj->post];
+        if (p.gap_flux.label().empty()) {
+          p.gap_flux = Kokkos::View<double*>("cajal::astrocyte::gap_flux", p.local_size);
+          gap_fixed.emplace(pj->post, Kokkos::View<std::int64_t*>("cajal::astrocyte::gap_fixed", p.local_size));
+          gap_pops.push_back(pj->post);
+          gap_gids.push_back(Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), p.gid));
+        }
+      }
+    }
 
     std::size_t cap = 0;
     for (const auto& p : pops) cap += p->local_size * static_cast<std::size_t>(p->max_spikes(m));
@@ -657,6 +680,72 @@ struct Simulation::Impl {
     return static_cast<std::size_t>(n);
   }
 
+  /// couple: the gap-junction flux into every coupled astrocyte for the coming interval,
+  /// from the IP3 of both ends at its start.
+  void couple() {
+    gap_local.clear();
+    for (std::size_t q = 0; q < gap_pops.size(); ++q) {
+      const Population& p = *pops[gap_pops[q]];
+      auto ip3 = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), p.recordable("IP3").view);
+      for (std::size_t i = 0; i < p.local_size; ++i) {
+        std::uint64_t bits;
+        std::memcpy(&bits, &ip3(i), 8);
+        gap_local.push_back(pack_spike(gap_gids[q](i), 0));
+        gap_local.push_back(bits);
+      }
+    }
+    const std::vector<std::uint64_t>& recs = gap_exchange->exchange(gap_local.data(), gap_local.size() / 2);
+    if (gap_incoming.extent(0) < recs.size()) {
+      gap_incoming = Kokkos::View<std::uint64_t*>("cajal::sim::gap_incoming", 2 * recs.size() + 2);
+      gap_incoming_host = Kokkos::create_mirror_view(gap_incoming);
+    }
+    std::copy(recs.begin(), recs.end(), gap_incoming_host.data());
+    const auto sub = std::make_pair(std::size_t(0), recs.size());
+    Kokkos::deep_copy(Kokkos::subview(gap_incoming, sub), Kokkos::subview(gap_incoming_host, sub));
+    for (auto& kv : gap_fixed) Kokkos::deep_copy(kv.second, 0);
+    const std::size_t n = recs.size() / 2;
+    for (const auto& pj : projections) {
+      if (!pj.gap || n == 0) continue;
+      const auto rec = gap_incoming;
+      const auto sources = pj.sources;
+      const auto row = pj.row;
+      const auto target = pj.target;
+      const auto acc = gap_fixed.at(pj.post);
+      const auto ip3 = pops[pj.post]->recordable("IP3").view;
+      const GapJunction gj = pj.gj;
+      const double w = pj.weight_value;
+      const std::uint64_t first = pj.pre_first_gid, n_pre = part.size(pj.pre);
+      Kokkos::parallel_for(
+          "cajal::astrocyte::gap_junctions", Kokkos::RangePolicy<>(0, n), KOKKOS_LAMBDA(const std::size_t k) {
+            const std::uint64_t g = spike_gid(rec(2 * k));
+            if (g < first || g - first >= n_pre) return;
+            const std::uint64_t id = g - first;
+            std::size_t lo = 0, hi = sources.extent(0);
+            while (lo < hi) {
+              const std::size_t mid = (lo + hi) / 2;
+              if (sources(mid) < id) lo = mid + 1;
+              else hi = mid;
+            }
+            if (lo == sources.extent(0) || sources(lo) != id) return;
+            const std::uint64_t bits = rec(2 * k + 1);
+            double other;
+            memcpy(&other, &bits, sizeof other);
+            for (std::uint64_t j = row(lo); j < row(lo + 1); ++j) {
+              const std::uint32_t t = target(j);
+              Kokkos::atomic_add(&acc(t), to_fixed(w * gj.flux(other - ip3(t))));
+            }
+          });
+    }
+    for (const int p : gap_pops) {
+      const auto acc = gap_fixed.at(p);
+      const auto flux = pops[p]->gap_flux;
+      Kokkos::parallel_for(
+          "cajal::astrocyte::gap_flux", Kokkos::RangePolicy<>(0, flux.extent(0)),
+          KOKKOS_LAMBDA(const std::size_t i) { flux(i) = from_fixed(acc(i)); });
+    }
+    Kokkos::fence();
+  }
+
   /// deliver (SIC): every SIC record this rank needs into the SIC port of its targets.
   void deliver_sic(const std::vector<std::uint64_t>& recs, std::int64_t t0) {
     const std::size_t n = recs.size() / 2;
@@ -750,7 +839,7 @@ struct Simulation::Impl {
     for (std::size_t i = 0; i < projections.size(); ++i) {
       const Projection& pj = projections[i];
       std::uint64_t e = 0;
-      if (pj.sic) continue;  // graded values: deliver_sic
+      if (pj.sic || pj.gap) continue;  // graded values: deliver_sic, couple
       if (pj.stateful()) {
         events += deliver_plastic(i, spikes.size(), in, t0);
         continue;
@@ -1122,6 +1211,9 @@ RunSummary Simulation::run(const RunOptions& opt) {
     t_end = t0 + steps;
 
     auto t = clock_type::now();
+    // 0. couple      astrocyte gap junctions: fluxes from the IP3 at the interval's start
+    //                (after a restart inside an interval, the checkpoint's fluxes hold)
+    if (s.gap_exchange && t0 % s.m == 0) s.couple();
     const std::size_t nlocal = s.update(t0, steps);
     t_update += seconds_since(t);
 

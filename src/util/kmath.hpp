@@ -12,6 +12,7 @@ using Kokkos::expm1;
 using Kokkos::log;
 using Kokkos::pow;
 using Kokkos::sqrt;
+using Kokkos::tanh;
 #else
 using Kokkos::Experimental::cos;
 using Kokkos::Experimental::exp;
@@ -19,6 +20,7 @@ using Kokkos::Experimental::expm1;
 using Kokkos::Experimental::log;
 using Kokkos::Experimental::pow;
 using Kokkos::Experimental::sqrt;
+using Kokkos::Experimental::tanh;
 #endif
 }  // namespace kmath
 }  // namespace cajal

@@ -4,6 +4,10 @@
 //       column 0 of /report/POPULATION/data in FILE against column COLUMN of the CSV (header
 //       line with names, one row per sample, same sampling): exit 0 when every sample lies
 //       within FRACTION × (max - min of the reference column); prints the largest error.
+//   reportcheck conserved FILE POPULATION TOLERANCE
+//       the sum over cells of /report/POPULATION/data stays within TOLERANCE (relative) of
+//       its first sample at every sample (mass balance), and the spread of the values
+//       (max - min) at the end is below half of the first (the coupling did something).
 //   reportcheck equal A B
 //       the report files A and B hold the same populations with bit-identical node ids,
 //       times and data; otherwise prints the first difference and exits 1.
@@ -112,6 +116,43 @@ int reference(const char* file, const std::string& pop, const char* csv, const s
   return 0;
 }
 
+int conserved(const char* file, const std::string& pop, double tol) {
+  const hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+  std::vector<unsigned char> raw;
+  std::vector<hsize_t> dims;
+  if (f < 0 || !read(f, "/report/" + pop + "/data", raw, dims) || dims.size() != 2 || dims[0] < 2) {
+    std::fprintf(stderr, "reportcheck: %s has no 2-D /report/%s/data with two samples or more\n", file, pop.c_str());
+    return 1;
+  }
+  H5Fclose(f);
+  const double* d = reinterpret_cast<const double*>(raw.data());
+  auto row_sum = [&](hsize_t s) {
+    long double t = 0;
+    for (hsize_t c = 0; c < dims[1]; ++c) t += d[s * dims[1] + c];
+    return static_cast<double>(t);
+  };
+  auto spread = [&](hsize_t s) {
+    const double* r = d + s * dims[1];
+    return *std::max_element(r, r + dims[1]) - *std::min_element(r, r + dims[1]);
+  };
+  const double s0 = row_sum(0);
+  double worst = 0;
+  for (hsize_t s = 1; s < dims[0]; ++s) worst = std::max(worst, std::fabs(row_sum(s) - s0) / std::fabs(s0));
+  const double sp0 = spread(0), sp1 = spread(dims[0] - 1);
+  std::printf("reportcheck: %s: %llu cells, %llu samples: total %.17g, largest relative change %.3g; spread %.4g -> %.4g\n",
+              pop.c_str(), static_cast<unsigned long long>(dims[1]), static_cast<unsigned long long>(dims[0]), s0, worst,
+              sp0, sp1);
+  if (!(worst <= tol)) {
+    std::fprintf(stderr, "reportcheck: the total changed by more than %.3g\n", tol);
+    return 1;
+  }
+  if (!(sp1 < 0.5 * sp0)) {
+    std::fprintf(stderr, "reportcheck: the spread did not halve: no coupling?\n");
+    return 1;
+  }
+  return 0;
+}
+
 int equal(const char* fa, const char* fb) {
   const hid_t a = H5Fopen(fa, H5F_ACC_RDONLY, H5P_DEFAULT), b = H5Fopen(fb, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (a < 0 || b < 0) {
@@ -148,8 +189,10 @@ int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "reference" && argc == 7) return reference(argv[2], argv[3], argv[4], argv[5], std::atof(argv[6]));
   if (mode == "equal" && argc == 4) return equal(argv[2], argv[3]);
+  if (mode == "conserved" && argc == 5) return conserved(argv[2], argv[3], std::atof(argv[4]));
   std::fprintf(stderr,
                "usage: reportcheck reference FILE POPULATION CSV COLUMN FRACTION\n"
+               "       reportcheck conserved FILE POPULATION TOLERANCE\n"
                "       reportcheck equal A B\n");
   return 2;
 }

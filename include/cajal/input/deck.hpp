@@ -87,6 +87,8 @@ struct SynapseSpec {
   /// Short-term plasticity (tsodyks_synapse: the transmitted fraction changes).
   bool stp() const { return model == "tsodyks_synapse"; }
   bool sic() const { return model == "sic_connection"; }
+  /// IP3 gap junctions between astrocytes (symmetric, no delay, no spikes).
+  bool gap() const { return model == "ip3_gap_junction"; }
 };
 
 struct ProjectionSpec {
