@@ -31,6 +31,7 @@
 #include <map>
 #include <string>
 
+#include "model/ode.hpp"
 #include "util/kmath.hpp"
 
 namespace cajal {
@@ -125,74 +126,32 @@ struct AeifCondAlphaAstro {
     f[5] = (a * (V - E_L) - y[5]) / tau_w;
   }
 
+  /// The system dopri_step integrates: the right-hand side with the cell's refractory
+  /// state and I_SIC held, and NEST's threshold and reset after each accepted sub-step.
+  struct System {
+    const AeifCondAlphaAstro& m;
+    int& r;
+    double I_sic;
+    KOKKOS_INLINE_FUNCTION void rhs(const double* y, double* f) const { m.rhs(y, f, r > 0, I_sic); }
+    KOKKOS_INLINE_FUNCTION bool after_substep(double* y) const {
+      if (r > 0) {
+        y[0] = m.V_reset;
+        return false;
+      }
+      if (y[0] < m.V_detect) return false;
+      y[0] = m.V_reset;
+      y[5] += m.b;
+      r = m.ref_steps > 0 ? m.ref_steps + 1 : 0;
+      return true;
+    }
+  };
+
   /// One time step. `hint` is the cell's last accepted sub-step (kept between steps, as
   /// NEST keeps its integration step). Returns the number of spikes in the step.
   KOKKOS_INLINE_FUNCTION int step(double y[6], double& I_sic, int& r, double& hint, double in_ex, double in_in,
                                   double in_sic) const {
-    // Dormand-Prince 5(4) coefficients.
-    constexpr double c2 = 1.0 / 5, c3 = 3.0 / 10, c4 = 4.0 / 5, c5 = 8.0 / 9;
-    constexpr double a21 = 1.0 / 5;
-    constexpr double a31 = 3.0 / 40, a32 = 9.0 / 40;
-    constexpr double a41 = 44.0 / 45, a42 = -56.0 / 15, a43 = 32.0 / 9;
-    constexpr double a51 = 19372.0 / 6561, a52 = -25360.0 / 2187, a53 = 64448.0 / 6561, a54 = -212.0 / 729;
-    constexpr double a61 = 9017.0 / 3168, a62 = -355.0 / 33, a63 = 46732.0 / 5247, a64 = 49.0 / 176,
-                     a65 = -5103.0 / 18656;
-    constexpr double b1 = 35.0 / 384, b3 = 500.0 / 1113, b4 = 125.0 / 192, b5 = -2187.0 / 6784, b6 = 11.0 / 84;
-    constexpr double e1 = 71.0 / 57600, e3 = -71.0 / 16695, e4 = 71.0 / 1920, e5 = -17253.0 / 339200,
-                     e6 = 22.0 / 525, e7 = -1.0 / 40;
-    (void)c2, (void)c3, (void)c4, (void)c5;
-    int spikes = 0;
-    double t = 0.0;
-    double hs = hint > 0 && hint <= h ? hint : h;
-    int guard = 0;
-    while (t < h && guard < 100000) {
-      ++guard;
-      if (hs > h - t) hs = h - t;
-      const bool refr = r > 0;
-      double k1[6], k2[6], k3[6], k4[6], k5[6], k6[6], k7[6], z[6], y5[6];
-      rhs(y, k1, refr, I_sic);
-      for (int i = 0; i < 6; ++i) z[i] = y[i] + hs * a21 * k1[i];
-      rhs(z, k2, refr, I_sic);
-      for (int i = 0; i < 6; ++i) z[i] = y[i] + hs * (a31 * k1[i] + a32 * k2[i]);
-      rhs(z, k3, refr, I_sic);
-      for (int i = 0; i < 6; ++i) z[i] = y[i] + hs * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i]);
-      rhs(z, k4, refr, I_sic);
-      for (int i = 0; i < 6; ++i) z[i] = y[i] + hs * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] + a54 * k4[i]);
-      rhs(z, k5, refr, I_sic);
-      for (int i = 0; i < 6; ++i)
-        z[i] = y[i] + hs * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] + a64 * k4[i] + a65 * k5[i]);
-      rhs(z, k6, refr, I_sic);
-      for (int i = 0; i < 6; ++i)
-        y5[i] = y[i] + hs * (b1 * k1[i] + b3 * k3[i] + b4 * k4[i] + b5 * k5[i] + b6 * k6[i]);
-      rhs(y5, k7, refr, I_sic);
-      // Error relative to tol (1 + |y|): absolute for small values, relative for large.
-      double err = 0.0;
-      for (int i = 0; i < 6; ++i) {
-        const double e = hs * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] + e6 * k6[i] + e7 * k7[i]);
-        const double sc = tol * (1.0 + (y[i] < 0 ? -y[i] : y[i]));
-        const double q = (e < 0 ? -e : e) / sc;
-        if (q > err) err = q;
-      }
-      if (!(err <= 1.0) && hs > 1e-9) {  // reject (also on NaN): shrink and retry
-        const double f = err != err ? 0.1 : 0.9 * kmath::pow(err, -0.2);
-        hs *= f < 0.1 ? 0.1 : f;
-        continue;
-      }
-      t += hs;
-      for (int i = 0; i < 6; ++i) y[i] = y5[i];
-      const double f = err == 0.0 ? 5.0 : 0.9 * kmath::pow(err, -0.2);
-      const double grow = f > 5.0 ? 5.0 : (f < 0.2 ? 0.2 : f);
-      if (t < h) hint = hs * grow;
-      hs *= grow;
-      if (r > 0) {
-        y[0] = V_reset;
-      } else if (y[0] >= V_detect) {
-        y[0] = V_reset;
-        y[5] += b;
-        r = ref_steps > 0 ? ref_steps + 1 : 0;
-        ++spikes;
-      }
-    }
+    System sys{*this, r, I_sic};
+    const int spikes = dopri_step<6>(sys, y, h, hint, tol);
     if (r > 0) --r;
     y[1] += ex_init * in_ex;
     y[3] += in_init * -in_in;  // inhibitory weights arrive negative: the conductance rises by |w|

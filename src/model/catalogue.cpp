@@ -158,8 +158,29 @@ const std::vector<ModelInfo>& model_catalogue() {
                     {"w", 0.0, "pA", "initial adaptation current", true},
                     tau_minus()}};
     aeif.receptors = 3;
+
+    // NEST 3.9's iaf_cond_exp defaults.
+    ModelInfo cond{"iaf_cond_exp",
+                   "leaky integrate-and-fire, exponentially decaying conductances; embedded Runge-Kutta 4(5) "
+                   "with error control inside each step",
+                   "nS (negative: inhibitory)",
+                   {{"C_m", 250.0, "pF", "membrane capacitance"},
+                    {"g_L", 16.6667, "nS", "leak conductance"},
+                    {"E_L", -70.0, "mV", "leak reversal potential"},
+                    {"V_th", -55.0, "mV", "spike threshold"},
+                    {"V_reset", -60.0, "mV", "reset potential"},
+                    {"t_ref", 2.0, "ms", "absolute refractory period (rounded to steps)"},
+                    {"E_ex", 0.0, "mV", "excitatory reversal potential"},
+                    {"E_in", -85.0, "mV", "inhibitory reversal potential"},
+                    {"tau_syn_ex", 0.2, "ms", "decay time of the excitatory conductance"},
+                    {"tau_syn_in", 2.0, "ms", "decay time of the inhibitory conductance"},
+                    {"I_e", 0.0, "pA", "constant external current"},
+                    {"V_m", -70.0, "mV", "initial membrane potential (default E_L)", true},
+                    tau_minus()}};
+    cond.receptors = 2;
+    cond.recordables = {"V_m", "g_ex", "g_in"};
     aeif.recordables = {"V_m", "w", "g_ex", "g_in", "I_SIC"};
-    return std::vector<ModelInfo>{delta, exp, alpha, izh, gen, astro, aeif};
+    return std::vector<ModelInfo>{delta, exp, alpha, izh, cond, gen, astro, aeif};
   }();
   return models;
 }
@@ -291,6 +312,15 @@ void check_models(const Deck& deck) {
       if (!(v.at("h_IP3R") >= 0 && v.at("h_IP3R") <= 1)) fail("h_IP3R", "must lie in [0, 1] (got " + num(v.at("h_IP3R")) + ")");
       for (const char* p : {"IP3", "Ca_astro"})
         if (!(v.at(p) >= 0)) fail(p, std::string("must be ≥ 0 µM (got ") + num(v.at(p)) + ")");
+      continue;
+    }
+    if (m->name == "iaf_cond_exp") {
+      for (const char* p : {"C_m", "tau_syn_ex", "tau_syn_in"}) positive(p, "");
+      for (const char* p : {"g_L", "t_ref"})
+        if (!(v.at(p) >= 0)) fail(p, std::string("must be ≥ 0 (got ") + num(v.at(p)) + ")");
+      if (!(v.at("V_reset") < v.at("V_th")))
+        fail(pop.params.count("V_reset") ? "V_reset" : "V_th",
+             "V_reset (" + num(v.at("V_reset")) + " mV) must be below V_th (" + num(v.at("V_th")) + " mV)");
       continue;
     }
     if (m->name == "aeif_cond_alpha_astro") {

@@ -5,6 +5,7 @@
 #include "cajal/model/catalogue.hpp"
 #include "cajal/util/error.hpp"
 #include "model/astro.hpp"
+#include "model/cond.hpp"
 #include "model/lif.hpp"
 #include "network/connectivity.hpp"
 #include "random/distribution.hpp"
@@ -424,6 +425,56 @@ struct AeifPopulation : Population {
   }
 };
 
+/// iaf_cond_exp: ports 0 (excitatory, nS) and 1 (inhibitory, negative nS).
+struct CondExpPopulation : Population {
+  IafCondExp model;
+  Kokkos::View<double*> V, g_ex, g_in, hint;
+  Kokkos::View<int*> refractory;
+
+  Kokkos::View<double*>::HostMirror membrane() const override {
+    return Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), V);
+  }
+  int max_spikes(int m) const override { return (m + model.ref_steps) / (model.ref_steps + 1); }
+  std::vector<StateArray> state() override {
+    return {{"V_m", V, {}, {}, {}},
+            {"g_ex", g_ex, {}, {}, {}},
+            {"g_in", g_in, {}, {}, {}},
+            {"integration_step", hint, {}, {}, {}},
+            {"refractory", {}, refractory, {}, {}}};
+  }
+  Recordable recordable(const std::string& n) const override {
+    if (n == "V_m") return {V, 0.0};
+    if (n == "g_ex") return {g_ex, 0.0};
+    if (n == "g_in") return {g_in, 0.0};
+    return {};
+  }
+  struct Cell {
+    IafCondExp model;
+    Kokkos::View<double*> V, ge, gi, hint;
+    Kokkos::View<int*> r;
+    struct State {
+      double y[3];
+      double hint;
+      int ref;
+    };
+    KOKKOS_INLINE_FUNCTION State load(std::size_t i) const { return {{V(i), ge(i), gi(i)}, hint(i), r(i)}; }
+    KOKKOS_INLINE_FUNCTION bool step(State& s, const double* in) const {
+      return model.step(s.y, s.ref, s.hint, in[0], in[1]);
+    }
+    KOKKOS_INLINE_FUNCTION void store(std::size_t i, const State& s) const {
+      V(i) = s.y[0];
+      ge(i) = s.y[1];
+      gi(i) = s.y[2];
+      hint(i) = s.hint;
+      r(i) = s.ref;
+    }
+  };
+  void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) override {
+    advance_cells<2>("cajal::model::iaf_cond_exp::advance", *this, Cell{model, V, g_ex, g_in, hint, refractory}, t0,
+                     from, to, out);
+  }
+};
+
 /// Initial value of state `name` for every local cell, minus `shift`: the deck's number, a
 /// draw per cell from the stream (seed, initial, `stream`) keyed by the cell's gid, or
 /// `fallback` when the deck does not set it.
@@ -520,6 +571,21 @@ std::unique_ptr<Population> make_population(const Deck& deck, const Partition& p
       for (std::size_t i = 0; i < u.extent(0); ++i) u(i) = p->model.b * v(i);
       Kokkos::deep_copy(p->U, u);
     }
+    return p;
+  }
+  if (spec.model == "iaf_cond_exp") {
+    auto p = std::make_unique<CondExpPopulation>();
+    p->model = IafCondExp::make(params, dt);
+    p->receptors = 2;
+    init_base(*p, deck, part, pop, ring_size);
+    auto view = [&](const std::string& label) { return Kokkos::View<double*>(label, p->local_size); };
+    p->V = view("cajal::cond_exp::V");
+    p->g_ex = view("cajal::cond_exp::g_ex");
+    p->g_in = view("cajal::cond_exp::g_in");
+    p->hint = view("cajal::cond_exp::hint");
+    p->refractory = Kokkos::View<int*>("cajal::cond_exp::refractory", p->local_size);
+    fill_initial(p->V, deck, part, pop, "V_m", 0, params.at("V_m"), 0.0);
+    Kokkos::deep_copy(p->hint, dt);
     return p;
   }
   if (spec.model == "astrocyte_lr_1994") {

@@ -1,0 +1,68 @@
+#pragma once
+// Adaptive integration of a small ODE system over one time step, inside a kernel: the
+// Dormand-Prince 5(4) embedded pair (Dormand & Prince 1980) with per-component error
+// control err_i = |e_i| / (tol (1 + |y_i|)), step growth 0.2 .. 5 (safety 0.9), as NEST
+// integrates its conductance-based neurons with GSL (RKF45, tolerance 1e-6). The cell's
+// last sub-step (`hint`) carries over between steps, as NEST's IntegrationStep_.
+//
+// `sys` supplies rhs(const double* y, double* f) and after_substep(double* y) -> bool
+// (the threshold and reset logic; true when the sub-step produced a spike). Returns the
+// number of spikes in the step.
+#include "util/kmath.hpp"
+
+namespace cajal {
+
+template <int N, class Sys>
+KOKKOS_INLINE_FUNCTION int dopri_step(Sys& sys, double y[N], double h, double& hint, double tol) {
+  constexpr double a21 = 1.0 / 5;
+  constexpr double a31 = 3.0 / 40, a32 = 9.0 / 40;
+  constexpr double a41 = 44.0 / 45, a42 = -56.0 / 15, a43 = 32.0 / 9;
+  constexpr double a51 = 19372.0 / 6561, a52 = -25360.0 / 2187, a53 = 64448.0 / 6561, a54 = -212.0 / 729;
+  constexpr double a61 = 9017.0 / 3168, a62 = -355.0 / 33, a63 = 46732.0 / 5247, a64 = 49.0 / 176,
+                   a65 = -5103.0 / 18656;
+  constexpr double b1 = 35.0 / 384, b3 = 500.0 / 1113, b4 = 125.0 / 192, b5 = -2187.0 / 6784, b6 = 11.0 / 84;
+  constexpr double e1 = 71.0 / 57600, e3 = -71.0 / 16695, e4 = 71.0 / 1920, e5 = -17253.0 / 339200,
+                   e6 = 22.0 / 525, e7 = -1.0 / 40;
+  int spikes = 0;
+  double t = 0.0;
+  double hs = hint > 0 && hint <= h ? hint : h;
+  for (int guard = 0; t < h && guard < 100000; ++guard) {
+    if (hs > h - t) hs = h - t;
+    double k1[N], k2[N], k3[N], k4[N], k5[N], k6[N], k7[N], z[N], y5[N];
+    sys.rhs(y, k1);
+    for (int i = 0; i < N; ++i) z[i] = y[i] + hs * a21 * k1[i];
+    sys.rhs(z, k2);
+    for (int i = 0; i < N; ++i) z[i] = y[i] + hs * (a31 * k1[i] + a32 * k2[i]);
+    sys.rhs(z, k3);
+    for (int i = 0; i < N; ++i) z[i] = y[i] + hs * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i]);
+    sys.rhs(z, k4);
+    for (int i = 0; i < N; ++i) z[i] = y[i] + hs * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] + a54 * k4[i]);
+    sys.rhs(z, k5);
+    for (int i = 0; i < N; ++i) z[i] = y[i] + hs * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] + a64 * k4[i] + a65 * k5[i]);
+    sys.rhs(z, k6);
+    for (int i = 0; i < N; ++i) y5[i] = y[i] + hs * (b1 * k1[i] + b3 * k3[i] + b4 * k4[i] + b5 * k5[i] + b6 * k6[i]);
+    sys.rhs(y5, k7);
+    double err = 0.0;
+    for (int i = 0; i < N; ++i) {
+      const double e = hs * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] + e6 * k6[i] + e7 * k7[i]);
+      const double sc = tol * (1.0 + (y[i] < 0 ? -y[i] : y[i]));
+      const double q = (e < 0 ? -e : e) / sc;
+      if (q > err) err = q;
+    }
+    if (!(err <= 1.0) && hs > 1e-9) {  // reject (also on NaN): shrink and retry
+      const double f = err != err ? 0.1 : 0.9 * kmath::pow(err, -0.2);
+      hs *= f < 0.1 ? 0.1 : f;
+      continue;
+    }
+    t += hs;
+    for (int i = 0; i < N; ++i) y[i] = y5[i];
+    const double f = err == 0.0 ? 5.0 : 0.9 * kmath::pow(err, -0.2);
+    const double grow = f > 5.0 ? 5.0 : (f < 0.2 ? 0.2 : f);
+    if (t < h) hint = hs * grow;
+    hs *= grow;
+    if (sys.after_substep(y)) ++spikes;
+  }
+  return spikes;
+}
+
+}  // namespace cajal
