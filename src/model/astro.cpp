@@ -47,6 +47,11 @@ AeifCondAlphaAstro AeifCondAlphaAstro::make(const std::map<std::string, double>&
   m.I_e = p.at("I_e");
   m.tol = p.at("gsl_error_tol");
   m.V_detect = m.Delta_T > 0 ? m.V_peak : m.V_th;
+  m.inv_C = 1.0 / m.C_m;
+  m.inv_tau_ex = 1.0 / m.tau_ex;
+  m.inv_tau_in = 1.0 / m.tau_in;
+  m.inv_tau_w = 1.0 / m.tau_w;
+  m.inv_Delta_T = m.Delta_T > 0 ? 1.0 / m.Delta_T : 0.0;
   m.ex_init = std::exp(1.0) / m.tau_ex;
   m.in_init = std::exp(1.0) / m.tau_in;
   m.h = dt;

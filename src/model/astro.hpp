@@ -114,16 +114,19 @@ struct AeifCondAlphaAstro {
   static AeifCondAlphaAstro make(const std::map<std::string, double>& p, double dt);
 
   /// y = (V, dg_ex, g_ex, dg_in, g_in, w).
+  // Reciprocals, so that the right-hand side multiplies (it runs 7 times per sub-step).
+  double inv_C = 0, inv_tau_ex = 0, inv_tau_in = 0, inv_tau_w = 0, inv_Delta_T = 0;
+
   KOKKOS_INLINE_FUNCTION void rhs(const double y[6], double f[6], bool refractory, double I_sic) const {
     const double V = refractory ? V_reset : (y[0] < V_peak ? y[0] : V_peak);
-    const double I_spike = Delta_T == 0.0 ? 0.0 : g_L * Delta_T * kmath::exp((V - V_th) / Delta_T);
+    const double I_spike = Delta_T == 0.0 ? 0.0 : g_L * Delta_T * kmath::exp((V - V_th) * inv_Delta_T);
     f[0] = refractory ? 0.0
-                      : (-g_L * (V - E_L) + I_spike - y[2] * (V - E_ex) - y[4] * (V - E_in) - y[5] + I_e + I_sic) / C_m;
-    f[1] = -y[1] / tau_ex;
-    f[2] = y[1] - y[2] / tau_ex;
-    f[3] = -y[3] / tau_in;
-    f[4] = y[3] - y[4] / tau_in;
-    f[5] = (a * (V - E_L) - y[5]) / tau_w;
+                      : (-g_L * (V - E_L) + I_spike - y[2] * (V - E_ex) - y[4] * (V - E_in) - y[5] + I_e + I_sic) * inv_C;
+    f[1] = -y[1] * inv_tau_ex;
+    f[2] = y[1] - y[2] * inv_tau_ex;
+    f[3] = -y[3] * inv_tau_in;
+    f[4] = y[3] - y[4] * inv_tau_in;
+    f[5] = (a * (V - E_L) - y[5]) * inv_tau_w;
   }
 
   /// The system dopri_step integrates: the right-hand side with the cell's refractory
