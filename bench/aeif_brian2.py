@@ -53,7 +53,7 @@ Cases (all: V(0) = E_L, w(0) = 0, 1000 ms):
   For syn and syn_in, V, w, g_ex, g_in are printed at SYN_TIMES.
 
 Run with the Debian interpreter (python3-brian, Brian2 2.5.1; needs g++ and scipy):
-  /usr/bin/python3 bench/aeif_brian2.py            # ~2.5 min on 2 cores (3 standalone builds)
+  /usr/bin/python3 bench/aeif_brian2.py            # ~3 min on 2 cores (3 standalone builds)
   /usr/bin/python3 bench/aeif_brian2.py --quick    # Brian2 at dt = 1e-4 ms only
 The last line is everything as one JSON object.
 """

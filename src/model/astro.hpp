@@ -23,7 +23,8 @@
 //   tau_w dw/dt = a (V - E_L) - w,   g = alpha functions (dg' = -dg/tau, g' = dg - g/tau)
 // In the right-hand side V is min(V, V_peak), and V_reset while refractory (dV/dt = 0).
 // Integrated with the Dormand-Prince 5(4) pair and error control inside each step (NEST:
-// GSL's RKF45 with the same tolerance); after each accepted sub-step V >= V_peak is a spike
+// GSL's RKF45; model/ode.hpp says how the error norms differ); after each accepted
+// sub-step V >= V_peak is a spike
 // (V <- V_reset, w <- w + b, refractory for t_ref). After the step, the spikes arriving in
 // it raise dg by e/tau per nS, and I_SIC takes the value arriving in it: it acts over the
 // next step, as in NEST.
@@ -151,10 +152,13 @@ struct AeifCondAlphaAstro {
 
   /// One time step. `hint` is the cell's last accepted sub-step (kept between steps, as
   /// NEST keeps its integration step). Returns the number of spikes in the step.
+  /// Returns -1 when the integration failed or the state left NEST's bounds of numerical
+  /// stability (V < -1000 mV or |w| > 10^6 pA); the caller reports it.
   KOKKOS_INLINE_FUNCTION int step(double y[6], double& I_sic, int& r, double& hint, double in_ex, double in_in,
                                   double in_sic) const {
     System sys{*this, r, I_sic};
     const int spikes = dopri_step<6>(sys, y, h, hint, tol);
+    if (spikes < 0 || !(y[0] >= -1e3) || !(y[5] <= 1e6 && y[5] >= -1e6)) return -1;
     if (r > 0) --r;
     y[1] += ex_init * in_ex;
     y[3] += in_init * -in_in;  // inhibitory weights arrive negative: the conductance rises by |w|

@@ -332,6 +332,11 @@ void check_models(const Deck& deck) {
         fail("V_peak", "must be ≥ V_th (" + num(v.at("V_th")) + " mV; got " + num(v.at("V_peak")) + ")");
       if (!(v.at("V_reset") < v.at("V_peak")))
         fail("V_reset", "must be below V_peak (" + num(v.at("V_peak")) + " mV; got " + num(v.at("V_reset")) + ")");
+      // NEST's bound: exp((V_peak - V_th)/Delta_T) must not overflow in the right-hand side.
+      if (v.at("Delta_T") > 0 &&
+          !((v.at("V_peak") - v.at("V_th")) / v.at("Delta_T") < std::log(std::numeric_limits<double>::max() / 1e20)))
+        fail("Delta_T", "too small for V_peak - V_th = " + num(v.at("V_peak") - v.at("V_th")) +
+                            " mV: (V_peak - V_th)/Delta_T must stay below ln(DBL_MAX/1e20) ≈ 663");
       continue;
     }
     if (m->name == "izhikevich") {

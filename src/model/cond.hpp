@@ -29,16 +29,17 @@ struct IafCondExp {
   }
   KOKKOS_INLINE_FUNCTION bool after_substep(double*) const { return false; }
 
-  KOKKOS_INLINE_FUNCTION bool step(double y[3], int& r, double& hint, double in_ex, double in_in) const {
-    dopri_step<3>(*this, y, h, hint, tol);
-    bool spike = false;
+  /// Returns 1 for a spike, 0 for none, -1 when the integration failed.
+  KOKKOS_INLINE_FUNCTION int step(double y[3], int& r, double& hint, double in_ex, double in_in) const {
+    if (dopri_step<3>(*this, y, h, hint, tol) < 0 || !(y[0] >= -1e3)) return -1;
+    int spike = 0;
     if (r > 0) {
       --r;
       y[0] = V_reset;
     } else if (y[0] >= V_th) {
       r = ref_steps;
       y[0] = V_reset;
-      spike = true;
+      spike = 1;
     }
     y[1] += in_ex;
     y[2] -= in_in;  // inhibitory weights arrive negative

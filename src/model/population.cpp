@@ -88,7 +88,10 @@ struct AdvanceInterval {
       if (bg.chunks) in[bg.receptor] += bg.events(g, t0 + k, cached, blk) * bg.weight_fixed;
       double input[Receptors];
       for (int r = 0; r < Receptors; ++r) input[r] = from_fixed(in[r]);
-      if (cell.step(state, input)) {
+      const int fired = cell.step(state, input);
+      if (fired < 0) {
+        Kokkos::atomic_add(&out.failures(), 1);
+      } else if (fired) {
         const int idx = Kokkos::atomic_fetch_add(&out.count(), 1);
         out.spikes(idx) = pack_spike(g, k);
         if (track) history.record(i, t0 + k + 1);
@@ -370,6 +373,7 @@ struct AstrocytePopulation : Population {
 /// t_ref = 0 and the drive is extreme).
 struct AeifPopulation : Population {
   AeifCondAlphaAstro model;
+  bool can_fail() const override { return true; }
   Kokkos::View<double*> V, dg_ex, g_ex, dg_in, g_in, w, I_sic, hint;
   Kokkos::View<int*> refractory;
 
@@ -404,8 +408,9 @@ struct AeifPopulation : Population {
     KOKKOS_INLINE_FUNCTION State load(std::size_t i) const {
       return {{V(i), dge(i), ge(i), dgi(i), gi(i), w(i)}, isic(i), hint(i), r(i)};
     }
-    KOKKOS_INLINE_FUNCTION bool step(State& s, const double* in) const {
-      return model.step(s.y, s.isic, s.ref, s.hint, in[0], in[1], in[2]) > 0;
+    KOKKOS_INLINE_FUNCTION int step(State& s, const double* in) const {
+      const int n = model.step(s.y, s.isic, s.ref, s.hint, in[0], in[1], in[2]);
+      return n < 0 ? -1 : (n > 0 ? 1 : 0);
     }
     KOKKOS_INLINE_FUNCTION void store(std::size_t i, const State& s) const {
       V(i) = s.y[0];
@@ -428,6 +433,7 @@ struct AeifPopulation : Population {
 /// iaf_cond_exp: ports 0 (excitatory, nS) and 1 (inhibitory, negative nS).
 struct CondExpPopulation : Population {
   IafCondExp model;
+  bool can_fail() const override { return true; }
   Kokkos::View<double*> V, g_ex, g_in, hint;
   Kokkos::View<int*> refractory;
 
@@ -458,7 +464,7 @@ struct CondExpPopulation : Population {
       int ref;
     };
     KOKKOS_INLINE_FUNCTION State load(std::size_t i) const { return {{V(i), ge(i), gi(i)}, hint(i), r(i)}; }
-    KOKKOS_INLINE_FUNCTION bool step(State& s, const double* in) const {
+    KOKKOS_INLINE_FUNCTION int step(State& s, const double* in) const {
       return model.step(s.y, s.ref, s.hint, in[0], in[1]);
     }
     KOKKOS_INLINE_FUNCTION void store(std::size_t i, const State& s) const {

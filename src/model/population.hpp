@@ -34,6 +34,8 @@ struct SpikeBuffer {
   Kokkos::View<std::uint64_t*> sic_events;
   Kokkos::View<double*> sic_values;
   Kokkos::View<int> sic_count;
+  /// Cells whose adaptive integration failed in the interval (conductance models).
+  Kokkos::View<int> failures;
 };
 constexpr int spike_offset_bits = 16;
 KOKKOS_INLINE_FUNCTION std::uint64_t pack_spike(std::uint64_t gid, int offset) {
@@ -86,6 +88,8 @@ public:
   virtual void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) = 0;
   /// Most spikes one cell can emit in m steps (refractoriness bounds it).
   virtual int max_spikes(int m) const = 0;
+  /// True for models with adaptive integration, whose steps can fail (see model/ode.hpp).
+  virtual bool can_fail() const { return false; }
   /// Most SIC values one cell can emit in m steps (astrocytes: m; others 0).
   virtual int max_sic(int m) const { return 0 * m; }
   /// A state variable for reports: value of local cell i = view(i) + offset. Empty view when

@@ -289,6 +289,8 @@ struct Simulation::Impl {
   // State reports, and for each population the reports that sample it.
   std::vector<StateReport> reports;
   std::vector<std::vector<int>> reports_of;
+  // Adaptive integration can fail (model/ode.hpp): checked collectively every interval.
+  bool any_can_fail = false;
   Kokkos::View<std::uint64_t*> incoming;
   Kokkos::View<std::uint64_t*>::HostMirror incoming_host;
   int m = 1, ring_size = 1;
@@ -367,6 +369,8 @@ struct Simulation::Impl {
     buffer.sic_events = Kokkos::View<std::uint64_t*>("cajal::sim::sic_events", std::max<std::size_t>(sic_cap, 1));
     buffer.sic_values = Kokkos::View<double*>("cajal::sim::sic_values", std::max<std::size_t>(sic_cap, 1));
     buffer.sic_count = Kokkos::View<int>("cajal::sim::sic_count");
+    buffer.failures = Kokkos::View<int>("cajal::sim::failures");
+    for (const auto& p : pops) any_can_fail = any_can_fail || p->can_fail();
     sic_events_host = Kokkos::create_mirror_view(buffer.sic_events);
     sic_values_host = Kokkos::create_mirror_view(buffer.sic_values);
     reports_of.resize(pops.size());
@@ -656,6 +660,17 @@ struct Simulation::Impl {
           to = static_cast<int>(std::min<std::int64_t>(to, next - t0));
         }
         pops[p]->advance(t0, from, to, buffer);
+        if (pops[p]->can_fail()) {
+          int failed = 0;
+          Kokkos::deep_copy(failed, buffer.failures);
+          if (failed && failure.empty())
+            failure = "population '" + pops[p]->name + "': the integration of " + std::to_string(failed) +
+                      " cell(s) failed between t = " + std::to_string((t0 + from) * deck.simulation.dt) + " and " +
+                      std::to_string((t0 + to) * deck.simulation.dt) +
+                      " ms (no sub-step met the error tolerance, or V fell below -1000 mV or |w| exceeded 1e6 pA): "
+                      "the parameters make the model numerically unstable (a steep Delta_T, extreme weights)";
+          Kokkos::deep_copy(buffer.failures, 0);
+        }
         for (const int r : reports_of[p])
           if ((t0 + to) % reports[r].every() == 0) reports[r].sample(t0 + to, *pops[p]);
         from = to;
@@ -745,6 +760,8 @@ struct Simulation::Impl {
     }
     Kokkos::fence();
   }
+
+  std::string failure;  // the first integration failure on this rank
 
   /// deliver (SIC): every SIC record this rank needs into the SIC port of its targets.
   void deliver_sic(const std::vector<std::uint64_t>& recs, std::int64_t t0) {
@@ -1215,6 +1232,11 @@ RunSummary Simulation::run(const RunOptions& opt) {
     //                (after a restart inside an interval, the checkpoint's fluxes hold)
     if (s.gap_exchange && t0 % s.m == 0) s.couple();
     const std::size_t nlocal = s.update(t0, steps);
+    if (s.any_can_fail) {
+      // Never continue silently past a failed integration: every rank stops together.
+      const std::string problem = comm.first_problem(s.failure);
+      if (!problem.empty()) throw error(problem, exit_user);
+    }
     t_update += seconds_since(t);
 
     t = clock_type::now();
