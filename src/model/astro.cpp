@@ -28,6 +28,54 @@ AstrocyteLR1994 AstrocyteLR1994::make(const std::map<std::string, double>& p, do
   return m;
 }
 
+AstrocyteGChI AstrocyteGChI::make(const std::map<std::string, double>& p, double dt) {
+  AstrocyteGChI m;
+  m.O_P = p.at("O_P");
+  m.K_P = p.at("K_P");
+  m.C_T = p.at("C_T");
+  m.rho_A = p.at("rho_A");
+  m.Omega_C = p.at("Omega_C");
+  m.Omega_L = p.at("Omega_L");
+  m.d_1 = p.at("d_1");
+  m.d_2 = p.at("d_2");
+  m.O_2 = p.at("O_2");
+  m.d_3 = p.at("d_3");
+  m.d_5 = p.at("d_5");
+  m.O_beta = p.at("O_beta");
+  m.O_N = p.at("O_N");
+  m.Omega_N = p.at("Omega_N");
+  m.K_KC = p.at("K_KC");
+  m.zeta = p.at("zeta");
+  m.O_delta = p.at("O_delta");
+  m.kappa_delta = p.at("kappa_delta");
+  m.K_delta = p.at("K_delta");
+  m.Omega_5P = p.at("Omega_5P");
+  m.K_D = p.at("K_D");
+  m.K_3K = p.at("K_3K");
+  m.O_3K = p.at("O_3K");
+  m.F_ex = p.at("F_ex");
+  m.I_bias = p.at("I_bias");
+  m.I_Theta = p.at("I_Theta");
+  m.omega_I = p.at("omega_I");
+  m.C_Theta = p.at("C_Theta");
+  m.Omega_A = p.at("Omega_A");
+  m.U_A = p.at("U_A");
+  m.G_T = p.at("G_T");
+  m.rho_e = p.at("rho_e");
+  m.Omega_e = p.at("Omega_e");
+  m.Omega_c = p.at("Omega_c");
+  m.glutamate = p.at("glutamate");
+  m.O_G = p.at("O_G");
+  m.Omega_G = p.at("Omega_G");
+  const double step = p.at("dt_astro") > 0 ? p.at("dt_astro") : dt;
+  m.every = static_cast<int>(std::llround(step / dt));
+  m.h = m.every * dt;
+  m.decay_A = std::exp(-m.Omega_A * m.h);
+  m.decay_e = std::exp(-m.Omega_e * m.h);
+  m.decay_c = std::exp(-m.Omega_c * m.h);
+  return m;
+}
+
 AeifCondAlphaAstro AeifCondAlphaAstro::make(const std::map<std::string, double>& p, double dt) {
   AeifCondAlphaAstro m;
   m.C_m = p.at("C_m");

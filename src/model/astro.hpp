@@ -104,6 +104,97 @@ struct GapJunction {
   }
 };
 
+/// astrocyte_gchi: the G-ChI astrocyte (De Pittà et al. 2009) with gliotransmitter release
+/// (De Pittà et al. 2011), as coded in Stimberg et al. 2019's Brian 2 examples (rates per
+/// ms here). State: Gamma_A (activated metabotropic receptors), IP3 (I), Ca (C), h, x_A
+/// (gliotransmitter resources), G_A (released gliotransmitter), Y (synaptic glutamate
+/// seen by the astrocyte, µM).
+///   dGamma_A/dt = O_N Y_tot (1 - G) - Omega_N (1 + zeta C/(C + K_KC)) G,   G = clamp(Gamma_A, 0, 1)
+///   dI/dt = O_beta Gamma_A + O_delta/(1 + I/kappa_delta) C^2/(C^2 + K_delta^2)
+///           - O_3K C^4/(C^4 + K_D^4) I/(I + K_3K) - Omega_5P I + J_ex + J_gap
+///   dC/dt = (Omega_C m^3 h^3 + Omega_L)(C_T - (1 + rho_A) C) - O_P C^2/(C^2 + K_P^2),
+///           m = I/(I + d_1) C/(C + d_5)
+///   dh/dt = O_2 (Q_2 - (Q_2 + C) h),   Q_2 = d_2 (I + d_1)/(I + d_3)
+///   dx_A/dt = Omega_A (1 - x_A),   dG_A/dt = -Omega_e G_A,   dY/dt = -Omega_c Y
+/// with Y_tot = Y + glutamate (a constant external level) and J_ex the examples' exogenous
+/// IP3 term -F_ex/2 (1 + tanh((|I - I_bias| - I_Theta)/omega_I)) sign(I - I_bias) (off by
+/// default: F_ex = 0). One step of `h` ms (an astrocyte step may span several time steps):
+/// RK4 on (Gamma_A, I, C, h) with Y, J_gap held (as Brian holds its summed inputs), exact
+/// decay of x_A, G_A and Y; then the release rule: C > C_Theta while armed releases
+/// (G_A += rho_e G_T U_A x_A, x_A -= U_A x_A) and disarms; C <= C_Theta at the start of a
+/// step re-arms (Brian's threshold with refractory 'C > C_Theta'). A release is emitted
+/// as a spike of the astrocyte. Arriving glutamate (the weights of spikes reaching port 0,
+/// µM) is divided by the astrocyte's number of incoming synapses (the mean over its
+/// synapses, as Stimberg's Y_S/N_incoming) and added to Y after the step.
+struct AstrocyteGChI {
+  double O_P, K_P, C_T, rho_A, Omega_C, Omega_L, d_1, d_2, O_2, d_3, d_5;
+  double O_beta, O_N, Omega_N, K_KC, zeta, O_delta, kappa_delta, K_delta, Omega_5P, K_D, K_3K, O_3K;
+  double F_ex, I_bias, I_Theta, omega_I;
+  double C_Theta, Omega_A, U_A, G_T, rho_e, Omega_e, Omega_c, glutamate, O_G, Omega_G;
+  double h = 0;        // astrocyte step (ms)
+  int every = 1;       // time steps per astrocyte step
+  double decay_A = 0, decay_e = 0, decay_c = 0;  // e^{-Omega h}
+
+  static AstrocyteGChI make(const std::map<std::string, double>& p, double dt);
+
+  /// y = (Gamma_A, I, C, h); `Y` the glutamate, `j_gap` the gap-junction flux (µM/ms).
+  KOKKOS_INLINE_FUNCTION void rhs(const double y[4], double f[4], double Y, double j_gap) const {
+    const double G = y[0] < 0 ? 0 : (y[0] > 1 ? 1 : y[0]);
+    const double I = y[1], C = y[2], hh = y[3];
+    const double C2 = C * C, C4 = C2 * C2, KD2 = K_D * K_D;
+    f[0] = O_N * (Y + glutamate) * (1.0 - G) - Omega_N * (1.0 + zeta * C / (C + K_KC)) * G;
+    double j_ex = 0.0;
+    if (F_ex != 0.0) {
+      const double d = I - I_bias, a = d < 0 ? -d : d;
+      const double j = 0.5 * F_ex * (1.0 + kmath::tanh((a - I_Theta) / omega_I));
+      j_ex = d > 0 ? -j : (d < 0 ? j : 0.0);
+    }
+    f[1] = O_beta * y[0] + O_delta / (1.0 + I / kappa_delta) * C2 / (C2 + K_delta * K_delta) -
+           O_3K * C4 / (C4 + KD2 * KD2) * I / (I + K_3K) - Omega_5P * I + j_ex + j_gap;
+    const double m = I / (I + d_1) * C / (C + d_5);
+    const double mh = m * hh;
+    f[2] = (Omega_C * mh * mh * mh + Omega_L) * (C_T - (1.0 + rho_A) * C) - O_P * C2 / (C2 + K_P * K_P);
+    const double Q2 = d_2 * (I + d_1) / (I + d_3);
+    f[3] = O_2 * (Q2 - (Q2 + C) * hh);
+  }
+
+  /// One astrocyte step. s = (Gamma_A, I, C, h, x_A, G_A, Y); `armed` the release flag;
+  /// `glu` the glutamate arriving during the step (µM, already divided by the in-degree).
+  /// Returns true on a release.
+  KOKKOS_INLINE_FUNCTION bool step(double s[7], int& armed, double glu, double j_gap) const {
+    if (!(s[2] > C_Theta)) armed = 1;
+    double y[4] = {s[0], s[1], s[2], s[3]}, k1[4], k2[4], k3[4], k4[4], t[4];
+    const double Y = s[6];
+    rhs(y, k1, Y, j_gap);
+    for (int i = 0; i < 4; ++i) t[i] = y[i] + 0.5 * h * k1[i];
+    rhs(t, k2, Y, j_gap);
+    for (int i = 0; i < 4; ++i) t[i] = y[i] + 0.5 * h * k2[i];
+    rhs(t, k3, Y, j_gap);
+    for (int i = 0; i < 4; ++i) t[i] = y[i] + h * k3[i];
+    rhs(t, k4, Y, j_gap);
+    for (int i = 0; i < 4; ++i) s[i] = y[i] + h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+    s[4] = 1.0 - (1.0 - s[4]) * decay_A;
+    s[5] *= decay_e;
+    s[6] = s[6] * decay_c + glu;
+    if (armed && s[2] > C_Theta) {
+      s[5] += rho_e * G_T * U_A * s[4];
+      s[4] -= U_A * s[4];
+      armed = 0;
+      return true;
+    }
+    return false;
+  }
+
+  /// Presynaptic receptor activation Gamma_S of the synapses the astrocyte ensheathes,
+  /// advanced over `dt_ms` with G_A held: dGamma_S/dt = O_G G_A (1 - Gamma_S) - Omega_G
+  /// Gamma_S, solved exactly.
+  KOKKOS_INLINE_FUNCTION double gamma_s(double g, double G_A, double dt_ms) const {
+    const double k = O_G * G_A + Omega_G;
+    const double inf = O_G * G_A / k;
+    return inf + (g - inf) * kmath::exp(-k * dt_ms);
+  }
+};
+
 struct AeifCondAlphaAstro {
   double C_m = 0, g_L = 0, E_L = 0, V_th = 0, Delta_T = 0, tau_w = 0, a = 0, b = 0, V_reset = 0, V_peak = 0;
   double E_ex = 0, E_in = 0, tau_ex = 0, tau_in = 0, I_e = 0, tol = 0;

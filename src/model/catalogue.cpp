@@ -129,6 +129,59 @@ const std::vector<ModelInfo>& model_catalogue() {
                      {"Ca_astro", 0.073, "µM", "initial cytosolic Ca2+", true},
                      {"h_IP3R", 0.793, "1", "initial fraction of IP3R not inactivated", true}}};
     astro.kind = ModelInfo::Kind::astrocyte;
+
+    // Stimberg et al. 2019, example 6 (COBA network with astrocytes), rates converted to ms.
+    ModelInfo gchi{"astrocyte_gchi",
+                   "G-ChI astrocyte (De Pittà et al. 2009) with gliotransmitter release, as in Stimberg et al. "
+                   "2019: glutamate -> Gamma_A -> IP3 -> CICR; Ca above C_Theta releases (emitted as a spike); RK4 "
+                   "with its own step dt_astro",
+                   "µM of glutamate (averaged over the cell's incoming synapses)",
+                   {{"O_P", 0.9e-3, "µM/ms", "maximal SERCA uptake rate"},
+                    {"K_P", 0.05, "µM", "SERCA Ca2+ affinity"},
+                    {"C_T", 2.0, "µM", "total free Ca2+ (cytosol)"},
+                    {"rho_A", 0.18, "1", "ER to cytosol volume ratio"},
+                    {"Omega_C", 6e-3, "1/ms", "maximal IP3R release rate"},
+                    {"Omega_L", 1e-4, "1/ms", "ER leak rate"},
+                    {"d_1", 0.13, "µM", "IP3 dissociation constant"},
+                    {"d_2", 1.05, "µM", "Ca2+ inactivation dissociation constant"},
+                    {"O_2", 0.2e-3, "1/(µM·ms)", "IP3R binding rate for Ca2+ inhibition"},
+                    {"d_3", 0.9434, "µM", "IP3 dissociation constant"},
+                    {"d_5", 0.08, "µM", "Ca2+ activation dissociation constant"},
+                    {"O_beta", 0.5e-3, "µM/ms", "maximal PLCbeta IP3 production"},
+                    {"O_N", 0.3e-3, "1/(µM·ms)", "agonist binding rate"},
+                    {"Omega_N", 0.5e-3, "1/ms", "maximal receptor inactivation rate"},
+                    {"K_KC", 0.5, "µM", "Ca2+ affinity of PKC"},
+                    {"zeta", 10.0, "1", "maximal reduction of receptor affinity by PKC"},
+                    {"O_delta", 1.2e-3, "µM/ms", "maximal PLCdelta IP3 production"},
+                    {"kappa_delta", 1.5, "µM", "inhibition constant of PLCdelta by IP3"},
+                    {"K_delta", 0.1, "µM", "Ca2+ affinity of PLCdelta"},
+                    {"Omega_5P", 0.05e-3, "1/ms", "IP3-5P degradation rate"},
+                    {"K_D", 0.7, "µM", "Ca2+ affinity of IP3-3K"},
+                    {"K_3K", 1.0, "µM", "IP3 affinity of IP3-3K"},
+                    {"O_3K", 4.5e-3, "µM/ms", "maximal IP3-3K degradation rate"},
+                    {"F_ex", 0.0, "µM/ms", "exogenous IP3 flux towards I_bias (Stimberg's J_ex; 0: off)"},
+                    {"I_bias", 0.0, "µM", "target IP3 of the exogenous flux"},
+                    {"I_Theta", 0.3, "µM", "threshold gradient of the exogenous flux"},
+                    {"omega_I", 0.05, "µM", "steepness of the exogenous flux"},
+                    {"C_Theta", 0.5, "µM", "Ca2+ threshold of gliotransmitter release"},
+                    {"Omega_A", 0.6e-3, "1/ms", "gliotransmitter recycling rate"},
+                    {"U_A", 0.6, "1", "gliotransmitter release probability"},
+                    {"G_T", 200000.0, "µM", "total vesicular gliotransmitter (200 mM)"},
+                    {"rho_e", 6.5e-4, "1", "astrocytic vesicle to extracellular volume ratio"},
+                    {"Omega_e", 60e-3, "1/ms", "gliotransmitter clearance rate"},
+                    {"Omega_c", 40e-3, "1/ms", "clearance rate of synaptic glutamate Y_S"},
+                    {"glutamate", 0.0, "µM", "constant external glutamate added to Y_S"},
+                    {"O_G", 1.5e-3, "1/(µM·ms)", "gliotransmitter binding rate of presynaptic receptors"},
+                    {"Omega_G", 0.5 / 60.0 * 1e-3, "1/ms", "inactivation rate of presynaptic receptors"},
+                    {"dt_astro", 0.0, "ms", "the astrocyte's own step, a multiple of dt (0: dt)"},
+                    {"Gamma_A", 0.0, "1", "initial activated receptor fraction", true},
+                    {"IP3", 0.01, "µM", "initial IP3", true},
+                    {"Ca_astro", 0.01, "µM", "initial Ca2+", true},
+                    {"h_IP3R", 0.9, "1", "initial IP3R de-inactivation", true},
+                    {"x_A", 1.0, "1", "initial gliotransmitter resources", true},
+                    {"G_A", 0.0, "µM", "initial released gliotransmitter", true}}};
+    gchi.kind = ModelInfo::Kind::astrocyte;
+    gchi.recordables = {"Gamma_A", "IP3", "Ca_astro", "h_IP3R", "x_A", "G_A", "Y_S", "Gamma_S"};
     astro.recordables = {"IP3", "Ca_astro", "h_IP3R", "SIC"};
 
     // NEST 3.9's aeif_cond_alpha_astro (Brette & Gerstner 2005 AdEx, alpha conductances,
@@ -180,7 +233,7 @@ const std::vector<ModelInfo>& model_catalogue() {
     cond.receptors = 2;
     cond.recordables = {"V_m", "g_ex", "g_in"};
     aeif.recordables = {"V_m", "w", "g_ex", "g_in", "I_SIC"};
-    return std::vector<ModelInfo>{delta, exp, alpha, izh, cond, gen, astro, aeif};
+    return std::vector<ModelInfo>{delta, exp, alpha, izh, cond, gen, astro, gchi, aeif};
   }();
   return models;
 }
@@ -299,6 +352,21 @@ void check_models(const Deck& deck) {
       if (pop.background.rate_hz > 0)
         throw input_error(pop.background.loc.file, pop.background.loc.line, key + ".background",
                           "a spike_generator takes no input; allowed: background on neuron or astrocyte populations");
+      continue;
+    }
+    if (m->name == "astrocyte_gchi") {
+      for (const char* p : {"K_P", "C_T", "rho_A", "d_1", "d_2", "d_3", "d_5", "K_KC", "kappa_delta", "K_delta", "K_D",
+                            "K_3K", "omega_I"})
+        positive(p, "");
+      for (const char* p : {"O_P", "Omega_C", "Omega_L", "O_2", "O_beta", "O_N", "Omega_N", "zeta", "O_delta", "Omega_5P",
+                            "O_3K", "F_ex", "I_bias", "I_Theta", "C_Theta", "Omega_A", "G_T", "rho_e", "Omega_e",
+                            "Omega_c", "glutamate", "O_G", "Omega_G", "dt_astro", "IP3", "Ca_astro", "x_A", "G_A"})
+        if (!(v.at(p) >= 0)) fail(p, std::string("must be ≥ 0 (got ") + num(v.at(p)) + ")");
+      for (const char* p : {"U_A", "Gamma_A", "h_IP3R", "x_A"})
+        if (!(v.at(p) >= 0 && v.at(p) <= 1)) fail(p, std::string("must lie in [0, 1] (got ") + num(v.at(p)) + ")");
+      const double dta = v.at("dt_astro"), dt = deck.simulation.dt;
+      if (dta > 0 && (dta < dt * (1 - 1e-9) || std::fabs(dta / dt - std::round(dta / dt)) > 1e-9 * (dta / dt)))
+        fail("dt_astro", "must be a multiple of dt = " + num(dt) + " ms (got " + num(dta) + "), or 0 for dt");
       continue;
     }
     if (m->kind == ModelInfo::Kind::astrocyte) {
@@ -437,7 +505,7 @@ void check_models(const Deck& deck) {
     if (pj.role == ProjectionSpec::Role::primary) {
       const auto& ast = deck.populations[deck.population_index(pj.astrocytes)];
       const ModelInfo* am = find_model(ast.model);
-      if (am->kind != ModelInfo::Kind::astrocyte)
+      if (am->name != "astrocyte_lr_1994")
         fail(pj.loc, ".astrocytes", "population '" + ast.name + "' is " + am->name +
                                         ", not an astrocyte model; allowed: a population of astrocyte_lr_1994");
       if (qm->kind != ModelInfo::Kind::neuron && qm->kind != ModelInfo::Kind::generator)
@@ -465,9 +533,9 @@ void check_models(const Deck& deck) {
     }
     if (pj.synapse.gap()) continue;
     if (pj.synapse.sic()) {
-      if (qm->kind != ModelInfo::Kind::astrocyte)
-        fail(pj.synapse.loc, ".synapse", "sic_connection needs an astrocyte population as pre ('" + pre.name + "' is " +
-                                             qm->name + ")");
+      if (qm->name != "astrocyte_lr_1994")
+        fail(pj.synapse.loc, ".synapse", "sic_connection needs an astrocyte_lr_1994 population as pre ('" + pre.name +
+                                             "' is " + qm->name + ")");
       if (!pm->takes_sic())
         fail(pj.synapse.loc, ".synapse", "sic_connection needs a target with a SIC input, such as "
                                          "aeif_cond_alpha_astro ('" + post.name + "' is " + pm->name + ")");

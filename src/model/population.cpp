@@ -481,6 +481,96 @@ struct CondExpPopulation : Population {
   }
 };
 
+/// astrocyte_gchi: port 0 receives glutamate (µM per unit weight), averaged over the cell's
+/// incoming synapses; a release of gliotransmitter is emitted as a spike. The model steps
+/// every `every` time steps (its own step), with the input of those steps.
+struct GChIPopulation : Population {
+  AstrocyteGChI model;
+  Kokkos::View<double*> gA, ip3, ca, hh, xA, GA, Y, gS, acc, glu_scale;
+  Kokkos::View<int*> armed;
+
+  Kokkos::View<double*>::HostMirror membrane() const override {
+    return Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), ca);
+  }
+  int max_spikes(int m) const override { return (m + model.every - 1) / model.every; }
+  std::vector<StateArray> state() override {
+    return {{"Gamma_A", gA, {}, {}, {}}, {"IP3", ip3, {}, {}, {}},   {"Ca_astro", ca, {}, {}, {}},
+            {"h_IP3R", hh, {}, {}, {}},  {"x_A", xA, {}, {}, {}},    {"G_A", GA, {}, {}, {}},
+            {"Y_S", Y, {}, {}, {}},      {"Gamma_S", gS, {}, {}, {}}, {"glutamate_pending", acc, {}, {}, {}},
+            {"armed", {}, armed, {}, {}}};
+  }
+  Recordable recordable(const std::string& n) const override {
+    if (n == "Gamma_A") return {gA, 0.0};
+    if (n == "IP3") return {ip3, 0.0};
+    if (n == "Ca_astro") return {ca, 0.0};
+    if (n == "h_IP3R") return {hh, 0.0};
+    if (n == "x_A") return {xA, 0.0};
+    if (n == "G_A") return {GA, 0.0};
+    if (n == "Y_S") return {Y, 0.0};
+    if (n == "Gamma_S") return {gS, 0.0};
+    return {};
+  }
+
+  struct Kernel {
+    AstrocyteGChI model;
+    PoissonDrive bg;
+    Kokkos::View<double*> gA, ip3, ca, hh, xA, GA, Y, gS, acc, glu_scale, gap;
+    Kokkos::View<int*> armed;
+    Kokkos::View<const std::uint64_t*> gid;
+    Kokkos::View<std::int64_t***, Kokkos::LayoutRight> ring;
+    SpikeBuffer out;
+    std::int64_t t0;
+    int from, to, ring_size;
+
+    KOKKOS_INLINE_FUNCTION void operator()(const std::size_t i) const {
+      double s[7] = {gA(i), ip3(i), ca(i), hh(i), xA(i), GA(i), Y(i)};
+      double g_s = gS(i), pending = acc(i);
+      int arm = armed(i);
+      const double j_gap = gap.extent(0) ? gap(i) : 0.0;
+      const double scale = glu_scale(i);
+      const std::uint64_t g = gid(i);
+      std::int64_t cached = -1;
+      rng::Block blk{};
+      int slot = static_cast<int>((t0 + from) % ring_size);
+      for (int k = from; k < to; ++k) {
+        std::int64_t in = ring(0, slot, i);
+        ring(0, slot, i) = 0;
+        if (bg.chunks) in += bg.events(g, t0 + k, cached, blk) * bg.weight_fixed;
+        pending += from_fixed(in) * scale;
+        slot = slot + 1 == ring_size ? 0 : slot + 1;
+        if ((t0 + k + 1) % model.every != 0) continue;
+        // Gamma_S over the coming step from G_A at its start; then the cell's own step.
+        g_s = model.gamma_s(g_s, s[5], model.h);
+        if (model.step(s, arm, pending, j_gap)) {
+          const int idx = Kokkos::atomic_fetch_add(&out.count(), 1);
+          out.spikes(idx) = pack_spike(g, k);
+        }
+        pending = 0.0;
+      }
+      gA(i) = s[0];
+      ip3(i) = s[1];
+      ca(i) = s[2];
+      hh(i) = s[3];
+      xA(i) = s[4];
+      GA(i) = s[5];
+      Y(i) = s[6];
+      gS(i) = g_s;
+      acc(i) = pending;
+      armed(i) = arm;
+    }
+  };
+  void set_in_degree(const std::vector<std::uint32_t>& n) override {
+    auto h = Kokkos::create_mirror_view(glu_scale);
+    for (std::size_t i = 0; i < local_size; ++i) h(i) = n[i] > 0 ? 1.0 / n[i] : 1.0;
+    Kokkos::deep_copy(glu_scale, h);
+  }
+  void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) override {
+    Kokkos::parallel_for("cajal::model::astrocyte_gchi::advance", Kokkos::RangePolicy<>(0, local_size),
+                         Kernel{model, background, gA, ip3, ca, hh, xA, GA, Y, gS, acc, glu_scale, gap_flux, armed, gid,
+                                ring, out, t0, from, to, ring_size});
+  }
+};
+
 /// Initial value of state `name` for every local cell, minus `shift`: the deck's number, a
 /// draw per cell from the stream (seed, initial, `stream`) keyed by the cell's gid, or
 /// `fallback` when the deck does not set it.
@@ -592,6 +682,29 @@ std::unique_ptr<Population> make_population(const Deck& deck, const Partition& p
     p->refractory = Kokkos::View<int*>("cajal::cond_exp::refractory", p->local_size);
     fill_initial(p->V, deck, part, pop, "V_m", 0, params.at("V_m"), 0.0);
     Kokkos::deep_copy(p->hint, dt);
+    return p;
+  }
+  if (spec.model == "astrocyte_gchi") {
+    auto p = std::make_unique<GChIPopulation>();
+    p->model = AstrocyteGChI::make(params, dt);
+    p->receptors = 1;
+    init_base(*p, deck, part, pop, ring_size);
+    auto view = [&](const std::string& label) { return Kokkos::View<double*>(label, p->local_size); };
+    p->gA = view("cajal::gchi::Gamma_A");
+    p->ip3 = view("cajal::gchi::IP3");
+    p->ca = view("cajal::gchi::Ca");
+    p->hh = view("cajal::gchi::h");
+    p->xA = view("cajal::gchi::x_A");
+    p->GA = view("cajal::gchi::G_A");
+    p->Y = view("cajal::gchi::Y_S");
+    p->gS = view("cajal::gchi::Gamma_S");
+    p->acc = view("cajal::gchi::pending");
+    p->glu_scale = view("cajal::gchi::glu_scale");
+    p->armed = Kokkos::View<int*>("cajal::gchi::armed", p->local_size);
+    const char* init[] = {"Gamma_A", "IP3", "Ca_astro", "h_IP3R", "x_A", "G_A"};
+    Kokkos::View<double*> views[] = {p->gA, p->ip3, p->ca, p->hh, p->xA, p->GA};
+    for (int k = 0; k < 6; ++k) fill_initial(views[k], deck, part, pop, init[k], static_cast<std::uint32_t>(k), params.at(init[k]), 0.0);
+    Kokkos::deep_copy(p->glu_scale, 1.0);  // the simulation sets 1 / in-degree
     return p;
   }
   if (spec.model == "astrocyte_lr_1994") {

@@ -99,6 +99,9 @@ public:
     double offset = 0.0;
   };
   virtual Recordable recordable(const std::string& name) const = 0;
+  /// The number of incoming synapses of each local cell, for models that average their
+  /// input over them (astrocyte_gchi); others ignore it.
+  virtual void set_in_degree(const std::vector<std::uint32_t>&) {}
   /// Membrane potential of every local cell (mV), for tests and reports.
   virtual Kokkos::View<double*>::HostMirror membrane() const = 0;
 

@@ -325,6 +325,16 @@ struct Simulation::Impl {
     for (auto& p : pops) scatter.emplace_back(p->ring);
     for (int i = 0; i < static_cast<int>(deck.projections.size()); ++i)
       projections.push_back(build_projection(deck, part, i));
+    // Models that average their input over their synapses learn their in-degree.
+    for (std::size_t p = 0; p < pops.size(); ++p) {
+      std::vector<std::uint32_t> n(pops[p]->local_size, 0);
+      for (const auto& pj : projections) {
+        if (pj.post != static_cast<int>(p) || pj.sic || pj.gap) continue;
+        auto tgt = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.target);
+        for (std::size_t j = 0; j < tgt.extent(0); ++j) ++n[tgt(j)];
+      }
+      pops[p]->set_in_degree(n);
+    }
     // Plastic synapses read the spike history of their targets.
     plastic_sources.resize(projections.size());
     stdp_lost = Kokkos::View<std::int64_t>("cajal::stdp::lost");

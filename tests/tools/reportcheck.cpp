@@ -8,6 +8,10 @@
 //       the sum over cells of /report/POPULATION/data stays within TOLERANCE (relative) of
 //       its first sample at every sample (mass balance), and the spread of the values
 //       (max - min) at the end is below half of the first (the coupling did something).
+//   reportcheck period FILE POPULATION DISCARD_MS EXPECTED_MS TOL_MS
+//       column 0 oscillates with the given period: intervals between upward crossings of
+//       the mid-range (min and max after DISCARD_MS), located by linear interpolation;
+//       their mean must lie within TOL_MS of EXPECTED_MS.
 //   reportcheck equal A B
 //       the report files A and B hold the same populations with bit-identical node ids,
 //       times and data; otherwise prints the first difference and exits 1.
@@ -153,6 +157,46 @@ int conserved(const char* file, const std::string& pop, double tol) {
   return 0;
 }
 
+int period(const char* file, const std::string& pop, double discard, double expected, double tol) {
+  const hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+  std::vector<unsigned char> raw, traw;
+  std::vector<hsize_t> dims, tdims;
+  if (f < 0 || !read(f, "/report/" + pop + "/data", raw, dims) || dims.size() != 2 ||
+      !read(f, "/report/" + pop + "/mapping/time", traw, tdims) || tdims[0] != 3) {
+    std::fprintf(stderr, "reportcheck: %s has no /report/%s/data and mapping/time\n", file, pop.c_str());
+    return 1;
+  }
+  H5Fclose(f);
+  const double* d = reinterpret_cast<const double*>(raw.data());
+  const double* t = reinterpret_cast<const double*>(traw.data());
+  const hsize_t n = dims[0], w = dims[1];
+  const hsize_t first = static_cast<hsize_t>(std::ceil((discard - t[0]) / t[2]));
+  if (first + 2 >= n) {
+    std::fprintf(stderr, "reportcheck: nothing left after the discard\n");
+    return 1;
+  }
+  double lo = d[first * w], hi = lo;
+  for (hsize_t s = first; s < n; ++s) lo = std::min(lo, d[s * w]), hi = std::max(hi, d[s * w]);
+  const double mid = 0.5 * (lo + hi);
+  std::vector<double> up;
+  for (hsize_t s = first + 1; s < n; ++s) {
+    const double a = d[(s - 1) * w], b = d[s * w];
+    if (a < mid && b >= mid) up.push_back(t[0] + (s - 1 + (mid - a) / (b - a)) * t[2]);
+  }
+  if (up.size() < 3) {
+    std::fprintf(stderr, "reportcheck: %zu upward crossings of %.6g: no oscillation\n", up.size(), mid);
+    return 1;
+  }
+  const double mean = (up.back() - up.front()) / static_cast<double>(up.size() - 1);
+  std::printf("reportcheck: %s: range %.6g .. %.6g, %zu periods, mean %.6f ms (expected %.6f ms)\n", pop.c_str(), lo, hi,
+              up.size() - 1, mean, expected);
+  if (!(std::fabs(mean - expected) <= tol)) {
+    std::fprintf(stderr, "reportcheck: the period differs by more than %.3g ms\n", tol);
+    return 1;
+  }
+  return 0;
+}
+
 int equal(const char* fa, const char* fb) {
   const hid_t a = H5Fopen(fa, H5F_ACC_RDONLY, H5P_DEFAULT), b = H5Fopen(fb, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (a < 0 || b < 0) {
@@ -189,10 +233,13 @@ int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "reference" && argc == 7) return reference(argv[2], argv[3], argv[4], argv[5], std::atof(argv[6]));
   if (mode == "equal" && argc == 4) return equal(argv[2], argv[3]);
+  if (mode == "period" && argc == 7)
+    return period(argv[2], argv[3], std::atof(argv[4]), std::atof(argv[5]), std::atof(argv[6]));
   if (mode == "conserved" && argc == 5) return conserved(argv[2], argv[3], std::atof(argv[4]));
   std::fprintf(stderr,
                "usage: reportcheck reference FILE POPULATION CSV COLUMN FRACTION\n"
                "       reportcheck conserved FILE POPULATION TOLERANCE\n"
+               "       reportcheck period FILE POPULATION DISCARD_MS EXPECTED_MS TOL_MS\n"
                "       reportcheck equal A B\n");
   return 2;
 }
