@@ -798,9 +798,16 @@ Deck Deck::parse(const std::string& text, const std::string& file,
       // The tripartite rule's two other connection sets, each from its own table.
       std::vector<ProjectionSpec> thirds;
       if (pj.role == ProjectionSpec::Role::primary) {
+        // G-ChI astrocytes act on the synapses themselves (gliotransmission), not by SIC:
+        // no third_out projection for them.
+        const bool glio_astro = deck.populations[deck.population_index(pj.astrocytes)].model == "astrocyte_gchi";
+        if (glio_astro && r.has("third_out"))
+          r.fail(r.at("third_out"), "third_out",
+                 "astrocyte_gchi acts on its synapses by gliotransmission (tripartite_synapse), not by SIC; remove third_out");
         for (const char* which : {"third_in", "third_out"}) {
           ProjectionSpec t;
           const bool in = std::string(which) == "third_in";
+          if (!in && glio_astro) continue;
           t.name = pj.name + "_" + which;
           t.pre = in ? pj.pre : pj.astrocytes;
           t.post = in ? pj.astrocytes : pj.post;

@@ -271,6 +271,15 @@ const std::vector<SynapseModelInfo>& synapse_catalogue() {
        {{"F_ex", 0.002, "µM/ms", "maximal flux (2 µM/s)"},
         {"I_Theta", 0.3, "µM", "IP3 gradient at half-maximal flux"},
         {"omega_I", 0.05, "µM", "steepness of the flux"}}},
+      {"tripartite_synapse",
+       "two-state Tsodyks-Markram synapse whose release probability follows its astrocyte's gliotransmitter "
+       "(Stimberg et al. 2019; De Pittà et al. 2011): U_0 = (1 - Gamma_S) U_0* + alpha Gamma_S; transmits u·x × weight",
+       {{"U_0", 0.6, "1", "release probability without gliotransmitter (U_0*)"},
+        {"Omega_f", 3.33e-3, "1/ms", "facilitation decay rate"},
+        {"Omega_d", 2e-3, "1/ms", "depression recovery rate"},
+        {"alpha", 0.0, "1", "release probability at full presynaptic receptor activation"},
+        {"u", 0.0, "1", "initial utilisation"},
+        {"x", 1.0, "1", "initial available resources"}}},
       {"sic_connection",
        "astrocyte -> neuron slow inward current (NEST's sic_connection): the target's I_SIC is weight × the "
        "astrocyte's SIC of `delay` earlier",
@@ -444,6 +453,18 @@ void check_models(const Deck& deck) {
       throw input_error(kv.second.loc.file, kv.second.loc.line, key + "." + kv.first,
                         unknown("unknown parameter of " + sm->name, kv.first, pnames, "parameters"));
     }
+    if (pj.synapse.glio()) {
+      const auto v = resolve_synapse_params(pj.synapse);
+      for (const char* p : {"U_0", "alpha", "u", "x"})
+        if (!(v.at(p) >= 0 && v.at(p) <= 1))
+          throw input_error(pj.synapse.loc.file, pj.synapse.loc.line, key + "." + p,
+                            std::string("must lie in [0, 1] (got ") + num(v.at(p)) + ")");
+      for (const char* p : {"Omega_f", "Omega_d"})
+        if (!(v.at(p) >= 0))
+          throw input_error(pj.synapse.loc.file, pj.synapse.loc.line, key + "." + p,
+                            std::string("must be ≥ 0 /ms (got ") + num(v.at(p)) + ")");
+      continue;
+    }
     if (pj.synapse.stp()) {
       const auto v = resolve_synapse_params(pj.synapse);
       auto fail = [&](const std::string& p, const std::string& why) {
@@ -505,9 +526,20 @@ void check_models(const Deck& deck) {
     if (pj.role == ProjectionSpec::Role::primary) {
       const auto& ast = deck.populations[deck.population_index(pj.astrocytes)];
       const ModelInfo* am = find_model(ast.model);
-      if (am->name != "astrocyte_lr_1994")
+      if (am->name == "astrocyte_gchi") {
+        // Gliotransmission: both the primary synapse and the synapse onto the astrocyte are
+        // tripartite_synapse with the same parameters, so they release the same fraction.
+        const auto& in = deck.projections[&pj - deck.projections.data() + 1];
+        if (!pj.synapse.glio() || !in.synapse.glio() ||
+            resolve_synapse_params(pj.synapse) != resolve_synapse_params(in.synapse))
+          fail(pj.synapse.loc, ".synapse",
+               "with astrocyte_gchi astrocytes the rule needs synapse and third_in.synapse to be tripartite_synapse with "
+               "the same parameters (the astrocyte sees the glutamate its synapses release)");
+      } else if (am->name != "astrocyte_lr_1994") {
         fail(pj.loc, ".astrocytes", "population '" + ast.name + "' is " + am->name +
-                                        ", not an astrocyte model; allowed: a population of astrocyte_lr_1994");
+                                        ", not an astrocyte model; allowed: a population of astrocyte_lr_1994 or "
+                                        "astrocyte_gchi");
+      }
       if (qm->kind != ModelInfo::Kind::neuron && qm->kind != ModelInfo::Kind::generator)
         fail(pj.loc, ".pre", "the tripartite rule needs spiking cells as pre ('" + pre.name + "' is " + qm->name + ")");
     }

@@ -486,9 +486,12 @@ struct CondExpPopulation : Population {
 /// every `every` time steps (its own step), with the input of those steps.
 struct GChIPopulation : Population {
   AstrocyteGChI model;
-  Kokkos::View<double*> gA, ip3, ca, hh, xA, GA, Y, gS, acc, glu_scale;
+  Kokkos::View<double*> gA, ip3, ca, hh, xA, GA, Y, gS, acc, glu_scale, gS_snap;
   Kokkos::View<int*> armed;
 
+  Kokkos::View<double*> gamma_s_snapshot() const override { return gS_snap; }
+  int own_step() const override { return model.every; }
+  void take_snapshot() override { Kokkos::deep_copy(gS_snap, gS); }
   Kokkos::View<double*>::HostMirror membrane() const override {
     return Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), ca);
   }
@@ -497,6 +500,7 @@ struct GChIPopulation : Population {
     return {{"Gamma_A", gA, {}, {}, {}}, {"IP3", ip3, {}, {}, {}},   {"Ca_astro", ca, {}, {}, {}},
             {"h_IP3R", hh, {}, {}, {}},  {"x_A", xA, {}, {}, {}},    {"G_A", GA, {}, {}, {}},
             {"Y_S", Y, {}, {}, {}},      {"Gamma_S", gS, {}, {}, {}}, {"glutamate_pending", acc, {}, {}, {}},
+            {"Gamma_S_snapshot", gS_snap, {}, {}, {}},
             {"armed", {}, armed, {}, {}}};
   }
   Recordable recordable(const std::string& n) const override {
@@ -700,6 +704,7 @@ std::unique_ptr<Population> make_population(const Deck& deck, const Partition& p
     p->gS = view("cajal::gchi::Gamma_S");
     p->acc = view("cajal::gchi::pending");
     p->glu_scale = view("cajal::gchi::glu_scale");
+    p->gS_snap = view("cajal::gchi::Gamma_S_snapshot");
     p->armed = Kokkos::View<int*>("cajal::gchi::armed", p->local_size);
     const char* init[] = {"Gamma_A", "IP3", "Ca_astro", "h_IP3R", "x_A", "G_A"};
     Kokkos::View<double*> views[] = {p->gA, p->ip3, p->ca, p->hh, p->xA, p->GA};

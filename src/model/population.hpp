@@ -88,6 +88,8 @@ public:
   virtual void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) = 0;
   /// Most spikes one cell can emit in m steps (refractoriness bounds it).
   virtual int max_spikes(int m) const = 0;
+  /// Time steps per step of the model's own integration (astrocyte_gchi: dt_astro / dt).
+  virtual int own_step() const { return 1; }
   /// True for models with adaptive integration, whose steps can fail (see model/ode.hpp).
   virtual bool can_fail() const { return false; }
   /// Most SIC values one cell can emit in m steps (astrocytes: m; others 0).
@@ -102,6 +104,11 @@ public:
   /// The number of incoming synapses of each local cell, for models that average their
   /// input over them (astrocyte_gchi); others ignore it.
   virtual void set_in_degree(const std::vector<std::uint32_t>&) {}
+  /// Gliotransmission (astrocyte_gchi): the activation Gamma_S of the presynaptic receptors
+  /// of each cell's synapses, as snapshot at the start of the current interval; the
+  /// snapshot is taken by take_snapshot(). Empty for other models.
+  virtual Kokkos::View<double*> gamma_s_snapshot() const { return {}; }
+  virtual void take_snapshot() {}
   /// Membrane potential of every local cell (mV), for tests and reports.
   virtual Kokkos::View<double*>::HostMirror membrane() const = 0;
 

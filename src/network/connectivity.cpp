@@ -16,7 +16,8 @@ std::size_t Projection::bytes() const {
          target.extent(0) * sizeof(std::uint32_t) + weight.extent(0) * sizeof(float) +
          delay.extent(0) * sizeof(std::uint16_t) + plastic_weight.extent(0) * sizeof(double) +
          kplus.extent(0) * sizeof(double) + t_last.extent(0) * sizeof(std::int64_t) +
-         3 * stp_u.extent(0) * sizeof(double);
+         (stp_u.extent(0) + stp_x.extent(0) + stp_y.extent(0)) * sizeof(double) +
+         third.extent(0) * sizeof(std::int64_t);
 }
 
 namespace {
@@ -347,6 +348,19 @@ Projection build_projection(const Deck& deck, const Partition& part, int index) 
     }
     r.plus = Decay::make(deck.simulation.dt, v.at("tau_plus"));
   }
+  pj.glio = spec.synapse.glio();
+  if (pj.glio) {
+    const auto v = resolve_synapse_params(spec.synapse);
+    pj.gr = GlioRule{v.at("U_0"), v.at("Omega_f"), v.at("Omega_d"), v.at("alpha"), deck.simulation.dt};
+    pj.t_last = Kokkos::View<std::int64_t*>("cajal::projection::t_last", nsrc);
+    pj.stp_u = Kokkos::View<double*>("cajal::projection::stp_u", total);
+    pj.stp_x = Kokkos::View<double*>("cajal::projection::stp_x", total);
+    Kokkos::deep_copy(pj.stp_u, v.at("u"));
+    Kokkos::deep_copy(pj.stp_x, v.at("x"));
+    pj.third = Kokkos::View<std::int64_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::third"), total);
+    if (spec.rule == ProjectionSpec::Rule::tripartite)
+      pj.third_pop = deck.population_index(deck.projections[spec.role == ProjectionSpec::Role::primary ? index : spec.primary].astrocytes);
+  }
   pj.stp = spec.synapse.stp();
   if (pj.stp) {
     const auto v = resolve_synapse_params(spec.synapse);
@@ -360,6 +374,7 @@ Projection build_projection(const Deck& deck, const Partition& part, int index) 
     Kokkos::deep_copy(pj.stp_y, v.at("y"));
   }
   auto h_pweight = Kokkos::create_mirror_view(pj.plastic_weight);
+  auto h_third = Kokkos::create_mirror_view(pj.third);
   if (!const_d) pj.delay = Kokkos::View<std::uint16_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::delay"), total);
   auto h_sources = Kokkos::create_mirror_view(pj.sources);
   auto h_row = Kokkos::create_mirror_view(pj.row);
@@ -388,9 +403,14 @@ Projection build_projection(const Deck& deck, const Partition& part, int index) 
     drawer.sources(targets[li], src);
     rng::Stream ws(rng::Key(deck.simulation.seed, rng::purpose::weight, static_cast<std::uint32_t>(index)), post_gid);
     rng::Stream ds(rng::Key(deck.simulation.seed, rng::purpose::delay, static_cast<std::uint32_t>(index)), post_gid);
-    for (auto j : src) {
+    for (std::size_t q = 0; q < src.size(); ++q) {
+      const std::uint64_t j = src[q];
       const std::uint64_t pos = cursor[j]++;
       h_target(pos) = static_cast<std::uint32_t>(li);
+      if (pj.glio)
+        h_third(pos) = pj.third_pop < 0 ? -1
+                       : spec.role == ProjectionSpec::Role::third_in ? static_cast<std::int64_t>(targets[li])
+                                                                      : drawer.paired[q];
       if (pj.plastic) h_pweight(pos) = spec.weight.is_constant() ? spec.weight.value : draw_value(spec.weight, ws);
       else if (!const_w) h_weight(pos) = static_cast<float>(draw_value(spec.weight, ws));
       if (!const_d) {
@@ -404,6 +424,7 @@ Projection build_projection(const Deck& deck, const Partition& part, int index) 
   Kokkos::deep_copy(pj.target, h_target);
   if (!const_w && !pj.plastic) Kokkos::deep_copy(pj.weight, h_weight);
   if (pj.plastic) Kokkos::deep_copy(pj.plastic_weight, h_pweight);
+  if (pj.glio) Kokkos::deep_copy(pj.third, h_third);
   if (!const_d) Kokkos::deep_copy(pj.delay, h_delay);
   return pj;
 }

@@ -64,12 +64,21 @@ struct Projection {
   TsodyksRule tm;
   Kokkos::View<double*> stp_u, stp_x, stp_y;
 
+  // Tripartite synapses (tripartite_synapse): u, x in stp_u, stp_x; `third` holds, per
+  // synapse, the astrocyte whose Gamma_S modulates it (population id; -1: none), which the
+  // simulation turns into an index of its Gamma_S table.
+  bool glio = false;
+  GlioRule gr;
+  int third_pop = -1;
+  Kokkos::View<std::int64_t*> third;
+
   /// Synapses with state (STDP or STP): delivered one source row at a time, in time order.
-  bool stateful() const { return plastic || stp; }
+  bool stateful() const { return plastic || stp || glio; }
   /// Per-synapse state a checkpoint keeps (by target, in canonical order).
   std::vector<std::pair<std::string, Kokkos::View<double*>>> synapse_state() const {
     if (plastic) return {{"weight", plastic_weight}};
     if (stp) return {{"u", stp_u}, {"x", stp_x}, {"y", stp_y}};
+    if (glio) return {{"u", stp_u}, {"x", stp_x}};
     return {};
   }
   /// Per-source real state besides t_last (STDP: the trace K+).

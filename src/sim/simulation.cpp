@@ -193,6 +193,49 @@ struct DeliverTsodyks {
   }
 };
 
+/// Delivers the spikes of one tripartite_synapse projection (as DeliverTsodyks), each
+/// synapse modulated by the Gamma_S snapshot of its astrocyte (table index `third`, -1: none).
+struct DeliverGlio {
+  using value_type = std::uint64_t;
+  Kokkos::View<const std::uint64_t*> spikes, group_first, group_last, group_row;
+  Kokkos::View<const std::uint64_t*> row;
+  Kokkos::View<const std::uint32_t*> target;
+  Kokkos::View<const std::uint16_t*> delay;
+  Kokkos::View<const float*> weight;
+  Kokkos::View<double*> u, x;
+  Kokkos::View<std::int64_t*> t_last;
+  Kokkos::View<const std::int64_t*> third;
+  Kokkos::View<const double*> gamma;
+  GlioRule rule;
+  RingScatter ring;
+  std::int64_t t0;
+  double weight_value;
+  int delay_steps, ring_size, receptor;
+
+  KOKKOS_INLINE_FUNCTION void operator()(const std::size_t g, std::uint64_t& events) const {
+    const std::uint64_t r = group_row(g), b = row(r), e = row(r + 1);
+    std::int64_t tl = t_last(r);
+    auto acc = ring.access();
+    for (std::uint64_t k = group_first(g); k < group_last(g); ++k) {
+      const int off = spike_offset(spikes(k));
+      const std::int64_t stamp = t0 + off + 1;
+      const GlioRule::Factors f = rule.factors(stamp - tl);
+      const int base = static_cast<int>((t0 + off) % ring_size);
+      for (std::uint64_t j = b; j < e; ++j) {
+        const double gs = third(j) >= 0 ? gamma(third(j)) : 0.0;
+        const double frac = rule.on_spike(f, u(j), x(j), gs);
+        const double w = (weight.extent(0) ? static_cast<double>(weight(j)) : weight_value) * frac;
+        int slot = base + (delay.extent(0) ? static_cast<int>(delay(j)) : delay_steps);
+        if (slot >= ring_size) slot -= ring_size;
+        acc(receptor, slot, target(j)) += to_fixed(w);
+      }
+      events += e - b;
+      tl = stamp;
+    }
+    t_last(r) = tl;
+  }
+};
+
 /// Adds the SIC records of one sic_connection projection into the SIC port of the targets'
 /// ring buffers: weight × value, in fixed point, at step t_emit + delay. A record is two
 /// words: the packed (gid, offset) and the value's bits.
@@ -286,6 +329,23 @@ struct Simulation::Impl {
   std::vector<std::uint64_t> gap_local;
   Kokkos::View<std::uint64_t*> gap_incoming;
   Kokkos::View<std::uint64_t*>::HostMirror gap_incoming_host;
+  // Gliotransmission: per astrocyte_gchi population that modulates synapses, the sorted
+  // ids of the astrocytes this rank needs (every local one too), their Gamma_S snapshots
+  // (refreshed at each interval start, exchanged like spikes with two-word records), and
+  // the exchange, built from a projection whose sources are those ids.
+  struct GlioTable {
+    int pop = -1;
+    std::vector<std::uint64_t> ids;
+    Kokkos::View<double*> values;
+    Kokkos::View<double*>::HostMirror values_host;
+    Projection link;
+    std::unique_ptr<SpikeExchange> exchange;
+    std::vector<std::uint64_t> records;
+  };
+  std::vector<GlioTable> glio;
+  // Couplings between astrocytes and synapses are refreshed once per astrocyte step, at the
+  // first interval edge at or after it: every gap_every / glio_every steps (multiples of m).
+  int gap_every = 1, glio_every = 1;
   // State reports, and for each population the reports that sample it.
   std::vector<StateReport> reports;
   std::vector<std::vector<int>> reports_of;
@@ -350,6 +410,44 @@ struct Simulation::Impl {
         post.history = PostHistory::make(post.local_size, deck.simulation.dt,
                                          resolve_params(deck.populations[pj.post]).at("tau_minus"));
     }
+    // Gliotransmission tables, one per astrocyte population named by tripartite synapses (the
+    // same list on every rank: it comes from the deck), and the synapses' table indices.
+    for (std::size_t p = 0; p < pops.size(); ++p) {
+      bool used = false;
+      for (const auto& pj : projections) used = used || (pj.glio && pj.third_pop == static_cast<int>(p));
+      if (!used) continue;
+      GlioTable t;
+      t.pop = static_cast<int>(p);
+      t.ids = part.local(t.pop);
+      for (const auto& pj : projections) {
+        if (!pj.glio || pj.third_pop != t.pop) continue;
+        auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.third);
+        for (std::size_t j = 0; j < h.extent(0); ++j)
+          if (h(j) >= 0) t.ids.push_back(static_cast<std::uint64_t>(h(j)));
+      }
+      std::sort(t.ids.begin(), t.ids.end());
+      t.ids.erase(std::unique(t.ids.begin(), t.ids.end()), t.ids.end());
+      for (auto& pj : projections) {
+        if (!pj.glio || pj.third_pop != t.pop) continue;
+        auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.third);
+        for (std::size_t j = 0; j < h.extent(0); ++j)
+          if (h(j) >= 0) h(j) = std::lower_bound(t.ids.begin(), t.ids.end(), static_cast<std::uint64_t>(h(j))) - t.ids.begin();
+        Kokkos::deep_copy(pj.third, h);
+      }
+      t.values = Kokkos::View<double*>("cajal::glio::gamma_s", t.ids.size());
+      t.values_host = Kokkos::create_mirror_view(t.values);
+      t.link.pre = t.pop;
+      t.link.pre_first_gid = part.first_gid(t.pop);
+      t.link.sources = Kokkos::View<std::uint64_t*>("cajal::glio::ids", t.ids.size());
+      auto hs = Kokkos::create_mirror_view(t.link.sources);
+      for (std::size_t k = 0; k < t.ids.size(); ++k) hs(k) = t.ids[k];
+      Kokkos::deep_copy(t.link.sources, hs);
+      glio.push_back(std::move(t));
+    }
+    for (auto& t : glio) {
+      t.exchange = std::make_unique<SpikeExchange>(comm, part, std::vector<const Projection*>{&t.link}, 2);
+      glio_every = std::max(glio_every, pops[t.pop]->own_step());
+    }
     std::vector<const Projection*> spike_pj, sic_pj, gap_pj;
     for (const auto& pj : projections) (pj.sic ? sic_pj : pj.gap ? gap_pj : spike_pj).push_back(&pj);
     exchange = std::make_unique<SpikeExchange>(comm, part, spike_pj);
@@ -362,6 +460,7 @@ struct Simulation::Impl {
           p.gap_flux = Kokkos::View<double*>("cajal::astrocyte::gap_flux", p.local_size);
           gap_fixed.emplace(pj->post, Kokkos::View<std::int64_t*>("cajal::astrocyte::gap_fixed", p.local_size));
           gap_pops.push_back(pj->post);
+          gap_every = std::max(gap_every, p.own_step());
           gap_gids.push_back(Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), p.gid));
         }
       }
@@ -384,6 +483,8 @@ struct Simulation::Impl {
     sic_events_host = Kokkos::create_mirror_view(buffer.sic_events);
     sic_values_host = Kokkos::create_mirror_view(buffer.sic_values);
     reports_of.resize(pops.size());
+    gap_every = (gap_every + m - 1) / m * m;
+    glio_every = (glio_every + m - 1) / m * m;
     Kokkos::fence();
     build_s = comm.max(seconds_since(t));
   }
@@ -773,6 +874,31 @@ struct Simulation::Impl {
 
   std::string failure;  // the first integration failure on this rank
 
+  /// gliotransmission: the Gamma_S snapshots of the interval (taken at its start, or restored
+  /// from the checkpoint after a restart inside an interval) into each rank's tables.
+  void share_gamma_s(bool take) {
+    for (auto& t : glio) {
+      Population& p = *pops[t.pop];
+      if (take) p.take_snapshot();
+      auto v = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), p.gamma_s_snapshot());
+      const auto& mine = part.local(t.pop);
+      t.records.clear();
+      for (std::size_t i = 0; i < mine.size(); ++i) {
+        std::uint64_t bits;
+        std::memcpy(&bits, &v(i), 8);
+        t.records.push_back(pack_spike(part.first_gid(t.pop) + mine[i], 0));
+        t.records.push_back(bits);
+      }
+      const std::vector<std::uint64_t>& got = t.exchange->exchange(t.records.data(), t.records.size() / 2);
+      for (std::size_t k = 0; k + 1 < got.size(); k += 2) {
+        const std::uint64_t id = spike_gid(got[k]) - part.first_gid(t.pop);
+        const auto it = std::lower_bound(t.ids.begin(), t.ids.end(), id);
+        if (it != t.ids.end() && *it == id) std::memcpy(&t.values_host(it - t.ids.begin()), &got[k + 1], 8);
+      }
+      Kokkos::deep_copy(t.values, t.values_host);
+    }
+  }
+
   /// deliver (SIC): every SIC record this rank needs into the SIC port of its targets.
   void deliver_sic(const std::vector<std::uint64_t>& recs, std::int64_t t0) {
     const std::size_t n = recs.size() / 2;
@@ -832,7 +958,15 @@ struct Simulation::Impl {
     Kokkos::deep_copy(Kokkos::subview(group_last, sub), Kokkos::subview(hl, sub));
     Kokkos::deep_copy(Kokkos::subview(group_row, sub), Kokkos::subview(hr, sub));
     std::uint64_t e = 0;
-    if (pj.stp) {
+    if (pj.glio) {
+      Kokkos::View<const double*> gamma;
+      for (const auto& t : glio)
+        if (t.pop == pj.third_pop) gamma = t.values;
+      DeliverGlio f{in,        group_first, group_last, group_row, pj.row,    pj.target, pj.delay,
+                    pj.weight, pj.stp_u,    pj.stp_x,   pj.t_last, pj.third,  gamma,     pj.gr,
+                    scatter[pj.post], t0,   pj.weight_value, pj.delay_steps, ring_size, pj.receptor};
+      Kokkos::parallel_reduce("cajal::exchange::deliver_glio", Kokkos::RangePolicy<>(0, groups), f, e);
+    } else if (pj.stp) {
       DeliverTsodyks f{in,        group_first, group_last,     group_row, pj.row,   pj.target,  pj.delay,
                        pj.weight, pj.stp_u,    pj.stp_x,       pj.stp_y,  pj.t_last, pj.tm,     scatter[pj.post],
                        t0,        pj.weight_value, pj.delay_steps, ring_size, pj.receptor};
@@ -1215,7 +1349,7 @@ RunSummary Simulation::run(const RunOptions& opt) {
   const auto t_start = clock_type::now();
   auto t_last_progress = t_start;
   bool stopped = false;
-  DeferredAny stop_flag(comm);
+  DeferredAny stop_flag(comm), fail_flag(comm);
   std::int64_t t_end = start;
 
   // The schedule. Time advances one communication interval [t0, t0 + m) at a time, where
@@ -1240,12 +1374,21 @@ RunSummary Simulation::run(const RunOptions& opt) {
     auto t = clock_type::now();
     // 0. couple      astrocyte gap junctions: fluxes from the IP3 at the interval's start
     //                (after a restart inside an interval, the checkpoint's fluxes hold)
-    if (s.gap_exchange && t0 % s.m == 0) s.couple();
+    //                once per astrocyte step (gap_every steps)
+    if (s.gap_exchange && t0 % s.gap_every == 0) s.couple();
+    //    share       gliotransmission: Gamma_S snapshots to the synapses' ranks, once per
+    //                astrocyte step (after a restart inside one, the checkpoint's snapshots)
+    if (!s.glio.empty() && (t0 % s.glio_every == 0 || t0 == start)) s.share_gamma_s(t0 % s.glio_every == 0);
     const std::size_t nlocal = s.update(t0, steps);
     if (s.any_can_fail) {
-      // Never continue silently past a failed integration: every rank stops together.
-      const std::string problem = comm.first_problem(s.failure);
-      if (!problem.empty()) throw error(problem, exit_user);
+      // Never continue silently past a failed integration: the ranks learn of a failure one
+      // interval later without waiting (as for stop signals), then stop together.
+      const bool failed = comm.size() > 1 ? fail_flag.exchange(!s.failure.empty()) : !s.failure.empty();
+      if (failed) {
+        fail_flag.finish();
+        const std::string problem = comm.first_problem(s.failure);
+        throw error(problem.empty() ? std::string("a model integration failed") : problem, exit_user);
+      }
     }
     t_update += seconds_since(t);
 
@@ -1311,6 +1454,11 @@ RunSummary Simulation::run(const RunOptions& opt) {
     }
   }
   stop_flag.finish();
+  fail_flag.finish();
+  if (s.any_can_fail) {  // a failure in the last interval
+    const std::string problem = comm.first_problem(s.failure);
+    if (!problem.empty()) throw error(problem, exit_user);
+  }
   const double simulate_local = seconds_since(t_start);
   if (writer) {
     const auto t = clock_type::now();

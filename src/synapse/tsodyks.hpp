@@ -41,4 +41,30 @@ struct TsodyksRule {
   }
 };
 
+/// The tripartite synapse of Stimberg et al. 2019 (De Pittà et al. 2011, 2016): a two-state
+/// Tsodyks-Markram synapse whose release probability is modulated by the gliotransmitter
+/// its astrocyte releases. Between spikes u decays with Omega_f and x recovers with
+/// Omega_d; at a spike, with Gamma_S the activation of its presynaptic receptors,
+///   U_0 = (1 - Gamma_S) U_0* + alpha Gamma_S;   u <- u + U_0 (1 - u);   r = u x;   x <- x - r
+/// and it transmits r × weight.
+struct GlioRule {
+  double U_0 = 0.6, Omega_f = 3.33e-3, Omega_d = 2e-3, alpha = 0.0, dt = 0.1;
+
+  struct Factors {
+    double du, dx;
+  };
+  KOKKOS_INLINE_FUNCTION Factors factors(std::int64_t steps_since_last) const {
+    const double d = static_cast<double>(steps_since_last) * dt;
+    return {kmath::exp(-Omega_f * d), kmath::exp(-Omega_d * d)};
+  }
+  KOKKOS_INLINE_FUNCTION double on_spike(const Factors& f, double& u, double& x, double gamma_s) const {
+    u *= f.du;
+    x = 1.0 - (1.0 - x) * f.dx;
+    u += ((1.0 - gamma_s) * U_0 + alpha * gamma_s) * (1.0 - u);
+    const double r = u * x;
+    x -= r;
+    return r;
+  }
+};
+
 }  // namespace cajal

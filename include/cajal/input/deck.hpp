@@ -86,6 +86,8 @@ struct SynapseSpec {
   bool plastic() const { return model == "stdp_synapse" || model == "stdp_pl_synapse_hom"; }
   /// Short-term plasticity (tsodyks_synapse: the transmitted fraction changes).
   bool stp() const { return model == "tsodyks_synapse"; }
+  /// Tripartite short-term plasticity with gliotransmitter modulation (tripartite_synapse).
+  bool glio() const { return model == "tripartite_synapse"; }
   bool sic() const { return model == "sic_connection"; }
   /// IP3 gap junctions between astrocytes (symmetric, no delay, no spikes).
   bool gap() const { return model == "ip3_gap_junction"; }
