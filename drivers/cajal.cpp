@@ -3,6 +3,7 @@
 //   mpirun -n N cajal run DECK [--output DIR] [--set section.key=value ...] [--overwrite]
 //   mpirun -n N cajal restart CHECKPOINT [--output DIR] [--set simulation.t_stop=...]
 //   cajal validate DECK [--set ...]
+//   cajal models [NAME]
 //   cajal --version
 //
 // Every error ends the run on every rank with the same exit status (2: the user's input
@@ -41,6 +42,40 @@ void report(const cajal::Communicator& comm, const cajal::RunSummary& s, const s
   for (const auto& p : s.populations)
     std::fprintf(stderr, "cajal:   %-12s %10llu spikes  %8.3f Hz\n", p.name.c_str(),
                  static_cast<unsigned long long>(p.spikes), p.rate_hz);
+}
+
+/// `cajal models [NAME]`: the catalogue: every cell and synapse model with its parameters,
+/// units and defaults (NAME: only that model), from the same tables the deck is checked against.
+int models_command(const cajal::Communicator& comm, const std::string& name) {
+  auto print = [](const std::string& kind, const std::string& n, const std::string& doc,
+                  const std::vector<cajal::ParamInfo>& params, const std::string& extra) {
+    std::printf("%s %s: %s\n", kind.c_str(), n.c_str(), doc.c_str());
+    if (!extra.empty()) std::printf("  %s\n", extra.c_str());
+    for (const auto& p : params)
+      std::printf("  %-16s %14.6g %-12s %s%s\n", p.name.c_str(), p.def, p.unit.c_str(), p.doc.c_str(),
+                  p.initial ? " [initial value; may be drawn]" : "");
+  };
+  bool found = name.empty();
+  if (comm.is_root()) {
+    for (const auto& m : cajal::model_catalogue()) {
+      if (!name.empty() && m.name != name) continue;
+      found = true;
+      std::string extra = "weight unit: " + m.weight_unit;
+      if (!m.recordables.empty()) {
+        extra += "; recordables:";
+        for (const auto& r : m.recordables) extra += " " + r;
+      }
+      print("model", m.name, m.doc, m.params, extra);
+    }
+    for (const auto& m : cajal::synapse_catalogue()) {
+      if (!name.empty() && m.name != name) continue;
+      found = true;
+      print("synapse", m.name, m.doc, m.params, "");
+    }
+  }
+  found = comm.broadcast(std::string(found ? "1" : "")) == "1";
+  if (!found) throw cajal::usage_error("no model named '" + name + "'; cajal models lists them all");
+  return 0;
 }
 
 int run_command(const cajal::Communicator& comm, const Args& a, bool validate_only) {
@@ -146,6 +181,10 @@ int main(int argc, char** argv) {
         auto* val = app.add_subcommand("validate", "Check DECK (and any --set) without running; exit status 0 when valid, 2 otherwise.");
         val->add_option("DECK", a.deck, "input deck (TOML)")->required();
         val->add_option("-s,--set", a.sets, "override a deck value, as for run");
+        std::string model_name;
+        auto* mod = app.add_subcommand("models", "List every cell and synapse model with its parameters, units and "
+                                                 "defaults (or only NAME).");
+        mod->add_option("NAME", model_name, "a model name, e.g. astrocyte_gchi");
         app.footer("Exit status: 0 success, 2 bad input (deck, command line, files), 3 stopped by SIGTERM/SIGUSR1 "
                    "with a checkpoint written, 1 internal error.\n"
                    "Deck reference: inputs/README.md. Each error names FILE:LINE: key: what is wrong; what is allowed.");
@@ -164,7 +203,9 @@ int main(int argc, char** argv) {
           throw cajal::usage_error(std::string("command line: ") + e.what() + "; see cajal --help");
         }
         // CLI11 prints help of the subcommand when asked on it.
-        rc = app.got_subcommand(rst) ? restart_command(comm, a) : run_command(comm, a, app.got_subcommand(val));
+        rc = app.got_subcommand(mod)   ? models_command(comm, model_name)
+             : app.got_subcommand(rst) ? restart_command(comm, a)
+                                       : run_command(comm, a, app.got_subcommand(val));
       } catch (const cajal::error& e) {
         if (comm.is_root() && e.what()[0] != '\0') std::fprintf(stderr, "cajal: error: %s\n", e.what());
         rc = e.exit_code();

@@ -24,7 +24,9 @@ AstrocyteLR1994 AstrocyteLR1994::make(const std::map<std::string, double>& p, do
   m.ratio_ER_cyt = p.at("ratio_ER_cyt");
   m.tau_IP3 = p.at("tau_IP3");
   m.substeps = static_cast<int>(p.at("substeps"));
-  m.h = dt / m.substeps;
+  const double step = p.at("dt_astro") > 0 ? p.at("dt_astro") : dt;
+  m.every = static_cast<int>(std::llround(step / dt));
+  m.h = m.every * dt / m.substeps;
   return m;
 }
 

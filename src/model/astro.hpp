@@ -15,6 +15,8 @@
 // sub-steps; NEST uses adaptive RKF45 with absolute tolerance 1e-3, which at these time
 // scales also takes whole 0.1 ms steps), clamp Ca to [0, Ca_tot], add delta_IP3 × (sum of
 // the weights of the spikes arriving in the step) to IP3, then emit
+// (With dt_astro > dt the cell steps every dt_astro, with the input of those time steps,
+// and its SIC holds in between; the default dt_astro = dt is NEST's scheme.)
 //   SIC = SIC_scale ln(y) when y = (Ca - SIC_th) / 1 nM > 1, else 0   (pA before the weight).
 //
 // aeif_cond_alpha_astro (NEST's model; Brette & Gerstner 2005 with alpha conductances):
@@ -43,6 +45,7 @@ struct AstrocyteLR1994 {
   double ratio_ER_cyt = 0, tau_IP3 = 0;
   double h = 0;  // integration sub-step (ms)
   int substeps = 1;
+  int every = 1;  // time steps per astrocyte step (dt_astro / dt)
 
   static AstrocyteLR1994 make(const std::map<std::string, double>& p, double dt);
 

@@ -124,7 +124,8 @@ const std::vector<ModelInfo>& model_catalogue() {
                      {"rate_SERCA", 0.0009, "µM/ms", "maximal SERCA uptake rate"},
                      {"ratio_ER_cyt", 0.185, "1", "ER to cytosol volume ratio"},
                      {"tau_IP3", 7142.0, "ms", "time constant of IP3 relaxation to IP3_0"},
-                     {"substeps", 1.0, "1", "RK4 sub-steps per time step (an integer ≥ 1)"},
+                     {"substeps", 1.0, "1", "RK4 sub-steps per astrocyte step (an integer ≥ 1)"},
+                     {"dt_astro", 0.0, "ms", "the astrocyte's own step, a multiple of dt (0: dt, NEST's scheme)"},
                      {"IP3", 0.16, "µM", "initial IP3", true},
                      {"Ca_astro", 0.073, "µM", "initial cytosolic Ca2+", true},
                      {"h_IP3R", 0.793, "1", "initial fraction of IP3R not inactivated", true}}};
@@ -335,9 +336,13 @@ void check_models(const Deck& deck) {
       bool known = false, initial = false;
       for (const auto& p : m->params)
         if (p.name == kv.first) known = true, initial = p.initial;
-      if (known && !initial && !kv.second.dist.is_constant())
+      if (known && !initial && !kv.second.dist.is_constant()) {
+        std::string inits;
+        for (const auto& p : m->params)
+          if (p.initial) inits += (inits.empty() ? "" : ", ") + p.name;
         throw input_error(kv.second.loc.file, kv.second.loc.line, key + ".params." + kv.first,
-                          "must be a number; only initial values of the state may be drawn from a distribution");
+                          "must be a number; only initial values (" + inits + ") may be drawn from a distribution");
+      }
       if (!known)
         throw input_error(kv.second.loc.file, kv.second.loc.line, key + ".params." + kv.first,
                           unknown("unknown parameter of " + m->name, kv.first, pnames, "parameters"));
@@ -383,6 +388,9 @@ void check_models(const Deck& deck) {
         positive(p, "");
       for (const char* p : {"IP3_0", "k_IP3R", "rate_IP3R", "rate_L", "rate_SERCA", "delta_IP3", "SIC_scale", "SIC_th"})
         if (!(v.at(p) >= 0)) fail(p, std::string("must be ≥ 0 (got ") + num(v.at(p)) + ")");
+      const double dta = v.at("dt_astro"), dtn = deck.simulation.dt;
+      if (!(dta >= 0) || (dta > 0 && (dta < dtn * (1 - 1e-9) || std::fabs(dta / dtn - std::round(dta / dtn)) > 1e-9 * (dta / dtn))))
+        fail("dt_astro", "must be a multiple of dt = " + num(dtn) + " ms (got " + num(dta) + "), or 0 for dt");
       const double sub = v.at("substeps");
       if (!(sub >= 1 && sub <= 1000 && sub == std::floor(sub)))
         fail("substeps", "must be an integer in [1, 1000] (got " + num(sub) + ")");

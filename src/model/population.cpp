@@ -309,7 +309,8 @@ struct GeneratorPopulation : Population {
 /// the sic_connection projections. Input port 0 sums the weights of arriving spikes.
 struct AstrocytePopulation : Population {
   AstrocyteLR1994 model;
-  Kokkos::View<double*> ip3, ca, hh, sic;
+  Kokkos::View<double*> ip3, ca, hh, sic, pending;
+  int own_step() const override { return model.every; }
 
   Kokkos::View<double*>::HostMirror membrane() const override {
     return Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), ca);
@@ -317,7 +318,11 @@ struct AstrocytePopulation : Population {
   int max_spikes(int) const override { return 0; }
   int max_sic(int m) const override { return m; }
   std::vector<StateArray> state() override {
-    return {{"IP3", ip3, {}, {}, {}}, {"Ca_astro", ca, {}, {}, {}}, {"h_IP3R", hh, {}, {}, {}}, {"SIC", sic, {}, {}, {}}};
+    return {{"IP3", ip3, {}, {}, {}},
+            {"Ca_astro", ca, {}, {}, {}},
+            {"h_IP3R", hh, {}, {}, {}},
+            {"SIC", sic, {}, {}, {}},
+            {"input_pending", pending, {}, {}, {}}};
   }
   Recordable recordable(const std::string& n) const override {
     if (n == "IP3") return {ip3, 0.0};
@@ -330,7 +335,7 @@ struct AstrocytePopulation : Population {
   struct Kernel {
     AstrocyteLR1994 model;
     PoissonDrive bg;
-    Kokkos::View<double*> ip3, ca, hh, sic, gap;
+    Kokkos::View<double*> ip3, ca, hh, sic, gap, pending;
     Kokkos::View<const std::uint64_t*> gid;
     Kokkos::View<std::int64_t***, Kokkos::LayoutRight> ring;
     SpikeBuffer out;
@@ -338,7 +343,7 @@ struct AstrocytePopulation : Population {
     int from, to, ring_size;
 
     KOKKOS_INLINE_FUNCTION void operator()(const std::size_t i) const {
-      double y0 = ip3(i), y1 = ca(i), y2 = hh(i), s = sic(i);
+      double y0 = ip3(i), y1 = ca(i), y2 = hh(i), s = sic(i), acc = pending(i);
       const double j_gap = gap.extent(0) ? gap(i) : 0.0;
       const std::uint64_t g = gid(i);
       std::int64_t cached = -1;
@@ -348,7 +353,11 @@ struct AstrocytePopulation : Population {
         std::int64_t in = ring(0, slot, i);
         ring(0, slot, i) = 0;
         if (bg.chunks) in += bg.events(g, t0 + k, cached, blk) * bg.weight_fixed;
-        s = model.step(y0, y1, y2, from_fixed(in), j_gap);
+        acc += from_fixed(in);
+        if (model.every == 1 || (t0 + k + 1) % model.every == 0) {
+          s = model.step(y0, y1, y2, acc, j_gap);
+          acc = 0.0;
+        }
         if (s != 0.0) {
           const int idx = Kokkos::atomic_fetch_add(&out.sic_count(), 1);
           out.sic_events(idx) = pack_spike(g, k);
@@ -360,11 +369,13 @@ struct AstrocytePopulation : Population {
       ca(i) = y1;
       hh(i) = y2;
       sic(i) = s;
+      pending(i) = acc;
     }
   };
   void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) override {
     Kokkos::parallel_for("cajal::model::astrocyte_lr_1994::advance", Kokkos::RangePolicy<>(0, local_size),
-                         Kernel{model, background, ip3, ca, hh, sic, gap_flux, gid, ring, out, t0, from, to, ring_size});
+                         Kernel{model, background, ip3, ca, hh, sic, gap_flux, pending, gid, ring, out, t0, from, to,
+                                ring_size});
   }
 };
 
@@ -722,6 +733,7 @@ std::unique_ptr<Population> make_population(const Deck& deck, const Partition& p
     p->ca = view("cajal::astrocyte::Ca");
     p->hh = view("cajal::astrocyte::h");
     p->sic = view("cajal::astrocyte::SIC");
+    p->pending = view("cajal::astrocyte::pending");
     fill_initial(p->ip3, deck, part, pop, "IP3", 0, params.at("IP3"), 0.0);
     fill_initial(p->ca, deck, part, pop, "Ca_astro", 1, params.at("Ca_astro"), 0.0);
     fill_initial(p->hh, deck, part, pop, "h_IP3R", 2, params.at("h_IP3R"), 0.0);
