@@ -256,19 +256,34 @@ struct DeliverSic {
     const std::uint64_t g = spike_gid(s);
     if (g < first || g - first >= n_pre) return;
     const std::uint64_t id = g - first;
+    // The source's row: its own index when every astrocyte has targets here, else a search.
     std::size_t lo = 0, hi = sources.extent(0);
-    while (lo < hi) {
-      const std::size_t mid = (lo + hi) / 2;
-      if (sources(mid) < id) lo = mid + 1;
-      else hi = mid;
+    if (hi == n_pre) {
+      lo = id;
+    } else {
+      while (lo < hi) {
+        const std::size_t mid = (lo + hi) / 2;
+        if (sources(mid) < id) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo == sources.extent(0) || sources(lo) != id) return;
     }
-    if (lo == sources.extent(0) || sources(lo) != id) return;
     const std::uint64_t bits = records(2 * k + 1);
     double value;
     memcpy(&value, &bits, sizeof value);
     auto acc = ring.access();
     const int base = static_cast<int>((t0 + spike_offset(s)) % ring_size);
-    for (std::uint64_t j = row(lo); j < row(lo + 1); ++j) {
+    const std::uint64_t b = row(lo), e = row(lo + 1);
+    if (!weight.extent(0) && !delay.extent(0)) {
+      // The common case: one weight and one delay, so one fixed-point value and one slot
+      // for the whole row (the same bits as per synapse: w·value is the same product).
+      int slot = base + delay_steps;
+      if (slot >= ring_size) slot -= ring_size;
+      const std::int64_t v = to_fixed(weight_value * value);
+      for (std::uint64_t j = b; j < e; ++j) acc(receptor, slot, target(j)) += v;
+      return;
+    }
+    for (std::uint64_t j = b; j < e; ++j) {
       int slot = base + (delay.extent(0) ? static_cast<int>(delay(j)) : delay_steps);
       if (slot >= ring_size) slot -= ring_size;
       const double w = weight.extent(0) ? static_cast<double>(weight(j)) : weight_value;
