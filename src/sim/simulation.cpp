@@ -1370,11 +1370,15 @@ RunSummary Simulation::run(const RunOptions& opt) {
   // The schedule. Time advances one communication interval [t0, t0 + m) at a time, where
   // m is the smallest delay in steps; no spike emitted inside an interval can reach any
   // cell before the interval ends, so the stages below may run in this order:
-  //   1. update      each population advances all its local cells m steps (one kernel);
-  //                  cells read and clear their ring-buffer slots, spikes are collected
-  //   2. exchange    the interval's spikes go to the ranks that subscribed to their sources
-  //   3. deliver     every spike a rank needs is added, in fixed point, into the ring slots
-  //                  of its local targets at step t_spike + delay (>= t0 + m)
+  //   0. couple      astrocytes: gap-junction fluxes and Gamma_S snapshots for the coming
+  //                  astrocyte step (only at its first interval), exchanged with neighbours
+  //   1. update      each population advances all its local cells m steps (one kernel;
+  //                  split at the sampling steps of state reports); cells read and clear
+  //                  their ring-buffer slots, spikes and SIC values are collected
+  //   2. exchange    the interval's spikes (and SIC records) go to the ranks that
+  //                  subscribed to their sources
+  //   3. deliver     every spike (SIC value) a rank needs is added, in fixed point, into the
+  //                  ring slots of its local targets at step t_spike + delay (>= t0 + m)
   //   4. record      spikes of recorded populations are kept and written once per window
   //   5. checkpoint  when due, or when a stop signal reached any rank (agreed collectively,
   //                  one interval after it arrived)
@@ -1387,12 +1391,11 @@ RunSummary Simulation::run(const RunOptions& opt) {
     t_end = t0 + steps;
 
     auto t = clock_type::now();
-    // 0. couple      astrocyte gap junctions: fluxes from the IP3 at the interval's start
-    //                (after a restart inside an interval, the checkpoint's fluxes hold)
-    //                once per astrocyte step (gap_every steps)
+    // Gap junctions: fluxes from the IP3 at the start of the astrocyte step (every gap_every
+    // steps; after a restart inside one, the checkpoint's fluxes hold). Gliotransmission:
+    // Gamma_S snapshots to the synapses' ranks, likewise (after a restart inside an
+    // astrocyte step, the checkpoint's snapshots are shared again).
     if (s.gap_exchange && t0 % s.gap_every == 0) s.couple();
-    //    share       gliotransmission: Gamma_S snapshots to the synapses' ranks, once per
-    //                astrocyte step (after a restart inside one, the checkpoint's snapshots)
     if (!s.glio.empty() && (t0 % s.glio_every == 0 || t0 == start)) s.share_gamma_s(t0 % s.glio_every == 0);
     const std::size_t nlocal = s.update(t0, steps);
     if (s.any_can_fail) {
