@@ -800,10 +800,11 @@ Deck Deck::parse(const std::string& text, const std::string& file,
       if (pj.role == ProjectionSpec::Role::primary) {
         // G-ChI astrocytes act on the synapses themselves (gliotransmission), not by SIC:
         // no third_out projection for them.
-        const bool glio_astro = deck.populations[deck.population_index(pj.astrocytes)].model == "astrocyte_gchi";
+        const std::string& amodel = deck.populations[deck.population_index(pj.astrocytes)].model;
+        const bool glio_astro = amodel == "astrocyte_gchi" || amodel == "astrocyte_integrator";
         if (glio_astro && r.has("third_out"))
           r.fail(r.at("third_out"), "third_out",
-                 "astrocyte_gchi acts on its synapses by gliotransmission (tripartite_synapse), not by SIC; remove third_out");
+                 amodel + " acts on its synapses (gliotransmission, or gating their STDP), not by SIC; remove third_out");
         for (const char* which : {"third_in", "third_out"}) {
           ProjectionSpec t;
           const bool in = std::string(which) == "third_in";

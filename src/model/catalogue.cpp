@@ -182,6 +182,20 @@ const std::vector<ModelInfo>& model_catalogue() {
                     {"x_A", 1.0, "1", "initial gliotransmitter resources", true},
                     {"G_A", 0.0, "µM", "initial released gliotransmitter", true}}};
     gchi.kind = ModelInfo::Kind::astrocyte;
+
+    // The plasticity-gating astrocyte of the neuron-astrocyte liquid state machine
+    // (Ivanov & Michmizos 2021), reduced to its role: a leaky integrator of the input and
+    // output activity of its synapses that scales their STDP.
+    ModelInfo integ{"astrocyte_integrator",
+                    "leaky integrator A of weighted spikes (tau_A dA/dt = -A + tau_A sum w delta(t - t_k)) that gates "
+                    "the STDP of its tripartite synapses: potentiation x g, depression x (2 - g), "
+                    "g = clamp(1 + gain A, 0, 2)",
+                    "1 (any sign: excitatory input raises A, the liquid's own spikes lower it)",
+                    {{"tau_A", 500.0, "ms", "time constant of the integrator"},
+                     {"gain", 1.0, "1/A", "slope of the gate against A"},
+                     {"A", 0.0, "1", "initial A", true}}};
+    integ.kind = ModelInfo::Kind::astrocyte;
+    integ.recordables = {"A", "gate"};
     gchi.recordables = {"Gamma_A", "IP3", "Ca_astro", "h_IP3R", "x_A", "G_A", "Y_S", "Gamma_S"};
     astro.recordables = {"IP3", "Ca_astro", "h_IP3R", "SIC"};
 
@@ -234,7 +248,7 @@ const std::vector<ModelInfo>& model_catalogue() {
     cond.receptors = 2;
     cond.recordables = {"V_m", "g_ex", "g_in"};
     aeif.recordables = {"V_m", "w", "g_ex", "g_in", "I_SIC"};
-    return std::vector<ModelInfo>{delta, exp, alpha, izh, cond, gen, astro, gchi, aeif};
+    return std::vector<ModelInfo>{delta, exp, alpha, izh, cond, gen, astro, gchi, integ, aeif};
   }();
   return models;
 }
@@ -366,6 +380,11 @@ void check_models(const Deck& deck) {
       if (pop.background.rate_hz > 0)
         throw input_error(pop.background.loc.file, pop.background.loc.line, key + ".background",
                           "a spike_generator takes no input; allowed: background on neuron or astrocyte populations");
+      continue;
+    }
+    if (m->name == "astrocyte_integrator") {
+      positive("tau_A", "ms");
+      if (!(v.at("gain") >= 0)) fail("gain", "must be ≥ 0 (got " + num(v.at("gain")) + ")");
       continue;
     }
     if (m->name == "astrocyte_gchi") {
@@ -534,7 +553,11 @@ void check_models(const Deck& deck) {
     if (pj.role == ProjectionSpec::Role::primary) {
       const auto& ast = deck.populations[deck.population_index(pj.astrocytes)];
       const ModelInfo* am = find_model(ast.model);
-      if (am->name == "astrocyte_gchi") {
+      if (am->name == "astrocyte_integrator") {
+        if (!pj.synapse.plastic())
+          fail(pj.synapse.loc, ".synapse", "with astrocyte_integrator astrocytes the rule gates STDP: the synapse must "
+                                           "be stdp_synapse or stdp_pl_synapse_hom");
+      } else if (am->name == "astrocyte_gchi") {
         // Gliotransmission: both the primary synapse and the synapse onto the astrocyte are
         // tripartite_synapse with the same parameters, so they release the same fraction.
         const auto& in = deck.projections[&pj - deck.projections.data() + 1];
@@ -583,7 +606,7 @@ void check_models(const Deck& deck) {
       fail(pj.loc, ".pre", "population '" + pre.name + "' is an astrocyte population: it emits no spikes; allowed: "
                            "synapse = \"sic_connection\" onto a neuron with a SIC input (aeif_cond_alpha_astro)");
     }
-    if (pm->kind == ModelInfo::Kind::astrocyte && pj.weight.lower_bound() < 0)
+    if (pm->kind == ModelInfo::Kind::astrocyte && pm->name != "astrocyte_integrator" && pj.weight.lower_bound() < 0)
       fail(pj.weight.loc, ".weight", "must be ≥ 0 onto astrocytes (a spike raises IP3 by delta_IP3 × weight, as in "
                                      "NEST, which rejects negative weights); allowed: a weight ≥ 0, or a distribution with min ≥ 0");
     if (pj.synapse.stp() && qm->kind == ModelInfo::Kind::astrocyte)

@@ -586,6 +586,60 @@ struct GChIPopulation : Population {
   }
 };
 
+/// astrocyte_integrator: A decays exactly with tau_A and jumps by the weights arriving in
+/// each step; the STDP gate g = clamp(1 + gain A, 0, 2) is snapshot at each interval start
+/// and shared with the synapses it gates.
+struct IntegratorPopulation : Population {
+  double decay = 1.0, gain = 0.0;
+  Kokkos::View<double*> A, gate_snap;
+
+  Kokkos::View<double*>::HostMirror membrane() const override {
+    return Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), A);
+  }
+  int max_spikes(int) const override { return 0; }
+  std::vector<StateArray> state() override { return {{"A", A, {}, {}, {}}, {"gate_snapshot", gate_snap, {}, {}, {}}}; }
+  Recordable recordable(const std::string& n) const override {
+    if (n == "A") return {A, 0.0};
+    if (n == "gate") return {gate_snap, 0.0};
+    return {};
+  }
+  Kokkos::View<double*> gamma_s_snapshot() const override { return gate_snap; }
+  void take_snapshot() override {
+    const auto a = A;
+    const auto g = gate_snap;
+    const double k = gain;
+    Kokkos::parallel_for(
+        "cajal::model::astrocyte_integrator::gate", Kokkos::RangePolicy<>(0, local_size), KOKKOS_LAMBDA(const std::size_t i) {
+          const double x = 1.0 + k * a(i);
+          g(i) = x < 0.0 ? 0.0 : (x > 2.0 ? 2.0 : x);
+        });
+  }
+  void advance(std::int64_t t0, int from, int to, const SpikeBuffer&) override {
+    const auto a = A;
+    const auto ring_ = ring;
+    const auto bg = background;
+    const auto gid_ = gid;
+    const double dec = decay;
+    const int rs = ring_size;
+    Kokkos::parallel_for(
+        "cajal::model::astrocyte_integrator::advance", Kokkos::RangePolicy<>(0, local_size),
+        KOKKOS_LAMBDA(const std::size_t i) {
+          double x = a(i);
+          std::int64_t cached = -1;
+          rng::Block blk{};
+          int slot = static_cast<int>((t0 + from) % rs);
+          for (int k = from; k < to; ++k) {
+            std::int64_t in = ring_(0, slot, i);
+            ring_(0, slot, i) = 0;
+            if (bg.chunks) in += bg.events(gid_(i), t0 + k, cached, blk) * bg.weight_fixed;
+            x = x * dec + from_fixed(in);
+            slot = slot + 1 == rs ? 0 : slot + 1;
+          }
+          a(i) = x;
+        });
+  }
+};
+
 /// Initial value of state `name` for every local cell, minus `shift`: the deck's number, a
 /// draw per cell from the stream (seed, initial, `stream`) keyed by the cell's gid, or
 /// `fallback` when the deck does not set it.
@@ -697,6 +751,17 @@ std::unique_ptr<Population> make_population(const Deck& deck, const Partition& p
     p->refractory = Kokkos::View<int*>("cajal::cond_exp::refractory", p->local_size);
     fill_initial(p->V, deck, part, pop, "V_m", 0, params.at("V_m"), 0.0);
     Kokkos::deep_copy(p->hint, dt);
+    return p;
+  }
+  if (spec.model == "astrocyte_integrator") {
+    auto p = std::make_unique<IntegratorPopulation>();
+    p->receptors = 1;
+    init_base(*p, deck, part, pop, ring_size);
+    p->decay = std::exp(-dt / params.at("tau_A"));
+    p->gain = params.at("gain");
+    p->A = Kokkos::View<double*>("cajal::integrator::A", p->local_size);
+    p->gate_snap = Kokkos::View<double*>("cajal::integrator::gate", p->local_size);
+    fill_initial(p->A, deck, part, pop, "A", 0, params.at("A"), 0.0);
     return p;
   }
   if (spec.model == "astrocyte_gchi") {

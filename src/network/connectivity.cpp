@@ -349,6 +349,14 @@ Projection build_projection(const Deck& deck, const Partition& part, int index) 
     r.plus = Decay::make(deck.simulation.dt, v.at("tau_plus"));
   }
   pj.glio = spec.synapse.glio();
+  // Astrocyte-gated STDP: a plastic primary synapse of a tripartite rule whose astrocytes
+  // gate plasticity (astrocyte_integrator) keeps its astrocyte, as a tripartite_synapse.
+  const bool gated = spec.synapse.plastic() && spec.role == ProjectionSpec::Role::primary &&
+                     deck.populations[deck.population_index(spec.astrocytes)].model == "astrocyte_integrator";
+  if (gated) {
+    pj.third_pop = deck.population_index(spec.astrocytes);
+    pj.third = Kokkos::View<std::int64_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::third"), total);
+  }
   if (pj.glio) {
     const auto v = resolve_synapse_params(spec.synapse);
     pj.gr = GlioRule{v.at("U_0"), v.at("Omega_f"), v.at("Omega_d"), v.at("alpha"), deck.simulation.dt};
@@ -407,6 +415,7 @@ Projection build_projection(const Deck& deck, const Partition& part, int index) 
       const std::uint64_t j = src[q];
       const std::uint64_t pos = cursor[j]++;
       h_target(pos) = static_cast<std::uint32_t>(li);
+      if (gated) h_third(pos) = drawer.paired[q];
       if (pj.glio)
         h_third(pos) = pj.third_pop < 0 ? -1
                        : spec.role == ProjectionSpec::Role::third_in ? static_cast<std::int64_t>(targets[li])
@@ -424,7 +433,7 @@ Projection build_projection(const Deck& deck, const Partition& part, int index) 
   Kokkos::deep_copy(pj.target, h_target);
   if (!const_w && !pj.plastic) Kokkos::deep_copy(pj.weight, h_weight);
   if (pj.plastic) Kokkos::deep_copy(pj.plastic_weight, h_pweight);
-  if (pj.glio) Kokkos::deep_copy(pj.third, h_third);
+  if (pj.third.extent(0)) Kokkos::deep_copy(pj.third, h_third);
   if (!const_d) Kokkos::deep_copy(pj.delay, h_delay);
   return pj;
 }

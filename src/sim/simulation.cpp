@@ -122,6 +122,9 @@ struct DeliverPlastic {
   RingScatter ring;
   std::int64_t t0;
   int delay_steps, ring_size, receptor;
+  // Astrocyte-gated STDP: each synapse's astrocyte (table index, -1: none) and the gates.
+  Kokkos::View<const std::int64_t*> third;
+  Kokkos::View<const double*> gate;
 
   KOKKOS_INLINE_FUNCTION void operator()(const std::size_t g, std::uint64_t& events) const {
     const std::uint64_t r = group_row(g), b = row(r), e = row(r + 1);
@@ -137,7 +140,8 @@ struct DeliverPlastic {
       for (std::uint64_t j = b; j < e; ++j) {
         const int d = const_d ? delay_steps : delay(j);
         const std::uint32_t post = target(j);
-        const double w = rule.on_pre_spike(history, post, weight(j), kp, tl, stamp, d, lost_here);
+        const double gj = third.extent(0) && third(j) >= 0 ? gate(third(j)) : 1.0;
+        const double w = rule.on_pre_spike(history, post, weight(j), kp, tl, stamp, d, lost_here, gj);
         weight(j) = w;
         int slot = base + d;
         if (slot >= ring_size) slot -= ring_size;
@@ -429,13 +433,14 @@ struct Simulation::Impl {
     // same list on every rank: it comes from the deck), and the synapses' table indices.
     for (std::size_t p = 0; p < pops.size(); ++p) {
       bool used = false;
-      for (const auto& pj : projections) used = used || (pj.glio && pj.third_pop == static_cast<int>(p));
+      for (const auto& pj : projections)
+        used = used || ((pj.glio || pj.plastic) && pj.third_pop == static_cast<int>(p));
       if (!used) continue;
       GlioTable t;
       t.pop = static_cast<int>(p);
       t.ids = part.local(t.pop);
       for (const auto& pj : projections) {
-        if (!pj.glio || pj.third_pop != t.pop) continue;
+        if (!(pj.glio || pj.plastic) || pj.third_pop != t.pop) continue;
         auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.third);
         for (std::size_t j = 0; j < h.extent(0); ++j)
           if (h(j) >= 0) t.ids.push_back(static_cast<std::uint64_t>(h(j)));
@@ -443,7 +448,7 @@ struct Simulation::Impl {
       std::sort(t.ids.begin(), t.ids.end());
       t.ids.erase(std::unique(t.ids.begin(), t.ids.end()), t.ids.end());
       for (auto& pj : projections) {
-        if (!pj.glio || pj.third_pop != t.pop) continue;
+        if (!(pj.glio || pj.plastic) || pj.third_pop != t.pop) continue;
         auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.third);
         for (std::size_t j = 0; j < h.extent(0); ++j)
           if (h(j) >= 0) h(j) = std::lower_bound(t.ids.begin(), t.ids.end(), static_cast<std::uint64_t>(h(j))) - t.ids.begin();
@@ -987,10 +992,13 @@ struct Simulation::Impl {
                        t0,        pj.weight_value, pj.delay_steps, ring_size, pj.receptor};
       Kokkos::parallel_reduce("cajal::exchange::deliver_tsodyks", Kokkos::RangePolicy<>(0, groups), f, e);
     } else {
+      Kokkos::View<const double*> gate;
+      for (const auto& t : glio)
+        if (t.pop == pj.third_pop) gate = t.values;
       DeliverPlastic f{in,         group_first,     group_last,   group_row,  pj.row,
                        pj.target,  pj.delay,        pj.plastic_weight, pj.kplus, pj.t_last,
                        stdp_lost,  pj.rule,         pops[pj.post]->history,   scatter[pj.post],
-                       t0,         pj.delay_steps,  ring_size,    pj.receptor};
+                       t0,         pj.delay_steps,  ring_size,    pj.receptor, pj.third, gate};
       Kokkos::parallel_reduce("cajal::exchange::deliver_plastic", Kokkos::RangePolicy<>(0, groups), f, e);
     }
     Kokkos::Experimental::contribute(pops[pj.post]->ring, scatter[pj.post]);
@@ -1259,6 +1267,9 @@ RunSummary Simulation::run(const RunOptions& opt) {
   };
 
   std::vector<std::uint64_t> spike_count(npop, 0);
+  // Spikes per population and interval (local; summed over ranks at the end) for the
+  // branching factor in summary.json.
+  std::vector<std::uint32_t> interval_counts;
   std::vector<SpikeRecord> records;
   // Spikes reach the file once per window of about one biological second (whole intervals).
   const std::int64_t window = std::max<std::int64_t>(1, static_cast<std::int64_t>(1000.0 / (s.m * dt))) * s.m;
@@ -1428,11 +1439,13 @@ RunSummary Simulation::run(const RunOptions& opt) {
     t_deliver += seconds_since(t);
 
     t = clock_type::now();
+    interval_counts.resize(interval_counts.size() + npop, 0);
     for (std::size_t k = 0; k < nlocal; ++k) {
       const std::uint64_t sp = s.buffer_host(k);
       const std::uint64_t g = spike_gid(sp);
       const int p = s.part.population_of(g);
       ++spike_count[p];
+      ++interval_counts[interval_counts.size() - npop + static_cast<std::size_t>(p)];
       if (rec_index[p] >= 0)
         records.push_back({static_cast<std::uint64_t>(t0 + spike_offset(sp)), g - s.part.first_gid(p),
                            static_cast<std::uint64_t>(rec_index[p])});
@@ -1507,6 +1520,29 @@ RunSummary Simulation::run(const RunOptions& opt) {
     pp.rate_hz = t_bio > 0 ? pp.spikes / (pp.n * t_bio) : 0.0;
     sum.populations.push_back(pp);
   }
+  // Branching factor per population (Haldeman & Beggs 2005): the mean over intervals t with
+  // n_t > 0 of n_{t+1} / n_t, n the population's spikes per communication interval (bins
+  // of m steps: a spike can only cause spikes in later intervals). Over this run's
+  // intervals, and over the last quarter of them.
+  std::vector<std::pair<double, double>> branching(npop, {0.0, 0.0});
+  if (!interval_counts.empty()) {
+    detail::check(MPI_Allreduce(MPI_IN_PLACE, interval_counts.data(), static_cast<int>(interval_counts.size()),
+                                MPI_UINT32_T, MPI_SUM, comm.raw()),
+                  "MPI_Allreduce");
+    const std::size_t T = interval_counts.size() / npop;
+    for (std::size_t p = 0; p < npop; ++p) {
+      auto sigma = [&](std::size_t from) {
+        double sum = 0;
+        std::size_t n = 0;
+        for (std::size_t t = from; t + 1 < T; ++t) {
+          const double a = interval_counts[t * npop + p];
+          if (a > 0) sum += interval_counts[(t + 1) * npop + p] / a, ++n;
+        }
+        return n ? sum / static_cast<double>(n) : 0.0;
+      };
+      branching[p] = {sigma(0), sigma(T - T / 4)};
+    }
+  }
   std::uint64_t storage = 0;
   for (const auto& pj : s.projections) storage += pj.bytes();
   sum.synapses = comm.sum<unsigned long long>(local_synapses());
@@ -1550,8 +1586,12 @@ RunSummary Simulation::run(const RunOptions& opt) {
     j["steps"] = nsteps;
     j["interval_steps"] = sum.interval_steps;
     if (start > 0) j["restarted_at_ms"] = start * dt;
-    for (const auto& p : sum.populations)
-      j["populations"][p.name] = {{"n", p.n}, {"spikes", p.spikes}, {"rate_hz", p.rate_hz}};
+    for (std::size_t q = 0; q < sum.populations.size(); ++q) {
+      const auto& p = sum.populations[q];
+      j["populations"][p.name] = {{"n", p.n}, {"spikes", p.spikes}, {"rate_hz", p.rate_hz},
+                                  {"branching_factor", branching[q].first},
+                                  {"branching_factor_last_quarter", branching[q].second}};
+    }
     j["synapses"] = sum.synapses;
     j["synaptic_events"] = sum.synaptic_events;
     j["time_s"] = {{"build", sum.build_s},       {"simulate", sum.simulate_s}, {"update", sum.update_s},

@@ -135,17 +135,22 @@ struct StdpRule {
   /// Steps 1 and 2 of the header for one synapse onto cell `post` with dendritic delay d:
   /// the weight after the presynaptic spike with stamp t, given the source's trace
   /// (kplus, t_last) before it.
+  /// `gate` (astrocyte-gated STDP, 1 otherwise) scales potentiation by gate and
+  /// depression by 2 - gate: the step of each, through the trace it multiplies.
   KOKKOS_INLINE_FUNCTION double on_pre_spike(const PostHistory& h, std::size_t post, double w, double kplus,
-                                             std::int64_t t_last, std::int64_t t, int d, int& lost) const {
+                                             std::int64_t t_last, std::int64_t t, int d, int& lost,
+                                             double gate = 1.0) const {
     if (kplus > 0) {
       std::int64_t first = 0, last = 0;
       h.window(post, t_last - d, t - d, first, last, lost);
       for (std::int64_t e = first; e < last; ++e) {
         const std::int64_t tp = h.t(post, static_cast<int>(e % PostHistory::capacity));
-        w = facilitate(w, kplus * plus(tp + d - t_last));
+        const double k = kplus * plus(tp + d - t_last);
+        w = facilitate(w, gate == 1.0 ? k : gate * k);
       }
     }
-    return depress(w, h.kminus_at(post, t - d, lost));
+    const double km = h.kminus_at(post, t - d, lost);
+    return depress(w, gate == 1.0 ? km : (2.0 - gate) * km);
   }
   /// Step 3: the source's trace after its spike with stamp t.
   KOKKOS_INLINE_FUNCTION void advance_trace(double& kplus, std::int64_t& t_last, std::int64_t t) const {

@@ -11,6 +11,7 @@
 // under test, which composes them from its history and trace bookkeeping.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "synapse/stdp.hpp"
@@ -128,5 +129,33 @@ TEST(Stdp, HistoryOverflowIsCounted) {
   EXPECT_EQ(lost, 1);
   lost = 0;
   r.on_pre_spike(h, 0, 45.0, 1.0, 2300, 2400, 10, lost);  // its window is still kept
+  EXPECT_EQ(lost, 0);
+}
+
+// Astrocyte-gated STDP: the gate scales potentiation by g and depression by 2 - g; g = 1 is
+// the plain rule, bit for bit.
+TEST(Stdp, GateScalesPotentiationAndDepression) {
+  cajal::StdpRule r;
+  r.kind = cajal::StdpRule::stdp;
+  r.lambda = 0.01;
+  r.alpha = 1.0;
+  r.mu_plus = 0.0;
+  r.mu_minus = 0.0;
+  r.Wmax = 100.0;
+  r.plus = cajal::Decay::make(0.1, 20.0);
+  cajal::PostHistory h = cajal::PostHistory::make(1, 0.1, 20.0);
+  h.record(0, 100);  // a postsynaptic spike at step 100
+  int lost = 0;
+  const double w0 = 50.0, kp = 1.0;
+  // A presynaptic spike at 150 after one at 50: potentiation by the post spike at 100 (d =
+  // 0), then depression by K- at 150.
+  const double plain = r.on_pre_spike(h, 0, w0, kp, 50, 150, 0, lost);
+  EXPECT_EQ(plain, r.on_pre_spike(h, 0, w0, kp, 50, 150, 0, lost, 1.0));
+  const double kplus = kp * r.plus(50), kminus = h.kminus_at(0, 150, lost);
+  for (const double g : {0.0, 0.5, 1.5, 2.0}) {
+    const double up = std::min(1.0, w0 / 100.0 + 0.01 * g * kplus);
+    const double want = std::max(0.0, up - 0.01 * (2.0 - g) * kminus) * 100.0;
+    EXPECT_NEAR(r.on_pre_spike(h, 0, w0, kp, 50, 150, 0, lost, g), want, 1e-12) << "gate " << g;
+  }
   EXPECT_EQ(lost, 0);
 }
