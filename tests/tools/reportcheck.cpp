@@ -12,6 +12,10 @@
 //       column 0 oscillates with the given period: intervals between upward crossings of
 //       the mid-range (min and max after DISCARD_MS), located by linear interpolation;
 //       their mean must lie within TOL_MS of EXPECTED_MS.
+//   reportcheck layout FILE POPULATION CELLS SAMPLES STEP_MS
+//       the SONATA report layout: /report/POPULATION/data [SAMPLES, CELLS] with a units
+//       attribute, mapping/node_ids = 0 .. CELLS-1, index_pointers = 0 .. CELLS,
+//       element_ids all 0, time = {0, SAMPLES·STEP_MS, STEP_MS}.
 //   reportcheck equal A B
 //       the report files A and B hold the same populations with bit-identical node ids,
 //       times and data; otherwise prints the first difference and exits 1.
@@ -19,7 +23,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -197,6 +203,61 @@ int period(const char* file, const std::string& pop, double discard, double expe
   return 0;
 }
 
+int layout(const char* file, const std::string& pop, hsize_t cells, hsize_t samples, double step) {
+  const hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) {
+    std::fprintf(stderr, "reportcheck: cannot open %s\n", file);
+    return 1;
+  }
+  const std::string g = "/report/" + pop;
+  std::vector<unsigned char> raw;
+  std::vector<hsize_t> dims;
+  int bad = 0;
+  auto fail = [&](const std::string& what) {
+    std::fprintf(stderr, "reportcheck: %s: %s\n", file, what.c_str());
+    ++bad;
+  };
+  if (!read(f, g + "/data", raw, dims) || dims != std::vector<hsize_t>{samples, cells}) fail(g + "/data: wrong shape");
+  {
+    const hid_t d = H5Dopen2(f, (g + "/data").c_str(), H5P_DEFAULT);
+    if (d < 0 || H5Aexists(d, "units") <= 0) fail(g + "/data: no units attribute");
+    if (d >= 0) H5Dclose(d);
+  }
+  if (!read(f, g + "/mapping/node_ids", raw, dims) || dims != std::vector<hsize_t>{cells}) {
+    fail(g + "/mapping/node_ids: wrong shape");
+  } else {
+    const auto* v = reinterpret_cast<const std::uint64_t*>(raw.data());
+    for (hsize_t k = 0; k < cells; ++k)
+      if (v[k] != k) fail(g + "/mapping/node_ids: not 0 .. cells-1");
+  }
+  if (!read(f, g + "/mapping/index_pointers", raw, dims) || dims != std::vector<hsize_t>{cells + 1}) {
+    fail(g + "/mapping/index_pointers: wrong shape");
+  } else {
+    const auto* v = reinterpret_cast<const std::uint64_t*>(raw.data());
+    for (hsize_t k = 0; k <= cells; ++k)
+      if (v[k] != k) fail(g + "/mapping/index_pointers: not 0 .. cells");
+  }
+  if (!read(f, g + "/mapping/element_ids", raw, dims) || dims != std::vector<hsize_t>{cells}) {
+    fail(g + "/mapping/element_ids: wrong shape");
+  } else {
+    const auto* v = reinterpret_cast<const std::uint32_t*>(raw.data());
+    for (hsize_t k = 0; k < cells; ++k)
+      if (v[k] != 0) fail(g + "/mapping/element_ids: not all 0");
+  }
+  if (!read(f, g + "/mapping/time", raw, dims) || dims != std::vector<hsize_t>{3}) {
+    fail(g + "/mapping/time: wrong shape");
+  } else {
+    const auto* t = reinterpret_cast<const double*>(raw.data());
+    if (t[0] != 0.0 || std::fabs(t[1] - static_cast<double>(samples) * step) > 1e-9 * t[1] ||
+        std::fabs(t[2] - step) > 1e-12 * step)
+      fail(g + "/mapping/time: not {0, samples·step, step}");
+  }
+  H5Fclose(f);
+  if (bad == 0) std::printf("reportcheck: %s: SONATA report layout, %llu cells x %llu samples\n", pop.c_str(),
+                            static_cast<unsigned long long>(cells), static_cast<unsigned long long>(samples));
+  return bad ? 1 : 0;
+}
+
 int equal(const char* fa, const char* fb) {
   const hid_t a = H5Fopen(fa, H5F_ACC_RDONLY, H5P_DEFAULT), b = H5Fopen(fb, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (a < 0 || b < 0) {
@@ -235,11 +296,15 @@ int main(int argc, char** argv) {
   if (mode == "equal" && argc == 4) return equal(argv[2], argv[3]);
   if (mode == "period" && argc == 7)
     return period(argv[2], argv[3], std::atof(argv[4]), std::atof(argv[5]), std::atof(argv[6]));
+  if (mode == "layout" && argc == 7)
+    return layout(argv[2], argv[3], std::strtoull(argv[4], nullptr, 10), std::strtoull(argv[5], nullptr, 10),
+                  std::atof(argv[6]));
   if (mode == "conserved" && argc == 5) return conserved(argv[2], argv[3], std::atof(argv[4]));
   std::fprintf(stderr,
                "usage: reportcheck reference FILE POPULATION CSV COLUMN FRACTION\n"
                "       reportcheck conserved FILE POPULATION TOLERANCE\n"
                "       reportcheck period FILE POPULATION DISCARD_MS EXPECTED_MS TOL_MS\n"
+               "       reportcheck layout FILE POPULATION CELLS SAMPLES STEP_MS\n"
                "       reportcheck equal A B\n");
   return 2;
 }
