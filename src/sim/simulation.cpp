@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
+#include <type_traits>
 
 #include "cajal/model/catalogue.hpp"
 #include "cajal/network/partition.hpp"
@@ -156,19 +157,21 @@ struct DeliverPlastic {
   }
 };
 
-/// Delivers the spikes of one tsodyks_synapse projection, one source row at a time (as
-/// DeliverPlastic): each spike updates u, x, y of every synapse of the row and delivers
-/// u·x × weight.
-struct DeliverTsodyks {
+/// Delivers the spikes of one projection with short-term plasticity, one source row at a
+/// time (as DeliverPlastic): each spike advances the state of every synapse of the row over
+/// the time since the source's previous spike and delivers the released fraction × weight.
+/// `Dynamics` is the synapse kind: factors(steps) once per spike and row, then
+/// release(factors, j) per synapse.
+template <class Dynamics>
+struct DeliverShortTerm {
   using value_type = std::uint64_t;
   Kokkos::View<const std::uint64_t*> spikes, group_first, group_last, group_row;
   Kokkos::View<const std::uint64_t*> row;
   Kokkos::View<const std::uint32_t*> target;
   Kokkos::View<const std::uint16_t*> delay;
   Kokkos::View<const float*> weight;
-  Kokkos::View<double*> u, x, y;
   Kokkos::View<std::int64_t*> t_last;
-  TsodyksRule rule;
+  Dynamics dyn;
   RingScatter ring;
   std::int64_t t0;
   double weight_value;
@@ -181,11 +184,10 @@ struct DeliverTsodyks {
     for (std::uint64_t k = group_first(g); k < group_last(g); ++k) {
       const int off = spike_offset(spikes(k));
       const std::int64_t stamp = t0 + off + 1;
-      const TsodyksRule::Factors f = rule.factors(stamp - tl);
+      const auto f = dyn.factors(stamp - tl);
       const int base = static_cast<int>((t0 + off) % ring_size);
       for (std::uint64_t j = b; j < e; ++j) {
-        const double frac = rule.on_spike(f, u(j), x(j), y(j));
-        const double w = (weight.extent(0) ? static_cast<double>(weight(j)) : weight_value) * frac;
+        const double w = (weight.extent(0) ? static_cast<double>(weight(j)) : weight_value) * dyn.release(f, j);
         int slot = base + (delay.extent(0) ? static_cast<int>(delay(j)) : delay_steps);
         if (slot >= ring_size) slot -= ring_size;
         acc(receptor, slot, target(j)) += to_fixed(w);
@@ -197,46 +199,26 @@ struct DeliverTsodyks {
   }
 };
 
-/// Delivers the spikes of one tripartite_synapse projection (as DeliverTsodyks), each
-/// synapse modulated by the Gamma_S snapshot of its astrocyte (table index `third`, -1: none).
-struct DeliverGlio {
-  using value_type = std::uint64_t;
-  Kokkos::View<const std::uint64_t*> spikes, group_first, group_last, group_row;
-  Kokkos::View<const std::uint64_t*> row;
-  Kokkos::View<const std::uint32_t*> target;
-  Kokkos::View<const std::uint16_t*> delay;
-  Kokkos::View<const float*> weight;
+/// tsodyks_synapse: u, x, y per synapse (NEST's three-state model).
+struct TsodyksDynamics {
+  TsodyksRule rule;
+  Kokkos::View<double*> u, x, y;
+  KOKKOS_INLINE_FUNCTION TsodyksRule::Factors factors(std::int64_t n) const { return rule.factors(n); }
+  KOKKOS_INLINE_FUNCTION double release(const TsodyksRule::Factors& f, std::uint64_t j) const {
+    return rule.on_spike(f, u(j), x(j), y(j));
+  }
+};
+
+/// tripartite_synapse: u, x per synapse, release modulated by the Gamma_S snapshot of the
+/// synapse's astrocyte (table index `third`, -1: none).
+struct GlioDynamics {
+  GlioRule rule;
   Kokkos::View<double*> u, x;
-  Kokkos::View<std::int64_t*> t_last;
   Kokkos::View<const std::int64_t*> third;
   Kokkos::View<const double*> gamma;
-  GlioRule rule;
-  RingScatter ring;
-  std::int64_t t0;
-  double weight_value;
-  int delay_steps, ring_size, receptor;
-
-  KOKKOS_INLINE_FUNCTION void operator()(const std::size_t g, std::uint64_t& events) const {
-    const std::uint64_t r = group_row(g), b = row(r), e = row(r + 1);
-    std::int64_t tl = t_last(r);
-    auto acc = ring.access();
-    for (std::uint64_t k = group_first(g); k < group_last(g); ++k) {
-      const int off = spike_offset(spikes(k));
-      const std::int64_t stamp = t0 + off + 1;
-      const GlioRule::Factors f = rule.factors(stamp - tl);
-      const int base = static_cast<int>((t0 + off) % ring_size);
-      for (std::uint64_t j = b; j < e; ++j) {
-        const double gs = third(j) >= 0 ? gamma(third(j)) : 0.0;
-        const double frac = rule.on_spike(f, u(j), x(j), gs);
-        const double w = (weight.extent(0) ? static_cast<double>(weight(j)) : weight_value) * frac;
-        int slot = base + (delay.extent(0) ? static_cast<int>(delay(j)) : delay_steps);
-        if (slot >= ring_size) slot -= ring_size;
-        acc(receptor, slot, target(j)) += to_fixed(w);
-      }
-      events += e - b;
-      tl = stamp;
-    }
-    t_last(r) = tl;
+  KOKKOS_INLINE_FUNCTION GlioRule::Factors factors(std::int64_t n) const { return rule.factors(n); }
+  KOKKOS_INLINE_FUNCTION double release(const GlioRule::Factors& f, std::uint64_t j) const {
+    return rule.on_spike(f, u(j), x(j), third(j) >= 0 ? gamma(third(j)) : 0.0);
   }
 };
 
@@ -978,19 +960,20 @@ struct Simulation::Impl {
     Kokkos::deep_copy(Kokkos::subview(group_last, sub), Kokkos::subview(hl, sub));
     Kokkos::deep_copy(Kokkos::subview(group_row, sub), Kokkos::subview(hr, sub));
     std::uint64_t e = 0;
+    auto short_term = [&](const auto& dyn) {
+      using D = std::decay_t<decltype(dyn)>;
+      DeliverShortTerm<D> f{in,     group_first,     group_last, group_row, pj.row,    pj.target,
+                            pj.delay, pj.weight,     pj.t_last, dyn,       scatter[pj.post],
+                            t0,     pj.weight_value, pj.delay_steps, ring_size, pj.receptor};
+      Kokkos::parallel_reduce("cajal::exchange::deliver_short_term", Kokkos::RangePolicy<>(0, groups), f, e);
+    };
     if (pj.glio) {
       Kokkos::View<const double*> gamma;
       for (const auto& t : glio)
         if (t.pop == pj.third_pop) gamma = t.values;
-      DeliverGlio f{in,        group_first, group_last, group_row, pj.row,    pj.target, pj.delay,
-                    pj.weight, pj.stp_u,    pj.stp_x,   pj.t_last, pj.third,  gamma,     pj.gr,
-                    scatter[pj.post], t0,   pj.weight_value, pj.delay_steps, ring_size, pj.receptor};
-      Kokkos::parallel_reduce("cajal::exchange::deliver_glio", Kokkos::RangePolicy<>(0, groups), f, e);
+      short_term(GlioDynamics{pj.gr, pj.stp_u, pj.stp_x, pj.third, gamma});
     } else if (pj.stp) {
-      DeliverTsodyks f{in,        group_first, group_last,     group_row, pj.row,   pj.target,  pj.delay,
-                       pj.weight, pj.stp_u,    pj.stp_x,       pj.stp_y,  pj.t_last, pj.tm,     scatter[pj.post],
-                       t0,        pj.weight_value, pj.delay_steps, ring_size, pj.receptor};
-      Kokkos::parallel_reduce("cajal::exchange::deliver_tsodyks", Kokkos::RangePolicy<>(0, groups), f, e);
+      short_term(TsodyksDynamics{pj.tm, pj.stp_u, pj.stp_x, pj.stp_y});
     } else {
       Kokkos::View<const double*> gate;
       for (const auto& t : glio)
