@@ -51,6 +51,21 @@ using RingScatter = Kokkos::Experimental::ScatterView<std::int64_t***, Kokkos::L
                                                       Kokkos::DefaultExecutionSpace, Kokkos::Experimental::ScatterSum,
                                                       Kokkos::Experimental::ScatterNonDuplicated>;
 
+/// The row of source `id` in a projection's sorted source list, or -1 when the source has
+/// no targets here: its own index when every source has targets here (dense random
+/// connectivity: `sources` then holds all n_pre ids), else a binary search.
+KOKKOS_INLINE_FUNCTION std::int64_t source_row(const Kokkos::View<const std::uint64_t*>& sources, std::uint64_t n_pre,
+                                               std::uint64_t id) {
+  std::size_t lo = 0, hi = sources.extent(0);
+  if (hi == n_pre) return static_cast<std::int64_t>(id);
+  while (lo < hi) {
+    const std::size_t mid = (lo + hi) / 2;
+    if (sources(mid) < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sources.extent(0) && sources(lo) == id ? static_cast<std::int64_t>(lo) : -1;
+}
+
 /// Adds every synapse of every incoming spike of one projection into the target's ring
 /// buffer. Constant weights and delays are template switches, so the common case reads
 /// only the 4-byte target index per synapse.
@@ -71,20 +86,9 @@ struct Deliver {
     const std::uint64_t s = spikes(k);
     const std::uint64_t g = spike_gid(s);
     if (g < first || g - first >= n_pre) return;
-    const std::uint64_t id = g - first;
-    // The source's row: its own index when every source has local targets (dense random
-    // connectivity), else a binary search of the sorted sources.
-    std::size_t lo = 0, hi = sources.extent(0);
-    if (hi == n_pre) {
-      lo = id;
-    } else {
-      while (lo < hi) {
-        const std::size_t mid = (lo + hi) / 2;
-        if (sources(mid) < id) lo = mid + 1;
-        else hi = mid;
-      }
-      if (lo == sources.extent(0) || sources(lo) != id) return;
-    }
+    const std::int64_t r = source_row(sources, n_pre, g - first);
+    if (r < 0) return;
+    const std::size_t lo = static_cast<std::size_t>(r);
     auto acc = ring.access();
     const int base = static_cast<int>((t0 + spike_offset(s)) % ring_size);
     const std::uint64_t b = row(lo), e = row(lo + 1);
@@ -241,19 +245,9 @@ struct DeliverSic {
     const std::uint64_t s = records(2 * k);
     const std::uint64_t g = spike_gid(s);
     if (g < first || g - first >= n_pre) return;
-    const std::uint64_t id = g - first;
-    // The source's row: its own index when every astrocyte has targets here, else a search.
-    std::size_t lo = 0, hi = sources.extent(0);
-    if (hi == n_pre) {
-      lo = id;
-    } else {
-      while (lo < hi) {
-        const std::size_t mid = (lo + hi) / 2;
-        if (sources(mid) < id) lo = mid + 1;
-        else hi = mid;
-      }
-      if (lo == sources.extent(0) || sources(lo) != id) return;
-    }
+    const std::int64_t r = source_row(sources, n_pre, g - first);
+    if (r < 0) return;
+    const std::size_t lo = static_cast<std::size_t>(r);
     const std::uint64_t bits = records(2 * k + 1);
     double value;
     memcpy(&value, &bits, sizeof value);
@@ -847,14 +841,9 @@ struct Simulation::Impl {
           "cajal::astrocyte::gap_junctions", Kokkos::RangePolicy<>(0, n), KOKKOS_LAMBDA(const std::size_t k) {
             const std::uint64_t g = spike_gid(rec(2 * k));
             if (g < first || g - first >= n_pre) return;
-            const std::uint64_t id = g - first;
-            std::size_t lo = 0, hi = sources.extent(0);
-            while (lo < hi) {
-              const std::size_t mid = (lo + hi) / 2;
-              if (sources(mid) < id) lo = mid + 1;
-              else hi = mid;
-            }
-            if (lo == sources.extent(0) || sources(lo) != id) return;
+            const std::int64_t r = source_row(sources, n_pre, g - first);
+            if (r < 0) return;
+            const std::size_t lo = static_cast<std::size_t>(r);
             const std::uint64_t bits = rec(2 * k + 1);
             double other;
             memcpy(&other, &bits, sizeof other);
