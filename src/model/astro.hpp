@@ -15,9 +15,9 @@
 // sub-steps; NEST uses adaptive RKF45 with absolute tolerance 1e-3, which at these time
 // scales also takes whole 0.1 ms steps), clamp Ca to [0, Ca_tot], add delta_IP3 × (sum of
 // the weights of the spikes arriving in the step) to IP3, then emit
-// (With dt_astro > dt the cell steps every dt_astro, with the input of those time steps,
-// and its SIC holds in between; the default dt_astro = dt is NEST's scheme.)
 //   SIC = SIC_scale ln(y) when y = (Ca - SIC_th) / 1 nM > 1, else 0   (pA before the weight).
+// With dt_astro > dt the cell steps every dt_astro, with the input of those time steps, and
+// its SIC holds in between; the default dt_astro = dt is NEST's scheme.
 //
 // aeif_cond_alpha_astro (NEST's model; Brette & Gerstner 2005 with alpha conductances):
 //   C dV/dt = -g_L (V - E_L) + g_L Delta_T exp((V - V_th)/Delta_T) - g_ex (V - E_ex)
@@ -26,8 +26,8 @@
 // In the right-hand side V is min(V, V_peak), and V_reset while refractory (dV/dt = 0).
 // Integrated with the Dormand-Prince 5(4) pair and error control inside each step (NEST:
 // GSL's RKF45; model/ode.hpp says how the error norms differ); after each accepted
-// sub-step V >= V_peak is a spike
-// (V <- V_reset, w <- w + b, refractory for t_ref). After the step, the spikes arriving in
+// sub-step V >= V_peak is a spike (V <- V_reset, w <- w + b, refractory for t_ref).
+// After the step, the spikes arriving in
 // it raise dg by e/tau per nS, and I_SIC takes the value arriving in it: it acts over the
 // next step, as in NEST.
 #include <cstdint>

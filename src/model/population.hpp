@@ -93,7 +93,7 @@ public:
   /// True for models with adaptive integration, whose steps can fail (see model/ode.hpp).
   virtual bool can_fail() const { return false; }
   /// Most SIC values one cell can emit in m steps (astrocytes: m; others 0).
-  virtual int max_sic(int m) const { return 0 * m; }
+  virtual int max_sic(int) const { return 0; }
   /// A state variable for reports: value of local cell i = view(i) + offset. Empty view when
   /// the model has no variable of that name.
   struct Recordable {
@@ -104,9 +104,10 @@ public:
   /// The number of incoming synapses of each local cell, for models that average their
   /// input over them (astrocyte_gchi); others ignore it.
   virtual void set_in_degree(const std::vector<std::uint32_t>&) {}
-  /// Gliotransmission (astrocyte_gchi): the activation Gamma_S of the presynaptic receptors
-  /// of each cell's synapses, as snapshot at the start of the current interval; the
-  /// snapshot is taken by take_snapshot(). Empty for other models.
+  /// What an astrocyte shares with the synapses it modulates, as snapshot by take_snapshot()
+  /// at the start of its current step: astrocyte_gchi the activation Gamma_S of their
+  /// presynaptic receptors (gliotransmission), astrocyte_integrator its STDP gate. Empty
+  /// for other models.
   virtual Kokkos::View<double*> gamma_s_snapshot() const { return {}; }
   virtual void take_snapshot() {}
   /// Membrane potential of every local cell (mV), for tests and reports.
@@ -147,8 +148,8 @@ public:
   PoissonDrive background;
   /// Recent spikes and STDP trace, kept only when plastic synapses target the population.
   PostHistory history;
-  /// IP3 flux through gap junctions into each cell (µM/ms), held over one interval; set
-  /// only for astrocyte populations coupled by ip3_gap_junction.
+  /// IP3 flux through gap junctions into each cell (µM/ms), held over one astrocyte step;
+  /// set only for astrocyte populations coupled by ip3_gap_junction.
   Kokkos::View<double*> gap_flux;
 
   std::size_t bytes() const;
