@@ -315,6 +315,18 @@ struct Simulation::Impl {
   std::vector<std::uint64_t> sic_local;
   Kokkos::View<std::uint64_t*> sic_incoming;
   Kokkos::View<std::uint64_t*>::HostMirror sic_incoming_host;
+  // SIC projections with one weight and one delay are delivered by gathering at the
+  // targets: the interval's values of each source row in fixed point (F: row x offset,
+  // reset after use, `active` marks rows with values), then each target sums its rows'
+  // columns into its ring slots. Same integers as the scatter, no atomics, contiguous sums.
+  struct SicGather {
+    std::size_t proj = 0;
+    Kokkos::View<std::uint64_t*> toff;  // target li's source rows: trow(toff(li) .. toff(li+1)-1)
+    Kokkos::View<std::uint32_t*> trow;
+    Kokkos::View<std::int64_t**, Kokkos::LayoutRight> F;
+    Kokkos::View<std::uint8_t*> active;
+  };
+  std::vector<SicGather> sic_gather;
   // Astrocyte gap junctions: IP3 of every coupled cell goes to its neighbours' ranks once per
   // interval (records of two words), fluxes are summed in fixed point per cell.
   std::unique_ptr<SpikeExchange> gap_exchange;
@@ -448,6 +460,29 @@ struct Simulation::Impl {
     for (const auto& pj : projections) (pj.sic ? sic_pj : pj.gap ? gap_pj : spike_pj).push_back(&pj);
     exchange = std::make_unique<SpikeExchange>(comm, part, spike_pj);
     if (!sic_pj.empty()) sic_exchange = std::make_unique<SpikeExchange>(comm, part, sic_pj, 2);
+    for (std::size_t i = 0; i < projections.size(); ++i) {
+      const Projection& pj = projections[i];
+      if (!pj.sic || pj.weight.extent(0) || pj.delay.extent(0)) continue;
+      SicGather gth;
+      gth.proj = i;
+      auto row = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.row);
+      auto tgt = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.target);
+      const std::size_t nt = pops[pj.post]->local_size, nsrc = pj.sources.extent(0);
+      gth.toff = Kokkos::View<std::uint64_t*>("cajal::sic::toff", nt + 1);
+      gth.trow = Kokkos::View<std::uint32_t*>("cajal::sic::trow", tgt.extent(0));
+      auto off = Kokkos::create_mirror_view(gth.toff);
+      auto tr = Kokkos::create_mirror_view(gth.trow);
+      for (std::size_t j = 0; j < tgt.extent(0); ++j) ++off(tgt(j) + 1);
+      for (std::size_t li = 0; li < nt; ++li) off(li + 1) += off(li);
+      std::vector<std::uint64_t> fill(off.data(), off.data() + nt);
+      for (std::size_t r = 0; r < nsrc; ++r)
+        for (std::uint64_t j = row(r); j < row(r + 1); ++j) tr(fill[tgt(j)]++) = static_cast<std::uint32_t>(r);
+      Kokkos::deep_copy(gth.toff, off);
+      Kokkos::deep_copy(gth.trow, tr);
+      gth.F = Kokkos::View<std::int64_t**, Kokkos::LayoutRight>("cajal::sic::F", nsrc, m);
+      gth.active = Kokkos::View<std::uint8_t*>("cajal::sic::active", nsrc);
+      sic_gather.push_back(std::move(gth));
+    }
     if (!gap_pj.empty()) {
       gap_exchange = std::make_unique<SpikeExchange>(comm, part, gap_pj, 2);
       for (const Projection* pj : gap_pj) {
@@ -901,8 +936,64 @@ struct Simulation::Impl {
     std::copy(recs.begin(), recs.end(), sic_incoming_host.data());
     const auto sub = std::make_pair(std::size_t(0), recs.size());
     Kokkos::deep_copy(Kokkos::subview(sic_incoming, sub), Kokkos::subview(sic_incoming_host, sub));
-    for (const auto& pj : projections) {
+    for (const auto& gth : sic_gather) {
+      const Projection& pj = projections[gth.proj];
+      const auto rec = sic_incoming;
+      const auto sources = pj.sources;
+      const auto F = gth.F;
+      const auto active = gth.active;
+      const std::uint64_t first = pj.pre_first_gid, n_pre = part.size(pj.pre);
+      const double w = pj.weight_value;
+      // 1. the interval's values by source row and offset
+      Kokkos::parallel_for(
+          "cajal::exchange::sic_table", Kokkos::RangePolicy<>(0, n), KOKKOS_LAMBDA(const std::size_t k) {
+            const std::uint64_t g = spike_gid(rec(2 * k));
+            if (g < first || g - first >= n_pre) return;
+            const std::int64_t r = source_row(sources, n_pre, g - first);
+            if (r < 0) return;
+            const std::uint64_t bits = rec(2 * k + 1);
+            double value;
+            memcpy(&value, &bits, sizeof value);
+            F(r, spike_offset(rec(2 * k))) = to_fixed(w * value);
+            active(r) = 1;
+          });
+      // 2. each target sums its rows, slot by slot
+      const auto toff = gth.toff;
+      const auto trow = gth.trow;
+      const auto ring = pops[pj.post]->ring;
+      const int M = m, rs = ring_size, port = pj.receptor;
+      const std::int64_t base = t0 + pj.delay_steps;
+      Kokkos::parallel_for(
+          "cajal::exchange::sic_gather", Kokkos::RangePolicy<>(0, pops[pj.post]->local_size),
+          KOKKOS_LAMBDA(const std::size_t li) {
+            std::int64_t acc[64] = {};
+            bool any = false;
+            for (std::uint64_t j = toff(li); j < toff(li + 1); ++j) {
+              const std::uint32_t r = trow(j);
+              if (!active(r)) continue;
+              any = true;
+              for (int q = 0; q < M; ++q) acc[q] += F(r, q);
+            }
+            if (!any) return;
+            for (int q = 0; q < M; ++q) ring(port, static_cast<int>((base + q) % rs), li) += acc[q];
+          });
+      // 3. reset what step 1 wrote
+      Kokkos::parallel_for(
+          "cajal::exchange::sic_reset", Kokkos::RangePolicy<>(0, n), KOKKOS_LAMBDA(const std::size_t k) {
+            const std::uint64_t g = spike_gid(rec(2 * k));
+            if (g < first || g - first >= n_pre) return;
+            const std::int64_t r = source_row(sources, n_pre, g - first);
+            if (r < 0) return;
+            F(r, spike_offset(rec(2 * k))) = 0;
+            active(r) = 0;
+          });
+    }
+    for (std::size_t i = 0; i < projections.size(); ++i) {
+      const Projection& pj = projections[i];
       if (!pj.sic) continue;
+      bool gathered = false;
+      for (const auto& gth : sic_gather) gathered = gathered || gth.proj == i;
+      if (gathered) continue;
       DeliverSic f{sic_incoming, pj.sources, pj.row, pj.target, pj.weight, pj.delay, scatter[pj.post],
                    pj.pre_first_gid, part.size(pj.pre), t0, pj.weight_value, pj.delay_steps, ring_size, pj.receptor};
       Kokkos::parallel_for("cajal::exchange::deliver_sic", Kokkos::RangePolicy<>(0, n), f);
