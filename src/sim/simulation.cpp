@@ -805,12 +805,16 @@ struct Simulation::Impl {
         if (pops[p]->can_fail()) {
           int failed = 0;
           Kokkos::deep_copy(failed, buffer.failures);
-          if (failed && failure.empty())
-            failure = "population '" + pops[p]->name + "': the integration of " + std::to_string(failed) +
-                      " cell(s) failed between t = " + std::to_string((t0 + from) * deck.simulation.dt) + " and " +
-                      std::to_string((t0 + to) * deck.simulation.dt) +
-                      " ms (no sub-step met the error tolerance, or V fell below -1000 mV or |w| exceeded 1e6 pA): "
-                      "the parameters make the model numerically unstable (a steep Delta_T, extreme weights)";
+          if (failed && failure.empty()) {
+            char when[96];
+            std::snprintf(when, sizeof when, "between t = %g and %g ms", (t0 + from) * deck.simulation.dt,
+                          (t0 + to) * deck.simulation.dt);
+            failure = "population '" + pops[p]->name + "': the integration failed " + std::to_string(failed) +
+                      " time(s) " + when +
+                      " (no sub-step met the error tolerance, or V fell below -1000 mV or |w| exceeded 1e6 pA, "
+                      "NEST's bounds): the parameters make the model numerically unstable (a steep Delta_T, "
+                      "extreme weights or currents); the run stops here, without summary.json";
+          }
           Kokkos::deep_copy(buffer.failures, 0);
         }
         for (const int r : reports_of[p])
