@@ -24,8 +24,9 @@
 //             - g_in (V - E_in) - w + I_e + I_SIC
 //   tau_w dw/dt = a (V - E_L) - w,   g = alpha functions (dg' = -dg/tau, g' = dg - g/tau)
 // In the right-hand side V is min(V, V_peak), and V_reset while refractory (dV/dt = 0).
-// Integrated with the Dormand-Prince 5(4) pair and error control inside each step (NEST:
-// GSL's RKF45; model/ode.hpp says how the error norms differ); after each accepted
+// The conductances are propagated exactly; (V, w) are integrated with the Dormand-Prince
+// 5(4) pair and error control inside each step (NEST: GSL's RKF45 on all six variables;
+// model/ode.hpp says how the error norms differ); after each accepted
 // sub-step V >= V_peak is a spike (V <- V_reset, w <- w + b, refractory for t_ref).
 // After the step, the spikes arriving in
 // it raise dg by e/tau per nS, and I_SIC takes the value arriving in it: it acts over the
@@ -208,50 +209,83 @@ struct AeifCondAlphaAstro {
 
   static AeifCondAlphaAstro make(const std::map<std::string, double>& p, double dt);
 
-  /// y = (V, dg_ex, g_ex, dg_in, g_in, w).
   // Reciprocals, so that the right-hand side multiplies (it runs 7 times per sub-step).
   double inv_C = 0, inv_tau_ex = 0, inv_tau_in = 0, inv_tau_w = 0, inv_Delta_T = 0;
 
-  KOKKOS_INLINE_FUNCTION void rhs(const double y[6], double f[6], bool refractory, double I_sic) const {
-    const double V = refractory ? V_reset : (y[0] < V_peak ? y[0] : V_peak);
-    const double I_spike = Delta_T == 0.0 ? 0.0 : g_L * Delta_T * kmath::exp((V - V_th) * inv_Delta_T);
-    f[0] = refractory ? 0.0
-                      : (-g_L * (V - E_L) + I_spike - y[2] * (V - E_ex) - y[4] * (V - E_in) - y[5] + I_e + I_sic) * inv_C;
-    f[1] = -y[1] * inv_tau_ex;
-    f[2] = y[1] - y[2] * inv_tau_ex;
-    f[3] = -y[3] * inv_tau_in;
-    f[4] = y[3] - y[4] * inv_tau_in;
-    f[5] = (a * (V - E_L) - y[5]) * inv_tau_w;
-  }
+  // The alpha conductances are linear and decoupled from V: they are propagated exactly,
+  //   dg(s) = dg0 e^{-s/tau},   g(s) = (g0 + dg0 s) e^{-s/tau},
+  // and only (V, w) are integrated. e^{-s/tau} at the stage times of a whole step from its
+  // start (the common case: one sub-step per step) are tabulated.
+  static constexpr int stages = 7;
+  double stage_s[stages] = {};                      // c_i h
+  double stage_ex[stages] = {}, stage_in[stages] = {};  // e^{-c_i h / tau}
+  double P_ex = 0, P_in = 0;                        // e^{-h / tau}
 
-  /// The system dopri_step integrates: the right-hand side with the cell's refractory
-  /// state and I_SIC held, and NEST's threshold and reset after each accepted sub-step.
+  /// The system dopri_step integrates: (V, w) with the conductances at the stage times, the
+  /// cell's refractory state and I_SIC held, and NEST's threshold and reset after each
+  /// accepted sub-step.
   struct System {
     const AeifCondAlphaAstro& m;
     int& r;
     double I_sic;
-    KOKKOS_INLINE_FUNCTION void rhs(const double* y, double* f) const { m.rhs(y, f, r > 0, I_sic); }
-    KOKKOS_INLINE_FUNCTION bool after_substep(double* y) const {
+    double dge0, ge0, dgi0, gi0;  // conductances at the start of the step
+    double t0 = 0, hs = 0;
+    bool tabulated = false;
+    KOKKOS_INLINE_FUNCTION void begin_substep(double t, double h_sub) {
+      t0 = t;
+      hs = h_sub;
+      tabulated = t == 0.0 && h_sub == m.h;
+    }
+    KOKKOS_INLINE_FUNCTION void rhs(int stage, const double* z, double* f) const {
+      constexpr double c[stages] = {0.0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1.0, 1.0};
+      double s, ee, ei;
+      if (tabulated) {
+        s = m.stage_s[stage];
+        ee = m.stage_ex[stage];
+        ei = m.stage_in[stage];
+      } else {
+        s = t0 + c[stage] * hs;
+        ee = kmath::exp(-s * m.inv_tau_ex);
+        ei = kmath::exp(-s * m.inv_tau_in);
+      }
+      const double g_ex = (ge0 + dge0 * s) * ee, g_in = (gi0 + dgi0 * s) * ei;
+      const bool refr = r > 0;
+      const double V = refr ? m.V_reset : (z[0] < m.V_peak ? z[0] : m.V_peak);
+      const double I_spike = m.Delta_T == 0.0 ? 0.0 : m.g_L * m.Delta_T * kmath::exp((V - m.V_th) * m.inv_Delta_T);
+      f[0] = refr ? 0.0
+                  : (-m.g_L * (V - m.E_L) + I_spike - g_ex * (V - m.E_ex) - g_in * (V - m.E_in) - z[1] + m.I_e + I_sic) *
+                        m.inv_C;
+      f[1] = (m.a * (V - m.E_L) - z[1]) * m.inv_tau_w;
+    }
+    KOKKOS_INLINE_FUNCTION bool after_substep(double* z) const {
       if (r > 0) {
-        y[0] = m.V_reset;
+        z[0] = m.V_reset;
         return false;
       }
-      if (y[0] < m.V_detect) return false;
-      y[0] = m.V_reset;
-      y[5] += m.b;
+      if (z[0] < m.V_detect) return false;
+      z[0] = m.V_reset;
+      z[1] += m.b;
       r = m.ref_steps > 0 ? m.ref_steps + 1 : 0;
       return true;
     }
   };
 
-  /// One time step. `hint` is the cell's last accepted sub-step (kept between steps, as
-  /// NEST keeps its integration step). Returns the number of spikes in the step.
-  /// Returns -1 when the integration failed or the state left NEST's bounds of numerical
-  /// stability (V < -1000 mV or |w| > 10^6 pA); the caller reports it.
+  /// One time step of y = (V, dg_ex, g_ex, dg_in, g_in, w). `hint` is the cell's last
+  /// accepted sub-step (kept between steps, as NEST keeps its integration step). Returns
+  /// the number of spikes in the step, or -1 when the integration failed or the state left
+  /// NEST's bounds of numerical stability (V < -1000 mV or |w| > 10^6 pA); the caller
+  /// reports it.
   KOKKOS_INLINE_FUNCTION int step(double y[6], double& I_sic, int& r, double& hint, double in_ex, double in_in,
                                   double in_sic) const {
-    System sys{*this, r, I_sic};
-    const int spikes = dopri_step<6>(sys, y, h, hint, tol);
+    System sys{*this, r, I_sic, y[1], y[2], y[3], y[4]};
+    double z[2] = {y[0], y[5]};
+    const int spikes = dopri_step<2>(sys, z, h, hint, tol);
+    y[0] = z[0];
+    y[5] = z[1];
+    y[2] = (y[2] + y[1] * h) * P_ex;
+    y[1] *= P_ex;
+    y[4] = (y[4] + y[3] * h) * P_in;
+    y[3] *= P_in;
     if (spikes < 0 || !(y[0] >= -1e3) || !(y[5] <= 1e6 && y[5] >= -1e6)) return -1;
     if (r > 0) --r;
     y[1] += ex_init * in_ex;

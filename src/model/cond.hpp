@@ -21,8 +21,9 @@ struct IafCondExp {
 
   static IafCondExp make(const std::map<std::string, double>& p, double dt);
 
+  KOKKOS_INLINE_FUNCTION void begin_substep(double, double) const {}
   /// y = (V, g_ex, g_in).
-  KOKKOS_INLINE_FUNCTION void rhs(const double* y, double* f) const {
+  KOKKOS_INLINE_FUNCTION void rhs(int, const double* y, double* f) const {
     f[0] = (-g_L * (y[0] - E_L) - y[1] * (y[0] - E_ex) - y[2] * (y[0] - E_in) + I_e) / C_m;
     f[1] = -y[1] / tau_ex;
     f[2] = -y[2] / tau_in;

@@ -5,8 +5,11 @@
 // integrates its conductance-based neurons with GSL (RKF45, tolerance 1e-6). The cell's
 // last sub-step (`hint`) carries over between steps, as NEST's IntegrationStep_.
 //
-// `sys` supplies rhs(const double* y, double* f) and after_substep(double* y) -> bool
-// (the threshold and reset logic; true when the sub-step produced a spike). Returns the
+// `sys` supplies begin_substep(t, hs) (the sub-step about to be tried starts at t within
+// the step and is hs long), rhs(stage, y, f) (stage 0..6 at t + c_stage hs, c = 0, 1/5,
+// 3/10, 4/5, 8/9, 1, 1: a system whose right-hand side depends on time takes it from
+// there) and after_substep(double* y) -> bool (the threshold and reset logic; true when
+// the sub-step produced a spike). Returns the
 // number of spikes in the step, or -1 when the step cannot be completed within the
 // tolerance within 10^5 sub-steps: a sub-step whose
 // error exceeds the tolerance is never accepted (NEST/GSL stop with an error there too).
@@ -39,20 +42,21 @@ KOKKOS_INLINE_FUNCTION int dopri_step(Sys& sys, double y[N], double h, double& h
     // stands still), reached by a few rejections (x 0.1 each).
     if (guard == 100000) return -1;
     if (hs > h - t) hs = h - t;
+    sys.begin_substep(t, hs);
     double k1[N], k2[N], k3[N], k4[N], k5[N], k6[N], k7[N], z[N], y5[N];
-    sys.rhs(y, k1);
+    sys.rhs(0, y, k1);
     for (int i = 0; i < N; ++i) z[i] = y[i] + hs * a21 * k1[i];
-    sys.rhs(z, k2);
+    sys.rhs(1, z, k2);
     for (int i = 0; i < N; ++i) z[i] = y[i] + hs * (a31 * k1[i] + a32 * k2[i]);
-    sys.rhs(z, k3);
+    sys.rhs(2, z, k3);
     for (int i = 0; i < N; ++i) z[i] = y[i] + hs * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i]);
-    sys.rhs(z, k4);
+    sys.rhs(3, z, k4);
     for (int i = 0; i < N; ++i) z[i] = y[i] + hs * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] + a54 * k4[i]);
-    sys.rhs(z, k5);
+    sys.rhs(4, z, k5);
     for (int i = 0; i < N; ++i) z[i] = y[i] + hs * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] + a64 * k4[i] + a65 * k5[i]);
-    sys.rhs(z, k6);
+    sys.rhs(5, z, k6);
     for (int i = 0; i < N; ++i) y5[i] = y[i] + hs * (b1 * k1[i] + b3 * k3[i] + b4 * k4[i] + b5 * k5[i] + b6 * k6[i]);
-    sys.rhs(y5, k7);
+    sys.rhs(6, y5, k7);
     double err = 0.0;
     for (int i = 0; i < N; ++i) {
       const double e = hs * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] + e6 * k6[i] + e7 * k7[i]);
