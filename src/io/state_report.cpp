@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 
+#include "io/column_file.hpp"
 #include "io/h5.hpp"
 
 namespace cajal {
@@ -50,92 +51,43 @@ std::string file_of(const std::string& dir, const std::string& variable) { retur
 
 std::vector<std::string> StateReport::write(const Communicator& comm, const std::string& dir,
                                             const std::vector<StateReport>& reports, double dt) {
+  namespace cf = column_file;
   std::map<std::string, std::vector<const StateReport*>> by_var;
   for (const auto& r : reports) by_var[r.variable_].push_back(&r);
   std::vector<std::string> names;
   for (const auto& kv : by_var) {
-    const std::string path = file_of(dir, kv.first), tmp = path + ".incomplete";
+    const std::string path = file_of(dir, kv.first);
     names.push_back(std::filesystem::path(path).filename().string());
-    std::string problem;
-    try {
-      h5::silence_errors();
-      h5::Handle fapl = h5::check(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, tmp, "H5Pcreate");
-      h5::check(H5Pset_fapl_mpio(fapl, comm.raw(), MPI_INFO_NULL), tmp, "H5Pset_fapl_mpio");
-      h5::Handle file = h5::check(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose, tmp,
-                                  "cannot create the report file");
-      h5::Handle xfer = h5::check(H5Pcreate(H5P_DATASET_XFER), H5Pclose, tmp, "H5Pcreate");
-      h5::check(H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE), tmp, "H5Pset_dxpl_mpio");
-      h5::Handle top = h5::check(H5Gcreate2(file, "/report", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose, tmp,
-                                 "create /report");
+    cf::write_whole(comm, path, [&](hid_t file, hid_t xfer, const std::string& tmp) {
+      h5::Handle top = cf::group(file, "/report", tmp);
       for (const StateReport* r : kv.second) {
         const std::string g = "/report/" + r->population_;
-        h5::Handle grp = h5::check(H5Gcreate2(file, g.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose, tmp,
-                                   "create " + g);
-        h5::Handle map = h5::check(H5Gcreate2(grp, "mapping", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose, tmp,
-                                   "create " + g + "/mapping");
-        const hsize_t S = static_cast<hsize_t>(r->samples_), n = r->n_, L = r->col_.size();
-        auto dataset = [&](hid_t parent, const char* name, hid_t type, int rank, const hsize_t* dims) {
-          h5::Handle sp = h5::check(H5Screate_simple(rank, dims, nullptr), H5Sclose, tmp, "H5Screate_simple");
-          return h5::check(H5Dcreate2(parent, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose, tmp,
-                           std::string("create ") + g + "/" + name);
-        };
-        // Root writes the small metadata, every rank its own columns.
-        auto write_root = [&](hid_t d, hid_t memtype, hsize_t count, const void* buf, const std::string& what) {
-          h5::Handle fs = h5::check(H5Dget_space(d), H5Sclose, tmp, "H5Dget_space");
-          h5::Handle ms = h5::check(H5Screate_simple(1, &count, nullptr), H5Sclose, tmp, "H5Screate_simple");
-          if (!comm.is_root() || count == 0) {
-            H5Sselect_none(fs);
-            H5Sselect_none(ms);
-          }
-          h5::check(H5Dwrite(d, memtype, ms, fs, xfer, buf), tmp, "write " + what);
-        };
-        {
-          h5::Handle d = dataset(map, "node_ids", H5T_STD_U64LE, 1, &n);
-          h5::Handle fs = h5::check(H5Dget_space(d), H5Sclose, tmp, "H5Dget_space");
-          h5::select_columns(fs, r->col_, 0, false);
-          h5::Handle ms = h5::check(H5Screate_simple(1, &L, nullptr), H5Sclose, tmp, "H5Screate_simple");
-          if (L == 0) H5Sselect_none(ms);
-          h5::check(H5Dwrite(d, H5T_NATIVE_UINT64, ms, fs, xfer, r->col_.data()), tmp, "write " + g + " node_ids");
-        }
-        {
-          std::vector<std::uint64_t> ptr(n + 1);
-          for (std::uint64_t k = 0; k <= n; ++k) ptr[k] = k;
-          const hsize_t np = n + 1;
-          h5::Handle d = dataset(map, "index_pointers", H5T_STD_U64LE, 1, &np);
-          write_root(d, H5T_NATIVE_UINT64, np, ptr.data(), g + "/mapping/index_pointers");
-          std::vector<std::uint32_t> el(n, 0);
-          h5::Handle e = dataset(map, "element_ids", H5T_STD_U32LE, 1, &n);
-          write_root(e, H5T_NATIVE_UINT32, n, el.data(), g + "/mapping/element_ids");
-          const double step_ms = static_cast<double>(r->every_) * dt;
-          const double t[3] = {0.0, static_cast<double>(S) * step_ms, step_ms};
-          const hsize_t three = 3;
-          h5::Handle td = dataset(map, "time", H5T_IEEE_F64LE, 1, &three);
-          write_root(td, H5T_NATIVE_DOUBLE, 3, t, g + "/mapping/time");
-          h5::write_string_attr(td, "units", "ms", tmp);
-        }
-        {
-          const hsize_t dims[2] = {S, n};
-          h5::Handle d = dataset(grp, "data", H5T_IEEE_F64LE, 2, dims);
-          h5::Handle fs = h5::check(H5Dget_space(d), H5Sclose, tmp, "H5Dget_space");
-          h5::select_columns(fs, r->col_, S, true);
-          const hsize_t total = S * L;
-          h5::Handle ms = h5::check(H5Screate_simple(1, &total, nullptr), H5Sclose, tmp, "H5Screate_simple");
-          if (total == 0) {
-            H5Sselect_none(ms);
-            H5Sselect_none(fs);
-          }
-          h5::check(H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, fs, xfer, r->data_.data()), tmp, "write " + g + "/data");
-          h5::write_string_attr(d, "units", r->unit_, tmp);
-        }
+        h5::Handle grp = cf::group(file, g, tmp);
+        h5::Handle map = cf::group(grp, "mapping", tmp);
+        const hsize_t S = static_cast<hsize_t>(r->samples_), n = r->n_;
+        // Every rank writes its own columns; rank 0 the small metadata.
+        h5::Handle ids = cf::dataset(map, "node_ids", H5T_STD_U64LE, 1, &n, tmp);
+        cf::write_columns(ids, H5T_NATIVE_UINT64, r->col_, r->col_.data(), xfer, tmp, g + "/mapping/node_ids");
+        std::vector<std::uint64_t> ptr(n + 1);
+        for (std::uint64_t k = 0; k <= n; ++k) ptr[k] = k;
+        const hsize_t np = n + 1;
+        h5::Handle pd = cf::dataset(map, "index_pointers", H5T_STD_U64LE, 1, &np, tmp);
+        cf::write_root(comm, pd, H5T_NATIVE_UINT64, np, ptr.data(), xfer, tmp, g + "/mapping/index_pointers");
+        std::vector<std::uint32_t> el(n, 0);
+        h5::Handle ed = cf::dataset(map, "element_ids", H5T_STD_U32LE, 1, &n, tmp);
+        cf::write_root(comm, ed, H5T_NATIVE_UINT32, n, el.data(), xfer, tmp, g + "/mapping/element_ids");
+        const double step_ms = static_cast<double>(r->every_) * dt;
+        const double t[3] = {0.0, static_cast<double>(S) * step_ms, step_ms};
+        const hsize_t three = 3;
+        h5::Handle td = cf::dataset(map, "time", H5T_IEEE_F64LE, 1, &three, tmp);
+        cf::write_root(comm, td, H5T_NATIVE_DOUBLE, 3, t, xfer, tmp, g + "/mapping/time");
+        h5::write_string_attr(td, "units", "ms", tmp);
+        const hsize_t dims[2] = {S, n};
+        h5::Handle d = cf::dataset(grp, "data", H5T_IEEE_F64LE, 2, dims, tmp);
+        cf::write_columns(d, H5T_NATIVE_DOUBLE, r->col_, S, r->data_.data(), xfer, tmp, g + "/data");
+        h5::write_string_attr(d, "units", r->unit_, tmp);
       }
-    } catch (const error& e) {
-      problem = e.what();
-    }
-    problem = comm.first_problem(problem);
-    if (!problem.empty()) throw usage_error(problem);
-    if (comm.is_root() && std::rename(tmp.c_str(), path.c_str()) != 0) problem = tmp + ": cannot rename to " + path;
-    problem = comm.broadcast(problem);
-    if (!problem.empty()) throw usage_error(problem);
+    });
   }
   return names;
 }

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 
+#include "io/column_file.hpp"
 #include "io/h5.hpp"
 
 namespace cajal {
@@ -71,73 +72,30 @@ void WeightRecorder::sample(std::int64_t step, const Projection& pj) {
 
 void WeightRecorder::write(const Communicator& comm, const std::string& path, const std::vector<WeightRecorder>& recs,
                            double dt) {
-  const std::string tmp = path + ".incomplete";
-  std::string problem;
-  try {
-    h5::silence_errors();
-    h5::Handle fapl = h5::check(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, tmp, "H5Pcreate");
-    h5::check(H5Pset_fapl_mpio(fapl, comm.raw(), MPI_INFO_NULL), tmp, "H5Pset_fapl_mpio");
-    h5::Handle file = h5::check(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose, tmp,
-                                "cannot create the weight file");
-    h5::Handle xfer = h5::check(H5Pcreate(H5P_DATASET_XFER), H5Pclose, tmp, "H5Pcreate");
-    h5::check(H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE), tmp, "H5Pset_dxpl_mpio");
-    h5::Handle top = h5::check(H5Gcreate2(file, "/weights", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose, tmp,
-                               "create /weights");
+  namespace cf = column_file;
+  cf::write_whole(comm, path, [&](hid_t file, hid_t xfer, const std::string& tmp) {
+    h5::Handle top = cf::group(file, "/weights", tmp);
     for (const auto& r : recs) {
       const std::string g = "/weights/" + r.name_;
-      h5::Handle grp = h5::check(H5Gcreate2(file, g.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose, tmp,
-                                 "create " + g);
-      const hsize_t S = r.steps_.size(), n = r.n_, L = r.col_.size();
-      auto dataset = [&](const char* name, hid_t type, int rank, const hsize_t* dims) {
-        h5::Handle sp = h5::check(H5Screate_simple(rank, dims, nullptr), H5Sclose, tmp, "H5Screate_simple");
-        return h5::check(H5Dcreate2(grp, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose, tmp,
-                         std::string("create ") + g + "/" + name);
-      };
+      h5::Handle grp = cf::group(file, g, tmp);
+      const hsize_t S = r.steps_.size(), n = r.n_;
       // Column ids: each rank its own columns.
       for (int which = 0; which < 2; ++which) {
-        h5::Handle d = dataset(which ? "target_node_ids" : "source_node_ids", H5T_STD_U64LE, 1, &n);
-        h5::Handle fs = h5::check(H5Dget_space(d), H5Sclose, tmp, "H5Dget_space");
-        h5::select_columns(fs, r.col_, 0, false);
-        h5::Handle ms = h5::check(H5Screate_simple(1, &L, nullptr), H5Sclose, tmp, "H5Screate_simple");
-        if (L == 0) H5Sselect_none(ms);
-        const auto& v = which ? r.tgt_ids_ : r.src_ids_;
-        h5::check(H5Dwrite(d, H5T_NATIVE_UINT64, ms, fs, xfer, v.data()), tmp, "write " + g + " ids");
+        const char* name = which ? "target_node_ids" : "source_node_ids";
+        h5::Handle d = cf::dataset(grp, name, H5T_STD_U64LE, 1, &n, tmp);
+        cf::write_columns(d, H5T_NATIVE_UINT64, r.col_, (which ? r.tgt_ids_ : r.src_ids_).data(), xfer, tmp,
+                          g + "/" + name);
       }
-      {
-        std::vector<double> t(S);
-        for (std::size_t k = 0; k < S; ++k) t[k] = static_cast<double>(r.steps_[k]) * dt;
-        h5::Handle d = dataset("time", H5T_IEEE_F64LE, 1, &S);
-        h5::Handle fs = h5::check(H5Dget_space(d), H5Sclose, tmp, "H5Dget_space");
-        h5::Handle ms = h5::check(H5Screate_simple(1, &S, nullptr), H5Sclose, tmp, "H5Screate_simple");
-        if (!comm.is_root()) {
-          H5Sselect_none(fs);
-          H5Sselect_none(ms);
-        }
-        h5::check(H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, fs, xfer, t.data()), tmp, "write " + g + "/time");
-        h5::write_string_attr(d, "units", "ms", tmp);
-      }
-      {
-        const hsize_t dims[2] = {S, n};
-        h5::Handle d = dataset("data", H5T_IEEE_F64LE, 2, dims);
-        h5::Handle fs = h5::check(H5Dget_space(d), H5Sclose, tmp, "H5Dget_space");
-        h5::select_columns(fs, r.col_, S, true);
-        const hsize_t total = S * L;
-        h5::Handle ms = h5::check(H5Screate_simple(1, &total, nullptr), H5Sclose, tmp, "H5Screate_simple");
-        if (total == 0) {
-          H5Sselect_none(ms);
-          H5Sselect_none(fs);
-        }
-        h5::check(H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, fs, xfer, r.data_.data()), tmp, "write " + g + "/data");
-      }
+      std::vector<double> t(S);
+      for (std::size_t k = 0; k < S; ++k) t[k] = static_cast<double>(r.steps_[k]) * dt;
+      h5::Handle td = cf::dataset(grp, "time", H5T_IEEE_F64LE, 1, &S, tmp);
+      cf::write_root(comm, td, H5T_NATIVE_DOUBLE, S, t.data(), xfer, tmp, g + "/time");
+      h5::write_string_attr(td, "units", "ms", tmp);
+      const hsize_t dims[2] = {S, n};
+      h5::Handle d = cf::dataset(grp, "data", H5T_IEEE_F64LE, 2, dims, tmp);
+      cf::write_columns(d, H5T_NATIVE_DOUBLE, r.col_, S, r.data_.data(), xfer, tmp, g + "/data");
     }
-  } catch (const error& e) {
-    problem = e.what();
-  }
-  problem = comm.first_problem(problem);
-  if (!problem.empty()) throw usage_error(problem);
-  if (comm.is_root() && std::rename(tmp.c_str(), path.c_str()) != 0) problem = tmp + ": cannot rename to " + path;
-  problem = comm.broadcast(problem);
-  if (!problem.empty()) throw usage_error(problem);
+  });
 }
 
 void WeightRecorder::continue_from(const Communicator& comm, const std::string& path, std::int64_t step, double dt) {

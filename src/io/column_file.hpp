@@ -1,0 +1,94 @@
+#pragma once
+// Writing an HDF5 file whose datasets are columns spread over the ranks (weights.h5,
+// report_<variable>.h5): the file is written whole, collectively, under
+// `path.incomplete` and renamed when every rank has succeeded; a dataset is created, then
+// each rank writes its own columns (or rank 0 a small dataset) with one collective write.
+#include <hdf5.h>
+#include <mpi.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cajal/parallel/communicator.hpp"
+#include "cajal/util/error.hpp"
+#include "io/h5.hpp"
+
+namespace cajal {
+namespace column_file {
+
+/// Creates `path`.incomplete with MPI-IO, calls body(file, xfer, tmp) with a collective
+/// transfer list, agrees on any failure across ranks (usage_error with the first rank's
+/// message), and renames the file to `path` (rank 0).
+template <class Body>
+void write_whole(const Communicator& comm, const std::string& path, Body&& body) {
+  const std::string tmp = path + ".incomplete";
+  std::string problem;
+  try {
+    h5::silence_errors();
+    h5::Handle fapl = h5::check(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, tmp, "H5Pcreate");
+    h5::check(H5Pset_fapl_mpio(fapl, comm.raw(), MPI_INFO_NULL), tmp, "H5Pset_fapl_mpio");
+    h5::Handle file = h5::check(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose, tmp,
+                                "cannot create the file");
+    h5::Handle xfer = h5::check(H5Pcreate(H5P_DATASET_XFER), H5Pclose, tmp, "H5Pcreate");
+    h5::check(H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE), tmp, "H5Pset_dxpl_mpio");
+    body(static_cast<hid_t>(file), static_cast<hid_t>(xfer), tmp);
+  } catch (const error& e) {
+    problem = e.what();
+  }
+  problem = comm.first_problem(problem);
+  if (!problem.empty()) throw usage_error(problem);
+  if (comm.is_root() && std::rename(tmp.c_str(), path.c_str()) != 0) problem = tmp + ": cannot rename to " + path;
+  problem = comm.broadcast(problem);
+  if (!problem.empty()) throw usage_error(problem);
+}
+
+inline h5::Handle group(hid_t parent, const std::string& name, const std::string& tmp) {
+  return h5::check(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose, tmp,
+                   "create " + name);
+}
+
+inline h5::Handle dataset(hid_t parent, const std::string& name, hid_t type, int rank, const hsize_t* dims,
+                          const std::string& tmp) {
+  h5::Handle sp = h5::check(H5Screate_simple(rank, dims, nullptr), H5Sclose, tmp, "H5Screate_simple");
+  return h5::check(H5Dcreate2(parent, name.c_str(), type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose, tmp,
+                   "create " + name);
+}
+
+/// This rank's columns `cols` (ascending) of a [n] dataset, from `buf` (cols.size() values).
+inline void write_columns(hid_t d, hid_t memtype, const std::vector<std::uint64_t>& cols, const void* buf, hid_t xfer,
+                          const std::string& tmp, const std::string& what);
+/// This rank's columns `cols` of a [rows, n] dataset, from `buf` (rows × cols.size(), row-major).
+inline void write_columns(hid_t d, hid_t memtype, const std::vector<std::uint64_t>& cols, hsize_t rows,
+                          const void* buf, hid_t xfer, const std::string& tmp, const std::string& what) {
+  h5::Handle fs = h5::check(H5Dget_space(d), H5Sclose, tmp, "H5Dget_space");
+  const bool two_d = H5Sget_simple_extent_ndims(fs) == 2;
+  h5::select_columns(fs, cols, rows, two_d);
+  const hsize_t total = (two_d ? rows : 1) * cols.size();
+  h5::Handle ms = h5::check(H5Screate_simple(1, &total, nullptr), H5Sclose, tmp, "H5Screate_simple");
+  if (total == 0) {
+    H5Sselect_none(ms);
+    H5Sselect_none(fs);
+  }
+  h5::check(H5Dwrite(d, memtype, ms, fs, xfer, buf), tmp, "write " + what);
+}
+
+inline void write_columns(hid_t d, hid_t memtype, const std::vector<std::uint64_t>& cols, const void* buf, hid_t xfer,
+                          const std::string& tmp, const std::string& what) {
+  write_columns(d, memtype, cols, 1, buf, xfer, tmp, what);
+}
+
+/// A small 1-D dataset written by rank 0 alone (the others take part with empty selections).
+inline void write_root(const Communicator& comm, hid_t d, hid_t memtype, hsize_t count, const void* buf, hid_t xfer,
+                       const std::string& tmp, const std::string& what) {
+  h5::Handle fs = h5::check(H5Dget_space(d), H5Sclose, tmp, "H5Dget_space");
+  h5::Handle ms = h5::check(H5Screate_simple(1, &count, nullptr), H5Sclose, tmp, "H5Screate_simple");
+  if (!comm.is_root() || count == 0) {
+    H5Sselect_none(fs);
+    H5Sselect_none(ms);
+  }
+  h5::check(H5Dwrite(d, memtype, ms, fs, xfer, buf), tmp, "write " + what);
+}
+
+}  // namespace column_file
+}  // namespace cajal
