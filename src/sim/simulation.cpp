@@ -226,9 +226,10 @@ struct GlioDynamics {
   }
 };
 
-/// Adds the SIC records of one sic_connection projection into the SIC port of the targets'
-/// ring buffers: weight × value, in fixed point, at step t_emit + delay. A record is two
-/// words: the packed (gid, offset) and the value's bits.
+/// Adds the SIC records of one sic_connection projection with drawn weights or delays into
+/// the SIC port of the targets' ring buffers: weight × value, in fixed point, at step
+/// t_emit + delay. A record is two words: the packed (gid, offset) and the value's bits.
+/// (One weight and one delay: SicGather, below.)
 struct DeliverSic {
   Kokkos::View<const std::uint64_t*> records;
   Kokkos::View<const std::uint64_t*> sources, row;
@@ -254,15 +255,6 @@ struct DeliverSic {
     auto acc = ring.access();
     const int base = static_cast<int>((t0 + spike_offset(s)) % ring_size);
     const std::uint64_t b = row(lo), e = row(lo + 1);
-    if (!weight.extent(0) && !delay.extent(0)) {
-      // The common case: one weight and one delay, so one fixed-point value and one slot
-      // for the whole row (the same bits as per synapse: w·value is the same product).
-      int slot = base + delay_steps;
-      if (slot >= ring_size) slot -= ring_size;
-      const std::int64_t v = to_fixed(weight_value * value);
-      for (std::uint64_t j = b; j < e; ++j) acc(receptor, slot, target(j)) += v;
-      return;
-    }
     for (std::uint64_t j = b; j < e; ++j) {
       int slot = base + (delay.extent(0) ? static_cast<int>(delay(j)) : delay_steps);
       if (slot >= ring_size) slot -= ring_size;
@@ -327,6 +319,7 @@ struct Simulation::Impl {
     Kokkos::View<std::uint8_t*> active;
   };
   std::vector<SicGather> sic_gather;
+  static bool gathered_sic(const Projection& pj) { return pj.weight.extent(0) == 0 && pj.delay.extent(0) == 0; }
   // Astrocyte gap junctions: IP3 of every coupled cell goes to its neighbours' ranks once per
   // interval (records of two words), fluxes are summed in fixed point per cell.
   std::unique_ptr<SpikeExchange> gap_exchange;
@@ -462,7 +455,7 @@ struct Simulation::Impl {
     if (!sic_pj.empty()) sic_exchange = std::make_unique<SpikeExchange>(comm, part, sic_pj, 2);
     for (std::size_t i = 0; i < projections.size(); ++i) {
       const Projection& pj = projections[i];
-      if (!pj.sic || pj.weight.extent(0) || pj.delay.extent(0)) continue;
+      if (!pj.sic || !gathered_sic(pj)) continue;
       SicGather gth;
       gth.proj = i;
       auto row = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.row);
@@ -992,12 +985,8 @@ struct Simulation::Impl {
             active(r) = 0;
           });
     }
-    for (std::size_t i = 0; i < projections.size(); ++i) {
-      const Projection& pj = projections[i];
-      if (!pj.sic) continue;
-      bool gathered = false;
-      for (const auto& gth : sic_gather) gathered = gathered || gth.proj == i;
-      if (gathered) continue;
+    for (const auto& pj : projections) {
+      if (!pj.sic || gathered_sic(pj)) continue;
       DeliverSic f{sic_incoming, pj.sources, pj.row, pj.target, pj.weight, pj.delay, scatter[pj.post],
                    pj.pre_first_gid, part.size(pj.pre), t0, pj.weight_value, pj.delay_steps, ring_size, pj.receptor};
       Kokkos::parallel_for("cajal::exchange::deliver_sic", Kokkos::RangePolicy<>(0, n), f);
