@@ -318,10 +318,10 @@ struct AstrocytePopulation : Population {
   int max_spikes(int) const override { return 0; }
   int max_sic(int m) const override { return m; }
   std::vector<StateArray> state() override {
+    // SIC is not state: it is SIC(Ca), and Ca only changes at the cell's steps.
     return {{"IP3", ip3, {}, {}, {}},
             {"Ca_astro", ca, {}, {}, {}},
             {"h_IP3R", hh, {}, {}, {}},
-            {"SIC", sic, {}, {}, {}},
             {"input_pending", pending, {}, {}, {}}};
   }
   Recordable recordable(const std::string& n) const override {
@@ -343,7 +343,8 @@ struct AstrocytePopulation : Population {
     int from, to, ring_size;
 
     KOKKOS_INLINE_FUNCTION void operator()(const std::size_t i) const {
-      double y0 = ip3(i), y1 = ca(i), y2 = hh(i), s = sic(i), acc = pending(i);
+      double y0 = ip3(i), y1 = ca(i), y2 = hh(i), acc = pending(i);
+      double s = model.sic(y1);  // the SIC in force (it holds between the cell's steps)
       const double j_gap = gap.extent(0) ? gap(i) : 0.0;
       const std::uint64_t g = gid(i);
       std::int64_t cached = -1;

@@ -325,6 +325,7 @@ struct Simulation::Impl {
   std::unique_ptr<SpikeExchange> gap_exchange;
   std::vector<int> gap_pops;
   std::vector<Kokkos::View<std::uint64_t*>::HostMirror> gap_gids;
+  std::vector<Kokkos::View<double*>::HostMirror> gap_ip3;  // host copies, made once
   std::map<int, Kokkos::View<std::int64_t*>> gap_fixed;
   std::vector<std::uint64_t> gap_local;
   Kokkos::View<std::uint64_t*> gap_incoming;
@@ -337,7 +338,7 @@ struct Simulation::Impl {
     int pop = -1;
     std::vector<std::uint64_t> ids;
     Kokkos::View<double*> values;
-    Kokkos::View<double*>::HostMirror values_host;
+    Kokkos::View<double*>::HostMirror values_host, snapshot_host;
     Projection link;
     std::unique_ptr<SpikeExchange> exchange;
     std::vector<std::uint64_t> records;
@@ -437,6 +438,7 @@ struct Simulation::Impl {
       }
       t.values = Kokkos::View<double*>("cajal::glio::gamma_s", t.ids.size());
       t.values_host = Kokkos::create_mirror_view(t.values);
+      t.snapshot_host = Kokkos::create_mirror_view(pops[t.pop]->gamma_s_snapshot());
       t.link.pre = t.pop;
       t.link.pre_first_gid = part.first_gid(t.pop);
       t.link.sources = Kokkos::View<std::uint64_t*>("cajal::glio::ids", t.ids.size());
@@ -486,6 +488,7 @@ struct Simulation::Impl {
           gap_pops.push_back(pj->post);
           gap_every = std::max(gap_every, p.own_step());
           gap_gids.push_back(Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), p.gid));
+          gap_ip3.push_back(Kokkos::create_mirror_view(p.recordable("IP3").view));
         }
       }
     }
@@ -840,7 +843,8 @@ struct Simulation::Impl {
     gap_local.clear();
     for (std::size_t q = 0; q < gap_pops.size(); ++q) {
       const Population& p = *pops[gap_pops[q]];
-      auto ip3 = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), p.recordable("IP3").view);
+      auto& ip3 = gap_ip3[q];
+      Kokkos::deep_copy(ip3, p.recordable("IP3").view);
       for (std::size_t i = 0; i < p.local_size; ++i) {
         std::uint64_t bits;
         std::memcpy(&bits, &ip3(i), 8);
@@ -903,7 +907,8 @@ struct Simulation::Impl {
     for (auto& t : glio) {
       Population& p = *pops[t.pop];
       if (take) p.take_snapshot();
-      auto v = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), p.gamma_s_snapshot());
+      auto& v = t.snapshot_host;
+      Kokkos::deep_copy(v, p.gamma_s_snapshot());
       const auto& mine = part.local(t.pop);
       t.records.clear();
       for (std::size_t i = 0; i < mine.size(); ++i) {
