@@ -90,5 +90,19 @@ inline void write_root(const Communicator& comm, hid_t d, hid_t memtype, hsize_t
   h5::check(H5Dwrite(d, memtype, ms, fs, xfer, buf), tmp, "write " + what);
 }
 
+/// Reads the whole dataset `name` as 8-byte words in memory type `type` (a uint64 or a
+/// double type); `dims` gets its shape. Throws h5_error naming `path` when it is missing.
+inline void read_words(hid_t f, const std::string& name, hid_t type, std::vector<hsize_t>& dims,
+                       std::vector<std::uint64_t>& out, const std::string& path) {
+  h5::Handle d = h5::check(H5Dopen2(f, name.c_str(), H5P_DEFAULT), H5Dclose, path, "no " + name);
+  h5::Handle sp = h5::check(H5Dget_space(d), H5Sclose, path, "H5Dget_space");
+  dims.assign(static_cast<std::size_t>(H5Sget_simple_extent_ndims(sp)), 0);
+  H5Sget_simple_extent_dims(sp, dims.data(), nullptr);
+  hsize_t total = 1;
+  for (auto x : dims) total *= x;
+  out.resize(total);
+  if (total) h5::check(H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()), path, "read " + name);
+}
+
 }  // namespace column_file
 }  // namespace cajal

@@ -102,14 +102,7 @@ void StateReport::continue_from(const Communicator& comm, const std::string& dir
     h5::Handle f = h5::check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, path, "cannot open");
     const std::string g = "/report/" + population_;
     auto read = [&](const std::string& name, hid_t type, std::vector<hsize_t>& dims, std::vector<std::uint64_t>& v) {
-      h5::Handle d = h5::check(H5Dopen2(f, (g + "/" + name).c_str(), H5P_DEFAULT), H5Dclose, path, "no " + g + "/" + name);
-      h5::Handle sp = h5::check(H5Dget_space(d), H5Sclose, path, "H5Dget_space");
-      dims.assign(static_cast<std::size_t>(H5Sget_simple_extent_ndims(sp)), 0);
-      H5Sget_simple_extent_dims(sp, dims.data(), nullptr);
-      hsize_t total = 1;
-      for (auto x : dims) total *= x;
-      v.resize(total);
-      if (total) h5::check(H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), path, "read " + g + "/" + name);
+      column_file::read_words(f, g + "/" + name, type, dims, v, path);
     };
     std::vector<hsize_t> dims;
     std::vector<std::uint64_t> ids, tbits, dbits;
