@@ -352,6 +352,7 @@ struct Simulation::Impl {
   std::vector<std::vector<int>> reports_of;
   // Adaptive integration can fail (model/ode.hpp): checked collectively every interval.
   bool any_can_fail = false;
+  std::string failure;  // the first integration failure on this rank
   Kokkos::View<std::uint64_t*> incoming;
   Kokkos::View<std::uint64_t*>::HostMirror incoming_host;
   int m = 1, ring_size = 1;
@@ -898,8 +899,6 @@ struct Simulation::Impl {
     }
     Kokkos::fence();
   }
-
-  std::string failure;  // the first integration failure on this rank
 
   /// gliotransmission: the Gamma_S snapshots of the interval (taken at its start, or restored
   /// from the checkpoint after a restart inside an interval) into each rank's tables.

@@ -8,7 +8,7 @@
 /// parameters: those are checked by the model module (`model/catalogue.hpp`), with the
 /// locations kept here.
 ///
-/// Units are fixed: ms, mV, pA, pF, Hz, µm (nS once conductance models arrive). Every key is documented in inputs/README.md.
+/// Units are fixed: ms, mV, pA, pF, nS, Hz, µm, µM. Every key is documented in inputs/README.md.
 #include <array>
 #include <cstdint>
 #include <map>
