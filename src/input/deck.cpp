@@ -250,6 +250,143 @@ Distribution read_distribution(const Reader& parent, const std::string& key, con
   return d;
 }
 
+/// A list of population names (key `key` of `r`) that must exist in the deck.
+std::vector<std::string> population_list(const Reader& r, const std::string& key, const Deck& deck) {
+  std::vector<std::string> out;
+  if (!r.has(key)) return out;
+  const tvalue& a = r.at(key);
+  if (!a.is_array()) r.fail(a, key, "must be an array of population names");
+  std::vector<std::string> popnames;
+  for (const auto& p : deck.populations) popnames.push_back(p.name);
+  for (const auto& e : a.as_array()) {
+    if (!e.is_string()) r.fail(a, key, "must be an array of population names (strings)");
+    const std::string& nm = e.as_string().str;
+    if (deck.population_index(nm) < 0) {
+      std::string why = "no population named '" + nm + "'";
+      const std::string c = closest(nm, popnames);
+      if (!c.empty()) why += " (did you mean '" + c + "'?)";
+      r.fail(a, key, why + "; populations: " + (popnames.empty() ? std::string("none") : join(popnames)));
+    }
+    out.push_back(nm);
+  }
+  return out;
+}
+
+/// [field] and its [field.potassium] table.
+void read_field(const Reader& top, Deck& deck, const std::string& file) {
+  FieldSpec& f = deck.field;
+  const Reader r(top.at("field"), "field", file);
+  f.enabled = true;
+  f.loc = r.loc();
+  r.require("voxel", "the voxel edge in µm (the box must hold a whole number of voxels)");
+  f.voxel_loc = r.loc("voxel");
+  f.voxel = r.number("voxel");
+  if (!(f.voxel > 0)) r.fail(r.at("voxel"), "voxel", "must be > 0 µm (got " + num(f.voxel) + ")");
+  for (int d = 0; d < 3; ++d) {
+    const double q = deck.simulation.box[d] / f.voxel;
+    const double n = std::round(q);
+    if (n < 1 || std::fabs(q - n) > 1e-9 * std::max(1.0, q))
+      r.fail(r.at("voxel"), "voxel",
+             "simulation.box[" + std::to_string(d) + "] = " + num(deck.simulation.box[d]) + " µm is not a whole number of " +
+                 num(f.voxel) + " µm voxels (" + num(q) + "); allowed: a voxel that divides every side of the box");
+    if (n > 1 << 20) r.fail(r.at("voxel"), "voxel", "more than 2^20 voxels along a side of the box");
+    f.shape[d] = static_cast<std::int64_t>(n);
+  }
+  f.alpha = r.number("alpha", f.alpha);
+  if (!(f.alpha > 0 && f.alpha <= 1)) r.fail(r.at("alpha"), "alpha", "the volume fraction must lie in (0, 1] (got " + num(f.alpha) + ")");
+  f.tortuosity = r.number("tortuosity", f.tortuosity);
+  if (!(f.tortuosity >= 1)) r.fail(r.at("tortuosity"), "tortuosity", "must be ≥ 1 (got " + num(f.tortuosity) + ")");
+  f.dt_loc = r.loc("dt");
+  f.dt = r.number("dt", deck.simulation.dt);
+  if (!(f.dt > 0) || !multiple_of(f.dt, deck.simulation.dt))
+    r.fail(r.at("dt"), "dt", "the field step must be a positive multiple of simulation.dt = " + num(deck.simulation.dt) +
+                                 " ms (got " + num(f.dt) + ")");
+  f.every = static_cast<std::int64_t>(std::llround(f.dt / deck.simulation.dt));
+  f.steady = r.boolean("steady", false);
+  f.solver_loc = r.loc("solver");
+  f.solver = r.string("solver", "");
+  f.rtol = r.number("rtol", f.rtol);
+  if (!(f.rtol > 0 && f.rtol < 1)) r.fail(r.at("rtol"), "rtol", "must lie in (0, 1) (got " + num(f.rtol) + ")");
+  if (r.has("max_it")) {
+    f.max_it = r.integer("max_it");
+    if (f.max_it < 1 || f.max_it > 100000) r.fail(r.at("max_it"), "max_it", "must lie in [1, 100000]");
+  }
+  f.manufactured = r.choice("manufactured", {"none", "sine"}, "none");
+  if (f.manufactured == "none") f.manufactured.clear();
+  f.amplitude = r.number("amplitude", f.amplitude);
+
+  auto& k = f.potassium;
+  k.loc = f.loc;
+  if (r.has("potassium")) {
+    const Reader p(r.at("potassium"), "field.potassium", file);
+    k.loc = p.loc();
+    k.D = p.number("D", k.D);
+    if (!(k.D > 0)) p.fail(p.at("D"), "D", "the diffusion coefficient must be > 0 µm²/ms (got " + num(k.D) + ")");
+    k.baseline = p.number("baseline", k.baseline);
+    if (!(k.baseline >= 0)) p.fail(p.at("baseline"), "baseline", "must be ≥ 0 mM");
+    k.initial = p.number("initial", k.baseline);
+    if (!(k.initial >= 0)) p.fail(p.at("initial"), "initial", "must be ≥ 0 mM");
+    if (p.has("boundary")) {
+      const tvalue& b = p.at("boundary");
+      const std::vector<std::string> kinds{"dirichlet", "neumann"};
+      auto one = [&](const tvalue& v) {
+        const std::string s = v.is_string() ? v.as_string().str : std::string();
+        if (s != "dirichlet" && s != "neumann") {
+          std::string why = "'" + s + "' is not a boundary condition";
+          const std::string c = closest(s, kinds);
+          if (!c.empty()) why += " (did you mean '" + c + "'?)";
+          p.fail(b, "boundary", why + "; allowed: \"dirichlet\" (bath at baseline) or \"neumann\" (no flux), one for "
+                                      "every face or six [xmin, xmax, ymin, ymax, zmin, zmax]");
+        }
+        return s == "dirichlet";
+      };
+      if (b.is_array()) {
+        if (b.as_array().size() != 6)
+          p.fail(b, "boundary", "must name 6 faces [xmin, xmax, ymin, ymax, zmin, zmax] (got " +
+                                    std::to_string(b.as_array().size()) + ")");
+        for (int i = 0; i < 6; ++i) k.dirichlet[i] = one(b.as_array()[i]);
+      } else {
+        const bool d = one(b);
+        k.dirichlet.fill(d);
+      }
+    }
+    k.release_loc = p.loc("release");
+    k.release = p.number("release", 0.0);
+    if (!(k.release >= 0)) p.fail(p.at("release"), "release", "must be ≥ 0 amol per spike");
+    k.release_from = population_list(p, "release_from", deck);
+    k.uptake_loc = p.loc("uptake_by");
+    k.uptake_jmax = p.number("uptake_jmax", 0.0);
+    if (!(k.uptake_jmax >= 0)) p.fail(p.at("uptake_jmax"), "uptake_jmax", "must be ≥ 0 amol/ms");
+    k.uptake_km = p.number("uptake_km", k.uptake_km);
+    if (!(k.uptake_km > 0)) p.fail(p.at("uptake_km"), "uptake_km", "must be > 0 mM");
+    k.uptake_by = population_list(p, "uptake_by", deck);
+    k.clearance_tau = p.number("clearance_tau", 0.0);
+    if (!(k.clearance_tau >= 0)) p.fail(p.at("clearance_tau"), "clearance_tau", "must be ≥ 0 ms (0: none)");
+    k.feedback_loc = p.loc("feedback_to");
+    k.feedback_to = population_list(p, "feedback_to", deck);
+    k.k_fraction = p.number("k_fraction", k.k_fraction);
+    if (!(k.k_fraction >= 0 && k.k_fraction <= 1)) p.fail(p.at("k_fraction"), "k_fraction", "must lie in [0, 1]");
+    k.temperature = p.number("temperature", k.temperature);
+    if (!(k.temperature > 0)) p.fail(p.at("temperature"), "temperature", "must be > 0 K");
+    p.finish();
+  }
+  const bool any_dirichlet = std::find(k.dirichlet.begin(), k.dirichlet.end(), true) != k.dirichlet.end();
+  if (f.steady && !any_dirichlet && k.clearance_tau <= 0)
+    r.fail(r.at("steady"), "steady",
+           "the steady state with no-flux boundaries on every face and no clearance is singular; allowed: a dirichlet "
+           "face or field.potassium.clearance_tau > 0");
+  if (f.steady && f.manufactured.empty())
+    r.fail(r.at("steady"), "steady", "only the verification problem (manufactured = \"sine\") is solved steady");
+  if (!f.manufactured.empty() && !(k.release_from.empty() && k.uptake_by.empty() && k.feedback_to.empty()))
+    r.fail(r.at("manufactured"), "manufactured", "the verification problem takes no sources from cells; remove "
+                                                 "release_from, uptake_by and feedback_to");
+  f.mode_loc = r.loc("mode");
+  const std::string def = k.feedback_to.empty() ? "krylov" : "reproducible";
+  f.mode = r.choice("mode", {"reproducible", "krylov"}, def) == "reproducible" ? FieldSpec::Mode::reproducible
+                                                                                : FieldSpec::Mode::krylov;
+  r.finish();
+}
+
 void check_name(const Reader& r, const std::string& key, const std::string& name) {
   if (name.empty()) r.fail(r.at(key), key, "must not be empty");
   for (char c : name)
@@ -525,9 +662,9 @@ Deck Deck::parse(const std::string& text, const std::string& file,
   // [[population]]
   if (top.has("population") && !top.at("population").is_array())
     top.fail(top.at("population"), "population", "must be an array of tables: write [[population]], not [population]");
-  if (!top.has("population") || top.at("population").as_array().empty())
-    throw input_error(file, 0, "population", "the deck needs at least one [[population]]");
-  {
+  if ((!top.has("population") || top.at("population").as_array().empty()) && !top.has("field"))
+    throw input_error(file, 0, "population", "the deck needs at least one [[population]] (or a [field] alone)");
+  if (top.has("population")) {
     const auto& arr = top.at("population").as_array();
     for (std::size_t k = 0; k < arr.size(); ++k) {
       const Reader pre(arr[k], "population[" + std::to_string(k) + "]", file);
@@ -842,6 +979,8 @@ Deck Deck::parse(const std::string& text, const std::string& file,
     }
   }
 
+  if (top.has("field")) read_field(top, deck, file);
+
   // [[record]]
   if (top.has("record")) {
     const tvalue& rv = top.at("record");
@@ -851,7 +990,19 @@ Deck Deck::parse(const std::string& text, const std::string& file,
       const Reader r(arr[k], "record[" + std::to_string(k) + "]", file);
       RecordSpec rec;
       rec.loc = r.loc();
-      rec.what = r.choice("what", {"spikes", "weights", "state"}, "spikes");
+      rec.what = r.choice("what", {"spikes", "weights", "state", "field"}, "spikes");
+      if (rec.what == "field") {
+        if (!deck.field.enabled)
+          r.fail(r.at("what"), "what", "\"field\" records the extracellular field; the deck has no [field]");
+        rec.interval_ms = r.number("interval", deck.field.dt);
+        if (!(rec.interval_ms > 0) || !multiple_of(rec.interval_ms, deck.field.dt))
+          r.fail(r.has("interval") ? r.at("interval") : arr[k], "interval",
+                 "must be a positive multiple of the field step " + num(deck.field.dt) + " ms (got " +
+                     num(rec.interval_ms) + ")");
+        r.finish();
+        deck.records.push_back(std::move(rec));
+        continue;
+      }
       if (rec.what == "state") {
         std::vector<std::string> popnames;
         for (const auto& p : deck.populations) popnames.push_back(p.name);

@@ -446,6 +446,7 @@ struct AeifPopulation : Population {
 struct CondExpPopulation : Population {
   IafCondExp model;
   bool can_fail() const override { return true; }
+  bool takes_leak_shift() const override { return true; }
   Kokkos::View<double*> V, g_ex, g_in, hint;
   Kokkos::View<int*> refractory;
 
@@ -470,14 +471,21 @@ struct CondExpPopulation : Population {
     IafCondExp model;
     Kokkos::View<double*> V, ge, gi, hint;
     Kokkos::View<int*> r;
+    Kokkos::View<double*> shift;  // E_L shift from the K+ field; empty without feedback
     struct State {
       double y[3];
       double hint;
       int ref;
+      double E_L;
     };
-    KOKKOS_INLINE_FUNCTION State load(std::size_t i) const { return {{V(i), ge(i), gi(i)}, hint(i), r(i)}; }
+    KOKKOS_INLINE_FUNCTION State load(std::size_t i) const {
+      return {{V(i), ge(i), gi(i)}, hint(i), r(i), shift.extent(0) ? model.E_L + shift(i) : model.E_L};
+    }
     KOKKOS_INLINE_FUNCTION int step(State& s, const double* in) const {
-      return model.step(s.y, s.ref, s.hint, in[0], in[1]);
+      if (s.E_L == model.E_L) return model.step(s.y, s.ref, s.hint, in[0], in[1]);
+      IafCondExp m = model;
+      m.E_L = s.E_L;
+      return m.step(s.y, s.ref, s.hint, in[0], in[1]);
     }
     KOKKOS_INLINE_FUNCTION void store(std::size_t i, const State& s) const {
       V(i) = s.y[0];
@@ -488,7 +496,7 @@ struct CondExpPopulation : Population {
     }
   };
   void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) override {
-    advance_cells<2>("cajal::model::iaf_cond_exp::advance", *this, Cell{model, V, g_ex, g_in, hint, refractory}, t0,
+    advance_cells<2>("cajal::model::iaf_cond_exp::advance", *this, Cell{model, V, g_ex, g_in, hint, refractory, leak_shift}, t0,
                      from, to, out);
   }
 };

@@ -5,12 +5,33 @@
 #include <algorithm>
 #include <cmath>
 
+#include "cajal/util/error.hpp"
 #include "random/philox.hpp"
 
 namespace cajal {
 
+std::vector<std::int64_t> voxel_cuts(std::int64_t n, int parts, int& k) {
+  k = 0;
+  if (parts > 1)
+    while (n % (std::int64_t{2} << k) == 0 && n / (std::int64_t{2} << k) >= 4 * std::int64_t{parts}) ++k;
+  else
+    while (n % (std::int64_t{2} << k) == 0) ++k;
+  const std::int64_t blocks = n >> k;
+  std::vector<std::int64_t> cuts{0};
+  for (int r = 0; r < parts; ++r) cuts.push_back(cuts.back() + ((blocks / parts + (r < blocks % parts ? 1 : 0)) << k));
+  return cuts;
+}
+
 int Bricks::rank_of(const Point& p) const {
   int c[3];
+  if (voxel > 0) {
+    for (int d = 0; d < 3; ++d) {
+      const auto& cut = voxel_cuts[d];
+      const std::int64_t v = std::min(cut.back() - 1, std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(p[d] / voxel))));
+      c[d] = static_cast<int>(std::upper_bound(cut.begin(), cut.end(), v) - cut.begin()) - 1;
+    }
+    return c[0] + dims[0] * (c[1] + dims[1] * c[2]);
+  }
   for (int d = 0; d < 3; ++d) {
     const double f = p[d] / box[d] * dims[d];
     c[d] = std::min(dims[d] - 1, std::max(0, static_cast<int>(std::floor(f))));
@@ -23,6 +44,21 @@ Partition::Partition(const Deck& deck, int nranks, int rank) : deck_(deck) {
   MPI_Dims_create(nranks, 3, dims);
   bricks_.dims = {dims[0], dims[1], dims[2]};
   bricks_.box = deck.simulation.box;
+  if (deck.field.enabled) {
+    bricks_.voxel = deck.field.voxel;
+    bricks_.aligned_levels = 1 << 30;
+    const char* axis = "xyz";
+    for (int d = 0; d < 3; ++d) {
+      if (deck.field.shape[d] < dims[d])
+        throw input_error(deck.field.voxel_loc.file, deck.field.voxel_loc.line, "field.voxel",
+                          "the field has " + std::to_string(deck.field.shape[d]) + " voxels along " + axis[d] +
+                              ", fewer than the " + std::to_string(dims[d]) + " bricks the " + std::to_string(nranks) +
+                              " ranks cut it into; allowed: smaller voxels or fewer ranks");
+      int k = 0;
+      bricks_.voxel_cuts[d] = voxel_cuts(deck.field.shape[d], dims[d], k);
+      if (dims[d] > 1) bricks_.aligned_levels = std::min(bricks_.aligned_levels, k);
+    }
+  }
   for (const auto& p : deck.populations) {
     first_.push_back(total_);
     size_.push_back(static_cast<std::uint64_t>(p.n));

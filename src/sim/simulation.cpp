@@ -1,4 +1,5 @@
 #include "cajal/sim/simulation.hpp"
+#include "cajal/field/field.hpp"
 
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -14,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -350,6 +352,16 @@ struct Simulation::Impl {
   // State reports, and for each population the reports that sample it.
   std::vector<StateReport> reports;
   std::vector<std::vector<int>> reports_of;
+  // The extracellular field ([field]): solved at every multiple of `field_every` steps,
+  // inside update (every population advances to the field step, the field solves with the
+  // spikes released so far, E_L shifts follow, then the populations go on).
+  std::unique_ptr<Field> field;
+  std::int64_t field_every = 0;
+  std::vector<std::vector<std::int64_t>> voxel_of;  // [pop][local cell]: local voxel, or empty
+  std::vector<char> releases, feeds_back;           // [pop]
+  int field_scanned = 0;                            // spikes of the buffer already counted
+  double field_s = 0;
+  std::function<void(std::int64_t)> after_field_step;  // snapshots (set by run)
   // Adaptive integration can fail (model/ode.hpp): checked collectively every interval.
   bool any_can_fail = false;
   std::string failure;  // the first integration failure on this rank
@@ -513,8 +525,72 @@ struct Simulation::Impl {
     reports_of.resize(pops.size());
     gap_every = (gap_every + m - 1) / m * m;
     glio_every = (glio_every + m - 1) / m * m;
+    if (deck.field.enabled) build_field();
     Kokkos::fence();
     build_s = comm.max(seconds_since(t));
+  }
+
+  /// The field and its couplings: the voxel of every local cell of a population that
+  /// releases K+, takes it up or feels it.
+  void build_field() {
+    const auto& k = deck.field.potassium;
+    field = std::make_unique<Field>(comm, deck, part.bricks());
+    field_every = deck.field.every;
+    voxel_of.assign(pops.size(), {});
+    releases.assign(pops.size(), 0);
+    feeds_back.assign(pops.size(), 0);
+    auto involved = [&](const std::vector<std::string>& names, int p) {
+      return std::find(names.begin(), names.end(), deck.populations[p].name) != names.end();
+    };
+    for (int p = 0; p < static_cast<int>(pops.size()); ++p) {
+      const bool rel = involved(k.release_from, p), up = involved(k.uptake_by, p), fb = involved(k.feedback_to, p);
+      if (!(rel || up || fb)) continue;
+      if (fb && !pops[p]->takes_leak_shift())
+        throw input_error(k.feedback_loc.file, k.feedback_loc.line, "field.potassium.feedback_to",
+                          "population '" + deck.populations[p].name + "' (model " + deck.populations[p].model +
+                              ") has no K+-dependent leak; allowed: populations of model iaf_cond_exp");
+      const auto& ids = part.local(p);
+      auto& vox = voxel_of[p];
+      vox.resize(ids.size());
+      for (std::size_t i = 0; i < ids.size(); ++i) {
+        vox[i] = field->local_voxel(part.position(p, ids[i]));
+        if (vox[i] < 0) throw error("field: a cell's voxel lies on another rank (a bug: bricks and grid disagree)", exit_internal);
+        if (up) field->add_uptake_site(vox[i]);
+      }
+      releases[p] = rel;
+      feeds_back[p] = fb;
+      if (fb) pops[p]->leak_shift = Kokkos::View<double*>("cajal::field::leak_shift", ids.size());
+    }
+    refresh_leak_shifts();
+  }
+
+  /// E_L of every feeding-back cell from the concentration in its voxel.
+  void refresh_leak_shifts() {
+    for (std::size_t p = 0; p < pops.size(); ++p) {
+      if (!feeds_back[p]) continue;
+      auto h = Kokkos::create_mirror_view(pops[p]->leak_shift);
+      for (std::size_t i = 0; i < voxel_of[p].size(); ++i) h(i) = field->nernst_shift(field->at(voxel_of[p][i]));
+      Kokkos::deep_copy(pops[p]->leak_shift, h);
+    }
+  }
+
+  /// Counts the spikes appended to the buffer since the last call into their voxels.
+  void count_field_spikes() {
+    int n = 0;
+    Kokkos::deep_copy(n, buffer.count);
+    if (n > field_scanned) {
+      const auto range = std::make_pair(field_scanned, n);
+      Kokkos::deep_copy(Kokkos::subview(buffer_host, range), Kokkos::subview(buffer.spikes, range));
+      for (int q = field_scanned; q < n; ++q) {
+        const std::uint64_t g = spike_gid(buffer_host(q));
+        const int p = part.population_of(g);
+        if (!releases[p]) continue;
+        const auto& ids = part.local(p);
+        const std::size_t i = static_cast<std::size_t>(std::lower_bound(ids.begin(), ids.end(), g - part.first_gid(p)) - ids.begin());
+        field->add_spike(voxel_of[p][i]);
+      }
+    }
+    field_scanned = n;
   }
 
   // ---- checkpoint content: every piece of state, by population-local id -----------
@@ -531,6 +607,7 @@ struct Simulation::Impl {
       if (pj.stateful())
         e += comm.sum<unsigned long long>(pj.synapses) * 8 * pj.synapse_state().size() +
              part.size(pj.pre) * 8 * (pj.source_state().size() + 1);
+    if (field) e += static_cast<std::uint64_t>(deck.field.shape[0] * deck.field.shape[1] * deck.field.shape[2]) * 24;
     return e + deck.text.size() * 2;
   }
 
@@ -572,6 +649,7 @@ struct Simulation::Impl {
   }
 
   void save_state(CheckpointFile& f) {
+    if (field) field->save(f);
     f.make_group("populations");
     for (std::size_t p = 0; p < pops.size(); ++p) {
       Population& pop = *pops[p];
@@ -756,6 +834,11 @@ struct Simulation::Impl {
   }
 
   void load_state(CheckpointFile& f) {
+    if (field) {
+      if (!f.has("field")) throw usage_error(f.path() + ": the checkpoint holds no field (the file is corrupt)");
+      field->restore(f);
+      refresh_leak_shifts();
+    }
     for (std::size_t p = 0; p < pops.size(); ++p) {
       Population& pop = *pops[p];
       const std::string g = "populations/" + pop.name;
@@ -791,9 +874,49 @@ struct Simulation::Impl {
   std::size_t update(std::int64_t t0, int steps) {
     Kokkos::deep_copy(buffer.count, 0);
     Kokkos::deep_copy(buffer.sic_count, 0);
+    field_scanned = 0;
+    // Segments end at field steps (one segment without a field).
+    for (int seg = 0; seg < steps;) {
+      int seg_end = steps;
+      if (field) seg_end = static_cast<int>(std::min<std::int64_t>(steps, ((t0 + seg) / field_every + 1) * field_every - t0));
+      advance_all(t0, seg, seg_end);
+      if (field) {
+        count_field_spikes();
+        if ((t0 + seg_end) % field_every == 0) {
+          const auto tf = clock_type::now();
+          field->solve(t0 + seg_end);
+          refresh_leak_shifts();
+          if (after_field_step) after_field_step(t0 + seg_end);
+          field_s += seconds_since(tf);
+        }
+      }
+      seg = seg_end;
+    }
+    Kokkos::fence();
+    int n = 0;
+    Kokkos::deep_copy(n, buffer.count);
+    Kokkos::deep_copy(Kokkos::subview(buffer_host, std::make_pair(0, n)), Kokkos::subview(buffer.spikes, std::make_pair(0, n)));
+    if (sic_exchange) {
+      int ns = 0;
+      Kokkos::deep_copy(ns, buffer.sic_count);
+      const auto sub = std::make_pair(0, ns);
+      Kokkos::deep_copy(Kokkos::subview(sic_events_host, sub), Kokkos::subview(buffer.sic_events, sub));
+      Kokkos::deep_copy(Kokkos::subview(sic_values_host, sub), Kokkos::subview(buffer.sic_values, sub));
+      sic_local.resize(2 * static_cast<std::size_t>(ns));
+      for (int k = 0; k < ns; ++k) {
+        sic_local[2 * k] = sic_events_host(k);
+        std::memcpy(&sic_local[2 * k + 1], &sic_values_host(k), 8);
+      }
+    }
+    return static_cast<std::size_t>(n);
+  }
+
+  /// Every population through steps [seg, seg_end) of the interval at t0, split at the
+  /// sampling steps of its state reports.
+  void advance_all(std::int64_t t0, int seg, int seg_end) {
     for (std::size_t p = 0; p < pops.size(); ++p) {
-      for (int from = 0; from < steps;) {
-        int to = steps;
+      for (int from = seg; from < seg_end;) {
+        int to = seg_end;
         for (const int r : reports_of[p]) {
           const std::int64_t e = reports[r].every(), next = ((t0 + from) / e + 1) * e;
           to = static_cast<int>(std::min<std::int64_t>(to, next - t0));
@@ -819,23 +942,6 @@ struct Simulation::Impl {
         from = to;
       }
     }
-    Kokkos::fence();
-    int n = 0;
-    Kokkos::deep_copy(n, buffer.count);
-    Kokkos::deep_copy(Kokkos::subview(buffer_host, std::make_pair(0, n)), Kokkos::subview(buffer.spikes, std::make_pair(0, n)));
-    if (sic_exchange) {
-      int ns = 0;
-      Kokkos::deep_copy(ns, buffer.sic_count);
-      const auto sub = std::make_pair(0, ns);
-      Kokkos::deep_copy(Kokkos::subview(sic_events_host, sub), Kokkos::subview(buffer.sic_events, sub));
-      Kokkos::deep_copy(Kokkos::subview(sic_values_host, sub), Kokkos::subview(buffer.sic_values, sub));
-      sic_local.resize(2 * static_cast<std::size_t>(ns));
-      for (int k = 0; k < ns; ++k) {
-        sic_local[2 * k] = sic_events_host(k);
-        std::memcpy(&sic_local[2 * k + 1], &sic_values_host(k), 8);
-      }
-    }
-    return static_cast<std::size_t>(n);
   }
 
   /// couple: the gap-junction flux into every coupled astrocyte for the coming interval,
@@ -1249,7 +1355,7 @@ RunSummary Simulation::run(const RunOptions& opt) {
 
   const std::string out_dir = opt.output_dir.empty() ? deck.output.dir : opt.output_dir;
   const std::string ckpt_dir = deck.checkpoint.dir.empty() ? out_dir + "/checkpoints" : deck.checkpoint.dir;
-  double t_update = 0, t_exchange = 0, t_deliver = 0, t_io = 0;
+  double t_update = 0, t_exchange = 0, t_deliver = 0, t_io = 0, t_field = 0;
   const auto t_open = clock_type::now();
   std::unique_ptr<SpikeWriter> writer;
   std::string spike_source;
@@ -1319,6 +1425,22 @@ RunSummary Simulation::run(const RunOptions& opt) {
       if (start > 0) s.reports.back().continue_from(comm, s.restored_output_dir, start);
       else s.reports.back().sample(0, *s.pops[p]);
     }
+  }
+  // Field snapshots: field.h5, one dataset per snapshot, written as they are taken; a
+  // restart keeps the snapshots up to its checkpoint and goes on appending.
+  std::int64_t field_rec_every = 0;
+  for (const auto& r : deck.records)
+    if (r.what == "field") field_rec_every = std::max<std::int64_t>(1, deck.to_steps(r.interval_ms));
+  const std::string field_path = out_dir + "/field.h5";
+  s.after_field_step = nullptr;
+  if (field_rec_every) {
+    const auto t = clock_type::now();
+    if (start > 0) Field::continue_snapshots(comm, s.restored_output_dir + "/field.h5", field_path, start);
+    else s.field->write_snapshot(field_path, true, 0, 0.0);
+    s.after_field_step = [&, field_rec_every](std::int64_t step) {
+      if (step % field_rec_every == 0) s.field->write_snapshot(field_path, false, step, step * dt);
+    };
+    t_io += seconds_since(t);
   }
   std::vector<std::string> report_files;
   auto write_outputs = [&] {
@@ -1468,7 +1590,10 @@ RunSummary Simulation::run(const RunOptions& opt) {
     // astrocyte step, the checkpoint's snapshots are shared again).
     if (s.gap_exchange && t0 % s.gap_every == 0) s.couple();
     if (!s.glio.empty() && (t0 % s.glio_every == 0 || t0 == start)) s.share_gamma_s(t0 % s.glio_every == 0);
+    const double field_before = s.field_s;
     const std::size_t nlocal = s.update(t0, steps);
+    t_field += s.field_s - field_before;
+    t += std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(s.field_s - field_before));
     if (s.any_can_fail) {
       // Never continue silently past a failed integration: the ranks learn of a failure one
       // interval later without waiting (as for stop signals), then stop together.
@@ -1631,6 +1756,15 @@ RunSummary Simulation::run(const RunOptions& opt) {
   sum.peak_rss_max_rank = comm.max<unsigned long long>(rss);
   sum.peak_rss_total = comm.sum<unsigned long long>(rss);
   sum.checkpoint_write_s = comm.max(sum.checkpoint_write_s);
+  sum.field_s = comm.max(t_field);
+  FieldStats field_stats;
+  double field_total = 0, field_err_max = 0, field_err_rms = 0;
+  if (s.field) {
+    field_stats = s.field->stats();
+    field_stats.solve_s = comm.max(field_stats.solve_s);
+    field_total = s.field->total_amount();
+    if (!deck.field.manufactured.empty()) s.field->manufactured_error(field_err_max, field_err_rms);
+  }
   if (stopped) return sum;  // not finished: no summary.json
 
   // summary.json is written last: its presence marks a finished run.
@@ -1656,7 +1790,7 @@ RunSummary Simulation::run(const RunOptions& opt) {
     j["synaptic_events"] = sum.synaptic_events;
     j["time_s"] = {{"build", sum.build_s},       {"simulate", sum.simulate_s}, {"update", sum.update_s},
                    {"exchange", sum.exchange_s}, {"deliver", sum.deliver_s},   {"io", sum.io_s},
-                   {"checkpoint", sum.checkpoint_write_s}, {"restore", s.restore_s}};
+                   {"checkpoint", sum.checkpoint_write_s}, {"restore", s.restore_s}, {"field", sum.field_s}};
     j["real_time_factor"] = sum.real_time_factor;
     j["events_per_second"] = sum.events_per_second;
     j["memory"] = {{"peak_rss_bytes_max_rank", sum.peak_rss_max_rank},
@@ -1665,6 +1799,31 @@ RunSummary Simulation::run(const RunOptions& opt) {
                    {"synapse_storage_bytes_per_synapse",
                     sum.synapses ? double(sum.synapse_storage_bytes) / sum.synapses : 0.0}};
     if (s.any_plastic) j["stdp"] = {{"plastic_synapses", plastic_synapses}, {"history_lost", stdp_lost}};
+    if (s.field) {
+      const FieldStats fs = field_stats;
+      nlohmann::json fj = {{"shape", deck.field.shape},
+                           {"voxel_um", deck.field.voxel},
+                           {"mode", deck.field.mode == FieldSpec::Mode::reproducible ? "reproducible" : "krylov"},
+                           {"ksp", fs.ksp},
+                           {"pc", fs.pc == "shell" ? std::string("cajal_multigrid") : fs.pc},
+                           {"levels", fs.levels},
+                           {"solves", fs.solves},
+                           {"iterations", fs.iterations},
+                           {"iterations_per_solve", fs.solves ? double(fs.iterations) / fs.solves : 0.0},
+                           {"max_iterations", fs.max_iterations},
+                           {"last_relative_residual", fs.last_residual},
+                           {"setup_s", fs.setup_s},
+                           {"solve_s", fs.solve_s},
+                           {"solve_s_per_solve", fs.solves ? fs.solve_s / fs.solves : 0.0},
+                           {"dof_per_s", fs.solve_s > 0 ? double(deck.field.shape[0] * deck.field.shape[1] *
+                                                                  deck.field.shape[2]) * fs.solves / fs.solve_s
+                                                        : 0.0},
+                           {"total_potassium_amol", field_total}};
+      if (fs.bytes_per_cycle > 0) fj["model_bytes_per_vcycle"] = fs.bytes_per_cycle;
+      if (!deck.field.manufactured.empty()) fj["manufactured_error"] = {{"max_mM", field_err_max}, {"rms_mM", field_err_rms}};
+      j["field"] = fj;
+      if (field_rec_every) j["outputs"]["field"] = "field.h5";
+    }
     if (writer) j["outputs"]["spikes"] = "spikes.h5";
     if (!weight_recs.empty()) j["outputs"]["weights"] = "weights.h5";
     if (!report_files.empty()) j["outputs"]["reports"] = report_files;

@@ -124,8 +124,46 @@ struct ProjectionSpec {
   bool pool_block = false;                   ///< pool_type "block" (else "random")
 };
 
+/// The extracellular field (`[field]`): one species, potassium, on a voxel grid over
+/// simulation.box, solved implicitly every field step (field/field.hpp has the equation).
+/// Units: µm, ms, mM, µm²/ms; amounts in amol (= mM·µm³).
+struct FieldSpec {
+  bool enabled = false;
+  double voxel = 0.0;                       ///< µm, edge of a cubic voxel
+  std::array<std::int64_t, 3> shape{0, 0, 0};  ///< voxels per dimension (box / voxel)
+  double alpha = 0.2;                       ///< extracellular volume fraction
+  double tortuosity = 1.6;                  ///< lambda: D* = D / lambda^2
+  double dt = 0.0;                          ///< field step, ms (a multiple of simulation.dt)
+  std::int64_t every = 1;                   ///< field step in time steps
+  bool steady = false;                      ///< solve the steady state (no alpha/dt term)
+  std::string solver;                       ///< PETSc options, each prefixed -field_
+  enum class Mode { reproducible, krylov };
+  Mode mode = Mode::krylov;                 ///< default: reproducible when the field feeds back
+  double rtol = 1e-8;                       ///< relative residual (to ||rhs||) of each solve
+  std::int64_t max_it = 200;
+  std::string manufactured;                 ///< "" or "sine": verification source (field_poisson)
+  double amplitude = 1.0;                   ///< mM, of the manufactured solution
+  struct {
+    double D = 1.96;                        ///< µm²/ms (K+ in water, 1.96e-5 cm²/s)
+    double baseline = 3.0;                  ///< mM, bath and clearance target
+    double initial = 3.0;                   ///< mM
+    std::array<bool, 6> dirichlet{true, true, true, true, true, true};  ///< xmin xmax ymin ymax zmin zmax
+    double release = 0.0;                   ///< amol per spike into the neuron's voxel
+    std::vector<std::string> release_from;  ///< populations whose spikes release K+
+    double uptake_jmax = 0.0;               ///< amol/ms per astrocyte (Michaelis-Menten)
+    double uptake_km = 13.0;                ///< mM
+    std::vector<std::string> uptake_by;     ///< astrocyte populations
+    double clearance_tau = 0.0;             ///< ms; 0: no linear clearance
+    std::vector<std::string> feedback_to;   ///< populations whose E_L follows [K+]o
+    double k_fraction = 1.0;                ///< share of the leak that is K+ (scales the Nernst shift)
+    double temperature = 310.15;            ///< K, for RT/F
+    SourceLoc loc, release_loc, uptake_loc, feedback_loc;
+  } potassium;
+  SourceLoc loc, voxel_loc, dt_loc, solver_loc, mode_loc;
+};
+
 struct RecordSpec {
-  std::string what = "spikes";           ///< "spikes", "weights" or "state"
+  std::string what = "spikes";           ///< "spikes", "weights", "state" or "field"
   std::vector<std::string> populations;  ///< spikes: the populations recorded; state: the one population
   std::vector<std::string> variables;    ///< state: recordable variables of the population's model
   std::int64_t cells = -1;               ///< state: population ids 0 .. cells-1 (-1: every cell)
@@ -152,6 +190,7 @@ struct Deck {
   std::vector<PopulationSpec> populations;
   std::vector<ProjectionSpec> projections;
   std::vector<RecordSpec> records;
+  FieldSpec field;
   struct {
     std::string dir = "output";
     SourceLoc loc;

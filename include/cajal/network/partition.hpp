@@ -23,9 +23,21 @@ using Point = std::array<double, 3>;
 struct Bricks {
   std::array<int, 3> dims{1, 1, 1};
   std::array<double, 3> box{1, 1, 1};
+  /// With a [field]: the bricks are whole voxels, the DMDA's ownership ranges.
+  /// voxel_cuts[d] holds dims[d] + 1 voxel indices (0 .. shape[d]), every one a multiple
+  /// of 2^aligned_levels, so that the multigrid's levels 0 .. aligned_levels coarsen
+  /// inside each brick (field/multigrid.hpp). Empty without a field.
+  double voxel = 0.0;
+  std::array<std::vector<std::int64_t>, 3> voxel_cuts;
+  int aligned_levels = 0;
   /// Rank whose brick holds `p` (points on the far faces belong to the last brick).
   int rank_of(const Point& p) const;
 };
+
+/// Voxel-aligned cuts of `n` voxels into `parts` bricks (see Bricks::voxel_cuts): blocks of
+/// 2^k voxels, k as large as keeps at least 4 blocks per brick (load balance within 25 %),
+/// dealt out as evenly as possible. Returns the cuts; `k` receives the block exponent.
+std::vector<std::int64_t> voxel_cuts(std::int64_t n, int parts, int& k);
 
 class Partition {
 public:

@@ -29,7 +29,7 @@ struct RunSummary {
   int ranks = 1;
   std::vector<Pop> populations;
   std::uint64_t synapses = 0, synaptic_events = 0;
-  double build_s = 0, simulate_s = 0, update_s = 0, exchange_s = 0, deliver_s = 0, io_s = 0;
+  double build_s = 0, simulate_s = 0, update_s = 0, exchange_s = 0, deliver_s = 0, io_s = 0, field_s = 0;
   double real_time_factor = 0, events_per_second = 0;
   std::uint64_t peak_rss_max_rank = 0, peak_rss_total = 0, synapse_storage_bytes = 0;
   int interval_steps = 0;

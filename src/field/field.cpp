@@ -1,0 +1,692 @@
+#include "cajal/field/field.hpp"
+
+#include <Kokkos_Core.hpp>
+#include <hdf5.h>
+#include <petscdmda.h>
+#include <petscksp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <sstream>
+
+#include "cajal/util/error.hpp"
+#include "field/multigrid.hpp"
+#include "io/checkpoint_file.hpp"
+#include "io/h5.hpp"
+
+namespace cajal {
+
+namespace {
+
+constexpr double pi = 3.14159265358979323846;
+
+/// PETSc reports an error through this handler, which keeps its first message and makes
+/// the call return the code (PETSc prints nothing itself).
+std::string g_petsc_message;
+PetscErrorCode keep_message(MPI_Comm, int, const char*, const char*, PetscErrorCode n, PetscErrorType p,
+                            const char* mess, void*) {
+  if (p == PETSC_ERROR_INITIAL && mess) g_petsc_message = mess;
+  return n;
+}
+
+/// Runs a PETSc call; on failure throws `make(message)`.
+template <class Make>
+void petsc_call(PetscErrorCode rc, const Make& make) {
+  if (rc == 0) return;
+  std::string m = g_petsc_message;
+  if (m.empty()) {
+    const char* text = nullptr;
+    PetscErrorMessage(rc, &text, nullptr);
+    m = text ? text : "error " + std::to_string(static_cast<int>(rc));
+  }
+  g_petsc_message.clear();
+  throw make(m);
+}
+
+std::string ksp_reason(KSPConvergedReason r) {
+  const char* const* names = KSPConvergedReasons;
+  const char* s = names[r];
+  return s ? std::string("KSP_") + s : "KSP reason " + std::to_string(static_cast<int>(r));
+}
+
+using HostGrid = Kokkos::View<double***, Kokkos::LayoutRight, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
+
+}  // namespace
+
+struct Field::Impl {
+  const Communicator& comm;
+  FieldSpec spec;
+  Bricks bricks;
+  Index3 N{}, s{}, n{};
+  std::int64_t owned = 0;
+  double h = 0, alpha = 0, Dstar = 0, dtf = 0, a0 = 0, c0 = 0, voxel_volume = 0;
+  std::unique_ptr<field::Multigrid> mg;
+  field::Grid io_in, io_out;  // matrix-free products of vectors KSP hands us
+  std::vector<double> conc;   // owned concentrations, x fastest
+  std::vector<std::int64_t> spikes_pending;  // spikes released per voxel since the last solve
+  std::vector<std::int32_t> uptake_sites;
+  std::vector<double> rhs;
+  std::vector<double> history;
+  bool shell = false, reproducible = false, not_converged = false;
+  FieldStats st;
+  DM da = nullptr;
+  Vec x = nullptr, b = nullptr;
+  Mat A = nullptr, P = nullptr;
+  KSP ksp = nullptr;
+
+  Impl(const Communicator& c, const Deck& deck, const Bricks& br) : comm(c), spec(deck.field), bricks(br) {}
+  ~Impl() {
+    KSPDestroy(&ksp);
+    MatDestroy(&A);
+    MatDestroy(&P);
+    VecDestroy(&x);
+    VecDestroy(&b);
+    DMDestroy(&da);
+  }
+
+  input_error option_error(const std::string& why) const {
+    return input_error(spec.solver_loc.file, spec.solver_loc.line, "field.solver", why);
+  }
+
+  // Copies between a PETSc vector's owned block (x fastest) and a grid's interior.
+  void to_grid(Vec v, field::Grid g) const {
+    const PetscScalar* a = nullptr;
+    VecGetArrayRead(v, &a);
+    HostGrid src(const_cast<double*>(a), static_cast<std::size_t>(n[2]), static_cast<std::size_t>(n[1]), static_cast<std::size_t>(n[0]));
+    Kokkos::deep_copy(Kokkos::subview(g, std::make_pair<std::int64_t>(1, n[2] + 1), std::make_pair<std::int64_t>(1, n[1] + 1),
+                                      std::make_pair<std::int64_t>(1, n[0] + 1)),
+                      src);
+    VecRestoreArrayRead(v, &a);
+  }
+  void from_grid(field::Grid g, Vec v) const {
+    PetscScalar* a = nullptr;
+    VecGetArray(v, &a);
+    HostGrid dst(a, static_cast<std::size_t>(n[2]), static_cast<std::size_t>(n[1]), static_cast<std::size_t>(n[0]));
+    Kokkos::deep_copy(dst, Kokkos::subview(g, std::make_pair<std::int64_t>(1, n[2] + 1),
+                                           std::make_pair<std::int64_t>(1, n[1] + 1), std::make_pair<std::int64_t>(1, n[0] + 1)));
+    VecRestoreArray(v, &a);
+  }
+
+  // --- PETSc callbacks (never throw through PETSc) -----------------------------------
+  static PetscErrorCode mult(Mat A, Vec in, Vec out) {
+    Impl* self = nullptr;
+    MatShellGetContext(A, &self);
+    self->to_grid(in, self->io_in);
+    self->mg->apply(self->io_in, self->io_out);
+    self->from_grid(self->io_out, out);
+    return 0;
+  }
+  static PetscErrorCode pc_apply(PC pc, Vec r, Vec e) {
+    Impl* self = nullptr;
+    PCShellGetContext(pc, &self);
+    field::Level& L = self->mg->level(0);
+    self->to_grid(r, L.b);
+    Kokkos::deep_copy(L.u, 0.0);
+    self->mg->vcycle();
+    self->from_grid(L.u, e);
+    return 0;
+  }
+  /// KSPRICHARDSON's own loop, done here: one V-cycle per iteration on the whole
+  /// approximation, and the stopping test on the exactly summed residual norm.
+  static PetscErrorCode pc_richardson(PC pc, Vec bv, Vec xv, Vec, PetscReal rtol, PetscReal abstol, PetscReal dtol,
+                                      PetscInt maxit, PetscBool zero_guess, PetscInt* its,
+                                      PCRichardsonConvergedReason* reason) {
+    Impl* self = nullptr;
+    PCShellGetContext(pc, &self);
+    field::Multigrid& mg = *self->mg;
+    field::Level& L = mg.level(0);
+    self->to_grid(bv, L.b);
+    if (zero_guess) Kokkos::deep_copy(L.u, 0.0);
+    else self->to_grid(xv, L.u);
+    const double bnorm = mg.norm(L.b);
+    self->history.clear();
+    self->not_converged = false;
+    *reason = PCRICHARDSON_CONVERGED_ITS;
+    PetscInt it = 0;
+    for (;; ++it) {
+      mg.residual(0);
+      const double rn = mg.norm(L.r);
+      self->history.push_back(bnorm > 0 ? rn / bnorm : rn);
+      if (std::getenv("CAJAL_FIELD_DEBUG")) std::fprintf(stderr, "richardson %d %.3e\n", (int)it, self->history.back());
+      if (!std::isfinite(rn) || (bnorm > 0 && rn > dtol * bnorm)) {
+        *reason = PCRICHARDSON_DIVERGED_DTOL;
+        break;
+      }
+      if (rn <= abstol) {
+        *reason = PCRICHARDSON_CONVERGED_ATOL;
+        break;
+      }
+      if (rn <= rtol * bnorm) {
+        *reason = PCRICHARDSON_CONVERGED_RTOL;
+        break;
+      }
+      if (it == maxit) {
+        self->not_converged = true;
+        break;
+      }
+      mg.vcycle();
+    }
+    *its = it;
+    self->from_grid(L.u, xv);
+    return 0;
+  }
+  static PetscErrorCode ksp_monitor(KSP, PetscInt, PetscReal rnorm, void* ctx) {
+    static_cast<Impl*>(ctx)->history.push_back(rnorm);
+    return 0;
+  }
+
+  void setup(const Deck& deck) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto& k = spec.potassium;
+    N = spec.shape;
+    const int rank = comm.rank();
+    const std::array<int, 3> coord{rank % bricks.dims[0], (rank / bricks.dims[0]) % bricks.dims[1],
+                                   rank / (bricks.dims[0] * bricks.dims[1])};
+    for (int d = 0; d < 3; ++d) {
+      s[d] = bricks.voxel_cuts[d][coord[d]];
+      n[d] = bricks.voxel_cuts[d][coord[d] + 1] - s[d];
+    }
+    owned = n[0] * n[1] * n[2];
+    h = spec.voxel;
+    alpha = spec.alpha;
+    Dstar = k.D / (spec.tortuosity * spec.tortuosity);
+    dtf = spec.dt;
+    voxel_volume = h * h * h;
+    a0 = (spec.steady ? 0.0 : alpha / dtf) + (k.clearance_tau > 0 ? alpha / k.clearance_tau : 0.0);
+    c0 = alpha * Dstar / (h * h);
+    conc.assign(owned, k.initial);
+    spikes_pending.assign(owned, 0);
+    uptake_sites.assign(owned, 0);
+    rhs.assign(owned, 0.0);
+    if (!spec.manufactured.empty() && !spec.steady)  // start on the manufactured solution
+      for_owned([&](std::int64_t q, const double* x) { conc[q] = exact(x); });
+
+    PetscPushErrorHandler(keep_message, nullptr);
+    try {
+      build_petsc(deck);
+    } catch (...) {
+      PetscPopErrorHandler();
+      throw;
+    }
+    PetscPopErrorHandler();
+    st.setup_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+
+  void build_petsc(const Deck&) {
+    auto internal = [](const std::string& what) {
+      return [what](const std::string& m) { return petsc_error(what + ": " + m); };
+    };
+    std::vector<PetscInt> l[3];
+    for (int d = 0; d < 3; ++d)
+      for (int r = 0; r < bricks.dims[d]; ++r)
+        l[d].push_back(static_cast<PetscInt>(bricks.voxel_cuts[d][r + 1] - bricks.voxel_cuts[d][r]));
+    petsc_call(DMDACreate3d(comm.raw(), DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR,
+                            static_cast<PetscInt>(N[0]), static_cast<PetscInt>(N[1]), static_cast<PetscInt>(N[2]),
+                            bricks.dims[0], bricks.dims[1], bricks.dims[2], 1, 1, l[0].data(), l[1].data(), l[2].data(),
+                            &da),
+               internal("DMDACreate3d"));
+    // Cell-centred grid: PETSc's own PCMG coarsens it by halving (Q0 interpolation).
+    petsc_call(DMDASetInterpolationType(da, DMDA_Q0), internal("DMDASetInterpolationType"));
+    petsc_call(DMSetUp(da), internal("DMSetUp"));
+    petsc_call(DMCreateGlobalVector(da, &x), internal("DMCreateGlobalVector"));
+    petsc_call(VecDuplicate(x, &b), internal("VecDuplicate"));
+
+    field::Multigrid::Options mo;
+    // The multigrid's own options, read from the same database (prefix -field_mg_).
+    PetscInt v = 0;
+    PetscBool set = PETSC_FALSE;
+    if (!PetscOptionsGetInt(nullptr, "field_", "-mg_pre", &v, &set) && set) mo.pre = static_cast<int>(v);
+    if (!PetscOptionsGetInt(nullptr, "field_", "-mg_post", &v, &set) && set) mo.post = static_cast<int>(v);
+    char cyc[8] = "v";
+    PetscOptionsGetString(nullptr, "field_", "-mg_cycle", cyc, sizeof cyc, &set);
+    if (std::strcmp(cyc, "v") && std::strcmp(cyc, "w")) throw option_error("-field_mg_cycle must be v or w");
+    mo.gamma = cyc[0] == 'w' ? 2 : 1;
+    PetscReal w = 0;
+    if (!PetscOptionsGetReal(nullptr, "field_", "-mg_omega", &w, &set) && set) mo.omega = w;
+    if (!(mo.omega > 0 && mo.omega < 2)) throw option_error("-field_mg_omega must lie in (0, 2)");
+    if (mo.pre < 0 || mo.post < 0 || mo.pre + mo.post < 1)
+      throw option_error("-field_mg_pre and -field_mg_post must be ≥ 0 with at least one sweep");
+    mg = std::make_unique<field::Multigrid>(comm.raw(), N, bricks.voxel_cuts, bricks.dims, comm.rank(),
+                                            std::min(bricks.aligned_levels, 60), spec.potassium.dirichlet, a0, c0, mo);
+    const std::size_t gz = static_cast<std::size_t>(n[2] + 2), gy = static_cast<std::size_t>(n[1] + 2),
+                      gx = static_cast<std::size_t>(n[0] + 2);
+    io_in = field::Grid("cajal::field::in", gz, gy, gx);
+    io_out = field::Grid("cajal::field::out", gz, gy, gx);
+    st.levels = mg->levels();
+
+    const PetscInt nl = static_cast<PetscInt>(owned);
+    petsc_call(MatCreateShell(comm.raw(), nl, nl, PETSC_DETERMINE, PETSC_DETERMINE, this, &A), internal("MatCreateShell"));
+    petsc_call(MatShellSetOperation(A, MATOP_MULT, reinterpret_cast<void (*)(void)>(&Impl::mult)),
+               internal("MatShellSetOperation"));
+
+    petsc_call(KSPCreate(comm.raw(), &ksp), internal("KSPCreate"));
+    petsc_call(KSPSetOptionsPrefix(ksp, "field_"), internal("KSPSetOptionsPrefix"));
+    petsc_call(KSPSetOperators(ksp, A, A), internal("KSPSetOperators"));
+    reproducible = spec.mode == FieldSpec::Mode::reproducible;
+    PC pc = nullptr;
+    petsc_call(KSPGetPC(ksp, &pc), internal("KSPGetPC"));
+    petsc_call(KSPSetType(ksp, reproducible ? KSPRICHARDSON : KSPCG), internal("KSPSetType"));
+    petsc_call(PCSetType(pc, PCSHELL), internal("PCSetType"));
+    if (!reproducible) petsc_call(KSPSetNormType(ksp, KSP_NORM_UNPRECONDITIONED), internal("KSPSetNormType"));
+    petsc_call(KSPSetTolerances(ksp, spec.rtol, 0.0, 1e5, static_cast<PetscInt>(spec.max_it)), internal("KSPSetTolerances"));
+    petsc_call(KSPSetInitialGuessNonzero(ksp, spec.manufactured.empty() ? PETSC_TRUE : PETSC_FALSE),
+               internal("KSPSetInitialGuessNonzero"));
+    // PETSc's PCMG needs levels; give it as many as the multigrid has unless the options do.
+    char pctype[64] = "";
+    PetscBool has_pc = PETSC_FALSE, has_levels = PETSC_FALSE, has_galerkin = PETSC_FALSE;
+    PetscOptionsGetString(nullptr, "field_", "-pc_type", pctype, sizeof pctype, &has_pc);
+    PetscOptionsHasName(nullptr, "field_", "-pc_mg_levels", &has_levels);
+    PetscOptionsHasName(nullptr, "field_", "-pc_mg_galerkin", &has_galerkin);
+    if (has_pc && std::strcmp(pctype, "mg") == 0) {
+      if (!has_levels) PetscOptionsSetValue(nullptr, "-field_pc_mg_levels", std::to_string(std::max(1, mg->levels() - 1)).c_str());
+      if (!has_galerkin) PetscOptionsSetValue(nullptr, "-field_pc_mg_galerkin", "pmat");
+    }
+    auto rejected = [this](const std::string& m) {
+      return option_error("PETSc rejected the options \"" + spec.solver + "\": " + m);
+    };
+    petsc_call(KSPSetFromOptions(ksp), rejected);
+    KSPType kt = nullptr;
+    PCType pt = nullptr;
+    KSPGetType(ksp, &kt);
+    PCGetType(pc, &pt);
+    st.ksp = kt ? kt : "";
+    st.pc = pt ? pt : "";
+    shell = st.pc == PCSHELL;
+    if (reproducible && (st.ksp != KSPRICHARDSON || !shell))
+      throw input_error(spec.mode_loc.file, spec.mode_loc.line, "field.mode",
+                        "mode = \"reproducible\" runs -field_ksp_type richardson with Cajal's multigrid "
+                        "(-field_pc_type shell); the options ask for " + st.ksp + " with " + st.pc +
+                        "; allowed: drop those options, or mode = \"krylov\" (tolerance-level agreement across ranks)");
+    if (shell) {
+      petsc_call(PCShellSetContext(pc, this), internal("PCShellSetContext"));
+      petsc_call(PCShellSetApply(pc, &Impl::pc_apply), internal("PCShellSetApply"));
+      petsc_call(PCShellSetApplyRichardson(pc, &Impl::pc_richardson), internal("PCShellSetApplyRichardson"));
+      petsc_call(PCShellSetName(pc, "Cajal geometric multigrid (V-cycle, red-black Gauss-Seidel)"),
+                 internal("PCShellSetName"));
+      st.bytes_per_cycle = mg->bytes_per_cycle();
+    } else {
+      assemble();
+      petsc_call(KSPSetOperators(ksp, A, P), internal("KSPSetOperators"));
+      if (st.pc == PCMG) {
+        petsc_call(KSPSetDM(ksp, da), internal("KSPSetDM"));
+        petsc_call(KSPSetDMActive(ksp, PETSC_FALSE), internal("KSPSetDMActive"));
+      }
+    }
+    if (!reproducible) petsc_call(KSPMonitorSet(ksp, &Impl::ksp_monitor, this, nullptr), internal("KSPMonitorSet"));
+    petsc_call(KSPSetUp(ksp), [this](const std::string& m) {
+      return option_error("PETSc could not set up the solver \"" + spec.solver + "\": " + m);
+    });
+    // Options nobody read are misspellings (or belong to a type not chosen): say so.
+    PetscInt nleft = 0;
+    char** names = nullptr;
+    char** values = nullptr;
+    if (!PetscOptionsLeftGet(nullptr, &nleft, &names, &values)) {
+      std::string unused;
+      for (PetscInt i = 0; i < nleft; ++i)
+        if (std::strncmp(names[i], "field_", 6) == 0 && unused.empty()) unused = std::string("-") + names[i];
+      PetscOptionsLeftRestore(nullptr, &nleft, &names, &values);
+      if (!unused.empty())
+        throw option_error("PETSc did not use the option " + unused +
+                           " (misspelt, or it belongs to a solver type the options do not select); the solver runs " +
+                           st.ksp + " with " + (shell ? std::string("Cajal's multigrid") : st.pc));
+    }
+  }
+
+  /// The AIJ matrix of the same operator, for PETSc's own preconditioners.
+  void assemble() {
+    auto internal = [](const std::string& what) {
+      return [what](const std::string& m) { return petsc_error(what + ": " + m); };
+    };
+    petsc_call(DMCreateMatrix(da, &P), internal("DMCreateMatrix"));
+    const auto& dir = spec.potassium.dirichlet;
+    for (std::int64_t k = s[2]; k < s[2] + n[2]; ++k)
+      for (std::int64_t j = s[1]; j < s[1] + n[1]; ++j)
+        for (std::int64_t i = s[0]; i < s[0] + n[0]; ++i) {
+          MatStencil row{}, col[7]{};
+          PetscScalar val[7];
+          row.i = static_cast<PetscInt>(i);
+          row.j = static_cast<PetscInt>(j);
+          row.k = static_cast<PetscInt>(k);
+          int nc = 1;
+          double diag = a0 + 6 * c0;
+          const std::int64_t g[3] = {i, j, k};
+          for (int d = 0; d < 3; ++d)
+            for (int side = 0; side < 2; ++side) {
+              const std::int64_t q = g[d] + (side ? 1 : -1);
+              if (q < 0 || q >= N[d]) {
+                diag += dir[2 * d + side] ? c0 : -c0;
+                continue;
+              }
+              MatStencil cs = row;
+              (d == 0 ? cs.i : d == 1 ? cs.j : cs.k) = static_cast<PetscInt>(q);
+              col[nc] = cs;
+              val[nc++] = -c0;
+            }
+          col[0] = row;
+          val[0] = diag;
+          petsc_call(MatSetValuesStencil(P, 1, &row, nc, col, val, INSERT_VALUES), internal("MatSetValuesStencil"));
+        }
+    petsc_call(MatAssemblyBegin(P, MAT_FINAL_ASSEMBLY), internal("MatAssemblyBegin"));
+    petsc_call(MatAssemblyEnd(P, MAT_FINAL_ASSEMBLY), internal("MatAssemblyEnd"));
+  }
+
+  /// f(q, x) for every owned voxel q (x fastest) at its centre x (µm).
+  template <class F>
+  void for_owned(const F& f) const {
+    std::int64_t q = 0;
+    for (std::int64_t k = 0; k < n[2]; ++k)
+      for (std::int64_t j = 0; j < n[1]; ++j)
+        for (std::int64_t i = 0; i < n[0]; ++i, ++q) {
+          const double x[3] = {(s[0] + i + 0.5) * h, (s[1] + j + 0.5) * h, (s[2] + k + 0.5) * h};
+          f(q, x);
+        }
+  }
+  double box(int d) const { return static_cast<double>(N[d]) * h; }
+  /// The manufactured solution: c_base + A prod sin(pi x_d / L_d) (the bath on every wall).
+  double exact(const double* x) const {
+    double p = spec.amplitude;
+    for (int d = 0; d < 3; ++d) p *= std::sin(pi * x[d] / box(d));
+    return spec.potassium.baseline + p;
+  }
+  /// Its source: alpha/tau (u - c_base) - alpha D* lap u.
+  double exact_source(const double* x) const {
+    const double u = exact(x) - spec.potassium.baseline;
+    double lap = 0;
+    for (int d = 0; d < 3; ++d) lap += (pi / box(d)) * (pi / box(d));
+    const double tau = spec.potassium.clearance_tau;
+    return (tau > 0 ? alpha / tau * u : 0.0) + alpha * Dstar * lap * u;
+  }
+
+  void build_rhs() {
+    const auto& k = spec.potassium;
+    const double mass = spec.steady ? 0.0 : alpha / dtf;
+    const double clear = k.clearance_tau > 0 ? alpha * k.baseline / k.clearance_tau : 0.0;
+    const double per_amount = 1.0 / (voxel_volume * dtf);  // amol over the step -> mM/ms per tissue volume
+    const double bath = 2.0 * c0 * k.baseline;
+    const bool manufactured = !spec.manufactured.empty();
+    std::int64_t q = 0;
+    for (std::int64_t kk = 0; kk < n[2]; ++kk)
+      for (std::int64_t j = 0; j < n[1]; ++j)
+        for (std::int64_t i = 0; i < n[0]; ++i, ++q) {
+          const std::int64_t g[3] = {s[0] + i, s[1] + j, s[2] + kk};
+          double r = mass * conc[q] + clear;
+          double amount = static_cast<double>(spikes_pending[q]) * k.release;
+          if (uptake_sites[q] > 0 && k.uptake_jmax > 0) {
+            const double c = std::max(0.0, conc[q]);
+            const double want = uptake_sites[q] * k.uptake_jmax * c / (k.uptake_km + c) * dtf;
+            amount -= std::min(want, alpha * voxel_volume * c);
+          }
+          r += amount * per_amount;
+          if (manufactured) {
+            const double x[3] = {(g[0] + 0.5) * h, (g[1] + 0.5) * h, (g[2] + 0.5) * h};
+            r += exact_source(x);
+          }
+          for (int d = 0; d < 3; ++d) {
+            if (g[d] == 0 && k.dirichlet[2 * d]) r += bath;
+            if (g[d] == N[d] - 1 && k.dirichlet[2 * d + 1]) r += bath;
+          }
+          rhs[q] = r;
+        }
+    std::fill(spikes_pending.begin(), spikes_pending.end(), 0);
+  }
+
+  void solve(std::int64_t step) {
+    const auto t0 = std::chrono::steady_clock::now();
+    build_rhs();
+    PetscScalar* a = nullptr;
+    VecGetArray(b, &a);
+    std::copy(rhs.begin(), rhs.end(), a);
+    VecRestoreArray(b, &a);
+    VecGetArray(x, &a);
+    std::copy(conc.begin(), conc.end(), a);
+    VecRestoreArray(x, &a);
+    history.clear();
+    PetscPushErrorHandler(keep_message, nullptr);
+    const PetscErrorCode rc = KSPSolve(ksp, b, x);
+    PetscPopErrorHandler();
+    char when[96];
+    std::snprintf(when, sizeof when, "field step ending at t = %g ms (step %lld)", step_ms(step),
+                  static_cast<long long>(step));
+    petsc_call(rc, [&](const std::string& m) { return error(std::string("field: the solve failed at the ") + when + ": " + m, exit_user); });
+    KSPConvergedReason reason;
+    KSPGetConvergedReason(ksp, &reason);
+    PetscInt its = 0;
+    KSPGetIterationNumber(ksp, &its);
+    if (reason < 0 || not_converged)
+      throw error(std::string("field: the solve diverged at the ") + when + ": " +
+                      (not_converged ? std::string("KSP_DIVERGED_ITS") : ksp_reason(reason)) + " after " +
+                      std::to_string(static_cast<long long>(its)) + " iterations (" + st.ksp + " with " +
+                      (shell ? std::string("Cajal's multigrid") : st.pc) +
+                      "); the run stops here. Check field.dt, the diffusion and uptake parameters, and field.solver; "
+                      "field.max_it = " + std::to_string(spec.max_it),
+                  exit_user);
+    VecGetArray(x, &a);
+    std::copy(a, a + owned, conc.begin());
+    VecRestoreArray(x, &a);
+    if (!reproducible && !history.empty()) {  // KSP's norms, relative to ||b||
+      PetscReal bn = 0;
+      VecNorm(b, NORM_2, &bn);
+      for (double& hv : history) hv = bn > 0 ? hv / bn : hv;
+    }
+    st.solves += 1;
+    st.iterations += its;
+    st.max_iterations = std::max<std::int64_t>(st.max_iterations, its);
+    st.last_residual = history.empty() ? 0.0 : history.back();
+    st.solve_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  double dt_sim = 0;
+  double step_ms(std::int64_t step) const { return static_cast<double>(step) * dt_sim; }
+};
+
+Field::Field(const Communicator& comm, const Deck& deck, const Bricks& bricks)
+    : impl_(std::make_unique<Impl>(comm, deck, bricks)) {
+  impl_->dt_sim = deck.simulation.dt;
+  // The deck's options go into PETSc's database (each must carry the -field_ prefix).
+  std::istringstream words(deck.field.solver);
+  for (std::string w; words >> w;)
+    if (w.size() > 1 && w[0] == '-' && !(std::isdigit(static_cast<unsigned char>(w[1])) || w[1] == '.') &&
+        w.rfind("-field_", 0) != 0)
+      throw impl_->option_error("the option " + w + " lacks the prefix -field_ (write -field_" + w.substr(1) +
+                                "); every option here is for the field's solver");
+  PetscPushErrorHandler(keep_message, nullptr);
+  const PetscErrorCode rc = PetscOptionsInsertString(nullptr, deck.field.solver.c_str());
+  PetscPopErrorHandler();
+  petsc_call(rc, [&](const std::string& m) { return impl_->option_error("PETSc cannot read the options: " + m); });
+  impl_->setup(deck);
+}
+
+Field::~Field() = default;
+
+const Field::Index3& Field::shape() const { return impl_->N; }
+const Field::Index3& Field::start() const { return impl_->s; }
+const Field::Index3& Field::size() const { return impl_->n; }
+
+std::int64_t Field::local_voxel(const Point& p) const {
+  const Impl& m = *impl_;
+  std::int64_t q = 0, stride = 1;
+  for (int d = 0; d < 3; ++d) {
+    const std::int64_t v = std::min(m.N[d] - 1, std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(p[d] / m.h))));
+    if (v < m.s[d] || v >= m.s[d] + m.n[d]) return -1;
+    q += (v - m.s[d]) * stride;
+    stride *= m.n[d];
+  }
+  return q;
+}
+
+void Field::add_spike(std::int64_t v) { impl_->spikes_pending[v] += 1; }
+void Field::add_uptake_site(std::int64_t v) { impl_->uptake_sites[v] += 1; }
+void Field::solve(std::int64_t step) { impl_->solve(step); }
+double Field::at(std::int64_t v) const { return impl_->conc[v]; }
+
+double Field::nernst_shift(double c) const {
+  const auto& k = impl_->spec.potassium;
+  const double RT_F = 8.314462618 * k.temperature / 96485.33212 * 1e3;  // mV
+  return k.k_fraction * RT_F * std::log(std::max(c, 1e-9) / std::max(k.baseline, 1e-9));
+}
+
+double Field::total_amount() const {
+  // Exact: every value in fixed point at the resolution of the largest (53 bits), summed
+  // in 128-bit integers, the per-rank sums added in the same order on every rank.
+  const Impl& m = *impl_;
+  double mx = 0;
+  for (double c : m.conc) mx = std::max(mx, std::fabs(c));
+  mx = m.comm.max(mx);
+  if (!(mx > 0)) return 0.0;
+  const int e = std::ilogb(mx);
+  const double unit = std::ldexp(1.0, 52 - e);
+  __int128 local = 0;
+  for (double c : m.conc) local += static_cast<__int128>(std::llround(c * unit));
+  const auto hi = m.comm.allgather<long long>(static_cast<long long>(local >> 62));
+  const auto lo = m.comm.allgather<long long>(static_cast<long long>(local & ((__int128(1) << 62) - 1)));
+  __int128 total = 0;
+  for (std::size_t r = 0; r < hi.size(); ++r) total += static_cast<__int128>(hi[r]) * (__int128(1) << 62) + lo[r];
+  return static_cast<double>(total) / unit * m.alpha * m.voxel_volume;
+}
+
+void Field::manufactured_error(double& max_err, double& rms_err) const {
+  const Impl& m = *impl_;
+  double mx = 0, ss = 0;
+  m.for_owned([&](std::int64_t q, const double* x) {
+    const double e = m.conc[q] - m.exact(x);
+    mx = std::max(mx, std::fabs(e));
+    ss += e * e;
+  });
+  max_err = m.comm.max(mx);
+  const double total = static_cast<double>(m.N[0] * m.N[1] * m.N[2]);
+  rms_err = std::sqrt(m.comm.sum(ss) / total);
+}
+
+const std::vector<double>& Field::residual_history() const { return impl_->history; }
+FieldStats Field::stats() const { return impl_->st; }
+
+void Field::write_snapshot(const std::string& path, bool create, std::int64_t step, double t_ms) const {
+  const Impl& m = *impl_;
+  std::string problem;
+  try {
+    h5::silence_errors();
+    h5::Handle fapl = h5::check(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, path, "H5Pcreate");
+    h5::check(H5Pset_fapl_mpio(fapl, m.comm.raw(), MPI_INFO_NULL), path, "H5Pset_fapl_mpio");
+    h5::Handle file = create ? h5::check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose, path,
+                                         "cannot create the field file")
+                             : h5::check(H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl), H5Fclose, path,
+                                         "cannot open the field file");
+    if (create) {
+      h5::Handle g = h5::check(H5Gcreate2(file, "potassium", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose, path,
+                               "create /potassium");
+      h5::write_string_attr(g, "units", "mM", path);
+      h5::write_string_attr(g, "axes", "z, y, x (dataset[k, j, i] is voxel (i, j, k), centre ((i, j, k) + 0.5) * voxel_um)", path);
+      h5::Handle sp = h5::check(H5Screate(H5S_SCALAR), H5Sclose, path, "H5Screate");
+      h5::Handle a = h5::check(H5Acreate2(g, "voxel_um", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, path,
+                               "voxel_um");
+      h5::check(H5Awrite(a, H5T_NATIVE_DOUBLE, &m.h), path, "write voxel_um");
+    }
+    char name[64];
+    std::snprintf(name, sizeof name, "potassium/%012lld", static_cast<long long>(step));
+    const hsize_t dims[3] = {static_cast<hsize_t>(m.N[2]), static_cast<hsize_t>(m.N[1]), static_cast<hsize_t>(m.N[0])};
+    h5::Handle space = h5::check(H5Screate_simple(3, dims, nullptr), H5Sclose, path, "H5Screate_simple");
+    h5::Handle ds = h5::check(H5Dcreate2(file, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                              H5Dclose, path, std::string("create ") + name);
+    const hsize_t start[3] = {static_cast<hsize_t>(m.s[2]), static_cast<hsize_t>(m.s[1]), static_cast<hsize_t>(m.s[0])};
+    const hsize_t count[3] = {static_cast<hsize_t>(m.n[2]), static_cast<hsize_t>(m.n[1]), static_cast<hsize_t>(m.n[0])};
+    h5::check(H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nullptr, count, nullptr), path, "select");
+    h5::Handle mem = h5::check(H5Screate_simple(3, count, nullptr), H5Sclose, path, "H5Screate_simple");
+    h5::Handle xfer = h5::check(H5Pcreate(H5P_DATASET_XFER), H5Pclose, path, "H5Pcreate");
+    h5::check(H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE), path, "H5Pset_dxpl_mpio");
+    h5::check(H5Dwrite(ds, H5T_NATIVE_DOUBLE, mem, space, xfer, m.conc.data()), path, std::string("write ") + name);
+    h5::Handle sp = h5::check(H5Screate(H5S_SCALAR), H5Sclose, path, "H5Screate");
+    h5::Handle a = h5::check(H5Acreate2(ds, "time_ms", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, path,
+                             "time_ms");
+    h5::check(H5Awrite(a, H5T_NATIVE_DOUBLE, &t_ms), path, "write time_ms");
+  } catch (const error& e) {
+    problem = e.what();
+  }
+  problem = m.comm.first_problem(problem);
+  if (!problem.empty()) throw usage_error(problem);
+}
+
+void Field::continue_snapshots(const Communicator& comm, const std::string& src, const std::string& dst,
+                               std::int64_t last) {
+  std::string problem;
+  if (comm.is_root()) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (!fs::exists(src, ec)) {
+      problem = src + ": cannot continue the field snapshots: the file is missing";
+    } else {
+      if (!fs::equivalent(src, dst, ec)) {
+        fs::copy_file(src, dst, fs::copy_options::overwrite_existing, ec);
+        if (ec) problem = dst + ": cannot copy the earlier field snapshots there (" + ec.message() + ")";
+      }
+      if (problem.empty()) {
+        try {
+          h5::silence_errors();
+          h5::Handle f = h5::check(H5Fopen(dst.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose, dst, "cannot open");
+          h5::Handle g = h5::check(H5Gopen2(f, "potassium", H5P_DEFAULT), H5Gclose, dst, "no /potassium group");
+          H5G_info_t info;
+          h5::check(H5Gget_info(g, &info), dst, "H5Gget_info");
+          std::vector<std::string> later;
+          for (hsize_t i = 0; i < info.nlinks; ++i) {
+            char name[64] = "";
+            H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT);
+            if (std::atoll(name) > last) later.push_back(name);
+          }
+          for (const auto& nm : later) h5::check(H5Ldelete(g, nm.c_str(), H5P_DEFAULT), dst, "delete " + nm);
+        } catch (const error& e) {
+          problem = e.what();
+        }
+      }
+    }
+  }
+  problem = comm.broadcast(problem);
+  if (!problem.empty()) throw usage_error(problem);
+}
+
+namespace {
+std::vector<std::uint64_t> owned_ids(const Field::Index3& N, const Field::Index3& s, const Field::Index3& n) {
+  std::vector<std::uint64_t> ids;
+  ids.reserve(static_cast<std::size_t>(n[0] * n[1] * n[2]));
+  for (std::int64_t k = s[2]; k < s[2] + n[2]; ++k)
+    for (std::int64_t j = s[1]; j < s[1] + n[1]; ++j)
+      for (std::int64_t i = s[0]; i < s[0] + n[0]; ++i)
+        ids.push_back(static_cast<std::uint64_t>(i + N[0] * (j + N[1] * k)));
+  return ids;
+}
+}  // namespace
+
+void Field::save(CheckpointFile& f) const {
+  const Impl& m = *impl_;
+  const auto ids = owned_ids(m.N, m.s, m.n);
+  f.write_ids("field", ids);
+  f.write_rows("field", "potassium", H5T_IEEE_F64LE, 1, ids,
+               [&](std::size_t k, std::uint64_t* row) { std::memcpy(row, &m.conc[k], 8); });
+  f.write_rows("field", "spikes_pending", H5T_STD_I64LE, 1, ids,
+               [&](std::size_t k, std::uint64_t* row) { std::memcpy(row, &m.spikes_pending[k], 8); });
+}
+
+void Field::restore(CheckpointFile& f) {
+  Impl& m = *impl_;
+  const auto ids = owned_ids(m.N, m.s, m.n);
+  const std::uint64_t total = static_cast<std::uint64_t>(m.N[0] * m.N[1] * m.N[2]);
+  const Bricks& br = m.bricks;
+  const Index3 N = m.N;
+  auto owner = [&br, N](std::uint64_t id) {
+    const std::int64_t g[3] = {static_cast<std::int64_t>(id % N[0]), static_cast<std::int64_t>((id / N[0]) % N[1]),
+                               static_cast<std::int64_t>(id / (N[0] * N[1]))};
+    int c[3];
+    for (int d = 0; d < 3; ++d) {
+      const auto& cut = br.voxel_cuts[d];
+      c[d] = static_cast<int>(std::upper_bound(cut.begin(), cut.end(), g[d]) - cut.begin()) - 1;
+    }
+    return c[0] + br.dims[0] * (c[1] + br.dims[1] * c[2]);
+  };
+  f.read_rows("field", "potassium", total, 1, ids, owner,
+              [&](std::size_t k, std::uint64_t* row) { std::memcpy(&m.conc[k], row, 8); });
+  f.read_rows("field", "spikes_pending", total, 1, ids, owner,
+              [&](std::size_t k, std::uint64_t* row) { std::memcpy(&m.spikes_pending[k], row, 8); });
+}
+
+}  // namespace cajal

@@ -1,0 +1,112 @@
+#pragma once
+// Cajal's geometric multigrid for the field operator, matrix-free, every operator a Kokkos
+// kernel.
+//
+// The operator (one per level l, cell-centred finite volumes, 7-point stencil):
+//   (A u)_i = a0 u_i + c_l * sum over the 6 faces of (u_i - u_neighbour),   c_l = c_0 / 4^l,
+// where a face on the box boundary sees a ghost value: -u_i for a Dirichlet face (the value
+// is 0 on the wall: corrections and the fine operator with the bath moved to the right-hand
+// side) and u_i for a Neumann face (no flux). Levels halve the grid in every dimension
+// (while all sides are even and at least 4); restriction averages the 8 children (full
+// weighting for cell-centred volumes), prolongation is trilinear (cell-centred weights
+// 3/4, 1/4 per dimension), the smoother red-black Gauss-Seidel (colour = parity of the
+// global i + j + k), and the coarsest grid is solved by conjugate gradients.
+//
+// Bits that do not depend on the number of ranks. Every value a kernel produces is a fixed
+// formula of fixed neighbours, evaluated in the same order whatever the partition, and
+// there is no reduction inside a cycle: levels 0 .. aligned-1 are distributed over the
+// ranks' bricks (whose cuts are multiples of 2^aligned voxels, so a coarse cell never
+// straddles two ranks), and from the first level that could straddle, the residual is
+// gathered and every rank computes the rest of the hierarchy redundantly on the whole
+// grid, the coarse CG included (its dot products then run in one global order on every
+// rank). One rank and four ranks thus run the same arithmetic on every cell.
+//
+// Halos: each distributed level exchanges one ghost layer with the 6 face neighbours of
+// the brick (the DMDA's neighbours), dimension by dimension over the already-filled ghost
+// layers, so edges and corners (which trilinear prolongation reads) arrive too.
+#include <Kokkos_Core.hpp>
+#include <mpi.h>
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace cajal::field {
+
+/// A level's array with one ghost layer: (z, y, x), x fastest.
+using Grid = Kokkos::View<double***, Kokkos::LayoutRight>;
+using Index3 = std::array<std::int64_t, 3>;
+
+struct Level {
+  Index3 N{}, s{}, n{};  ///< global cells, first owned cell, owned cells (x, y, z)
+  bool gathered = false;  ///< every rank holds the whole level
+  double a0 = 0.0, c = 0.0;
+  Grid u, b, r;
+  Grid r_full;  ///< the whole residual, gathered, when the next level is gathered
+  Grid p, q;    ///< coarse CG only
+};
+
+class Multigrid {
+public:
+  struct Options {
+    int pre = 3, post = 3;        ///< red-black sweeps before and after the coarse correction
+    double omega = 1.0;           ///< over-relaxation of the red-black sweeps
+    int gamma = 1;                ///< coarse visits per level: 1 V-cycle, 2 W-cycle
+    double coarse_rtol = 1e-13;   ///< relative residual of the coarse CG
+    int coarse_max_it = 2000;
+  };
+  /// Collective over `comm`. `cuts[d]` are the bricks' voxel cuts (dims[d] + 1 each), this
+  /// rank's brick is number `rank` (x fastest); levels 0 .. aligned - 1 stay distributed.
+  Multigrid(MPI_Comm comm, const Index3& N, const std::array<std::vector<std::int64_t>, 3>& cuts,
+            const std::array<int, 3>& dims, int rank, int aligned, const std::array<bool, 6>& dirichlet,
+            double a0, double c0, const Options& opt);
+
+  int levels() const { return static_cast<int>(lv_.size()); }
+  Level& level(int l) { return lv_[l]; }
+  const Level& level(int l) const { return lv_[l]; }
+  /// Level at which the hierarchy becomes gathered (levels() when it never does).
+  int first_gathered() const { return first_gathered_; }
+
+  /// One V-cycle on level 0: improves u for the right-hand side b (u is the whole
+  /// approximation: zero it first to apply the cycle as a preconditioner).
+  void vcycle() { cycle(0); }
+  /// r = b - A u on level l (fills u's ghosts).
+  void residual(int l);
+  /// out = A in on level 0 (fills in's ghosts).
+  void apply(Grid in, Grid out);
+  /// sqrt(sum of v^2 over the owned cells of level 0), independent of the partition: the
+  /// squares, scaled by the global maximum, are summed in 64-bit fixed point (2^-36
+  /// resolution per cell) and the per-rank integer sums added exactly.
+  double norm(Grid v) const;
+  /// Fills the ghost layer of `v` on level l: halo from the neighbours, then the boundary.
+  void fill_ghosts(int l, Grid v);
+
+  /// Bytes the fine level moves per V-cycle (streaming model: each sweep, residual,
+  /// restriction and prolongation reads and writes its arrays once), for the benchmark.
+  double bytes_per_cycle() const;
+
+private:
+  void cycle(int l);
+  void smooth(int l, int sweeps, bool reverse);
+  void rbgs(int l, int colour);
+  void restrict_to(int l);  // level l's residual -> level l + 1's b (u zeroed)
+  void prolong_add(int l);  // level l + 1's u, interpolated, added to level l's u
+  void gather_residual(int l);
+  void coarse_solve(int l);
+  double dot(const Level& L, Grid a, Grid b) const;  // coarse (gathered) levels only
+
+  MPI_Comm comm_;
+  int rank_ = 0, size_ = 1;
+  std::array<int, 3> dims_{}, coord_{};
+  std::array<std::vector<std::int64_t>, 3> cuts_;
+  std::array<bool, 6> dirichlet_{};
+  std::array<int, 6> nbr_{};  // face neighbours (MPI_PROC_NULL on the box boundary)
+  std::vector<Level> lv_;
+  int first_gathered_ = 0;
+  Options opt_;
+  Kokkos::View<double*> send_, recv_;  // halo faces, both directions
+  std::vector<double> gather_send_, gather_recv_;
+  std::vector<int> gather_counts_, gather_displs_;
+};
+
+}  // namespace cajal::field
