@@ -6,13 +6,14 @@
 # be dropped on restart.
 # When the uninterrupted run recorded plastic weights (weights.h5 next to REFERENCE_SPIKES),
 # the restarted run's weights.h5 must equal it too; so must every state report
-# (report_*.h5) found there.
+# (report_*.h5) found there, and the field snapshots (field.h5).
 # Usage: check_restart.sh CAJAL MPIEXEC SPIKECHECK DECK N_FIRST N_RESTART REFERENCE_SPIKES T_MS WEIGHTCHECK REPORTCHECK [SET...]
 # SET...: extra --set assignments the reference run used (e.g. a smaller scale); the
 # checkpoint carries them into the restart.
 set -u
 cajal=$1 mpiexec=$2 spikecheck=$3 deck=$4 n1=$5 n2=$6 ref=$7 T=$8 weightcheck=$9 reportcheck=${10}
 shift 10
+fieldcheck=$(dirname "$reportcheck")/fieldcheck  # built beside reportcheck
 sets=()
 for a in "$@"; do sets+=(--set "$a"); done
 ref_weights=$(dirname "$ref")/weights.h5
@@ -30,6 +31,7 @@ if [ -f "$ref_weights" ]; then "$weightcheck" equal "$ref_weights" "$work/a/weig
 for r in "$(dirname "$ref")"/report_*.h5; do
   [ -f "$r" ] && { "$reportcheck" equal "$r" "$work/a/$(basename "$r")" || fails=$((fails + 1)); }
 done
+if [ -f "$(dirname "$ref")/field.h5" ]; then "$fieldcheck" equal "$(dirname "$ref")/field.h5" "$work/a/field.h5" || fails=$((fails + 1)); fi
 
 every=$(awk "BEGIN { print $T * 0.35 }")
 run "$n1" "$cajal" run "$deck" --output "$work/b" --quiet "${sets[@]}" --set simulation.t_stop="$half" \
@@ -41,5 +43,6 @@ if [ -f "$ref_weights" ]; then "$weightcheck" equal "$ref_weights" "$work/b/weig
 for r in "$(dirname "$ref")"/report_*.h5; do
   [ -f "$r" ] && { "$reportcheck" equal "$r" "$work/b/$(basename "$r")" || fails=$((fails + 1)); }
 done
+if [ -f "$(dirname "$ref")/field.h5" ]; then "$fieldcheck" equal "$(dirname "$ref")/field.h5" "$work/b/field.h5" || fails=$((fails + 1)); fi
 [ -f "$work/b/summary.json" ] || { echo "FAIL: no summary.json after the restart"; fails=$((fails + 1)); }
 exit $fails

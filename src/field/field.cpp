@@ -281,10 +281,23 @@ struct Field::Impl {
     PetscOptionsGetString(nullptr, "field_", "-pc_type", pctype, sizeof pctype, &has_pc);
     PetscOptionsHasName(nullptr, "field_", "-pc_mg_levels", &has_levels);
     PetscOptionsHasName(nullptr, "field_", "-pc_mg_galerkin", &has_galerkin);
+    std::vector<std::string> defaults;  // set here, cleared after the set-up
     if (has_pc && std::strcmp(pctype, "mg") == 0) {
-      if (!has_levels) PetscOptionsSetValue(nullptr, "-field_pc_mg_levels", std::to_string(std::max(1, mg->levels() - 1)).c_str());
-      if (!has_galerkin) PetscOptionsSetValue(nullptr, "-field_pc_mg_galerkin", "pmat");
+      if (!has_levels) {
+        PetscOptionsSetValue(nullptr, "-field_pc_mg_levels", std::to_string(std::max(1, mg->levels() - 1)).c_str());
+        defaults.push_back("-field_pc_mg_levels");
+      }
+      if (!has_galerkin) {
+        PetscOptionsSetValue(nullptr, "-field_pc_mg_galerkin", "pmat");
+        defaults.push_back("-field_pc_mg_galerkin");
+      }
     }
+    struct Clear {
+      std::vector<std::string>& names;
+      ~Clear() {
+        for (const auto& n : names) PetscOptionsClearValue(nullptr, n.c_str());
+      }
+    } clear{defaults};
     auto rejected = [this](const std::string& m) {
       return option_error("PETSc rejected the options \"" + spec.solver + "\": " + m);
     };
@@ -500,6 +513,20 @@ Field::Field(const Communicator& comm, const Deck& deck, const Bricks& bricks)
 }
 
 Field::~Field() = default;
+
+void Field::check_options(const Deck& deck) {
+  // The same set-up on a 4^3 grid of this rank alone: PETSc reads the options exactly as
+  // it will in the run, so a rejected or unused option is reported before any output.
+  Deck small = deck;
+  small.field.shape = {4, 4, 4};
+  small.field.manufactured.clear();
+  Bricks b;
+  b.voxel = deck.field.voxel;
+  for (int d = 0; d < 3; ++d) b.voxel_cuts[d] = {0, 4};
+  b.aligned_levels = 60;
+  Communicator self(MPI_COMM_SELF);
+  Field f(self, small, b);
+}
 
 const Field::Index3& Field::shape() const { return impl_->N; }
 const Field::Index3& Field::start() const { return impl_->s; }

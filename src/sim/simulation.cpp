@@ -1893,6 +1893,7 @@ Deck load_deck(const Communicator& comm, const std::string& path, const std::vec
   text = comm.broadcast(text);
   Deck deck = Deck::parse(text, path, overrides);
   check_models(deck);
+  if (deck.field.enabled) Field::check_options(deck);
   return deck;
 }
 

@@ -58,6 +58,9 @@ class Field {
 public:
   Field(const Communicator& comm, const Deck& deck, const Bricks& bricks);
   ~Field();
+  /// Sets the solver up once on a tiny grid (this rank alone) to report options PETSc
+  /// rejects or does not use, as an input_error at field.solver, before a run starts.
+  static void check_options(const Deck& deck);
   Field(const Field&) = delete;
   Field& operator=(const Field&) = delete;
 
