@@ -151,7 +151,6 @@ struct Field::Impl {
       mg.residual(0);
       const double rn = mg.norm(L.r);
       self->history.push_back(bnorm > 0 ? rn / bnorm : rn);
-      if (std::getenv("CAJAL_FIELD_DEBUG")) std::fprintf(stderr, "richardson %d %.3e\n", (int)it, self->history.back());
       if (!std::isfinite(rn) || (bnorm > 0 && rn > dtol * bnorm)) {
         *reason = PCRICHARDSON_DIVERGED_DTOL;
         break;
@@ -321,13 +320,15 @@ struct Field::Impl {
       petsc_call(PCShellSetName(pc, "Cajal geometric multigrid (V-cycle, red-black Gauss-Seidel)"),
                  internal("PCShellSetName"));
       st.bytes_per_cycle = mg->bytes_per_cycle();
+    } else if (st.pc == PCMG) {
+      // PETSc's geometric multigrid coarsens the DMDA itself (Q0: halving) and forms the
+      // coarse operators by Galerkin products of the assembled fine matrix.
+      petsc_call(KSPSetDM(ksp, da), internal("KSPSetDM"));
+      petsc_call(KSPSetComputeOperators(ksp, &Impl::compute_operators, this), internal("KSPSetComputeOperators"));
     } else {
-      assemble();
+      petsc_call(DMCreateMatrix(da, &P), internal("DMCreateMatrix"));
+      assemble(P);
       petsc_call(KSPSetOperators(ksp, A, P), internal("KSPSetOperators"));
-      if (st.pc == PCMG) {
-        petsc_call(KSPSetDM(ksp, da), internal("KSPSetDM"));
-        petsc_call(KSPSetDMActive(ksp, PETSC_FALSE), internal("KSPSetDMActive"));
-      }
     }
     if (!reproducible) petsc_call(KSPMonitorSet(ksp, &Impl::ksp_monitor, this, nullptr), internal("KSPMonitorSet"));
     petsc_call(KSPSetUp(ksp), [this](const std::string& m) {
@@ -349,12 +350,21 @@ struct Field::Impl {
     }
   }
 
-  /// The AIJ matrix of the same operator, for PETSc's own preconditioners.
-  void assemble() {
+  static PetscErrorCode compute_operators(KSP, Mat J, Mat B, void* ctx) {
+    try {
+      static_cast<Impl*>(ctx)->assemble(B);
+      if (J != B) static_cast<Impl*>(ctx)->assemble(J);
+    } catch (...) {
+      return PETSC_ERR_LIB;
+    }
+    return 0;
+  }
+
+  /// The AIJ matrix (from the DMDA) of the same operator, for PETSc's own preconditioners.
+  void assemble(Mat P) {
     auto internal = [](const std::string& what) {
       return [what](const std::string& m) { return petsc_error(what + ": " + m); };
     };
-    petsc_call(DMCreateMatrix(da, &P), internal("DMCreateMatrix"));
     const auto& dir = spec.potassium.dirichlet;
     for (std::int64_t k = s[2]; k < s[2] + n[2]; ++k)
       for (std::int64_t j = s[1]; j < s[1] + n[1]; ++j)
