@@ -53,8 +53,6 @@ std::string ksp_reason(KSPConvergedReason r) {
   return s ? std::string("KSP_") + s : "KSP reason " + std::to_string(static_cast<int>(r));
 }
 
-using HostGrid = Kokkos::View<double***, Kokkos::LayoutRight, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
-
 }  // namespace
 
 struct Field::Impl {
@@ -70,6 +68,7 @@ struct Field::Impl {
   std::vector<std::int64_t> spikes_pending;  // spikes released per voxel since the last solve
   std::vector<std::int32_t> uptake_sites;
   std::vector<double> rhs;
+  std::vector<double> manufactured_source;  // verification decks: f at the voxel centres
   std::vector<double> history;
   bool shell = false, reproducible = false, not_converged = false;
   FieldStats st;
@@ -92,22 +91,32 @@ struct Field::Impl {
     return input_error(spec.solver_loc.file, spec.solver_loc.line, "field.solver", why);
   }
 
-  // Copies between a PETSc vector's owned block (x fastest) and a grid's interior.
+  // Copies between a PETSc vector's owned block (x fastest) and a grid's interior, row by
+  // row (the PETSc array is host memory: with a device backend this is a staging copy).
   void to_grid(Vec v, field::Grid g) const {
     const PetscScalar* a = nullptr;
     VecGetArrayRead(v, &a);
-    HostGrid src(const_cast<double*>(a), static_cast<std::size_t>(n[2]), static_cast<std::size_t>(n[1]), static_cast<std::size_t>(n[0]));
-    Kokkos::deep_copy(Kokkos::subview(g, std::make_pair<std::int64_t>(1, n[2] + 1), std::make_pair<std::int64_t>(1, n[1] + 1),
-                                      std::make_pair<std::int64_t>(1, n[0] + 1)),
-                      src);
+    const std::int64_t nx = n[0], ny = n[1];
+    Kokkos::parallel_for(
+        "cajal::field::to_grid", Kokkos::RangePolicy<Kokkos::IndexType<std::int64_t>>(0, n[1] * n[2]),
+        KOKKOS_LAMBDA(std::int64_t row) {
+          const double* src = a + row * nx;
+          double* dst = &g(row / ny + 1, row % ny + 1, 1);
+          for (std::int64_t i = 0; i < nx; ++i) dst[i] = src[i];
+        });
     VecRestoreArrayRead(v, &a);
   }
   void from_grid(field::Grid g, Vec v) const {
     PetscScalar* a = nullptr;
     VecGetArray(v, &a);
-    HostGrid dst(a, static_cast<std::size_t>(n[2]), static_cast<std::size_t>(n[1]), static_cast<std::size_t>(n[0]));
-    Kokkos::deep_copy(dst, Kokkos::subview(g, std::make_pair<std::int64_t>(1, n[2] + 1),
-                                           std::make_pair<std::int64_t>(1, n[1] + 1), std::make_pair<std::int64_t>(1, n[0] + 1)));
+    const std::int64_t nx = n[0], ny = n[1];
+    Kokkos::parallel_for(
+        "cajal::field::from_grid", Kokkos::RangePolicy<Kokkos::IndexType<std::int64_t>>(0, n[1] * n[2]),
+        KOKKOS_LAMBDA(std::int64_t row) {
+          const double* src = &g(row / ny + 1, row % ny + 1, 1);
+          double* dst = a + row * nx;
+          for (std::int64_t i = 0; i < nx; ++i) dst[i] = src[i];
+        });
     VecRestoreArray(v, &a);
   }
 
@@ -201,8 +210,13 @@ struct Field::Impl {
     spikes_pending.assign(owned, 0);
     uptake_sites.assign(owned, 0);
     rhs.assign(owned, 0.0);
-    if (!spec.manufactured.empty() && !spec.steady)  // start on the manufactured solution
-      for_owned([&](std::int64_t q, const double* x) { conc[q] = exact(x); });
+    if (!spec.manufactured.empty()) {  // its source once; a transient run starts on the solution
+      manufactured_source.assign(owned, 0.0);
+      for_owned([&](std::int64_t q, const double* x) {
+        manufactured_source[q] = exact_source(x);
+        if (!spec.steady) conc[q] = exact(x);
+      });
+    }
 
     PetscPushErrorHandler(keep_message, nullptr);
     try {
@@ -444,10 +458,7 @@ struct Field::Impl {
             amount -= std::min(want, alpha * voxel_volume * c);
           }
           r += amount * per_amount;
-          if (manufactured) {
-            const double x[3] = {(g[0] + 0.5) * h, (g[1] + 0.5) * h, (g[2] + 0.5) * h};
-            r += exact_source(x);
-          }
+          if (manufactured) r += manufactured_source[q];
           for (int d = 0; d < 3; ++d) {
             if (g[d] == 0 && k.dirichlet[2 * d]) r += bath;
             if (g[d] == N[d] - 1 && k.dirichlet[2 * d + 1]) r += bath;

@@ -81,14 +81,14 @@ public:
   /// Fills the ghost layer of `v` on level l: halo from the neighbours, then the boundary.
   void fill_ghosts(int l, Grid v);
 
-  /// Bytes the fine level moves per V-cycle (streaming model: each sweep, residual,
-  /// restriction and prolongation reads and writes its arrays once), for the benchmark.
+  /// Bytes one V-cycle streams (model: each sweep, residual, restriction and prolongation
+  /// reads and writes its arrays once; every level but the coarsest), for the benchmark.
   double bytes_per_cycle() const;
 
 private:
   void cycle(int l);
   void smooth(int l, int sweeps, bool reverse);
-  void rbgs(int l, int colour);
+  void rbgs(int l, int colour, std::int64_t k_first, std::int64_t k_last);  // planes k_first..k_last
   void restrict_to(int l);  // level l's residual -> level l + 1's b (u zeroed)
   void prolong_add(int l);  // level l + 1's u, interpolated, added to level l's u
   void gather_residual(int l);
