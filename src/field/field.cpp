@@ -68,7 +68,8 @@ struct Field::Impl {
   std::vector<std::int64_t> spikes_pending;  // spikes released per voxel since the last solve
   std::vector<std::int32_t> uptake_sites;
   std::vector<double> rhs;
-  std::vector<double> manufactured_source;  // verification decks: f at the voxel centres
+  std::vector<double> manufactured_source;
+  std::vector<std::string> inserted;  // option names the deck put into PETSc's database  // verification decks: f at the voxel centres
   std::vector<double> history;
   bool shell = false, reproducible = false, not_converged = false;
   FieldStats st;
@@ -156,9 +157,14 @@ struct Field::Impl {
     self->not_converged = false;
     *reason = PCRICHARDSON_CONVERGED_ITS;
     PetscInt it = 0;
+    if (zero_guess && mg.options().fmg && bnorm > 0) {
+      // The first iteration is a full-multigrid cycle (from zero, the residual is b).
+      self->history.push_back(1.0);
+      mg.fmg(self->spec.potassium.baseline);
+      it = 1;
+    }
     for (;; ++it) {
-      mg.residual(0);
-      const double rn = mg.norm(L.r);
+      const double rn = mg.residual_norm();
       self->history.push_back(bnorm > 0 ? rn / bnorm : rn);
       if (!std::isfinite(rn) || (bnorm > 0 && rn > dtol * bnorm)) {
         *reason = PCRICHARDSON_DIVERGED_DTOL;
@@ -258,6 +264,8 @@ struct Field::Impl {
     PetscOptionsGetString(nullptr, "field_", "-mg_cycle", cyc, sizeof cyc, &set);
     if (std::strcmp(cyc, "v") && std::strcmp(cyc, "w")) throw option_error("-field_mg_cycle must be v or w");
     mo.gamma = cyc[0] == 'w' ? 2 : 1;
+    PetscBool fmg = PETSC_TRUE;
+    if (!PetscOptionsGetBool(nullptr, "field_", "-mg_fmg", &fmg, &set) && set) mo.fmg = fmg;
     PetscReal w = 0;
     if (!PetscOptionsGetReal(nullptr, "field_", "-mg_omega", &w, &set) && set) mo.omega = w;
     if (!(mo.omega > 0 && mo.omega < 2)) throw option_error("-field_mg_omega must lie in (0, 2)");
@@ -521,11 +529,13 @@ Field::Field(const Communicator& comm, const Deck& deck, const Bricks& bricks)
   impl_->dt_sim = deck.simulation.dt;
   // The deck's options go into PETSc's database (each must carry the -field_ prefix).
   std::istringstream words(deck.field.solver);
-  for (std::string w; words >> w;)
+  for (std::string w; words >> w;) {
     if (w.size() > 1 && w[0] == '-' && !(std::isdigit(static_cast<unsigned char>(w[1])) || w[1] == '.') &&
         w.rfind("-field_", 0) != 0)
       throw impl_->option_error("the option " + w + " lacks the prefix -field_ (write -field_" + w.substr(1) +
                                 "); every option here is for the field's solver");
+    if (w.rfind("-field_", 0) == 0) impl_->inserted.push_back(w);
+  }
   PetscPushErrorHandler(keep_message, nullptr);
   const PetscErrorCode rc = PetscOptionsInsertString(nullptr, deck.field.solver.c_str());
   PetscPopErrorHandler();
@@ -533,7 +543,11 @@ Field::Field(const Communicator& comm, const Deck& deck, const Bricks& bricks)
   impl_->setup(deck);
 }
 
-Field::~Field() = default;
+Field::~Field() {
+  // The deck's options leave PETSc's database with the field (another Field, e.g. the
+  // check at deck load or a test, starts from a clean slate).
+  for (const auto& name : impl_->inserted) PetscOptionsClearValue(nullptr, name.c_str());
+}
 
 void Field::check_options(const Deck& deck) {
   // The same set-up on a 4^3 grid of this rank alone: PETSc reads the options exactly as

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -228,14 +229,35 @@ void Multigrid::residual(int l) {
   fill_ghosts(l, L.u);
   const Grid u = L.u, b = L.b, r = L.r;
   const std::int64_t nx = L.n[0], ny = L.n[1];
-  const std::int64_t sx = L.s[0], sy = L.s[1], sz = L.s[2], Nx = L.N[0], Ny = L.N[1], Nz = L.N[2];
   const double c = L.c, diag = L.a0 + 6 * c;
   Kokkos::parallel_for(
       "cajal::field::mg::residual", Rows(0, ny * L.n[2]), KOKKOS_LAMBDA(std::int64_t row) {
         const std::int64_t k = row / ny + 1, j = row % ny + 1;
-        (void)sx, (void)sy, (void)sz, (void)Nx, (void)Ny, (void)Nz;
         for (std::int64_t i = 1; i <= nx; ++i) r(k, j, i) = b(k, j, i) - stencil(u, k, j, i, diag, c);
       });
+}
+
+double Multigrid::residual_norm() {
+  // The residual of level 0 and its largest magnitude in one pass; then the exact sum.
+  const Level& L = lv_[0];
+  fill_ghosts(0, L.u);
+  const Grid u = L.u, b = L.b, r = L.r;
+  const std::int64_t nx = L.n[0], ny = L.n[1];
+  const double c = L.c, diag = L.a0 + 6 * c;
+  double mx = 0;
+  Kokkos::parallel_reduce(
+      "cajal::field::mg::residual_max", Rows(0, ny * L.n[2]),
+      KOKKOS_LAMBDA(std::int64_t row, double& m) {
+        const std::int64_t k = row / ny + 1, j = row % ny + 1;
+        for (std::int64_t i = 1; i <= nx; ++i) {
+          const double x = b(k, j, i) - stencil(u, k, j, i, diag, c);
+          r(k, j, i) = x;
+          const double a = x < 0 ? -x : x;
+          m = (a > m || a != a) ? a : m;  // keeps a NaN
+        }
+      },
+      Kokkos::Max<double>(mx));
+  return exact_norm(L.r, mx);
 }
 
 void Multigrid::apply(Grid in, Grid out) {
@@ -402,6 +424,35 @@ void Multigrid::cycle(int l) {
   smooth(l, opt_.post, true);
 }
 
+void Multigrid::fmg(double start) {
+  // Full multigrid for the correction to the constant `start`: its residual (in which the
+  // bath terms of Dirichlet faces cancel when `start` is the bath) restricted to every
+  // level, the coarsest solved, then on each finer level the trilinear interpolation of
+  // the coarser correction as the start of one V-cycle; level 0 ends with one V-cycle on
+  // start + the interpolated correction. About one V-cycle's work to the discretisation error.
+  const int L = levels();
+  Kokkos::deep_copy(lv_[0].u, start);
+  if (L == 1) {
+    vcycle();
+    return;
+  }
+  residual(0);
+  restrict_to(0);
+  for (int l = 1; l + 1 < L; ++l) {
+    Kokkos::deep_copy(lv_[l].r, lv_[l].b);
+    restrict_to(l);
+  }
+  coarse_solve(L - 1);
+  for (int l = L - 2; l >= 1; --l) {
+    Kokkos::deep_copy(lv_[l].u, 0.0);
+    prolong_add(l);
+    cycle(l);
+  }
+  Kokkos::deep_copy(lv_[0].u, start);
+  prolong_add(0);
+  cycle(0);
+}
+
 double Multigrid::norm(Grid v) const {
   const Level& L = lv_[0];
   const std::int64_t nx = L.n[0], ny = L.n[1];
@@ -416,12 +467,23 @@ double Multigrid::norm(Grid v) const {
         }
       },
       Kokkos::Max<double>(mx));
-  if (!std::isfinite(mx)) mx = HUGE_VAL;  // MPI_MAX may drop a NaN; infinity it keeps
+  return exact_norm(v, mx);
+}
+
+double Multigrid::exact_norm(Grid v, double local_max) const {
+  const Level& L = lv_[0];
+  const std::int64_t nx = L.n[0], ny = L.n[1];
+  double mx = std::isfinite(local_max) ? local_max : HUGE_VAL;  // MPI_MAX may drop a NaN; infinity it keeps
   MPI_Allreduce(MPI_IN_PLACE, &mx, 1, MPI_DOUBLE, MPI_MAX, comm_);
   if (!(mx > 0) || !std::isfinite(mx)) return mx;
   const int e = std::ilogb(mx);
   const double scale = std::ldexp(1.0, -e);  // |v| * scale < 2
   const double unit = std::ldexp(1.0, 36);
+  // x^2 unit < 2^38: adding 2^52 leaves round(x^2 unit) in the low mantissa bits, read as
+  // an integer (a conversion that vectorises, unlike a cast to int64).
+  const double magic = std::ldexp(1.0, 52);
+  std::int64_t magic_bits;
+  std::memcpy(&magic_bits, &magic, 8);
   std::int64_t sum = 0;
   Kokkos::parallel_reduce(
       "cajal::field::mg::norm_sum", Rows(0, ny * L.n[2]),
@@ -429,7 +491,10 @@ double Multigrid::norm(Grid v) const {
         const std::int64_t k = row / ny + 1, j = row % ny + 1;
         for (std::int64_t i = 1; i <= nx; ++i) {
           const double x = v(k, j, i) * scale;
-          acc += static_cast<std::int64_t>(x * x * unit);
+          const double t = x * x * unit + magic;
+          std::int64_t bits;
+          std::memcpy(&bits, &t, 8);
+          acc += bits - magic_bits;
         }
       },
       sum);

@@ -52,6 +52,7 @@ public:
     int pre = 3, post = 3;        ///< red-black sweeps before and after the coarse correction
     double omega = 1.0;           ///< over-relaxation of the red-black sweeps
     int gamma = 1;                ///< coarse visits per level: 1 V-cycle, 2 W-cycle
+    bool fmg = true;              ///< Richardson from a zero guess starts with a full-multigrid cycle
     double coarse_rtol = 1e-13;   ///< relative residual of the coarse CG
     int coarse_max_it = 2000;
   };
@@ -62,6 +63,7 @@ public:
             double a0, double c0, const Options& opt);
 
   int levels() const { return static_cast<int>(lv_.size()); }
+  const Options& options() const { return opt_; }
   Level& level(int l) { return lv_[l]; }
   const Level& level(int l) const { return lv_[l]; }
   /// Level at which the hierarchy becomes gathered (levels() when it never does).
@@ -70,14 +72,19 @@ public:
   /// One V-cycle on level 0: improves u for the right-hand side b (u is the whole
   /// approximation: zero it first to apply the cycle as a preconditioner).
   void vcycle() { cycle(0); }
+  /// One full-multigrid cycle on level 0 from the constant `start` (u is overwritten);
+  /// with Dirichlet faces, `start` should be their bath value.
+  void fmg(double start);
   /// r = b - A u on level l (fills u's ghosts).
   void residual(int l);
   /// out = A in on level 0 (fills in's ghosts).
   void apply(Grid in, Grid out);
   /// sqrt(sum of v^2 over the owned cells of level 0), independent of the partition: the
-  /// squares, scaled by the global maximum, are summed in 64-bit fixed point (2^-36
-  /// resolution per cell) and the per-rank integer sums added exactly.
+  /// squares, scaled by the global maximum, are summed in 64-bit fixed point (rounded to
+  /// 2^-36 of the maximum's square per cell) and the per-rank integer sums added exactly.
   double norm(Grid v) const;
+  /// residual(0) and norm() of the result, in fewer passes.
+  double residual_norm();
   /// Fills the ghost layer of `v` on level l: halo from the neighbours, then the boundary.
   void fill_ghosts(int l, Grid v);
 
@@ -94,6 +101,7 @@ private:
   void gather_residual(int l);
   void coarse_solve(int l);
   double dot(const Level& L, Grid a, Grid b) const;  // coarse (gathered) levels only
+  double exact_norm(Grid v, double local_max) const;
 
   MPI_Comm comm_;
   int rank_ = 0, size_ = 1;

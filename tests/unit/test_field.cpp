@@ -16,12 +16,12 @@ namespace {
 
 /// A field-only deck: the steady manufactured problem of inputs/field_poisson.toml on an
 /// n^3 grid of the 1280 µm box (or, with `transient`, a Neumann box for mass tests).
-std::string poisson_deck(int n, const std::string& mode, double rtol) {
+std::string poisson_deck(int n, const std::string& mode, double rtol, const std::string& solver = "") {
   char tol[32];
   std::snprintf(tol, sizeof tol, "%.3g", rtol);
   return "[simulation]\ndt = 1.0\nt_stop = 1.0\nbox = [1280.0, 1280.0, 1280.0]\n"
          "[field]\nvoxel = " + std::to_string(1280.0 / n) + "\nsteady = true\nmanufactured = \"sine\"\n"
-         "mode = \"" + mode + "\"\nrtol = " + tol + "\nmax_it = 100\n"
+         "mode = \"" + mode + "\"\nrtol = " + tol + "\nmax_it = 100\nsolver = \"" + solver + "\"\n"
          "[field.potassium]\nD = 1.96\nbaseline = 3.0\n";
 }
 
@@ -65,8 +65,9 @@ TEST(Field, ManufacturedSolutionConvergesAtSecondOrder) {
 // the field_poisson operator: at least 10x per cycle on average down to 1e-8, and no more
 // than one extra cycle from 32^3 to 128^3 (the multigrid's h-independence).
 TEST(Field, VCycleContractsTenfoldAndIterationsStayFlat) {
-  const Solved s32 = solve_once(poisson_deck(32, "reproducible", 1e-8));
-  const Solved s128 = solve_once(poisson_deck(128, "reproducible", 1e-8));
+  // V-cycles only: no full-multigrid start.
+  const Solved s32 = solve_once(poisson_deck(32, "reproducible", 1e-8, "-field_mg_fmg false"));
+  const Solved s128 = solve_once(poisson_deck(128, "reproducible", 1e-8, "-field_mg_fmg false"));
   for (const Solved* s : {&s32, &s128}) {
     const int its = static_cast<int>(s->history.size()) - 1;
     ASSERT_GE(its, 1);
@@ -78,6 +79,26 @@ TEST(Field, VCycleContractsTenfoldAndIterationsStayFlat) {
     EXPECT_LE(s->history.back(), 1e-8);
   }
   EXPECT_LE(s128.history.size(), s32.history.size() + 1);
+}
+
+// Full multigrid from a zero guess (the default start of reproducible solves from zero):
+// one FMG cycle comes within 3x of the discretisation error on 32^3 .. 128^3 (measured 2.0,
+// 2.4, 2.6x: the interpolation between levels is trilinear, one order short of what keeps
+// the factor bounded, so it creeps up), and the solve to 1e-8 needs fewer cycles than
+// V-cycles alone.
+TEST(Field, FullMultigridNearsDiscretisationErrorInOneCycle) {
+  const std::string one_cycle = "-field_mg_fmg true -field_ksp_max_it 1";
+  for (int n : {32, 64, 128}) {
+    const Solved one = solve_once(poisson_deck(n, "reproducible", 0.99, one_cycle));
+    const Solved converged = solve_once(poisson_deck(n, "reproducible", 1e-10));
+    std::printf("%d^3: error after one FMG cycle %.4e, converged %.4e (%.2fx)\n", n, one.max_err, converged.max_err,
+                one.max_err / converged.max_err);
+    EXPECT_LE(one.max_err, 3.0 * converged.max_err);
+  }
+  const Solved fmg = solve_once(poisson_deck(64, "reproducible", 1e-8));
+  const Solved v = solve_once(poisson_deck(64, "reproducible", 1e-8, "-field_mg_fmg false"));
+  std::printf("cycles to 1e-8: %zu with the FMG start, %zu V-cycles\n", fmg.history.size() - 1, v.history.size() - 1);
+  EXPECT_LT(fmg.history.size(), v.history.size());
 }
 
 // No-flux boundaries, no sources after the first step, no clearance: the amount of K+
