@@ -12,7 +12,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 g++ -O2 -o "$work/stream" "$here/stream.cpp"
-"$work/stream"
+"$work/stream"                                               # one core
+("$work/stream" & "$work/stream"; wait) | sed 's/^/concurrent: /'  # two cores: add the two
 run() {  # ranks voxel label mode solver
   local n=$1 v=$2 label=$3 mode=$4 solver=$5
   mpirun -q --oversubscribe -n "$n" "$cajal" run "$here/../inputs/field_poisson.toml" -o "$work/o" --overwrite -q \
@@ -21,7 +22,7 @@ run() {  # ranks voxel label mode solver
 import json, sys
 f = json.load(open(sys.argv[1]))["field"]
 n = f["shape"][0] * f["shape"][1] * f["shape"][2]
-bw = f.get("model_bytes_per_vcycle", 0) * f["iterations_per_solve"]
+bw = f.get("model_bytes_per_solve", 0)
 print(f"{f['shape'][0]}^3 ranks={sys.argv[2]} {sys.argv[3]:<22} setup_s={f['setup_s']:.3f} "
       f"solve_s={f['solve_s_per_solve']:.4f} its={f['iterations_per_solve']:.0f} "
       f"dof_per_s={n / f['solve_s_per_solve']:.3e} err_max={f['manufactured_error']['max_mM']:.3e}"
@@ -35,6 +36,7 @@ for n in 1 2; do
     run $n $v petsc_gamg krylov "-field_pc_type gamg"
     run $n $v hypre_boomeramg krylov "-field_pc_type hypre"
     run $n $v petsc_mg_galerkin krylov "-field_pc_type mg"
+    run $n $v cajal_mg_cg_no_fmg krylov "-field_mg_fmg false"
   done
   run $n 5 cajal_mg_cg krylov ""
 done

@@ -505,18 +505,29 @@ double Multigrid::exact_norm(Grid v, double local_max) const {
   return std::ldexp(std::sqrt(static_cast<double>(total) / unit), e);
 }
 
-double Multigrid::bytes_per_cycle() const {
+double Multigrid::level_bytes(int l) const {
   // Per level of n cells: a red-black sweep reads u and b and writes u once when both
   // colours go in one pass (24 n: a level with no neighbour), twice otherwise (48 n); the
   // residual reads u and b and writes r (24 n), restriction reads r (8 n), prolongation
   // reads and writes u (16 n). The coarse CG is not counted.
+  if (l + 1 >= levels()) return 0.0;
+  const double n = static_cast<double>(lv_[l].N[0] * lv_[l].N[1] * lv_[l].N[2]);
+  const double sweep = (lv_[l].gathered || size_ == 1) ? 24.0 : 48.0;
+  return n * (sweep * (opt_.pre + opt_.post) + 24 + 8 + 16);
+}
+
+double Multigrid::bytes_per_cycle() const {
   double total = 0;
-  for (int l = 0; l + 1 < levels(); ++l) {
-    const double n = static_cast<double>(lv_[l].N[0] * lv_[l].N[1] * lv_[l].N[2]);
-    const double sweep = (lv_[l].gathered || size_ == 1) ? 24.0 : 48.0;
-    total += n * (sweep * (opt_.pre + opt_.post) + 24 + 8 + 16);
-  }
+  for (int l = 0; l < levels(); ++l) total += level_bytes(l);
   return total;
+}
+
+double Multigrid::bytes_per_fmg() const {
+  // A V-cycle from every level, plus the restriction of the right-hand side down.
+  double total = 0;
+  for (int l = 0; l < levels(); ++l)
+    for (int m = l; m < levels(); ++m) total += level_bytes(m);
+  return total + bytes_per_cycle() / 8.0;
 }
 
 }  // namespace cajal::field

@@ -10,7 +10,9 @@
 // (while all sides are even and at least 4); restriction averages the 8 children (full
 // weighting for cell-centred volumes), prolongation is trilinear (cell-centred weights
 // 3/4, 1/4 per dimension), the smoother red-black Gauss-Seidel (colour = parity of the
-// global i + j + k), and the coarsest grid is solved by conjugate gradients.
+// global i + j + k; on a level with no neighbour both colours go in one pass over the
+// planes, the second one plane behind), and the coarsest grid is solved by conjugate
+// gradients. A full-multigrid cycle (fmg) starts solves from a zero guess.
 //
 // Bits that do not depend on the number of ranks. Every value a kernel produces is a fixed
 // formula of fixed neighbours, evaluated in the same order whatever the partition, and
@@ -91,6 +93,8 @@ public:
   /// Bytes one V-cycle streams (model: each sweep, residual, restriction and prolongation
   /// reads and writes its arrays once; every level but the coarsest), for the benchmark.
   double bytes_per_cycle() const;
+  /// The same for one full-multigrid cycle.
+  double bytes_per_fmg() const;
 
 private:
   void cycle(int l);
@@ -102,6 +106,7 @@ private:
   void coarse_solve(int l);
   double dot(const Level& L, Grid a, Grid b) const;  // coarse (gathered) levels only
   double exact_norm(Grid v, double local_max) const;
+  double level_bytes(int l) const;
 
   MPI_Comm comm_;
   int rank_ = 0, size_ = 1;

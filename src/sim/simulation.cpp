@@ -1819,7 +1819,10 @@ RunSummary Simulation::run(const RunOptions& opt) {
                                                                   deck.field.shape[2]) * fs.solves / fs.solve_s
                                                         : 0.0},
                            {"total_potassium_amol", field_total}};
-      if (fs.bytes_per_cycle > 0) fj["model_bytes_per_vcycle"] = fs.bytes_per_cycle;
+      if (fs.bytes_per_cycle > 0) {
+        fj["model_bytes_per_vcycle"] = fs.bytes_per_cycle;
+        fj["model_bytes_per_solve"] = fs.solves ? fs.model_bytes / fs.solves : 0.0;
+      }
       if (!deck.field.manufactured.empty()) fj["manufactured_error"] = {{"max_mM", field_err_max}, {"rms_mM", field_err_rms}};
       j["field"] = fj;
       if (field_rec_every) j["outputs"]["field"] = "field.h5";

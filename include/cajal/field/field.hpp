@@ -50,7 +50,8 @@ struct FieldStats {
   double setup_s = 0, solve_s = 0;
   double last_residual = 0;  ///< relative, of the last solve
   std::string ksp, pc;       ///< the types PETSc runs
-  double bytes_per_cycle = 0;  ///< fine-grid streaming model of one V-cycle (shell PC only)
+  double bytes_per_cycle = 0;  ///< streaming model of one V-cycle (Cajal's multigrid only)
+  double model_bytes = 0;      ///< the model's bytes over all solves (V-cycles and FMG starts)
   int levels = 0;
 };
 
