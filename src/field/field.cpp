@@ -630,6 +630,17 @@ double Field::total_amount() const {
   return static_cast<double>(total) / unit * m.alpha * m.voxel_volume;
 }
 
+void Field::extremes(double& min_c, double& max_c) const {
+  const Impl& m = *impl_;
+  double lo = HUGE_VAL, hi = -HUGE_VAL;
+  for (double c : m.conc) {
+    lo = std::min(lo, c);
+    hi = std::max(hi, c);
+  }
+  min_c = m.comm.min(lo);
+  max_c = m.comm.max(hi);
+}
+
 void Field::manufactured_error(double& max_err, double& rms_err) const {
   const Impl& m = *impl_;
   double mx = 0, ss = 0;

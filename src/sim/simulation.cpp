@@ -1758,11 +1758,12 @@ RunSummary Simulation::run(const RunOptions& opt) {
   sum.checkpoint_write_s = comm.max(sum.checkpoint_write_s);
   sum.field_s = comm.max(t_field);
   FieldStats field_stats;
-  double field_total = 0, field_err_max = 0, field_err_rms = 0;
+  double field_total = 0, field_err_max = 0, field_err_rms = 0, field_min = 0, field_max = 0;
   if (s.field) {
     field_stats = s.field->stats();
     field_stats.solve_s = comm.max(field_stats.solve_s);
     field_total = s.field->total_amount();
+    s.field->extremes(field_min, field_max);
     if (!deck.field.manufactured.empty()) s.field->manufactured_error(field_err_max, field_err_rms);
   }
   if (stopped) return sum;  // not finished: no summary.json
@@ -1818,7 +1819,12 @@ RunSummary Simulation::run(const RunOptions& opt) {
                            {"dof_per_s", fs.solve_s > 0 ? double(deck.field.shape[0] * deck.field.shape[1] *
                                                                   deck.field.shape[2]) * fs.solves / fs.solve_s
                                                         : 0.0},
-                           {"total_potassium_amol", field_total}};
+                           {"total_potassium_amol", field_total},
+                           {"mean_mM", field_total / (deck.field.alpha * deck.field.voxel * deck.field.voxel *
+                                                      deck.field.voxel * double(deck.field.shape[0] *
+                                                                               deck.field.shape[1] * deck.field.shape[2]))},
+                           {"min_mM", field_min},
+                           {"max_mM", field_max}};
       if (fs.bytes_per_cycle > 0) {
         fj["model_bytes_per_vcycle"] = fs.bytes_per_cycle;
         fj["model_bytes_per_solve"] = fs.solves ? fs.model_bytes / fs.solves : 0.0;

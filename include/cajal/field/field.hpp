@@ -90,6 +90,8 @@ public:
 
   /// Collective: sum of alpha V c over the grid (amol), summed exactly (rank-independent).
   double total_amount() const;
+  /// Collective: the smallest and largest concentration (mM) over the grid.
+  void extremes(double& min_c, double& max_c) const;
   /// Collective: verification only: max and rms of c - u over the voxels (u the manufactured
   /// solution at the voxel centres).
   void manufactured_error(double& max_err, double& rms_err) const;
