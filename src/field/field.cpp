@@ -71,7 +71,8 @@ struct Field::Impl {
   std::vector<std::string> inserted;  // option names the deck put into PETSc's database  // verification decks: f at the voxel centres
   std::vector<double> history;
   bool shell = false, reproducible = false, not_converged = false;
-  bool fmg_guess = false;  // krylov + shell from a zero guess: the first iterate is one FMG cycle
+  bool fmg_guess = false;
+  std::int64_t vcycles = 0, fmg_cycles = 0;  // of the current solve  // krylov + shell from a zero guess: the first iterate is one FMG cycle
   FieldStats st;
   DM da = nullptr;
   Vec x = nullptr, b = nullptr;
@@ -137,6 +138,7 @@ struct Field::Impl {
     self->to_grid(r, L.b);
     Kokkos::deep_copy(L.u, 0.0);
     self->mg->vcycle();
+    self->vcycles += 1;
     self->from_grid(L.u, e);
     return 0;
   }
@@ -161,6 +163,7 @@ struct Field::Impl {
       // The first iteration is a full-multigrid cycle (from zero, the residual is b).
       self->history.push_back(1.0);
       mg.fmg(self->spec.potassium.baseline);
+      self->fmg_cycles += 1;
       it = 1;
     }
     for (;; ++it) {
@@ -183,6 +186,7 @@ struct Field::Impl {
         break;
       }
       mg.vcycle();
+      self->vcycles += 1;
     }
     *its = it;
     self->from_grid(L.u, xv);
@@ -497,10 +501,12 @@ struct Field::Impl {
       VecRestoreArray(x, &a);
     }
     history.clear();
+    vcycles = fmg_cycles = 0;
     if (fmg_guess) {  // Krylov with Cajal's multigrid from a zero guess: start from one FMG cycle
       field::Level& L = mg->level(0);
       to_grid(b, L.b);
       mg->fmg(spec.potassium.baseline);
+      fmg_cycles += 1;
       from_grid(L.u, x);
     }
     PetscPushErrorHandler(keep_message, nullptr);
@@ -530,10 +536,11 @@ struct Field::Impl {
       VecNorm(b, NORM_2, &bn);
       for (double& hv : history) hv = bn > 0 ? hv / bn : hv;
     }
-    if (shell) {  // the streaming model of what the multigrid moved (FMG start included)
-      const bool fmg_used = fmg_guess || (reproducible && spec.manufactured.size() && mg->options().fmg);
-      const double vcycles = static_cast<double>(its) - (reproducible && fmg_used ? 1 : 0);
-      st.model_bytes += mg->bytes_per_cycle() * vcycles + (fmg_used ? mg->bytes_per_fmg() : 0.0);
+    if (shell) {  // the streaming model of what the multigrid moved: the V-cycles and FMG cycles run
+      st.model_bytes += mg->bytes_per_cycle() * static_cast<double>(vcycles) +
+                        mg->bytes_per_fmg() * static_cast<double>(fmg_cycles);
+      st.vcycles += vcycles;
+      st.fmg_cycles += fmg_cycles;
     }
     st.solves += 1;
     st.iterations += its;

@@ -338,14 +338,22 @@ void Multigrid::prolong_add(int l) {
         const std::int64_t gz = sz + k - 1, gy = sy + j - 1;
         const std::int64_t K = (gz >> 1) - cz + 1, J = (gy >> 1) - cy + 1;
         const std::int64_t oz = (gz & 1) ? 1 : -1, oy = (gy & 1) ? 1 : -1;
-        for (std::int64_t i = 1; i <= nx; ++i) {
-          const std::int64_t gx = sx + i - 1;
-          const std::int64_t I = (gx >> 1) - cx + 1, ox = (gx & 1) ? 1 : -1;
-          const double p0 = 0.75 * (0.75 * uc(K, J, I) + 0.25 * uc(K, J, I + ox)) +
-                            0.25 * (0.75 * uc(K, J + oy, I) + 0.25 * uc(K, J + oy, I + ox));
-          const double p1 = 0.75 * (0.75 * uc(K + oz, J, I) + 0.25 * uc(K + oz, J, I + ox)) +
-                            0.25 * (0.75 * uc(K + oz, J + oy, I) + 0.25 * uc(K + oz, J + oy, I + ox));
-          uf(k, j, i) += 0.75 * p0 + 0.25 * p1;
+        // Interpolate in z and y once per coarse cell of the row (into q), then in x per
+        // fine cell: 3 + 7/2 operations per fine cell instead of 21.
+        constexpr std::int64_t chunk = 512;
+        double q[chunk / 2 + 3];
+        for (std::int64_t lo = 1; lo <= nx; lo += chunk) {
+          const std::int64_t hi = lo + chunk - 1 < nx ? lo + chunk - 1 : nx;
+          const std::int64_t I0 = ((sx + lo - 1) >> 1) - cx;  // first coarse cell needed, minus 1 (local)
+          const std::int64_t I1 = ((sx + hi - 1) >> 1) - cx + 2;
+          for (std::int64_t I = I0; I <= I1; ++I)
+            q[I - I0] = 0.75 * (0.75 * uc(K, J, I) + 0.25 * uc(K, J + oy, I)) +
+                        0.25 * (0.75 * uc(K + oz, J, I) + 0.25 * uc(K + oz, J + oy, I));
+          for (std::int64_t i = lo; i <= hi; ++i) {
+            const std::int64_t gx = sx + i - 1;
+            const std::int64_t I = (gx >> 1) - cx + 1 - I0, ox = (gx & 1) ? 1 : -1;
+            uf(k, j, i) += 0.75 * q[I] + 0.25 * q[I + ox];
+          }
         }
       });
 }

@@ -1828,6 +1828,8 @@ RunSummary Simulation::run(const RunOptions& opt) {
       if (fs.bytes_per_cycle > 0) {
         fj["model_bytes_per_vcycle"] = fs.bytes_per_cycle;
         fj["model_bytes_per_solve"] = fs.solves ? fs.model_bytes / fs.solves : 0.0;
+        fj["vcycles_per_solve"] = fs.solves ? double(fs.vcycles) / fs.solves : 0.0;
+        fj["fmg_cycles_per_solve"] = fs.solves ? double(fs.fmg_cycles) / fs.solves : 0.0;
       }
       if (!deck.field.manufactured.empty()) fj["manufactured_error"] = {{"max_mM", field_err_max}, {"rms_mM", field_err_rms}};
       j["field"] = fj;

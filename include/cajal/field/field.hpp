@@ -52,6 +52,7 @@ struct FieldStats {
   std::string ksp, pc;       ///< the types PETSc runs
   double bytes_per_cycle = 0;  ///< streaming model of one V-cycle (Cajal's multigrid only)
   double model_bytes = 0;      ///< the model's bytes over all solves (V-cycles and FMG starts)
+  std::int64_t vcycles = 0, fmg_cycles = 0;  ///< multigrid cycles run (shell PC)
   int levels = 0;
 };
 
