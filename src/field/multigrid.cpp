@@ -22,6 +22,12 @@ KOKKOS_INLINE_FUNCTION double face_term(std::int64_t g, std::int64_t N, double l
   return (g == 0 ? lo : 0.0) + (g == N - 1 ? hi : 0.0);
 }
 
+/// m = max(m, |x|), keeping a NaN (which no comparison would let through).
+KOKKOS_INLINE_FUNCTION void keep_max_abs(double& m, double x) {
+  const double a = x < 0 ? -x : x;
+  m = (a > m || a != a) ? a : m;
+}
+
 /// The 7-point operator at one cell, in the one order every kernel uses.
 KOKKOS_INLINE_FUNCTION double stencil(const Grid& u, std::int64_t k, std::int64_t j, std::int64_t i, double diag,
                                       double c) {
@@ -252,8 +258,7 @@ double Multigrid::residual_norm() {
         for (std::int64_t i = 1; i <= nx; ++i) {
           const double x = b(k, j, i) - stencil(u, k, j, i, diag, c);
           r(k, j, i) = x;
-          const double a = x < 0 ? -x : x;
-          m = (a > m || a != a) ? a : m;  // keeps a NaN
+          keep_max_abs(m, x);
         }
       },
       Kokkos::Max<double>(mx));
@@ -469,10 +474,7 @@ double Multigrid::norm(Grid v) const {
       "cajal::field::mg::norm_max", Rows(0, ny * L.n[2]),
       KOKKOS_LAMBDA(std::int64_t row, double& m) {
         const std::int64_t k = row / ny + 1, j = row % ny + 1;
-        for (std::int64_t i = 1; i <= nx; ++i) {
-          const double a = v(k, j, i) < 0 ? -v(k, j, i) : v(k, j, i);
-          m = (a > m || a != a) ? a : m;  // keeps a NaN
-        }
+        for (std::int64_t i = 1; i <= nx; ++i) keep_max_abs(m, v(k, j, i));
       },
       Kokkos::Max<double>(mx));
   return exact_norm(v, mx);
