@@ -201,12 +201,9 @@ struct Field::Impl {
     const auto t0 = std::chrono::steady_clock::now();
     const auto& k = spec.potassium;
     N = spec.shape;
-    const int rank = comm.rank();
-    const std::array<int, 3> coord{rank % bricks.dims[0], (rank / bricks.dims[0]) % bricks.dims[1],
-                                   rank / (bricks.dims[0] * bricks.dims[1])};
     for (int d = 0; d < 3; ++d) {
-      s[d] = bricks.voxel_cuts[d][coord[d]];
-      n[d] = bricks.voxel_cuts[d][coord[d] + 1] - s[d];
+      s[d] = bricks.voxel_start(comm.rank(), d);
+      n[d] = bricks.voxel_count(comm.rank(), d);
     }
     owned = n[0] * n[1] * n[2];
     h = spec.voxel;
@@ -274,8 +271,7 @@ struct Field::Impl {
     if (!(mo.omega > 0 && mo.omega < 2)) throw option_error("-field_mg_omega must lie in (0, 2)");
     if (mo.pre < 0 || mo.post < 0 || mo.pre + mo.post < 1)
       throw option_error("-field_mg_pre and -field_mg_post must be ≥ 0 with at least one sweep");
-    mg = std::make_unique<field::Multigrid>(comm.raw(), N, bricks.voxel_cuts, bricks.dims, comm.rank(),
-                                            std::min(bricks.aligned_levels, 60), spec.potassium.dirichlet, a0, c0, mo);
+    mg = std::make_unique<field::Multigrid>(comm.raw(), N, bricks, comm.rank(), spec.potassium.dirichlet, a0, c0, mo);
     const std::size_t gz = static_cast<std::size_t>(n[2] + 2), gy = static_cast<std::size_t>(n[1] + 2),
                       gx = static_cast<std::size_t>(n[0] + 2);
     io_in = field::Grid("cajal::field::in", gz, gy, gx);
@@ -512,16 +508,19 @@ struct Field::Impl {
     PetscPushErrorHandler(keep_message, nullptr);
     const PetscErrorCode rc = KSPSolve(ksp, b, x);
     PetscPopErrorHandler();
-    char when[96];
-    std::snprintf(when, sizeof when, "field step ending at t = %g ms (step %lld)", step_ms(step),
-                  static_cast<long long>(step));
-    petsc_call(rc, [&](const std::string& m) { return error(std::string("field: the solve failed at the ") + when + ": " + m, exit_user); });
+    auto when = [&] {  // for messages only
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "field step ending at t = %g ms (step %lld)", step_ms(step),
+                    static_cast<long long>(step));
+      return std::string(buf);
+    };
+    petsc_call(rc, [&](const std::string& m) { return error("field: the solve failed at the " + when() + ": " + m, exit_user); });
     KSPConvergedReason reason;
     KSPGetConvergedReason(ksp, &reason);
     PetscInt its = 0;
     KSPGetIterationNumber(ksp, &its);
     if (reason < 0 || not_converged)
-      throw error(std::string("field: the solve diverged at the ") + when + ": " +
+      throw error("field: the solve diverged at the " + when() + ": " +
                       (not_converged ? std::string("KSP_DIVERGED_ITS") : ksp_reason(reason)) + " after " +
                       std::to_string(static_cast<long long>(its)) + " iterations (" + st.ksp + " with " +
                       (shell ? std::string("Cajal's multigrid") : st.pc) +
@@ -680,10 +679,7 @@ void Field::write_snapshot(const std::string& path, bool create, std::int64_t st
                                "create /potassium");
       h5::write_string_attr(g, "units", "mM", path);
       h5::write_string_attr(g, "axes", "z, y, x (dataset[k, j, i] is voxel (i, j, k), centre ((i, j, k) + 0.5) * voxel_um)", path);
-      h5::Handle sp = h5::check(H5Screate(H5S_SCALAR), H5Sclose, path, "H5Screate");
-      h5::Handle a = h5::check(H5Acreate2(g, "voxel_um", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, path,
-                               "voxel_um");
-      h5::check(H5Awrite(a, H5T_NATIVE_DOUBLE, &m.h), path, "write voxel_um");
+      h5::write_double_attr(g, "voxel_um", m.h, path);
     }
     char name[64];
     std::snprintf(name, sizeof name, "potassium/%012lld", static_cast<long long>(step));
@@ -698,10 +694,7 @@ void Field::write_snapshot(const std::string& path, bool create, std::int64_t st
     h5::Handle xfer = h5::check(H5Pcreate(H5P_DATASET_XFER), H5Pclose, path, "H5Pcreate");
     h5::check(H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE), path, "H5Pset_dxpl_mpio");
     h5::check(H5Dwrite(ds, H5T_NATIVE_DOUBLE, mem, space, xfer, m.conc.data()), path, std::string("write ") + name);
-    h5::Handle sp = h5::check(H5Screate(H5S_SCALAR), H5Sclose, path, "H5Screate");
-    h5::Handle a = h5::check(H5Acreate2(ds, "time_ms", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, path,
-                             "time_ms");
-    h5::check(H5Awrite(a, H5T_NATIVE_DOUBLE, &t_ms), path, "write time_ms");
+    h5::write_double_attr(ds, "time_ms", t_ms, path);
   } catch (const error& e) {
     problem = e.what();
   }
@@ -775,14 +768,8 @@ void Field::restore(CheckpointFile& f) {
   const Bricks& br = m.bricks;
   const Index3 N = m.N;
   auto owner = [&br, N](std::uint64_t id) {
-    const std::int64_t g[3] = {static_cast<std::int64_t>(id % N[0]), static_cast<std::int64_t>((id / N[0]) % N[1]),
-                               static_cast<std::int64_t>(id / (N[0] * N[1]))};
-    int c[3];
-    for (int d = 0; d < 3; ++d) {
-      const auto& cut = br.voxel_cuts[d];
-      c[d] = static_cast<int>(std::upper_bound(cut.begin(), cut.end(), g[d]) - cut.begin()) - 1;
-    }
-    return c[0] + br.dims[0] * (c[1] + br.dims[1] * c[2]);
+    return br.rank_of_voxel({static_cast<std::int64_t>(id % N[0]), static_cast<std::int64_t>((id / N[0]) % N[1]),
+                             static_cast<std::int64_t>(id / (N[0] * N[1]))});
   };
   f.read_rows("field", "potassium", total, 1, ids, owner,
               [&](std::size_t k, std::uint64_t* row) { std::memcpy(&m.conc[k], row, 8); });

@@ -38,18 +38,17 @@ KOKKOS_INLINE_FUNCTION double stencil(const Grid& u, std::int64_t k, std::int64_
 
 }  // namespace
 
-Multigrid::Multigrid(MPI_Comm comm, const Index3& N, const std::array<std::vector<std::int64_t>, 3>& cuts,
-                     const std::array<int, 3>& dims, int rank, int aligned, const std::array<bool, 6>& dirichlet,
-                     double a0, double c0, const Options& opt)
-    : comm_(comm), rank_(rank), dims_(dims), cuts_(cuts), dirichlet_(dirichlet), opt_(opt) {
+Multigrid::Multigrid(MPI_Comm comm, const Index3& N, const Bricks& bricks, int rank,
+                     const std::array<bool, 6>& dirichlet, double a0, double c0, const Options& opt)
+    : comm_(comm), rank_(rank), bricks_(bricks), dirichlet_(dirichlet), opt_(opt) {
   MPI_Comm_size(comm_, &size_);
-  coord_ = {rank % dims[0], (rank / dims[0]) % dims[1], rank / (dims[0] * dims[1])};
+  const int aligned = std::min(bricks.aligned_levels, 60);
   for (int d = 0; d < 3; ++d) {
-    std::array<int, 3> lo = coord_, hi = coord_;
+    std::array<int, 3> lo = bricks.coord(rank), hi = lo;
     --lo[d];
     ++hi[d];
-    nbr_[2 * d] = lo[d] < 0 ? MPI_PROC_NULL : lo[0] + dims[0] * (lo[1] + dims[1] * lo[2]);
-    nbr_[2 * d + 1] = hi[d] >= dims[d] ? MPI_PROC_NULL : hi[0] + dims[0] * (hi[1] + dims[1] * hi[2]);
+    nbr_[2 * d] = lo[d] < 0 ? MPI_PROC_NULL : bricks.rank_at(lo);
+    nbr_[2 * d + 1] = hi[d] >= bricks.dims[d] ? MPI_PROC_NULL : bricks.rank_at(hi);
   }
   // The hierarchy is a function of the global grid alone: halve while every side is even
   // and at least 4.
@@ -75,8 +74,8 @@ Multigrid::Multigrid(MPI_Comm comm, const Index3& N, const std::array<std::vecto
         lv.s[d] = 0;
         lv.n[d] = lv.N[d];
       } else {
-        lv.s[d] = cuts[d][coord_[d]] >> l;
-        lv.n[d] = (cuts[d][coord_[d] + 1] - cuts[d][coord_[d]]) >> l;
+        lv.s[d] = bricks.voxel_start(rank, d) >> l;
+        lv.n[d] = bricks.voxel_count(rank, d) >> l;
       }
     }
     lv.a0 = a0;
@@ -100,9 +99,8 @@ Multigrid::Multigrid(MPI_Comm comm, const Index3& N, const std::array<std::vecto
     gather_counts_.resize(size_);
     gather_displs_.resize(size_ + 1, 0);
     for (int q = 0; q < size_; ++q) {
-      const int cq[3] = {q % dims[0], (q / dims[0]) % dims[1], q / (dims[0] * dims[1])};
       std::int64_t cells = 1;
-      for (int d = 0; d < 3; ++d) cells *= (cuts[d][cq[d] + 1] - cuts[d][cq[d]]) >> l;
+      for (int d = 0; d < 3; ++d) cells *= bricks.voxel_count(q, d) >> l;
       gather_counts_[q] = static_cast<int>(cells);
       gather_displs_[q + 1] = gather_displs_[q] + gather_counts_[q];
     }
@@ -292,11 +290,10 @@ void Multigrid::gather_residual(int l) {
     gather_recv_ = gather_send_;
   auto full = Kokkos::create_mirror_view(L.r_full);
   for (int p = 0; p < size_; ++p) {
-    const int cp[3] = {p % dims_[0], (p / dims_[0]) % dims_[1], p / (dims_[0] * dims_[1])};
     std::int64_t s[3], n[3];
     for (int d = 0; d < 3; ++d) {
-      s[d] = cuts_[d][cp[d]] >> l;
-      n[d] = (cuts_[d][cp[d] + 1] - cuts_[d][cp[d]]) >> l;
+      s[d] = bricks_.voxel_start(p, d) >> l;
+      n[d] = bricks_.voxel_count(p, d) >> l;
     }
     const double* src = gather_recv_.data() + gather_displs_[p];
     for (std::int64_t k = 0; k < n[2]; ++k)

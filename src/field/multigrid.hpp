@@ -33,6 +33,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "cajal/network/partition.hpp"
+
 namespace cajal::field {
 
 /// A level's array with one ghost layer: (z, y, x), x fastest.
@@ -58,10 +60,9 @@ public:
     double coarse_rtol = 1e-13;   ///< relative residual of the coarse CG
     int coarse_max_it = 2000;
   };
-  /// Collective over `comm`. `cuts[d]` are the bricks' voxel cuts (dims[d] + 1 each), this
-  /// rank's brick is number `rank` (x fastest); levels 0 .. aligned - 1 stay distributed.
-  Multigrid(MPI_Comm comm, const Index3& N, const std::array<std::vector<std::int64_t>, 3>& cuts,
-            const std::array<int, 3>& dims, int rank, int aligned, const std::array<bool, 6>& dirichlet,
+  /// Collective over `comm`, whose rank `rank` owns brick `rank` of `bricks` (voxel cuts
+  /// in multiples of 2^bricks.aligned_levels: levels up to that stay distributed).
+  Multigrid(MPI_Comm comm, const Index3& N, const Bricks& bricks, int rank, const std::array<bool, 6>& dirichlet,
             double a0, double c0, const Options& opt);
 
   int levels() const { return static_cast<int>(lv_.size()); }
@@ -110,8 +111,7 @@ private:
 
   MPI_Comm comm_;
   int rank_ = 0, size_ = 1;
-  std::array<int, 3> dims_{}, coord_{};
-  std::array<std::vector<std::int64_t>, 3> cuts_;
+  Bricks bricks_;
   std::array<bool, 6> dirichlet_{};
   std::array<int, 6> nbr_{};  // face neighbours (MPI_PROC_NULL on the box boundary)
   std::vector<Level> lv_;

@@ -363,12 +363,7 @@ void read_field(const Reader& top, Deck& deck, const std::string& file) {
     k.clearance_tau = p.number("clearance_tau", 0.0);
     if (!(k.clearance_tau >= 0)) p.fail(p.at("clearance_tau"), "clearance_tau", "must be ≥ 0 ms (0: none)");
     k.feedback_loc = p.loc("feedback_to");
-    k.feedback_to = population_list(p, "feedback_to", deck);
-    for (const auto& nm : k.feedback_to)
-      if (deck.populations[deck.population_index(nm)].model != "iaf_cond_exp")
-        p.fail(p.at("feedback_to"), "feedback_to",
-               "population '" + nm + "' (model " + deck.populations[deck.population_index(nm)].model +
-                   ") has no K+-dependent leak; allowed: populations of model iaf_cond_exp");
+    k.feedback_to = population_list(p, "feedback_to", deck);  // models checked by check_models
     k.k_fraction = p.number("k_fraction", k.k_fraction);
     if (!(k.k_fraction >= 0 && k.k_fraction <= 1)) p.fail(p.at("k_fraction"), "k_fraction", "must lie in [0, 1]");
     k.temperature = p.number("temperature", k.temperature);

@@ -77,6 +77,14 @@ inline void write_string_attr(hid_t obj, const char* name, const std::string& va
   check(H5Awrite(attr, type, value.data()), path, std::string("write attribute ") + name);
 }
 
+/// A float64 attribute `name` = `value` on `obj` (e.g. "time_ms").
+inline void write_double_attr(hid_t obj, const char* name, double value, const std::string& path) {
+  Handle space = check(H5Screate(H5S_SCALAR), H5Sclose, path, "H5Screate");
+  Handle attr = check(H5Acreate2(obj, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, path,
+                      std::string("create attribute ") + name);
+  check(H5Awrite(attr, H5T_NATIVE_DOUBLE, &value), path, std::string("write attribute ") + name);
+}
+
 /// Selects, in a [rows, n] (two_d) or [n] dataspace, the columns `cols` (ascending): each
 /// run of consecutive columns becomes one hyperslab.
 inline void select_columns(hid_t space, const std::vector<std::uint64_t>& cols, hsize_t rows, bool two_d) {

@@ -246,6 +246,7 @@ const std::vector<ModelInfo>& model_catalogue() {
                     {"V_m", -70.0, "mV", "initial membrane potential (default E_L)", true},
                     tau_minus()}};
     cond.receptors = 2;
+    cond.k_feedback = true;
     cond.recordables = {"V_m", "g_ex", "g_in"};
     aeif.recordables = {"V_m", "w", "g_ex", "g_in", "I_SIC"};
     return std::vector<ModelInfo>{delta, exp, alpha, izh, cond, gen, astro, gchi, integ, aeif};
@@ -463,6 +464,18 @@ void check_models(const Deck& deck) {
     }
     if (v.count("V_min") && !(v.at("V_min") < v.at("V_th")))
       fail("V_min", "must be below V_th (" + num(v.at("V_th")) + " mV)");
+  }
+  // The extracellular field feeds back only into models with a K+-dependent leak.
+  const auto& k = deck.field.potassium;
+  for (const auto& nm : k.feedback_to) {
+    const PopulationSpec& pop = deck.populations[deck.population_index(nm)];
+    if (find_model(pop.model)->k_feedback) continue;
+    std::string allowed;
+    for (const auto& m : model_catalogue())
+      if (m.k_feedback) allowed += (allowed.empty() ? "" : ", ") + m.name;
+    throw input_error(k.feedback_loc.file, k.feedback_loc.line, "field.potassium.feedback_to",
+                      "population '" + nm + "' (model " + pop.model +
+                          ") has no K+-dependent leak; allowed: populations of model " + allowed);
   }
   // Synapse models: known, parameters known and sensible, weights of one sign.
   std::vector<std::string> snames;

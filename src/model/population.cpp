@@ -446,7 +446,6 @@ struct AeifPopulation : Population {
 struct CondExpPopulation : Population {
   IafCondExp model;
   bool can_fail() const override { return true; }
-  bool takes_leak_shift() const override { return true; }
   Kokkos::View<double*> V, g_ex, g_in, hint;
   Kokkos::View<int*> refractory;
 

@@ -110,9 +110,6 @@ public:
   /// for other models.
   virtual Kokkos::View<double*> gamma_s_snapshot() const { return {}; }
   virtual void take_snapshot() {}
-  /// True for models whose leak reversal potential can follow the extracellular K+ field
-  /// (field.potassium.feedback_to): they read `leak_shift` (mV, added to E_L) when it is set.
-  virtual bool takes_leak_shift() const { return false; }
   /// Membrane potential of every local cell (mV), for tests and reports.
   virtual Kokkos::View<double*>::HostMirror membrane() const = 0;
 
@@ -155,8 +152,8 @@ public:
   /// set only for astrocyte populations coupled by ip3_gap_junction.
   Kokkos::View<double*> gap_flux;
   /// Shift of each local cell's E_L (mV) from the K+ field, refreshed every field step;
-  /// set only for populations in field.potassium.feedback_to (derived from the field, so
-  /// not checkpointed).
+  /// set only for populations in field.potassium.feedback_to, whose models read it
+  /// (ModelInfo::k_feedback); derived from the field, so not checkpointed.
   Kokkos::View<double*> leak_shift;
 
   std::size_t bytes() const;

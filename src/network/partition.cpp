@@ -22,21 +22,28 @@ std::vector<std::int64_t> voxel_cuts(std::int64_t n, int parts, int& k) {
   return cuts;
 }
 
-int Bricks::rank_of(const Point& p) const {
-  int c[3];
-  if (voxel > 0) {
-    for (int d = 0; d < 3; ++d) {
-      const auto& cut = voxel_cuts[d];
-      const std::int64_t v = std::min(cut.back() - 1, std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(p[d] / voxel))));
-      c[d] = static_cast<int>(std::upper_bound(cut.begin(), cut.end(), v) - cut.begin()) - 1;
-    }
-    return c[0] + dims[0] * (c[1] + dims[1] * c[2]);
+int Bricks::rank_of_voxel(const std::array<std::int64_t, 3>& v) const {
+  std::array<int, 3> c{};
+  for (int d = 0; d < 3; ++d) {
+    const auto& cut = voxel_cuts[d];
+    c[d] = static_cast<int>(std::upper_bound(cut.begin(), cut.end(), v[d]) - cut.begin()) - 1;
   }
+  return rank_at(c);
+}
+
+int Bricks::rank_of(const Point& p) const {
+  if (voxel > 0) {
+    std::array<std::int64_t, 3> v{};
+    for (int d = 0; d < 3; ++d)
+      v[d] = std::min(voxel_cuts[d].back() - 1, std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(p[d] / voxel))));
+    return rank_of_voxel(v);
+  }
+  std::array<int, 3> c{};
   for (int d = 0; d < 3; ++d) {
     const double f = p[d] / box[d] * dims[d];
     c[d] = std::min(dims[d] - 1, std::max(0, static_cast<int>(std::floor(f))));
   }
-  return c[0] + dims[0] * (c[1] + dims[1] * c[2]);
+  return rank_at(c);
 }
 
 Partition::Partition(const Deck& deck, int nranks, int rank) : deck_(deck) {

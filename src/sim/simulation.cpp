@@ -358,6 +358,7 @@ struct Simulation::Impl {
   std::unique_ptr<Field> field;
   std::int64_t field_every = 0;
   std::vector<std::vector<std::int64_t>> voxel_of;  // [pop][local cell]: local voxel, or empty
+  std::vector<Kokkos::View<double*>::HostMirror> leak_shift_host;  // [pop], made once
   std::vector<char> releases, feeds_back;           // [pop]
   int field_scanned = 0;                            // spikes of the buffer already counted
   double field_s = 0;
@@ -539,16 +540,13 @@ struct Simulation::Impl {
     voxel_of.assign(pops.size(), {});
     releases.assign(pops.size(), 0);
     feeds_back.assign(pops.size(), 0);
+    leak_shift_host.assign(pops.size(), {});
     auto involved = [&](const std::vector<std::string>& names, int p) {
       return std::find(names.begin(), names.end(), deck.populations[p].name) != names.end();
     };
     for (int p = 0; p < static_cast<int>(pops.size()); ++p) {
       const bool rel = involved(k.release_from, p), up = involved(k.uptake_by, p), fb = involved(k.feedback_to, p);
       if (!(rel || up || fb)) continue;
-      if (fb && !pops[p]->takes_leak_shift())
-        throw input_error(k.feedback_loc.file, k.feedback_loc.line, "field.potassium.feedback_to",
-                          "population '" + deck.populations[p].name + "' (model " + deck.populations[p].model +
-                              ") has no K+-dependent leak; allowed: populations of model iaf_cond_exp");
       const auto& ids = part.local(p);
       auto& vox = voxel_of[p];
       vox.resize(ids.size());
@@ -559,7 +557,10 @@ struct Simulation::Impl {
       }
       releases[p] = rel;
       feeds_back[p] = fb;
-      if (fb) pops[p]->leak_shift = Kokkos::View<double*>("cajal::field::leak_shift", ids.size());
+      if (fb) {
+        pops[p]->leak_shift = Kokkos::View<double*>("cajal::field::leak_shift", ids.size());
+        leak_shift_host[p] = Kokkos::create_mirror_view(pops[p]->leak_shift);
+      }
     }
     refresh_leak_shifts();
   }
@@ -568,7 +569,7 @@ struct Simulation::Impl {
   void refresh_leak_shifts() {
     for (std::size_t p = 0; p < pops.size(); ++p) {
       if (!feeds_back[p]) continue;
-      auto h = Kokkos::create_mirror_view(pops[p]->leak_shift);
+      auto& h = leak_shift_host[p];
       for (std::size_t i = 0; i < voxel_of[p].size(); ++i) h(i) = field->nernst_shift(field->at(voxel_of[p][i]));
       Kokkos::deep_copy(pops[p]->leak_shift, h);
     }

@@ -31,6 +31,9 @@ struct ModelInfo {
   int receptors = 1;
   enum class Kind { neuron, astrocyte, generator };
   Kind kind = Kind::neuron;
+  /// The leak reversal potential can follow the extracellular K+ field
+  /// (field.potassium.feedback_to; the population reads Population::leak_shift).
+  bool k_feedback = false;
   /// Names a [[record]] of what = "state" may ask for (NEST's recordable names).
   std::vector<std::string> recordables;
   bool sign_routed() const { return receptors >= 2; }

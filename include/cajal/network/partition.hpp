@@ -32,6 +32,18 @@ struct Bricks {
   int aligned_levels = 0;
   /// Rank whose brick holds `p` (points on the far faces belong to the last brick).
   int rank_of(const Point& p) const;
+  /// The brick of `rank` as coordinates in the grid of bricks (x fastest), and back.
+  std::array<int, 3> coord(int rank) const {
+    return {rank % dims[0], (rank / dims[0]) % dims[1], rank / (dims[0] * dims[1])};
+  }
+  int rank_at(const std::array<int, 3>& c) const { return c[0] + dims[0] * (c[1] + dims[1] * c[2]); }
+  /// With a field: the first voxel of `rank`'s brick along d, and its number of voxels.
+  std::int64_t voxel_start(int rank, int d) const { return voxel_cuts[d][coord(rank)[d]]; }
+  std::int64_t voxel_count(int rank, int d) const {
+    return voxel_cuts[d][coord(rank)[d] + 1] - voxel_cuts[d][coord(rank)[d]];
+  }
+  /// With a field: the rank that owns voxel (i, j, k).
+  int rank_of_voxel(const std::array<std::int64_t, 3>& v) const;
 };
 
 /// Voxel-aligned cuts of `n` voxels into `parts` bricks (see Bricks::voxel_cuts): blocks of
