@@ -686,6 +686,21 @@ void init_base(Population& p, const Deck& deck, const Partition& part, int pop, 
   p.background = PoissonDrive::make(spec.background, deck.simulation.dt, deck.simulation.seed, p.receptors >= 2);
 }
 
+/// The state both conductance-based neurons share: V (initial V_m, may be drawn), g_ex,
+/// g_in, the adaptive integrator's step hint (starts at dt) and the refractory count.
+template <class P>
+void init_conductance_state(P& p, const std::string& prefix, const Deck& deck, const Partition& part, int pop,
+                            const std::map<std::string, double>& params, double dt) {
+  auto view = [&](const std::string& name) { return Kokkos::View<double*>(prefix + name, p.local_size); };
+  p.V = view("V");
+  p.g_ex = view("g_ex");
+  p.g_in = view("g_in");
+  p.hint = view("hint");
+  p.refractory = Kokkos::View<int*>(prefix + "refractory", p.local_size);
+  fill_initial(p.V, deck, part, pop, "V_m", 0, params.at("V_m"), 0.0);
+  Kokkos::deep_copy(p.hint, dt);
+}
+
 /// Integrate-and-fire populations: V starts at V_m (default E_L), relative to E_L.
 template <class P>
 void init_common(P& p, const Deck& deck, const Partition& part, int pop, int ring_size, double E_L) {
@@ -751,14 +766,7 @@ std::unique_ptr<Population> make_population(const Deck& deck, const Partition& p
     p->model = IafCondExp::make(params, dt);
     p->receptors = 2;
     init_base(*p, deck, part, pop, ring_size);
-    auto view = [&](const std::string& label) { return Kokkos::View<double*>(label, p->local_size); };
-    p->V = view("cajal::cond_exp::V");
-    p->g_ex = view("cajal::cond_exp::g_ex");
-    p->g_in = view("cajal::cond_exp::g_in");
-    p->hint = view("cajal::cond_exp::hint");
-    p->refractory = Kokkos::View<int*>("cajal::cond_exp::refractory", p->local_size);
-    fill_initial(p->V, deck, part, pop, "V_m", 0, params.at("V_m"), 0.0);
-    Kokkos::deep_copy(p->hint, dt);
+    init_conductance_state(*p, "cajal::cond_exp::", deck, part, pop, params, dt);
     return p;
   }
   if (spec.model == "astrocyte_integrator") {
@@ -817,19 +825,13 @@ std::unique_ptr<Population> make_population(const Deck& deck, const Partition& p
     p->model = AeifCondAlphaAstro::make(params, dt);
     p->receptors = 3;
     init_base(*p, deck, part, pop, ring_size);
+    init_conductance_state(*p, "cajal::aeif::", deck, part, pop, params, dt);
     auto view = [&](const std::string& label) { return Kokkos::View<double*>(label, p->local_size); };
-    p->V = view("cajal::aeif::V");
     p->dg_ex = view("cajal::aeif::dg_ex");
-    p->g_ex = view("cajal::aeif::g_ex");
     p->dg_in = view("cajal::aeif::dg_in");
-    p->g_in = view("cajal::aeif::g_in");
     p->w = view("cajal::aeif::w");
     p->I_sic = view("cajal::aeif::I_SIC");
-    p->hint = view("cajal::aeif::hint");
-    p->refractory = Kokkos::View<int*>("cajal::aeif::refractory", p->local_size);
-    fill_initial(p->V, deck, part, pop, "V_m", 0, params.at("V_m"), 0.0);
     fill_initial(p->w, deck, part, pop, "w", 1, params.at("w"), 0.0);
-    Kokkos::deep_copy(p->hint, dt);
     return p;
   }
   if (spec.model == "spike_generator") {
