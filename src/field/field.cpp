@@ -63,16 +63,17 @@ struct Field::Impl {
   std::int64_t owned = 0;
   double h = 0, alpha = 0, Dstar = 0, dtf = 0, a0 = 0, c0 = 0, voxel_volume = 0;
   std::unique_ptr<field::Multigrid> mg;
-  field::Grid io_in, io_out;  // matrix-free products of vectors KSP hands us
+  field::Grid io_in;  // the input of matrix-free products (the stencil needs its ghosts)
   std::vector<double> conc;   // owned concentrations, x fastest
   std::vector<std::int64_t> spikes_pending;  // spikes released per voxel since the last solve
   std::vector<std::int32_t> uptake_sites;
   std::vector<double> manufactured_source;
-  std::vector<std::string> inserted;  // option names the deck put into PETSc's database  // verification decks: f at the voxel centres
+  std::vector<std::string> inserted;  // option names the deck put into PETSc's database
   std::vector<double> history;
   bool shell = false, reproducible = false, not_converged = false;
-  bool fmg_guess = false;
-  std::int64_t vcycles = 0, fmg_cycles = 0;  // of the current solve  // krylov + shell from a zero guess: the first iterate is one FMG cycle
+  bool fmg_guess = false;  // krylov + shell from a zero guess: the first iterate is one FMG cycle
+  std::int64_t vcycles = 0, fmg_cycles = 0;  // of the current solve
+  std::int64_t norm_checks = 0;             // exact residual norms of the current (Richardson) solve
   FieldStats st;
   DM da = nullptr;
   Vec x = nullptr, b = nullptr;
@@ -127,8 +128,10 @@ struct Field::Impl {
     Impl* self = nullptr;
     MatShellGetContext(A, &self);
     self->to_grid(in, self->io_in);
-    self->mg->apply(self->io_in, self->io_out);
-    self->from_grid(self->io_out, out);
+    PetscScalar* a = nullptr;
+    VecGetArray(out, &a);
+    self->mg->apply(self->io_in, a);  // straight into the owned block (x fastest)
+    VecRestoreArray(out, &a);
     return 0;
   }
   static PetscErrorCode pc_apply(PC pc, Vec r, Vec e) {
@@ -168,6 +171,7 @@ struct Field::Impl {
     }
     for (;; ++it) {
       const double rn = mg.residual_norm();
+      self->norm_checks += 1;
       self->history.push_back(bnorm > 0 ? rn / bnorm : rn);
       if (!std::isfinite(rn) || (bnorm > 0 && rn > dtol * bnorm)) {
         *reason = PCRICHARDSON_DIVERGED_DTOL;
@@ -272,10 +276,7 @@ struct Field::Impl {
     if (mo.pre < 0 || mo.post < 0 || mo.pre + mo.post < 1)
       throw option_error("-field_mg_pre and -field_mg_post must be ≥ 0 with at least one sweep");
     mg = std::make_unique<field::Multigrid>(comm.raw(), N, bricks, comm.rank(), spec.potassium.dirichlet, a0, c0, mo);
-    const std::size_t gz = static_cast<std::size_t>(n[2] + 2), gy = static_cast<std::size_t>(n[1] + 2),
-                      gx = static_cast<std::size_t>(n[0] + 2);
-    io_in = field::Grid("cajal::field::in", gz, gy, gx);
-    io_out = field::Grid("cajal::field::out", gz, gy, gx);
+    io_in = field::make_grid("cajal::field::in", {n[0], n[1], n[2]});
     st.levels = mg->levels();
 
     const PetscInt nl = static_cast<PetscInt>(owned);
@@ -485,8 +486,29 @@ struct Field::Impl {
     std::fill(spikes_pending.begin(), spikes_pending.end(), 0);
   }
 
+  /// Bytes (STREAM's count: each array read or written once) of the solve's work outside
+  /// the multigrid cycles that the method itself needs, for `its` iterations:
+  ///  - KSPCG with the unpreconditioned norm (the krylov default), PETSc's sequence: r = b - A x
+  ///    (MatMult 16 + AYPX 24; r = b, 16, from a zero guess), |r| 8, z'r 16 after the first
+  ///    preconditioner; per iteration p = z (copy 16) or p = z + beta p (24), w = A p 16, p'w
+  ///    16, x += a p and r -= a w 48, |r| 8, and z'r 16 unless it is the last;
+  ///  - Richardson (reproducible): |b| 16 (two passes), and per stopping test the residual
+  ///    24 and its exact norm 8.
+  /// The copies between PETSc's vectors and the multigrid's ghosted grids are not counted:
+  /// they are this implementation's cost, not the method's. Other Krylov methods: 0.
+  double vector_bytes(PetscInt its) const {
+    const double cells = static_cast<double>(N[0] * N[1] * N[2]);
+    if (reproducible) return cells * (16.0 + 32.0 * static_cast<double>(norm_checks));
+    if (st.ksp != KSPCG) return 0.0;
+    PetscBool nonzero = PETSC_FALSE;
+    KSPGetInitialGuessNonzero(ksp, &nonzero);
+    double per_cell = (nonzero ? 40.0 : 16.0) + 8.0;
+    if (its > 0) per_cell += 16.0;
+    for (PetscInt i = 0; i < its; ++i) per_cell += (i == 0 ? 16.0 : 24.0) + 16.0 + 16.0 + 48.0 + 8.0 + (i + 1 < its ? 16.0 : 0.0);
+    return cells * per_cell;
+  }
+
   void solve(std::int64_t step) {
-    const auto t0 = std::chrono::steady_clock::now();
     PetscScalar* a = nullptr;
     VecGetArray(b, &a);
     build_rhs(a);
@@ -496,8 +518,11 @@ struct Field::Impl {
       std::copy(conc.begin(), conc.end(), a);
       VecRestoreArray(x, &a);
     }
+    // The solve's clock (FieldStats::solve_s) runs from here: the right-hand side's assembly
+    // (sources, uptake, bath terms) is the field step's, whatever solver runs.
+    const auto t0 = std::chrono::steady_clock::now();
     history.clear();
-    vcycles = fmg_cycles = 0;
+    vcycles = fmg_cycles = norm_checks = 0;
     if (fmg_guess) {  // Krylov with Cajal's multigrid from a zero guess: start from one FMG cycle
       field::Level& L = mg->level(0);
       to_grid(b, L.b);
@@ -535,9 +560,10 @@ struct Field::Impl {
       VecNorm(b, NORM_2, &bn);
       for (double& hv : history) hv = bn > 0 ? hv / bn : hv;
     }
-    if (shell) {  // the streaming model of what the multigrid moved: the V-cycles and FMG cycles run
+    if (shell) {  // the streaming model of what the solve moved: the cycles run, and the vectors
       st.model_bytes += mg->bytes_per_cycle() * static_cast<double>(vcycles) +
                         mg->bytes_per_fmg() * static_cast<double>(fmg_cycles);
+      st.model_bytes_vectors += vector_bytes(its);
       st.vcycles += vcycles;
       st.fmg_cycles += fmg_cycles;
     }

@@ -37,9 +37,15 @@
 
 namespace cajal::field {
 
+struct RedBlackRows;
+
 /// A level's array with one ghost layer: (z, y, x), x fastest.
 using Grid = Kokkos::View<double***, Kokkos::LayoutRight>;
 using Index3 = std::array<std::int64_t, 3>;
+
+/// A zeroed grid of n owned cells plus one ghost layer; on host memory backed by huge
+/// pages where the kernel grants them (see multigrid.cpp).
+Grid make_grid(const char* label, const Index3& n);
 
 struct Level {
   Index3 N{}, s{}, n{};  ///< global cells, first owned cell, owned cells (x, y, z)
@@ -80,8 +86,9 @@ public:
   void fmg(double start);
   /// r = b - A u on level l (fills u's ghosts).
   void residual(int l);
-  /// out = A in on level 0 (fills in's ghosts).
-  void apply(Grid in, Grid out);
+  /// out = A in on level 0 (fills in's ghosts); `out` is the owned block, x fastest, in
+  /// memory the kernels can write (a PETSc vector's array on host backends).
+  void apply(Grid in, double* out);
   /// sqrt(sum of v^2 over the owned cells of level 0), independent of the partition: the
   /// squares, scaled by the global maximum, are summed in 64-bit fixed point (rounded to
   /// 2^-36 of the maximum's square per cell) and the per-rank integer sums added exactly.
@@ -100,7 +107,9 @@ public:
 private:
   void cycle(int l);
   void smooth(int l, int sweeps, bool reverse);
-  void rbgs(int l, int colour, std::int64_t k_first, std::int64_t k_last);  // planes k_first..k_last
+  struct RedBlackRows rows(int l) const;  // the smoother's row kernels for level l
+  void rbgs(int l, int colour);           // one colour, all planes
+  void rbgs_one_pass(int l, int first);   // both colours in one pass (no neighbours)
   void restrict_to(int l);  // level l's residual -> level l + 1's b (u zeroed)
   void prolong_add(int l);  // level l + 1's u, interpolated, added to level l's u
   void gather_residual(int l);

@@ -1828,7 +1828,9 @@ RunSummary Simulation::run(const RunOptions& opt) {
                            {"max_mM", field_max}};
       if (fs.bytes_per_cycle > 0) {
         fj["model_bytes_per_vcycle"] = fs.bytes_per_cycle;
-        fj["model_bytes_per_solve"] = fs.solves ? fs.model_bytes / fs.solves : 0.0;
+        fj["model_bytes_per_solve"] = fs.solves ? (fs.model_bytes + fs.model_bytes_vectors) / fs.solves : 0.0;
+        fj["model_bytes_multigrid_per_solve"] = fs.solves ? fs.model_bytes / fs.solves : 0.0;
+        fj["model_bytes_vectors_per_solve"] = fs.solves ? fs.model_bytes_vectors / fs.solves : 0.0;
         fj["vcycles_per_solve"] = fs.solves ? double(fs.vcycles) / fs.solves : 0.0;
         fj["fmg_cycles_per_solve"] = fs.solves ? double(fs.fmg_cycles) / fs.solves : 0.0;
       }

@@ -51,7 +51,8 @@ struct FieldStats {
   double last_residual = 0;  ///< relative, of the last solve
   std::string ksp, pc;       ///< the types PETSc runs
   double bytes_per_cycle = 0;  ///< streaming model of one V-cycle (Cajal's multigrid only)
-  double model_bytes = 0;      ///< the model's bytes over all solves (V-cycles and FMG starts)
+  double model_bytes = 0;      ///< the model's multigrid bytes over all solves (V-cycles and FMG starts)
+  double model_bytes_vectors = 0;  ///< the model's bytes of the Krylov/Richardson vector work (field.cpp)
   std::int64_t vcycles = 0, fmg_cycles = 0;  ///< multigrid cycles run (shell PC)
   int levels = 0;
 };
