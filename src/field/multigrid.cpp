@@ -33,7 +33,6 @@ void advise_huge_pages(void* p, std::size_t bytes) {
 #endif
 }
 
-
 /// Boundary term of a cell's diagonal along one dimension: +1 per Dirichlet face it
 /// touches (ghost -u), -1 per Neumann face (ghost u), 0 inside.
 KOKKOS_INLINE_FUNCTION double face_term(std::int64_t g, std::int64_t N, double lo, double hi) {
@@ -212,7 +211,7 @@ struct RedBlackRows {
     const double res = b(k, j, i) - stencil(u, k, j, i, diag, c);
     u(k, j, i) += res * inv_of(t_yz + face_term(sx + i - 1, Nx, x0, x1));
   }
-  /// First and last cell of a row that the plain loop may take (the x-face cells are not).
+  /// The last cell the plain loop may take (a cell on the box's high x face is not).
   KOKKOS_INLINE_FUNCTION std::int64_t loop_last() const { return xhi ? nx - 1 : nx; }
 
   KOKKOS_INLINE_FUNCTION void row(int colour, std::int64_t k, std::int64_t j) const {
