@@ -3,15 +3,18 @@
 # rate of the 250 ms phase after 50 ms of warm-up, for several seeds, against NEST 3.9's
 # 14.956 Hz (../shared/reference/nest_hpc_benchmark.json).
 # Usage: bench/hpc_benchmark.sh [RANKS] [SEEDS...]     (needs python3-h5py)
+#        STATIC=1 bench/hpc_benchmark.sh ...           (static E->E synapses instead of STDP)
 set -eu
 ranks=${1:-2}
 shift || true
 seeds=${*:-"12345 1 2 3 4 5 6 7 8 9"}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+extra=()
+[ "${STATIC:-0}" = 1 ] && extra=(--set 'projection.EE.synapse="static"')
 for seed in $seeds; do
   out=$(mktemp -d)
   mpirun -q --oversubscribe -n "$ranks" build/bin/cajal run inputs/hpc_benchmark.toml --output "$out" \
-    --overwrite --quiet --set simulation.seed="$seed" >/dev/null
+    --overwrite --quiet --set simulation.seed="$seed" "${extra[@]}" >/dev/null
   /usr/bin/python3 - "$out" "$seed" <<'PY'
 import h5py, json, sys
 import numpy as np

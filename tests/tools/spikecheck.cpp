@@ -3,11 +3,14 @@
 //   spikecheck layout FILE POP=N... the SONATA layout: /spikes/POP/{timestamps,node_ids},
 //                                   float64 ms / uint64, sorting = by_time (enum), sorted
 //                                   by (time, id), ids below N
+//   spikecheck rate FILE T0 T1 N LO HI  the rate of all populations over T0 < t <= T1 ms
+//                                   (spikes / N cells / (T1 - T0)) lies in [LO, HI] Hz
 // Exit status 0 when the check holds, 1 (with the reason on stderr) otherwise.
 #include <hdf5.h>
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <string>
@@ -128,12 +131,29 @@ int layout(const char* path, int argc, char** argv) {
   return 0;
 }
 
+int rate(const char* path, double t0, double t1, double cells, double lo, double hi) {
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) fail(std::string("cannot open ") + path);
+  if (!(t1 > t0) || !(cells > 0)) fail("rate: need T1 > T0 and N > 0");
+  std::size_t count = 0;
+  for (const auto& p : populations(f, path))
+    for (const double t : read<double>(f, "/spikes/" + p + "/timestamps", H5T_NATIVE_DOUBLE, path))
+      count += (t > t0 && t <= t1) ? 1 : 0;
+  H5Fclose(f);
+  const double hz = static_cast<double>(count) / cells / ((t1 - t0) * 1e-3);
+  std::printf("spikecheck: %zu spikes in (%g, %g] ms: %.3f Hz per cell, allowed [%g, %g]\n", count, t0, t1, hz, lo, hi);
+  return hz >= lo && hz <= hi ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   if (argc == 4 && std::string(argv[1]) == "equal") return equal(argv[2], argv[3]);
   if (argc >= 3 && std::string(argv[1]) == "layout") return layout(argv[2], argc - 3, argv + 3);
-  std::fprintf(stderr, "usage: spikecheck equal A B | spikecheck layout FILE POP=N...\n");
+  if (argc == 8 && std::string(argv[1]) == "rate")
+    return rate(argv[2], std::atof(argv[3]), std::atof(argv[4]), std::atof(argv[5]), std::atof(argv[6]),
+                std::atof(argv[7]));
+  std::fprintf(stderr, "usage: spikecheck equal A B | spikecheck layout FILE POP=N... | spikecheck rate FILE T0 T1 N LO HI\n");
   return 2;
 }
