@@ -313,10 +313,15 @@ struct Simulation::Impl {
   // targets: the interval's values of each source row in fixed point (F: row x offset,
   // reset after use, `active` marks rows with values), then each target sums its rows'
   // columns into its ring slots. Same integers as the scatter, no atomics, contiguous sums.
+  // A target usually has many sic_connections from few astrocytes (a tripartite rule makes
+  // one per third-party synapse, drawn from a pool of a few): its list holds each source
+  // row once, with the number of connections, and adds count x value (an integer product,
+  // so the sums are the same integers as one add per connection).
   struct SicGather {
     std::size_t proj = 0;
     Kokkos::View<std::uint64_t*> toff;  // target li's source rows: trow(toff(li) .. toff(li+1)-1)
     Kokkos::View<std::uint32_t*> trow;
+    Kokkos::View<std::uint32_t*> tcount;  // connections from that row
     Kokkos::View<std::int64_t**, Kokkos::LayoutRight> F;
     Kokkos::View<std::uint8_t*> active;
   };
@@ -478,16 +483,31 @@ struct Simulation::Impl {
       auto tgt = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.target);
       const std::size_t nt = pops[pj.post]->local_size, nsrc = pj.sources.extent(0);
       gth.toff = Kokkos::View<std::uint64_t*>("cajal::sic::toff", nt + 1);
-      gth.trow = Kokkos::View<std::uint32_t*>("cajal::sic::trow", tgt.extent(0));
-      auto off = Kokkos::create_mirror_view(gth.toff);
-      auto tr = Kokkos::create_mirror_view(gth.trow);
+      Kokkos::View<std::uint64_t*, Kokkos::HostSpace> off("cajal::sic::off_all", nt + 1);
+      Kokkos::View<std::uint32_t*, Kokkos::HostSpace> tr("cajal::sic::trow_all", tgt.extent(0));
       for (std::size_t j = 0; j < tgt.extent(0); ++j) ++off(tgt(j) + 1);
       for (std::size_t li = 0; li < nt; ++li) off(li + 1) += off(li);
       std::vector<std::uint64_t> fill(off.data(), off.data() + nt);
       for (std::size_t r = 0; r < nsrc; ++r)
         for (std::uint64_t j = row(r); j < row(r + 1); ++j) tr(fill[tgt(j)]++) = static_cast<std::uint32_t>(r);
-      Kokkos::deep_copy(gth.toff, off);
-      Kokkos::deep_copy(gth.trow, tr);
+      // Each target's rows are ascending (filled in row order): merge equal neighbours.
+      std::vector<std::uint64_t> uoff(nt + 1, 0);
+      std::vector<std::uint32_t> urow, ucount;
+      for (std::size_t li = 0; li < nt; ++li) {
+        for (std::uint64_t j = off(li); j < off(li + 1); ++j) {
+          if (j > off(li) && tr(j) == tr(j - 1)) ++ucount.back();
+          else {
+            urow.push_back(tr(j));
+            ucount.push_back(1);
+          }
+        }
+        uoff[li + 1] = urow.size();
+      }
+      gth.trow = Kokkos::View<std::uint32_t*>("cajal::sic::trow", urow.size());
+      gth.tcount = Kokkos::View<std::uint32_t*>("cajal::sic::tcount", ucount.size());
+      Kokkos::deep_copy(gth.toff, Kokkos::View<std::uint64_t*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>(uoff.data(), uoff.size()));
+      Kokkos::deep_copy(gth.trow, Kokkos::View<std::uint32_t*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>(urow.data(), urow.size()));
+      Kokkos::deep_copy(gth.tcount, Kokkos::View<std::uint32_t*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>(ucount.data(), ucount.size()));
       gth.F = Kokkos::View<std::int64_t**, Kokkos::LayoutRight>("cajal::sic::F", nsrc, m);
       gth.active = Kokkos::View<std::uint8_t*>("cajal::sic::active", nsrc);
       sic_gather.push_back(std::move(gth));
@@ -1068,6 +1088,7 @@ struct Simulation::Impl {
       // 2. each target sums its rows, slot by slot
       const auto toff = gth.toff;
       const auto trow = gth.trow;
+      const auto tcount = gth.tcount;
       const auto ring = pops[pj.post]->ring;
       const int M = m, rs = ring_size, port = pj.receptor;
       const std::int64_t base = t0 + pj.delay_steps;
@@ -1080,7 +1101,8 @@ struct Simulation::Impl {
               const std::uint32_t r = trow(j);
               if (!active(r)) continue;
               any = true;
-              for (int q = 0; q < M; ++q) acc[q] += F(r, q);
+              const std::int64_t c = tcount(j);
+              for (int q = 0; q < M; ++q) acc[q] += c * F(r, q);
             }
             if (!any) return;
             for (int q = 0; q < M; ++q) ring(port, static_cast<int>((base + q) % rs), li) += acc[q];
