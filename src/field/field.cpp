@@ -495,16 +495,21 @@ struct Field::Impl {
   ///  - Richardson (reproducible): |b| 16 (two passes), and per stopping test the residual
   ///    24 and its exact norm 8.
   /// The copies between PETSc's vectors and the multigrid's ghosted grids are not counted:
-  /// they are this implementation's cost, not the method's. Other Krylov methods: 0.
+  /// they are this implementation's cost, not the method's. Other Krylov methods or norms: 0.
   double vector_bytes(PetscInt its) const {
     const double cells = static_cast<double>(N[0] * N[1] * N[2]);
     if (reproducible) return cells * (16.0 + 32.0 * static_cast<double>(norm_checks));
-    if (st.ksp != KSPCG) return 0.0;
+    KSPNormType norm = KSP_NORM_DEFAULT;
+    KSPGetNormType(ksp, &norm);
+    if (st.ksp != KSPCG || norm != KSP_NORM_UNPRECONDITIONED) return 0.0;
     PetscBool nonzero = PETSC_FALSE;
     KSPGetInitialGuessNonzero(ksp, &nonzero);
     double per_cell = (nonzero ? 40.0 : 16.0) + 8.0;
     if (its > 0) per_cell += 16.0;
-    for (PetscInt i = 0; i < its; ++i) per_cell += (i == 0 ? 16.0 : 24.0) + 16.0 + 16.0 + 48.0 + 8.0 + (i + 1 < its ? 16.0 : 0.0);
+    for (PetscInt i = 0; i < its; ++i) {
+      per_cell += (i == 0 ? 16.0 : 24.0) + 16.0 + 16.0 + 48.0 + 8.0;
+      if (i + 1 < its) per_cell += 16.0;
+    }
     return cells * per_cell;
   }
 
