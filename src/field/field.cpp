@@ -47,6 +47,11 @@ void petsc_call(PetscErrorCode rc, const Make& make) {
   throw make(m);
 }
 
+/// The error maker for a PETSc call that fails only through a bug or a broken install.
+auto internal(const std::string& what) {
+  return [what](const std::string& m) { return petsc_error(what + ": " + m); };
+}
+
 std::string ksp_reason(KSPConvergedReason r) {
   const char* const* names = KSPConvergedReasons;
   const char* s = names[r];
@@ -201,7 +206,7 @@ struct Field::Impl {
     return 0;
   }
 
-  void setup(const Deck& deck) {
+  void setup() {
     const auto t0 = std::chrono::steady_clock::now();
     const auto& k = spec.potassium;
     N = spec.shape;
@@ -230,7 +235,7 @@ struct Field::Impl {
 
     PetscPushErrorHandler(keep_message, nullptr);
     try {
-      build_petsc(deck);
+      build_petsc();
     } catch (...) {
       PetscPopErrorHandler();
       throw;
@@ -239,10 +244,7 @@ struct Field::Impl {
     st.setup_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
 
-  void build_petsc(const Deck&) {
-    auto internal = [](const std::string& what) {
-      return [what](const std::string& m) { return petsc_error(what + ": " + m); };
-    };
+  void build_petsc() {
     std::vector<PetscInt> l[3];
     for (int d = 0; d < 3; ++d)
       for (int r = 0; r < bricks.dims[d]; ++r)
@@ -393,9 +395,6 @@ struct Field::Impl {
 
   /// The AIJ matrix (from the DMDA) of the same operator, for PETSc's own preconditioners.
   void assemble(Mat P) {
-    auto internal = [](const std::string& what) {
-      return [what](const std::string& m) { return petsc_error(what + ": " + m); };
-    };
     const auto& dir = spec.potassium.dirichlet;
     for (std::int64_t k = s[2]; k < s[2] + n[2]; ++k)
       for (std::int64_t j = s[1]; j < s[1] + n[1]; ++j)
@@ -598,7 +597,7 @@ Field::Field(const Communicator& comm, const Deck& deck, const Bricks& bricks)
   const PetscErrorCode rc = PetscOptionsInsertString(nullptr, deck.field.solver.c_str());
   PetscPopErrorHandler();
   petsc_call(rc, [&](const std::string& m) { return impl_->option_error("PETSc cannot read the options: " + m); });
-  impl_->setup(deck);
+  impl_->setup();
 }
 
 Field::~Field() {

@@ -53,6 +53,20 @@ KOKKOS_INLINE_FUNCTION double stencil(const Grid& u, std::int64_t k, std::int64_
   return diag * u(k, j, i) - c * nb;
 }
 
+/// (A u) over row (k, j), cells 1 .. nx, the same formula as stencil() on row pointers (the
+/// compiler then sees plain loads); `put(i, Au)` takes each value. Arguments, not members
+/// of a kernel, so a store in `put` cannot make the compiler reload diag and c.
+template <class Put>
+KOKKOS_INLINE_FUNCTION void stencil_row(const Grid& u, std::int64_t k, std::int64_t j, std::int64_t nx, double diag,
+                                        double c, const Put& put) {
+  const double* uc = &u(k, j, 0);
+  const double *us = &u(k, j - 1, 0), *un = &u(k, j + 1, 0), *ud = &u(k - 1, j, 0), *uu = &u(k + 1, j, 0);
+  for (std::int64_t i = 1; i <= nx; ++i) {
+    const double nb = ((uc[i - 1] + uc[i + 1]) + (us[i] + un[i])) + (ud[i] + uu[i]);
+    put(i, diag * uc[i] - c * nb);
+  }
+}
+
 }  // namespace
 
 Grid make_grid(const char* label, const Index3& n) {
@@ -353,15 +367,9 @@ void Multigrid::residual(int l) {
   Kokkos::parallel_for(
       "cajal::field::mg::residual", Rows(0, ny * L.n[2]), KOKKOS_LAMBDA(std::int64_t row) {
         const std::int64_t k = row / ny + 1, j = row % ny + 1;
-        const double dg = diag, cc = c;
-        const double* uc = &u(k, j, 0);
-        const double *us = &u(k, j - 1, 0), *un = &u(k, j + 1, 0), *ud = &u(k - 1, j, 0), *uu = &u(k + 1, j, 0);
         const double* bc = &b(k, j, 0);
         double* rc = &r(k, j, 0);
-        for (std::int64_t i = 1; i <= nx; ++i) {
-          const double nb = ((uc[i - 1] + uc[i + 1]) + (us[i] + un[i])) + (ud[i] + uu[i]);
-          rc[i] = bc[i] - (dg * uc[i] - cc * nb);
-        }
+        stencil_row(u, k, j, nx, diag, c, [&](std::int64_t i, double au) { rc[i] = bc[i] - au; });
       });
 }
 
@@ -377,11 +385,12 @@ double Multigrid::residual_norm() {
       "cajal::field::mg::residual_max", Rows(0, ny * L.n[2]),
       KOKKOS_LAMBDA(std::int64_t row, double& m) {
         const std::int64_t k = row / ny + 1, j = row % ny + 1;
-        for (std::int64_t i = 1; i <= nx; ++i) {
-          const double x = b(k, j, i) - stencil(u, k, j, i, diag, c);
-          r(k, j, i) = x;
-          keep_max_abs(m, x);
-        }
+        const double* bc = &b(k, j, 0);
+        double* rc = &r(k, j, 0);
+        stencil_row(u, k, j, nx, diag, c, [&](std::int64_t i, double au) {
+          rc[i] = bc[i] - au;
+          keep_max_abs(m, rc[i]);
+        });
       },
       Kokkos::Max<double>(mx));
   return exact_norm(L.r, mx);
@@ -395,14 +404,8 @@ void Multigrid::apply(Grid in, double* out) {
   Kokkos::parallel_for(
       "cajal::field::mg::apply", Rows(0, ny * L.n[2]), KOKKOS_LAMBDA(std::int64_t row) {
         const std::int64_t k = row / ny + 1, j = row % ny + 1;
-        const double dg = diag, cc = c;
-        const double* uc = &in(k, j, 0);
-        const double *us = &in(k, j - 1, 0), *un = &in(k, j + 1, 0), *ud = &in(k - 1, j, 0), *uu = &in(k + 1, j, 0);
         double* oc = out + row * nx - 1;  // oc[i], i = 1 .. nx
-        for (std::int64_t i = 1; i <= nx; ++i) {
-          const double nb = ((uc[i - 1] + uc[i + 1]) + (us[i] + un[i])) + (ud[i] + uu[i]);
-          oc[i] = dg * uc[i] - cc * nb;
-        }
+        stencil_row(in, k, j, nx, diag, c, [&](std::int64_t i, double au) { oc[i] = au; });
       });
 }
 
@@ -524,7 +527,8 @@ void Multigrid::coarse_solve(int l) {
     Kokkos::parallel_for(
         "cajal::field::mg::coarse_apply", Rows(0, ny * L.n[2]), KOKKOS_LAMBDA(std::int64_t row) {
           const std::int64_t k = row / ny + 1, j = row % ny + 1;
-          for (std::int64_t i = 1; i <= nx; ++i) q(k, j, i) = stencil(p, k, j, i, diag, c);
+          double* qc = &q(k, j, 0);
+          stencil_row(p, k, j, nx, diag, c, [&](std::int64_t i, double au) { qc[i] = au; });
         });
     const double pq = dot(L, p, q);
     if (!(pq > 0)) break;

@@ -483,21 +483,21 @@ struct Simulation::Impl {
       auto tgt = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.target);
       const std::size_t nt = pops[pj.post]->local_size, nsrc = pj.sources.extent(0);
       gth.toff = Kokkos::View<std::uint64_t*>("cajal::sic::toff", nt + 1);
-      Kokkos::View<std::uint64_t*, Kokkos::HostSpace> off("cajal::sic::off_all", nt + 1);
-      Kokkos::View<std::uint32_t*, Kokkos::HostSpace> tr("cajal::sic::trow_all", tgt.extent(0));
-      for (std::size_t j = 0; j < tgt.extent(0); ++j) ++off(tgt(j) + 1);
-      for (std::size_t li = 0; li < nt; ++li) off(li + 1) += off(li);
-      std::vector<std::uint64_t> fill(off.data(), off.data() + nt);
+      std::vector<std::uint64_t> off(nt + 1, 0);
+      std::vector<std::uint32_t> tr(tgt.extent(0));
+      for (std::size_t j = 0; j < tgt.extent(0); ++j) ++off[tgt(j) + 1];
+      for (std::size_t li = 0; li < nt; ++li) off[li + 1] += off[li];
+      std::vector<std::uint64_t> fill(off.begin(), off.end() - 1);
       for (std::size_t r = 0; r < nsrc; ++r)
-        for (std::uint64_t j = row(r); j < row(r + 1); ++j) tr(fill[tgt(j)]++) = static_cast<std::uint32_t>(r);
+        for (std::uint64_t j = row(r); j < row(r + 1); ++j) tr[fill[tgt(j)]++] = static_cast<std::uint32_t>(r);
       // Each target's rows are ascending (filled in row order): merge equal neighbours.
       std::vector<std::uint64_t> uoff(nt + 1, 0);
       std::vector<std::uint32_t> urow, ucount;
       for (std::size_t li = 0; li < nt; ++li) {
-        for (std::uint64_t j = off(li); j < off(li + 1); ++j) {
-          if (j > off(li) && tr(j) == tr(j - 1)) ++ucount.back();
+        for (std::uint64_t j = off[li]; j < off[li + 1]; ++j) {
+          if (j > off[li] && tr[j] == tr[j - 1]) ++ucount.back();
           else {
-            urow.push_back(tr(j));
+            urow.push_back(tr[j]);
             ucount.push_back(1);
           }
         }
@@ -505,9 +505,13 @@ struct Simulation::Impl {
       }
       gth.trow = Kokkos::View<std::uint32_t*>("cajal::sic::trow", urow.size());
       gth.tcount = Kokkos::View<std::uint32_t*>("cajal::sic::tcount", ucount.size());
-      Kokkos::deep_copy(gth.toff, Kokkos::View<std::uint64_t*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>(uoff.data(), uoff.size()));
-      Kokkos::deep_copy(gth.trow, Kokkos::View<std::uint32_t*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>(urow.data(), urow.size()));
-      Kokkos::deep_copy(gth.tcount, Kokkos::View<std::uint32_t*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>(ucount.data(), ucount.size()));
+      auto upload = [](const auto& dst, auto& src) {
+        using T = typename std::decay_t<decltype(src)>::value_type;
+        Kokkos::deep_copy(dst, Kokkos::View<T*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>(src.data(), src.size()));
+      };
+      upload(gth.toff, uoff);
+      upload(gth.trow, urow);
+      upload(gth.tcount, ucount);
       gth.F = Kokkos::View<std::int64_t**, Kokkos::LayoutRight>("cajal::sic::F", nsrc, m);
       gth.active = Kokkos::View<std::uint8_t*>("cajal::sic::active", nsrc);
       sic_gather.push_back(std::move(gth));
