@@ -626,11 +626,11 @@ const Field::Index3& Field::size() const { return impl_->n; }
 
 std::int64_t Field::local_voxel(const Point& p) const {
   const Impl& m = *impl_;
+  const auto v = m.bricks.voxel_of(p);
   std::int64_t q = 0, stride = 1;
   for (int d = 0; d < 3; ++d) {
-    const std::int64_t v = std::min(m.N[d] - 1, std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(p[d] / m.h))));
-    if (v < m.s[d] || v >= m.s[d] + m.n[d]) return -1;
-    q += (v - m.s[d]) * stride;
+    if (v[d] < m.s[d] || v[d] >= m.s[d] + m.n[d]) return -1;
+    q += (v[d] - m.s[d]) * stride;
     stride *= m.n[d];
   }
   return q;

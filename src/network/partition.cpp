@@ -31,13 +31,15 @@ int Bricks::rank_of_voxel(const std::array<std::int64_t, 3>& v) const {
   return rank_at(c);
 }
 
+std::array<std::int64_t, 3> Bricks::voxel_of(const Point& p) const {
+  std::array<std::int64_t, 3> v{};
+  for (int d = 0; d < 3; ++d)
+    v[d] = std::min(voxel_cuts[d].back() - 1, std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(p[d] / voxel))));
+  return v;
+}
+
 int Bricks::rank_of(const Point& p) const {
-  if (voxel > 0) {
-    std::array<std::int64_t, 3> v{};
-    for (int d = 0; d < 3; ++d)
-      v[d] = std::min(voxel_cuts[d].back() - 1, std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(p[d] / voxel))));
-    return rank_of_voxel(v);
-  }
+  if (voxel > 0) return rank_of_voxel(voxel_of(p));
   std::array<int, 3> c{};
   for (int d = 0; d < 3; ++d) {
     const double f = p[d] / box[d] * dims[d];

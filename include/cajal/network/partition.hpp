@@ -44,6 +44,9 @@ struct Bricks {
   }
   /// With a field: the rank that owns voxel (i, j, k).
   int rank_of_voxel(const std::array<std::int64_t, 3>& v) const;
+  /// With a field: the voxel holding `p` (points on or beyond the far faces belong to the
+  /// last voxel). The one rule both the bricks and the field's grid use.
+  std::array<std::int64_t, 3> voxel_of(const Point& p) const;
 };
 
 /// Voxel-aligned cuts of `n` voxels into `parts` bricks (see Bricks::voxel_cuts): blocks of
