@@ -101,14 +101,14 @@ AeifCondAlphaAstro AeifCondAlphaAstro::make(const std::map<std::string, double>&
   m.inv_tau_in = 1.0 / m.tau_in;
   m.inv_tau_w = 1.0 / m.tau_w;
   m.inv_Delta_T = m.Delta_T > 0 ? 1.0 / m.Delta_T : 0.0;
-  const double c[AeifCondAlphaAstro::stages] = {0.0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1.0, 1.0};
+  // The table holds what System::rhs computes without it (the same exp, the same bits).
   for (int i = 0; i < AeifCondAlphaAstro::stages; ++i) {
-    m.stage_s[i] = 0.0 + c[i] * dt;  // as dopri_step forms it: t + c hs with t = 0, hs = dt
-    m.stage_ex[i] = std::exp(-m.stage_s[i] * m.inv_tau_ex);
-    m.stage_in[i] = std::exp(-m.stage_s[i] * m.inv_tau_in);
+    m.stage_s[i] = 0.0 + AeifCondAlphaAstro::stage_c[i] * dt;  // as System::rhs forms it: t + c hs, t = 0, hs = dt
+    m.stage_ex[i] = lanes::exp(-m.stage_s[i] * m.inv_tau_ex);
+    m.stage_in[i] = lanes::exp(-m.stage_s[i] * m.inv_tau_in);
   }
-  m.P_ex = std::exp(-dt * m.inv_tau_ex);
-  m.P_in = std::exp(-dt * m.inv_tau_in);
+  m.P_ex = lanes::exp(-dt * m.inv_tau_ex);
+  m.P_in = lanes::exp(-dt * m.inv_tau_in);
   m.ex_init = std::exp(1.0) / m.tau_ex;
   m.in_init = std::exp(1.0) / m.tau_in;
   m.h = dt;

@@ -37,6 +37,7 @@
 
 #include "model/ode.hpp"
 #include "util/kmath.hpp"
+#include "util/lanes.hpp"
 
 namespace cajal {
 
@@ -50,19 +51,21 @@ struct AstrocyteLR1994 {
 
   static AstrocyteLR1994 make(const std::map<std::string, double>& p, double dt);
 
-  /// `j_gap`: IP3 flux through gap junctions (µM/ms), constant over the step.
-  KOKKOS_INLINE_FUNCTION void rhs(const double y[3], double f[3], double j_gap) const {
-    const double ip3 = y[0], hh = y[2];
-    const double c = y[1] < 0 ? 0 : (y[1] > Ca_tot ? Ca_tot : y[1]);
-    const double alpha_h = k_IP3R * Kd_inh * (ip3 + Kd_IP3_1) / (ip3 + Kd_IP3_2);
-    const double beta_h = k_IP3R * c;
-    const double J_pump = rate_SERCA * c * c / (Km_SERCA * Km_SERCA + c * c);
-    const double m_inf = ip3 / (ip3 + Kd_IP3_1);
-    const double n_inf = c / (c + Kd_act);
-    const double ca_er = (Ca_tot - c) / ratio_ER_cyt;
-    const double J_leak = ratio_ER_cyt * rate_L * (ca_er - c);
-    const double mnh = m_inf * n_inf * hh;
-    const double J_channel = ratio_ER_cyt * rate_IP3R * mnh * mnh * mnh * (ca_er - c);
+  /// `j_gap`: IP3 flux through gap junctions (µM/ms), constant over the step. T is double
+  /// or a lanes::Pack of cells (util/lanes.hpp).
+  template <class T>
+  KOKKOS_INLINE_FUNCTION void rhs(const T y[3], T f[3], T j_gap) const {
+    const T ip3 = y[0], hh = y[2];
+    const T c = lanes::clamp(y[1], 0.0, Ca_tot);
+    const T alpha_h = k_IP3R * Kd_inh * (ip3 + Kd_IP3_1) / (ip3 + Kd_IP3_2);
+    const T beta_h = k_IP3R * c;
+    const T J_pump = rate_SERCA * c * c / (Km_SERCA * Km_SERCA + c * c);
+    const T m_inf = ip3 / (ip3 + Kd_IP3_1);
+    const T n_inf = c / (c + Kd_act);
+    const T ca_er = (Ca_tot - c) / ratio_ER_cyt;
+    const T J_leak = ratio_ER_cyt * rate_L * (ca_er - c);
+    const T mnh = m_inf * n_inf * hh;
+    const T J_channel = ratio_ER_cyt * rate_IP3R * mnh * mnh * mnh * (ca_er - c);
     f[0] = (IP3_0 - ip3) / tau_IP3 + j_gap;
     f[1] = J_channel - J_pump + J_leak;
     f[2] = alpha_h * (1.0 - hh) - beta_h * hh;
@@ -71,22 +74,41 @@ struct AstrocyteLR1994 {
   /// One time step; `input` is the summed weight of the spikes arriving in it. Returns the
   /// SIC (pA, before the connection weight) after the step.
   KOKKOS_INLINE_FUNCTION double step(double& ip3, double& ca, double& hh, double input, double j_gap = 0.0) const {
-    double y[3] = {ip3, ca, hh};
-    for (int s = 0; s < substeps; ++s) {
-      double k1[3], k2[3], k3[3], k4[3], t[3];
-      rhs(y, k1, j_gap);
-      for (int i = 0; i < 3; ++i) t[i] = y[i] + 0.5 * h * k1[i];
-      rhs(t, k2, j_gap);
-      for (int i = 0; i < 3; ++i) t[i] = y[i] + 0.5 * h * k2[i];
-      rhs(t, k3, j_gap);
-      for (int i = 0; i < 3; ++i) t[i] = y[i] + h * k3[i];
-      rhs(t, k4, j_gap);
-      for (int i = 0; i < 3; ++i) y[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
-    }
-    ip3 = y[0] + delta_IP3 * input;
-    ca = y[1] < 0 ? 0 : (y[1] > Ca_tot ? Ca_tot : y[1]);
-    hh = y[2];
+    integrate(ip3, ca, hh, input, j_gap);
     return sic(ca);
+  }
+
+  /// The step without its SIC, in three parts whose arithmetic is branch-free, so that the
+  /// population kernel runs them in SIMD lanes over cells (each lane computes exactly what
+  /// this scalar call does).
+  KOKKOS_INLINE_FUNCTION void integrate(double& ip3, double& ca, double& hh, double input, double j_gap) const {
+    double y[3] = {ip3, ca, hh};
+    for (int s = 0; s < substeps; ++s) substep<double>(y, j_gap);
+    finish(y, input);
+    ip3 = y[0];
+    ca = y[1];
+    hh = y[2];
+  }
+
+  /// One classic RK4 sub-step of length h.
+  template <class T>
+  KOKKOS_INLINE_FUNCTION void substep(T y[3], T j_gap) const {
+    T k1[3], k2[3], k3[3], k4[3], t[3];
+    rhs(y, k1, j_gap);
+    for (int i = 0; i < 3; ++i) t[i] = y[i] + 0.5 * h * k1[i];
+    rhs(t, k2, j_gap);
+    for (int i = 0; i < 3; ++i) t[i] = y[i] + 0.5 * h * k2[i];
+    rhs(t, k3, j_gap);
+    for (int i = 0; i < 3; ++i) t[i] = y[i] + h * k3[i];
+    rhs(t, k4, j_gap);
+    for (int i = 0; i < 3; ++i) y[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+  }
+
+  /// After the sub-steps: the arriving input raises IP3, Ca is clamped to [0, Ca_tot].
+  template <class T>
+  KOKKOS_INLINE_FUNCTION void finish(T y[3], T input) const {
+    y[0] += delta_IP3 * input;
+    y[1] = lanes::clamp(y[1], 0.0, Ca_tot);
   }
 
   KOKKOS_INLINE_FUNCTION double sic(double ca) const {
@@ -221,6 +243,20 @@ struct AeifCondAlphaAstro {
   double stage_ex[stages] = {}, stage_in[stages] = {};  // e^{-c_i h / tau}
   double P_ex = 0, P_in = 0;                        // e^{-h / tau}
 
+  /// The right-hand side of (V, w) at conductances g_ex, g_in, for T = double (one cell)
+  /// or lanes::Pack (cells in SIMD lanes; `refractory` is then a lane mask). In it V is
+  /// min(V, V_peak), and V_reset while refractory (dV/dt = 0).
+  template <class T, class Mask>
+  KOKKOS_INLINE_FUNCTION void rhs(T g_ex, T g_in, Mask refractory, T I_sic, const T* z, T* f) const {
+    const T V = lanes::select(refractory, lanes::splat<T>(V_reset), lanes::min(z[0], lanes::splat<T>(V_peak)));
+    const T I_spike =
+        Delta_T == 0.0 ? lanes::splat<T>(0.0) : g_L * Delta_T * lanes::exp((V - V_th) * inv_Delta_T);
+    f[0] = lanes::select(refractory, lanes::splat<T>(0.0),
+                         (-g_L * (V - E_L) + I_spike - g_ex * (V - E_ex) - g_in * (V - E_in) - z[1] + I_e + I_sic) *
+                             inv_C);
+    f[1] = (a * (V - E_L) - z[1]) * inv_tau_w;
+  }
+
   /// The system dopri_step integrates: (V, w) with the conductances at the stage times, the
   /// cell's refractory state and I_SIC held, and NEST's threshold and reset after each
   /// accepted sub-step.
@@ -237,25 +273,17 @@ struct AeifCondAlphaAstro {
       tabulated = t == 0.0 && h_sub == m.h;
     }
     KOKKOS_INLINE_FUNCTION void rhs(int stage, const double* z, double* f) const {
-      constexpr double c[stages] = {0.0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1.0, 1.0};
       double s, ee, ei;
       if (tabulated) {
         s = m.stage_s[stage];
         ee = m.stage_ex[stage];
         ei = m.stage_in[stage];
       } else {
-        s = t0 + c[stage] * hs;
-        ee = kmath::exp(-s * m.inv_tau_ex);
-        ei = kmath::exp(-s * m.inv_tau_in);
+        s = t0 + stage_c[stage] * hs;
+        ee = lanes::exp(-s * m.inv_tau_ex);
+        ei = lanes::exp(-s * m.inv_tau_in);
       }
-      const double g_ex = (ge0 + dge0 * s) * ee, g_in = (gi0 + dgi0 * s) * ei;
-      const bool refr = r > 0;
-      const double V = refr ? m.V_reset : (z[0] < m.V_peak ? z[0] : m.V_peak);
-      const double I_spike = m.Delta_T == 0.0 ? 0.0 : m.g_L * m.Delta_T * kmath::exp((V - m.V_th) * m.inv_Delta_T);
-      f[0] = refr ? 0.0
-                  : (-m.g_L * (V - m.E_L) + I_spike - g_ex * (V - m.E_ex) - g_in * (V - m.E_in) - z[1] + m.I_e + I_sic) *
-                        m.inv_C;
-      f[1] = (m.a * (V - m.E_L) - z[1]) * m.inv_tau_w;
+      m.rhs((ge0 + dge0 * s) * ee, (gi0 + dgi0 * s) * ei, r > 0, I_sic, z, f);
     }
     KOKKOS_INLINE_FUNCTION bool after_substep(double* z) const {
       if (r > 0) {
@@ -269,6 +297,7 @@ struct AeifCondAlphaAstro {
       return true;
     }
   };
+  static constexpr double stage_c[stages] = {0.0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1.0, 1.0};
 
   /// One time step of y = (V, dg_ex, g_ex, dg_in, g_in, w). `hint` is the cell's last
   /// accepted sub-step (kept between steps, as NEST keeps its integration step). Returns
@@ -280,6 +309,64 @@ struct AeifCondAlphaAstro {
     System sys{*this, r, I_sic, y[1], y[2], y[3], y[4]};
     double z[2] = {y[0], y[5]};
     const int spikes = dopri_step<2>(sys, z, h, hint, tol);
+    return finish(y, z, spikes, I_sic, r, in_ex, in_in, in_sic);
+  }
+
+  /// The common case of step() for L cells in SIMD lanes: every cell whose first sub-step
+  /// would be the whole step (dopri_first) tries it in the lanes, and keeps it when
+  /// dopri_step would (error within the tolerance); the others, rare (sub-steps near a
+  /// spike, after a rejection), run step() alone. A lane computes what dopri_step's first
+  /// trial computes, so each cell's result is step()'s, bit for bit.
+  template <int L>
+  KOKKOS_INLINE_FUNCTION void step_lanes(double y[L][6], double I_sic[L], int r[L], double hint[L], const double in[L][3],
+                                         int spikes[L]) const {
+    using P = lanes::Pack;
+    static_assert(L == cell_lanes, "a block fills the lanes");
+    P z[2], dge0, ge0, dgi0, gi0, isic;
+    lanes::IntPack ref;
+    for (int l = 0; l < L; ++l) {
+      z[0][l] = y[l][0];
+      dge0[l] = y[l][1];
+      ge0[l] = y[l][2];
+      dgi0[l] = y[l][3];
+      gi0[l] = y[l][4];
+      z[1][l] = y[l][5];
+      isic[l] = I_sic[l];
+      ref[l] = r[l];
+    }
+    const LaneSystem sys{*this, dge0, ge0, dgi0, gi0, ref > 0, isic};
+    P y5[2];
+    const P err = dopri_trial<2, P>(sys, z, lanes::splat<P>(h), tol, y5);
+    for (int l = 0; l < L; ++l) {
+      if (dopri_first(h, hint[l]) == h && err[l] <= 1.0) {
+        // dopri_step's path for an accepted whole step: take y5, then the threshold.
+        double zl[2] = {y5[0][l], y5[1][l]};
+        System one{*this, r[l], I_sic[l], y[l][1], y[l][2], y[l][3], y[l][4]};
+        const int n = one.after_substep(zl) ? 1 : 0;
+        spikes[l] = finish(y[l], zl, n, I_sic[l], r[l], in[l][0], in[l][1], in[l][2]);
+      } else {
+        spikes[l] = step(y[l], I_sic[l], r[l], hint[l], in[l][0], in[l][1], in[l][2]);
+      }
+    }
+  }
+
+  /// A whole-step trial of cells in lanes (dopri_trial's system): System::rhs with the
+  /// tabulated stage times.
+  struct LaneSystem {
+    const AeifCondAlphaAstro& m;
+    lanes::Pack dge0, ge0, dgi0, gi0;
+    lanes::IntPack refractory;
+    lanes::Pack I_sic;
+    KOKKOS_INLINE_FUNCTION void rhs(int stage, const lanes::Pack* z, lanes::Pack* f) const {
+      const double s = m.stage_s[stage];
+      m.rhs((ge0 + dge0 * s) * m.stage_ex[stage], (gi0 + dgi0 * s) * m.stage_in[stage], refractory, I_sic, z, f);
+    }
+  };
+
+  /// The rest of a step once (V, w) = z are integrated: the conductances propagate exactly,
+  /// the state is checked, the refractory count runs down, the step's input arrives.
+  KOKKOS_INLINE_FUNCTION int finish(double y[6], const double z[2], int spikes, double& I_sic, int& r, double in_ex,
+                                    double in_in, double in_sic) const {
     y[0] = z[0];
     y[5] = z[1];
     y[2] = (y[2] + y[1] * h) * P_ex;

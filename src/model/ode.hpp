@@ -19,11 +19,16 @@
 // derivative explodes near V_peak, pass with a few sub-steps instead of thousands. At the
 // default tol = 1e-6, spike steps match a converged reference (tests/unit/test_aeif.cpp).
 #include "util/kmath.hpp"
+#include "util/lanes.hpp"
 
 namespace cajal {
 
-template <int N, class Sys>
-KOKKOS_INLINE_FUNCTION int dopri_step(Sys& sys, double y[N], double h, double& hint, double tol) {
+/// One trial sub-step of length hs from y: writes the 5th-order solution to y5 and returns
+/// the error norm (the largest err_i; NaN when the right-hand side is). T is double, or a
+/// lanes::Pack of cells: a model that runs cells in SIMD lanes tries the whole time step
+/// for all of them at once, with the arithmetic of a scalar trial (util/lanes.hpp).
+template <int N, class T, class Sys>
+KOKKOS_INLINE_FUNCTION T dopri_trial(const Sys& sys, const T y[N], T hs, double tol, T y5[N]) {
   constexpr double a21 = 1.0 / 5;
   constexpr double a31 = 3.0 / 40, a32 = 9.0 / 40;
   constexpr double a41 = 44.0 / 45, a42 = -56.0 / 15, a43 = 32.0 / 9;
@@ -33,9 +38,38 @@ KOKKOS_INLINE_FUNCTION int dopri_step(Sys& sys, double y[N], double h, double& h
   constexpr double b1 = 35.0 / 384, b3 = 500.0 / 1113, b4 = 125.0 / 192, b5 = -2187.0 / 6784, b6 = 11.0 / 84;
   constexpr double e1 = 71.0 / 57600, e3 = -71.0 / 16695, e4 = 71.0 / 1920, e5 = -17253.0 / 339200,
                    e6 = 22.0 / 525, e7 = -1.0 / 40;
+  T k1[N], k2[N], k3[N], k4[N], k5[N], k6[N], k7[N], z[N];
+  sys.rhs(0, y, k1);
+  for (int i = 0; i < N; ++i) z[i] = y[i] + hs * a21 * k1[i];
+  sys.rhs(1, z, k2);
+  for (int i = 0; i < N; ++i) z[i] = y[i] + hs * (a31 * k1[i] + a32 * k2[i]);
+  sys.rhs(2, z, k3);
+  for (int i = 0; i < N; ++i) z[i] = y[i] + hs * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i]);
+  sys.rhs(3, z, k4);
+  for (int i = 0; i < N; ++i) z[i] = y[i] + hs * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] + a54 * k4[i]);
+  sys.rhs(4, z, k5);
+  for (int i = 0; i < N; ++i) z[i] = y[i] + hs * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] + a64 * k4[i] + a65 * k5[i]);
+  sys.rhs(5, z, k6);
+  for (int i = 0; i < N; ++i) y5[i] = y[i] + hs * (b1 * k1[i] + b3 * k3[i] + b4 * k4[i] + b5 * k5[i] + b6 * k6[i]);
+  sys.rhs(6, y5, k7);
+  T err = lanes::splat<T>(0.0);
+  for (int i = 0; i < N; ++i) {
+    const T e = hs * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] + e6 * k6[i] + e7 * k7[i]);
+    const T sc = tol * (1.0 + lanes::abs(y[i]) + hs * lanes::abs(k1[i]));
+    const T q = lanes::abs(e) / sc;
+    err = lanes::select(q > err, q, err);
+  }
+  return err;
+}
+
+/// The sub-step dopri_step tries first: the cell's last one, or the whole step.
+KOKKOS_INLINE_FUNCTION double dopri_first(double h, double hint) { return hint > 0 && hint <= h ? hint : h; }
+
+template <int N, class Sys>
+KOKKOS_INLINE_FUNCTION int dopri_step(Sys& sys, double y[N], double h, double& hint, double tol) {
   int spikes = 0;
   double t = 0.0;
-  double hs = hint > 0 && hint <= h ? hint : h;
+  double hs = dopri_first(h, hint);
   for (int guard = 0; t < h; ++guard) {
     // No floor on the sub-step: near V_peak a steep exponential needs sub-steps far below
     // 1e-9 ms (even below the resolution of t: the upstroke then completes in V while t
@@ -43,28 +77,8 @@ KOKKOS_INLINE_FUNCTION int dopri_step(Sys& sys, double y[N], double h, double& h
     if (guard == 100000) return -1;
     if (hs > h - t) hs = h - t;
     sys.begin_substep(t, hs);
-    double k1[N], k2[N], k3[N], k4[N], k5[N], k6[N], k7[N], z[N], y5[N];
-    sys.rhs(0, y, k1);
-    for (int i = 0; i < N; ++i) z[i] = y[i] + hs * a21 * k1[i];
-    sys.rhs(1, z, k2);
-    for (int i = 0; i < N; ++i) z[i] = y[i] + hs * (a31 * k1[i] + a32 * k2[i]);
-    sys.rhs(2, z, k3);
-    for (int i = 0; i < N; ++i) z[i] = y[i] + hs * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i]);
-    sys.rhs(3, z, k4);
-    for (int i = 0; i < N; ++i) z[i] = y[i] + hs * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] + a54 * k4[i]);
-    sys.rhs(4, z, k5);
-    for (int i = 0; i < N; ++i) z[i] = y[i] + hs * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] + a64 * k4[i] + a65 * k5[i]);
-    sys.rhs(5, z, k6);
-    for (int i = 0; i < N; ++i) y5[i] = y[i] + hs * (b1 * k1[i] + b3 * k3[i] + b4 * k4[i] + b5 * k5[i] + b6 * k6[i]);
-    sys.rhs(6, y5, k7);
-    double err = 0.0;
-    for (int i = 0; i < N; ++i) {
-      const double e = hs * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] + e6 * k6[i] + e7 * k7[i]);
-      const double ay = y[i] < 0 ? -y[i] : y[i], ad = k1[i] < 0 ? -k1[i] : k1[i];
-      const double sc = tol * (1.0 + ay + hs * ad);
-      const double q = (e < 0 ? -e : e) / sc;
-      if (q > err) err = q;
-    }
+    double y5[N];
+    const double err = dopri_trial<N, double>(sys, y, hs, tol, y5);
     if (!(err <= 1.0)) {  // reject (also on NaN): shrink and retry
       const double f = err != err ? 0.1 : 0.9 * kmath::pow(err, -0.2);
       hs *= f < 0.1 ? 0.1 : f;

@@ -56,13 +56,28 @@ std::vector<Population::StateArray> Population::all_state() {
 
 namespace {
 
-/// The part of every population's kernel that is not the model. For each local cell and
-/// each step of the interval: read and clear the cell's ring slots, add the background,
-/// let the model step, record a spike. A model supplies a Cell: its parameters and the
-/// Views of its state, with load(i) -> State, step(State&, const double* input) -> fired,
-/// store(i, State). `Receptors` input ports (1, or 2 for excitatory/inhibitory).
+/// How many cells a Cell advances at once: Cell::lanes where it defines it (a model with a
+/// step_lanes), else 1.
+template <class Cell, class = void>
+struct LanesOf {
+  static constexpr int value = 1;
+};
+template <class Cell>
+struct LanesOf<Cell, std::void_t<decltype(Cell::lanes)>> {
+  static constexpr int value = Cell::lanes;
+};
+
+/// The part of every population's kernel that is not the model. For each block of local
+/// cells and each step of the interval: read and clear the cells' ring slots, add the
+/// background, let the model step, record spikes. A model supplies a Cell: its parameters
+/// and the Views of its state, with load(i) -> State, step(State&, const double* input) ->
+/// fired (1, 0, or -1 for a failure), store(i, State). A Cell with `lanes` > 1 also has
+/// step_lanes(State[lanes], input[lanes][Receptors], fired[lanes]), which advances a full
+/// block in SIMD lanes with step()'s results; a block is then `lanes` cells, and the cells
+/// of the last, partial block run step() alone. `Receptors` input ports (1, 2 or 3).
 template <class Cell, int Receptors>
 struct AdvanceInterval {
+  static constexpr int lanes = LanesOf<Cell>::value;
   Cell cell;
   PoissonDrive bg;
   PostHistory history;  // recorded only when enabled
@@ -72,42 +87,67 @@ struct AdvanceInterval {
   std::int64_t t0;
   int from, to, ring_size;
   bool track;
+  std::size_t n;
 
-  KOKKOS_INLINE_FUNCTION void operator()(const std::size_t i) const {
-    auto state = cell.load(i);
-    const std::uint64_t g = gid(i);
-    std::int64_t cached = -1;
-    rng::Block blk{};
+  KOKKOS_INLINE_FUNCTION void operator()(const std::size_t block) const {
+    const std::size_t i0 = block * lanes;
+    if (i0 + lanes <= n) {
+      run<lanes>(i0);
+    } else {
+      for (std::size_t i = i0; i < n; ++i) run<1>(i);
+    }
+  }
+
+  template <int L>
+  KOKKOS_INLINE_FUNCTION void run(const std::size_t i0) const {
+    typename Cell::State state[L];
+    std::int64_t cached[L];
+    rng::Block blk[L];
+    for (int l = 0; l < L; ++l) {
+      state[l] = cell.load(i0 + l);
+      cached[l] = -1;
+    }
     int slot = static_cast<int>((t0 + from) % ring_size);
     for (int k = from; k < to; ++k) {
-      std::int64_t in[Receptors];
-      for (int r = 0; r < Receptors; ++r) {
-        in[r] = ring(r, slot, i);
-        ring(r, slot, i) = 0;
+      double input[L][Receptors];
+      for (int l = 0; l < L; ++l) {
+        const std::size_t i = i0 + l;
+        std::int64_t in[Receptors];
+        for (int r = 0; r < Receptors; ++r) {
+          in[r] = ring(r, slot, i);
+          ring(r, slot, i) = 0;
+        }
+        if (bg.chunks) in[bg.receptor] += bg.events(gid(i), t0 + k, cached[l], blk[l]) * bg.weight_fixed;
+        for (int r = 0; r < Receptors; ++r) input[l][r] = from_fixed(in[r]);
       }
-      if (bg.chunks) in[bg.receptor] += bg.events(g, t0 + k, cached, blk) * bg.weight_fixed;
-      double input[Receptors];
-      for (int r = 0; r < Receptors; ++r) input[r] = from_fixed(in[r]);
-      const int fired = cell.step(state, input);
-      if (fired < 0) {
-        Kokkos::atomic_add(&out.failures(), 1);
-      } else if (fired) {
-        const int idx = Kokkos::atomic_fetch_add(&out.count(), 1);
-        out.spikes(idx) = pack_spike(g, k);
-        if (track) history.record(i, t0 + k + 1);
+      int fired[L];
+      if constexpr (L == 1) {
+        fired[0] = cell.step(state[0], input[0]);
+      } else {
+        cell.step_lanes(state, input, fired);
+      }
+      for (int l = 0; l < L; ++l) {
+        if (fired[l] < 0) {
+          Kokkos::atomic_add(&out.failures(), 1);
+        } else if (fired[l]) {
+          const int idx = Kokkos::atomic_fetch_add(&out.count(), 1);
+          out.spikes(idx) = pack_spike(gid(i0 + l), k);
+          if (track) history.record(i0 + l, t0 + k + 1);
+        }
       }
       slot = slot + 1 == ring_size ? 0 : slot + 1;
     }
-    cell.store(i, state);
+    for (int l = 0; l < L; ++l) cell.store(i0 + l, state[l]);
   }
 };
 
 template <int Receptors, class Cell>
 void advance_cells(const char* label, const Population& p, const Cell& cell, std::int64_t t0, int from, int to,
                    const SpikeBuffer& out) {
-  Kokkos::parallel_for(label, Kokkos::RangePolicy<>(0, p.local_size),
-                       AdvanceInterval<Cell, Receptors>{cell, p.background, p.history, p.gid, p.ring, out, t0, from,
-                                                        to, p.ring_size, p.history.enabled()});
+  using Kernel = AdvanceInterval<Cell, Receptors>;
+  Kokkos::parallel_for(label, Kokkos::RangePolicy<>(0, (p.local_size + Kernel::lanes - 1) / Kernel::lanes),
+                       Kernel{cell, p.background, p.history, p.gid, p.ring, out, t0, from, to, p.ring_size,
+                              p.history.enabled(), p.local_size});
 }
 
 /// Integrate-and-fire populations: membrane potential (relative to E_L) and refractory count.
@@ -332,6 +372,8 @@ struct AstrocytePopulation : Population {
     return {};
   }
 
+  /// Advances a block of cell_lanes cells (fewer in the last block): the integration runs
+  /// in SIMD lanes, the input and the SIC output per cell.
   struct Kernel {
     AstrocyteLR1994 model;
     PoissonDrive bg;
@@ -341,42 +383,77 @@ struct AstrocytePopulation : Population {
     SpikeBuffer out;
     std::int64_t t0;
     int from, to, ring_size;
+    std::size_t n;
 
-    KOKKOS_INLINE_FUNCTION void operator()(const std::size_t i) const {
-      double y0 = ip3(i), y1 = ca(i), y2 = hh(i), acc = pending(i);
-      double s = model.sic(y1);  // the SIC in force (it holds between the cell's steps)
-      const double j_gap = gap.extent(0) ? gap(i) : 0.0;
-      const std::uint64_t g = gid(i);
-      std::int64_t cached = -1;
-      rng::Block blk{};
+    KOKKOS_INLINE_FUNCTION void operator()(const std::size_t block) const {
+      const std::size_t i0 = block * cell_lanes;
+      if (i0 + cell_lanes <= n) {
+        run<cell_lanes>(i0);
+      } else {
+        for (std::size_t i = i0; i < n; ++i) run<1>(i);
+      }
+    }
+
+    template <int L>
+    KOKKOS_INLINE_FUNCTION void run(const std::size_t i0) const {
+      double y0[L], y1[L], y2[L], acc[L], s[L], j_gap[L];
+      std::int64_t cached[L];
+      rng::Block blk[L];
+      for (int l = 0; l < L; ++l) {
+        const std::size_t i = i0 + l;
+        y0[l] = ip3(i);
+        y1[l] = ca(i);
+        y2[l] = hh(i);
+        acc[l] = pending(i);
+        s[l] = model.sic(y1[l]);  // the SIC in force (it holds between the cell's steps)
+        j_gap[l] = gap.extent(0) ? gap(i) : 0.0;
+        cached[l] = -1;
+      }
       int slot = static_cast<int>((t0 + from) % ring_size);
       for (int k = from; k < to; ++k) {
-        std::int64_t in = ring(0, slot, i);
-        ring(0, slot, i) = 0;
-        if (bg.chunks) in += bg.events(g, t0 + k, cached, blk) * bg.weight_fixed;
-        acc += from_fixed(in);
-        if (model.every == 1 || (t0 + k + 1) % model.every == 0) {
-          s = model.step(y0, y1, y2, acc, j_gap);
-          acc = 0.0;
+        for (int l = 0; l < L; ++l) {
+          std::int64_t in = ring(0, slot, i0 + l);
+          ring(0, slot, i0 + l) = 0;
+          if (bg.chunks) in += bg.events(gid(i0 + l), t0 + k, cached[l], blk[l]) * bg.weight_fixed;
+          acc[l] += from_fixed(in);
         }
-        if (s != 0.0) {
+        if (model.every == 1 || (t0 + k + 1) % model.every == 0) {
+          using T = lanes::Number<L>;
+          T y[3] = {lanes::load<T>(y0), lanes::load<T>(y1), lanes::load<T>(y2)};
+          const T jg = lanes::load<T>(j_gap);
+          for (int sub = 0; sub < model.substeps; ++sub) model.substep(y, jg);
+          model.finish(y, lanes::load<T>(acc));
+          lanes::store(y0, y[0]);
+          lanes::store(y1, y[1]);
+          lanes::store(y2, y[2]);
+          for (int l = 0; l < L; ++l) {
+            acc[l] = 0.0;
+            s[l] = model.sic(y1[l]);
+          }
+        }
+        for (int l = 0; l < L; ++l) {
+          if (s[l] == 0.0) continue;
           const int idx = Kokkos::atomic_fetch_add(&out.sic_count(), 1);
-          out.sic_events(idx) = pack_spike(g, k);
-          out.sic_values(idx) = s;
+          out.sic_events(idx) = pack_spike(gid(i0 + l), k);
+          out.sic_values(idx) = s[l];
         }
         slot = slot + 1 == ring_size ? 0 : slot + 1;
       }
-      ip3(i) = y0;
-      ca(i) = y1;
-      hh(i) = y2;
-      sic(i) = s;
-      pending(i) = acc;
+      for (int l = 0; l < L; ++l) {
+        const std::size_t i = i0 + l;
+        ip3(i) = y0[l];
+        ca(i) = y1[l];
+        hh(i) = y2[l];
+        sic(i) = s[l];
+        pending(i) = acc[l];
+      }
     }
   };
   void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) override {
-    Kokkos::parallel_for("cajal::model::astrocyte_lr_1994::advance", Kokkos::RangePolicy<>(0, local_size),
+    Kokkos::parallel_for("cajal::model::astrocyte_lr_1994::advance",
+                         Kokkos::RangePolicy<>(0, (local_size + cell_lanes - 1) / cell_lanes),
                          Kernel{model, background, ip3, ca, hh, sic, gap_flux, pending, gid, ring, out, t0, from, to,
-                                ring_size});
+                                ring_size, local_size});
   }
 };
 
@@ -423,6 +500,25 @@ struct AeifPopulation : Population {
     KOKKOS_INLINE_FUNCTION int step(State& s, const double* in) const {
       const int n = model.step(s.y, s.isic, s.ref, s.hint, in[0], in[1], in[2]);
       return n < 0 ? -1 : (n > 0 ? 1 : 0);
+    }
+    static constexpr int lanes = cell_lanes;
+    KOKKOS_INLINE_FUNCTION void step_lanes(State s[lanes], const double in[lanes][3], int fired[lanes]) const {
+      double y[lanes][6], isic[lanes], hint[lanes];
+      int ref[lanes], n[lanes];
+      for (int l = 0; l < lanes; ++l) {
+        for (int j = 0; j < 6; ++j) y[l][j] = s[l].y[j];
+        isic[l] = s[l].isic;
+        hint[l] = s[l].hint;
+        ref[l] = s[l].ref;
+      }
+      model.step_lanes<lanes>(y, isic, ref, hint, in, n);
+      for (int l = 0; l < lanes; ++l) {
+        for (int j = 0; j < 6; ++j) s[l].y[j] = y[l][j];
+        s[l].isic = isic[l];
+        s[l].hint = hint[l];
+        s[l].ref = ref[l];
+        fired[l] = n[l] < 0 ? -1 : (n[l] > 0 ? 1 : 0);
+      }
     }
     KOKKOS_INLINE_FUNCTION void store(std::size_t i, const State& s) const {
       V(i) = s.y[0];

@@ -1,0 +1,130 @@
+#pragma once
+// SIMD lanes over cells. A model kernel on the host advances `cell_lanes` cells at once:
+// its arithmetic is written once, as a template on the number type T, and runs as T =
+// double (one cell) or T = Pack (cell_lanes cells in a GCC/Clang vector, which the compiler
+// maps onto the widest registers -march allows). Each lane performs exactly the IEEE
+// operations of the scalar code, in the same order, and no multiply-add is fused
+// (-ffp-contract=off, src/CMakeLists.txt), so a cell's bits do not depend on whether it ran
+// in a lane or alone, nor on which cells shared its lanes: the rank-count invariance holds.
+//
+// The helpers here are the few operations the two types spell differently: a broadcast,
+// a per-lane choice, and exp(), which is Cajal's own (libm's is neither vectorisable nor
+// the same on every machine).
+#include <Kokkos_Core.hpp>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+namespace cajal {
+
+/// Cells per SIMD block: 8 doubles fill an AVX-512 register (two AVX2 registers).
+constexpr int cell_lanes = 8;
+
+namespace lanes {
+
+typedef double Pack __attribute__((vector_size(cell_lanes * sizeof(double))));
+typedef std::int64_t IntPack __attribute__((vector_size(cell_lanes * sizeof(std::int64_t))));
+
+/// The number type of a block of L cells: double for one, Pack for cell_lanes.
+template <int L>
+using Number = std::conditional_t<L == 1, double, Pack>;
+
+/// The L values at p (unaligned), and back.
+template <class T>
+KOKKOS_INLINE_FUNCTION T load(const double* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+template <class T>
+KOKKOS_INLINE_FUNCTION void store(double* p, const T& v) {
+  std::memcpy(p, &v, sizeof v);
+}
+
+/// T holding `v` in every lane.
+template <class T>
+KOKKOS_INLINE_FUNCTION T splat(double v) {
+  if constexpr (sizeof(T) == sizeof(double)) {
+    return v;
+  } else {
+    return T{} + v;
+  }
+}
+
+/// Per lane: m ? a : b. For T = double, m is a bool; for Pack, a lane mask (a comparison).
+KOKKOS_INLINE_FUNCTION double select(bool m, double a, double b) { return m ? a : b; }
+KOKKOS_INLINE_FUNCTION Pack select(IntPack m, Pack a, Pack b) { return m ? a : b; }
+
+/// Per lane: the smaller (larger) of a and b, a when equal: `a < b ? a : b` of scalar code.
+template <class T>
+KOKKOS_INLINE_FUNCTION T min(T a, T b) {
+  return select(a < b, a, b);
+}
+template <class T>
+KOKKOS_INLINE_FUNCTION T max(T a, T b) {
+  return select(a > b, a, b);
+}
+/// Per lane: `x < lo ? lo : (x > hi ? hi : x)` (NaN passes through).
+template <class T>
+KOKKOS_INLINE_FUNCTION T clamp(T x, double lo, double hi) {
+  return select(x < lo, splat<T>(lo), select(x > hi, splat<T>(hi), x));
+}
+template <class T>
+KOKKOS_INLINE_FUNCTION T abs(T a) {
+  return select(a < 0.0, -a, a);
+}
+
+/// Lane l of p.
+KOKKOS_INLINE_FUNCTION double lane(const Pack& p, int l) { return p[l]; }
+KOKKOS_INLINE_FUNCTION double lane(double p, int) { return p; }
+
+/// e^x to within 1 ulp (measured: tests/unit/test_lanes.cpp), branch-free. Cody-Waite
+/// reduction x = n ln2 + r with |r| <= ln2/2, e^r by its Taylor series to degree 13
+/// (truncation below 1e-17 relative), scaled by 2^(n-1) through the exponent bits and by 2
+/// (exact, and +inf past ln(DBL_MAX)). Below -708 the result is 0 (libm's are subnormals
+/// there); NaN stays NaN.
+template <class T>
+KOKKOS_INLINE_FUNCTION T exp(T x) {
+  constexpr double log2e = 1.4426950408889634;
+  constexpr double ln2_hi = 0.693145751953125;  // 20 significant bits: n ln2_hi is exact
+  constexpr double ln2_lo = 1.4286068203094173e-06;
+  constexpr double round = 6755399441055744.0;  // 1.5 2^52: adding it rounds to an integer
+  const T xc = max(min(x, splat<T>(710.0)), splat<T>(-708.0));
+  const T big = (xc * log2e + round);
+  const T n = big - round;
+  const T r = (xc - n * ln2_hi) - n * ln2_lo;
+  T p = splat<T>(1.0 / 6227020800.0);  // 1/13!
+  p = p * r + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  // 2^(n-1): n (an integer held exactly in `big`'s low mantissa bits) minus 1 plus the
+  // bias, shifted into the exponent field; n - 1 lies in [-1023, 1023].
+  T scale;
+  if constexpr (sizeof(T) == sizeof(double)) {
+    std::int64_t bits;
+    std::memcpy(&bits, &big, sizeof bits);
+    bits = (bits - std::int64_t{0x4338000000000000} + 1022) << 52;
+    std::memcpy(&scale, &bits, sizeof scale);
+  } else {
+    IntPack bits;
+    std::memcpy(&bits, &big, sizeof bits);
+    bits = (bits - std::int64_t{0x4338000000000000} + 1022) << 52;
+    std::memcpy(&scale, &bits, sizeof scale);
+  }
+  T y = p * scale * 2.0;
+  y = select(x < -708.0, splat<T>(0.0), y);
+  return select(x != x, x, y);
+}
+
+}  // namespace lanes
+}  // namespace cajal
