@@ -111,9 +111,10 @@ struct AstrocyteLR1994 {
     y[1] = lanes::clamp(y[1], 0.0, Ca_tot);
   }
 
-  KOKKOS_INLINE_FUNCTION double sic(double ca) const {
-    const double x = (ca - SIC_th) * 1000.0;
-    return x > 1.0 ? SIC_scale * kmath::log(x) : 0.0;
+  template <class T>
+  KOKKOS_INLINE_FUNCTION T sic(T ca) const {
+    const T x = (ca - SIC_th) * 1000.0;
+    return lanes::select(x > 1.0, SIC_scale * lanes::log(lanes::max(x, lanes::splat<T>(1.0))), lanes::splat<T>(0.0));
   }
 };
 
@@ -247,7 +248,7 @@ struct AeifCondAlphaAstro {
   /// or lanes::Pack (cells in SIMD lanes; `refractory` is then a lane mask). In it V is
   /// min(V, V_peak), and V_reset while refractory (dV/dt = 0).
   template <class T, class Mask>
-  KOKKOS_INLINE_FUNCTION void rhs(T g_ex, T g_in, Mask refractory, T I_sic, const T* z, T* f) const {
+  KOKKOS_FORCEINLINE_FUNCTION void rhs(T g_ex, T g_in, Mask refractory, T I_sic, const T* z, T* f) const {
     const T V = lanes::select(refractory, lanes::splat<T>(V_reset), lanes::min(z[0], lanes::splat<T>(V_peak)));
     const T I_spike =
         Delta_T == 0.0 ? lanes::splat<T>(0.0) : g_L * Delta_T * lanes::exp((V - V_th) * inv_Delta_T);
@@ -357,7 +358,7 @@ struct AeifCondAlphaAstro {
     lanes::Pack dge0, ge0, dgi0, gi0;
     lanes::IntPack refractory;
     lanes::Pack I_sic;
-    KOKKOS_INLINE_FUNCTION void rhs(int stage, const lanes::Pack* z, lanes::Pack* f) const {
+    KOKKOS_FORCEINLINE_FUNCTION void rhs(int stage, const lanes::Pack* z, lanes::Pack* f) const {
       const double s = m.stage_s[stage];
       m.rhs((ge0 + dge0 * s) * m.stage_ex[stage], (gi0 + dgi0 * s) * m.stage_in[stage], refractory, I_sic, z, f);
     }

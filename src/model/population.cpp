@@ -108,17 +108,18 @@ struct AdvanceInterval {
       cached[l] = -1;
     }
     int slot = static_cast<int>((t0 + from) % ring_size);
+    if (L > 1) prefetch_ring(i0 + 2 * L, slot);
     for (int k = from; k < to; ++k) {
       double input[L][Receptors];
       for (int l = 0; l < L; ++l) {
         const std::size_t i = i0 + l;
-        std::int64_t in[Receptors];
+        // (No read-modify-write of a small array indexed by bg.receptor here: the wide
+        // reload of such an array after a narrow store stalls store forwarding.)
+        const std::int64_t extra = bg.chunks ? bg.events(gid(i), t0 + k, cached[l], blk[l]) * bg.weight_fixed : 0;
         for (int r = 0; r < Receptors; ++r) {
-          in[r] = ring(r, slot, i);
+          input[l][r] = from_fixed(ring(r, slot, i) + (r == bg.receptor ? extra : 0));
           ring(r, slot, i) = 0;
         }
-        if (bg.chunks) in[bg.receptor] += bg.events(gid(i), t0 + k, cached[l], blk[l]) * bg.weight_fixed;
-        for (int r = 0; r < Receptors; ++r) input[l][r] = from_fixed(in[r]);
       }
       int fired[L];
       if constexpr (L == 1) {
@@ -138,6 +139,19 @@ struct AdvanceInterval {
       slot = slot + 1 == ring_size ? 0 : slot + 1;
     }
     for (int l = 0; l < L; ++l) cell.store(i0 + l, state[l]);
+  }
+
+  /// Asks for the ring slots that the block starting at cell i will read, two blocks
+  /// ahead. A block reads receptors x interval-steps cache lines, each in its own row of
+  /// the ring (a population apart): more streams than the hardware prefetcher follows.
+  /// Measured on astrocyte_brunel (1 rank, 300 ms, same sitting): update 3.4-4.2 s without,
+  /// 3.2 s with.
+  KOKKOS_INLINE_FUNCTION void prefetch_ring(const std::size_t i, int slot) const {
+    if (i >= n) return;
+    for (int k = from; k < to; ++k) {
+      for (int r = 0; r < Receptors; ++r) __builtin_prefetch(&ring(r, slot, i), 1);
+      slot = slot + 1 == ring_size ? 0 : slot + 1;
+    }
   }
 };
 
@@ -426,16 +440,18 @@ struct AstrocytePopulation : Population {
           lanes::store(y0, y[0]);
           lanes::store(y1, y[1]);
           lanes::store(y2, y[2]);
-          for (int l = 0; l < L; ++l) {
-            acc[l] = 0.0;
-            s[l] = model.sic(y1[l]);
-          }
+          lanes::store(s, model.sic(y[1]));
+          for (int l = 0; l < L; ++l) acc[l] = 0.0;
         }
-        for (int l = 0; l < L; ++l) {
-          if (s[l] == 0.0) continue;
-          const int idx = Kokkos::atomic_fetch_add(&out.sic_count(), 1);
-          out.sic_events(idx) = pack_spike(gid(i0 + l), k);
-          out.sic_values(idx) = s[l];
+        int nonzero = 0;
+        for (int l = 0; l < L; ++l) nonzero += s[l] != 0.0;
+        if (nonzero) {  // one atomic per block and step: most astrocytes send every step
+          int idx = Kokkos::atomic_fetch_add(&out.sic_count(), nonzero);
+          for (int l = 0; l < L; ++l) {
+            if (s[l] == 0.0) continue;
+            out.sic_events(idx) = pack_spike(gid(i0 + l), k);
+            out.sic_values(idx++) = s[l];
+          }
         }
         slot = slot + 1 == ring_size ? 0 : slot + 1;
       }

@@ -8,8 +8,8 @@
 // in a lane or alone, nor on which cells shared its lanes: the rank-count invariance holds.
 //
 // The helpers here are the few operations the two types spell differently: a broadcast,
-// a per-lane choice, and exp(), which is Cajal's own (libm's is neither vectorisable nor
-// the same on every machine).
+// a per-lane choice, and exp() and log(), which are Cajal's own (libm's are neither
+// vectorisable nor the same on every machine).
 #include <Kokkos_Core.hpp>
 #include <cstdint>
 #include <cstring>
@@ -31,19 +31,19 @@ using Number = std::conditional_t<L == 1, double, Pack>;
 
 /// The L values at p (unaligned), and back.
 template <class T>
-KOKKOS_INLINE_FUNCTION T load(const double* p) {
+KOKKOS_FORCEINLINE_FUNCTION T load(const double* p) {
   T v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
 template <class T>
-KOKKOS_INLINE_FUNCTION void store(double* p, const T& v) {
+KOKKOS_FORCEINLINE_FUNCTION void store(double* p, const T& v) {
   std::memcpy(p, &v, sizeof v);
 }
 
 /// T holding `v` in every lane.
 template <class T>
-KOKKOS_INLINE_FUNCTION T splat(double v) {
+KOKKOS_FORCEINLINE_FUNCTION T splat(double v) {
   if constexpr (sizeof(T) == sizeof(double)) {
     return v;
   } else {
@@ -52,31 +52,31 @@ KOKKOS_INLINE_FUNCTION T splat(double v) {
 }
 
 /// Per lane: m ? a : b. For T = double, m is a bool; for Pack, a lane mask (a comparison).
-KOKKOS_INLINE_FUNCTION double select(bool m, double a, double b) { return m ? a : b; }
-KOKKOS_INLINE_FUNCTION Pack select(IntPack m, Pack a, Pack b) { return m ? a : b; }
+KOKKOS_FORCEINLINE_FUNCTION double select(bool m, double a, double b) { return m ? a : b; }
+KOKKOS_FORCEINLINE_FUNCTION Pack select(IntPack m, Pack a, Pack b) { return m ? a : b; }
 
 /// Per lane: the smaller (larger) of a and b, a when equal: `a < b ? a : b` of scalar code.
 template <class T>
-KOKKOS_INLINE_FUNCTION T min(T a, T b) {
+KOKKOS_FORCEINLINE_FUNCTION T min(T a, T b) {
   return select(a < b, a, b);
 }
 template <class T>
-KOKKOS_INLINE_FUNCTION T max(T a, T b) {
+KOKKOS_FORCEINLINE_FUNCTION T max(T a, T b) {
   return select(a > b, a, b);
 }
 /// Per lane: `x < lo ? lo : (x > hi ? hi : x)` (NaN passes through).
 template <class T>
-KOKKOS_INLINE_FUNCTION T clamp(T x, double lo, double hi) {
+KOKKOS_FORCEINLINE_FUNCTION T clamp(T x, double lo, double hi) {
   return select(x < lo, splat<T>(lo), select(x > hi, splat<T>(hi), x));
 }
 template <class T>
-KOKKOS_INLINE_FUNCTION T abs(T a) {
+KOKKOS_FORCEINLINE_FUNCTION T abs(T a) {
   return select(a < 0.0, -a, a);
 }
 
 /// Lane l of p.
-KOKKOS_INLINE_FUNCTION double lane(const Pack& p, int l) { return p[l]; }
-KOKKOS_INLINE_FUNCTION double lane(double p, int) { return p; }
+KOKKOS_FORCEINLINE_FUNCTION double lane(const Pack& p, int l) { return p[l]; }
+KOKKOS_FORCEINLINE_FUNCTION double lane(double p, int) { return p; }
 
 /// e^x to within 1 ulp (measured: tests/unit/test_lanes.cpp), branch-free. Cody-Waite
 /// reduction x = n ln2 + r with |r| <= ln2/2, e^r by its Taylor series to degree 13
@@ -84,7 +84,7 @@ KOKKOS_INLINE_FUNCTION double lane(double p, int) { return p; }
 /// (exact, and +inf past ln(DBL_MAX)). Below -708 the result is 0 (libm's are subnormals
 /// there); NaN stays NaN.
 template <class T>
-KOKKOS_INLINE_FUNCTION T exp(T x) {
+KOKKOS_FORCEINLINE_FUNCTION T exp(T x) {
   constexpr double log2e = 1.4426950408889634;
   constexpr double ln2_hi = 0.693145751953125;  // 20 significant bits: n ln2_hi is exact
   constexpr double ln2_lo = 1.4286068203094173e-06;
@@ -124,6 +124,51 @@ KOKKOS_INLINE_FUNCTION T exp(T x) {
   T y = p * scale * 2.0;
   y = select(x < -708.0, splat<T>(0.0), y);
   return select(x != x, x, y);
+}
+
+/// ln x for x > 0 normal, to within 1 ulp (tests/unit/test_lanes.cpp), branch-free:
+/// x = 2^k m with m in [sqrt(1/2), sqrt(2)), ln m = 2 atanh(s), s = (m - 1)/(m + 1), |s| <=
+/// 0.172, by its series to s^23 (truncation below 1e-18), plus k ln2 in two parts. Zero,
+/// negative, subnormal, infinite and NaN arguments give NaN (the callers never pass them).
+template <class T>
+KOKKOS_FORCEINLINE_FUNCTION T log(T x) {
+  constexpr double ln2_hi = 0.693145751953125, ln2_lo = 1.4286068203094173e-06;
+  constexpr std::int64_t sqrt_half = 0x3fe6a09e667f3bcd;  // the bits of sqrt(1/2)
+  T m, k;
+  if constexpr (sizeof(T) == sizeof(double)) {
+    std::int64_t bits;
+    std::memcpy(&bits, &x, sizeof bits);
+    // Exponent relative to sqrt(1/2), so that the mantissa lands in [sqrt(1/2), sqrt(2)).
+    const std::int64_t e = (bits - sqrt_half) >> 52;
+    bits -= e << 52;
+    std::memcpy(&m, &bits, sizeof m);
+    k = static_cast<double>(e);
+  } else {
+    IntPack bits;
+    std::memcpy(&bits, &x, sizeof bits);
+    const IntPack e = (bits - sqrt_half) >> 52;
+    bits -= e << 52;
+    std::memcpy(&m, &bits, sizeof m);
+    k = __builtin_convertvector(e, Pack);
+  }
+  // fdlibm's arrangement: ln m = f - (f^2/2 - s (f^2/2 + R)), f = m - 1 (exact), where
+  // R = 2 (s^2/3 + s^4/5 + ...) carries only the small correction's rounding.
+  const T f = m - 1.0, s = f / (2.0 + f), z = s * s;
+  T R = splat<T>(2.0 / 23);
+  R = R * z + 2.0 / 21;
+  R = R * z + 2.0 / 19;
+  R = R * z + 2.0 / 17;
+  R = R * z + 2.0 / 15;
+  R = R * z + 2.0 / 13;
+  R = R * z + 2.0 / 11;
+  R = R * z + 2.0 / 9;
+  R = R * z + 2.0 / 7;
+  R = R * z + 2.0 / 5;
+  R = R * z + 2.0 / 3;
+  R = R * z;
+  const T hfsq = 0.5 * f * f;
+  const T y = k * ln2_hi - ((hfsq - (s * (hfsq + R) + k * ln2_lo)) - f);
+  return select((x >= 2.2250738585072014e-308) & (x <= 1.7976931348623157e308), y, splat<T>(__builtin_nan("")));
 }
 
 }  // namespace lanes
