@@ -22,6 +22,8 @@ AstrocyteLR1994 AstrocyteLR1994::make(const std::map<std::string, double>& p, do
   m.rate_SERCA = p.at("rate_SERCA");
   m.ratio_ER_cyt = p.at("ratio_ER_cyt");
   m.tau_IP3 = p.at("tau_IP3");
+  m.inv_ratio_ER_cyt = 1.0 / m.ratio_ER_cyt;
+  m.inv_tau_IP3 = 1.0 / m.tau_IP3;
   m.substeps = static_cast<int>(p.at("substeps"));
   const double step = p.at("dt_astro") > 0 ? p.at("dt_astro") : dt;
   m.every = static_cast<int>(std::llround(step / dt));

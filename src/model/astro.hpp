@@ -45,6 +45,7 @@ struct AstrocyteLR1994 {
   double Ca_tot = 0, IP3_0 = 0, Kd_IP3_1 = 0, Kd_IP3_2 = 0, Kd_act = 0, Kd_inh = 0, Km_SERCA = 0;
   double SIC_scale = 0, SIC_th = 0, delta_IP3 = 0, k_IP3R = 0, rate_IP3R = 0, rate_L = 0, rate_SERCA = 0;
   double ratio_ER_cyt = 0, tau_IP3 = 0;
+  double inv_ratio_ER_cyt = 0, inv_tau_IP3 = 0;
   double h = 0;  // integration sub-step (ms)
   int substeps = 1;
   int every = 1;  // time steps per astrocyte step (dt_astro / dt)
@@ -60,13 +61,14 @@ struct AstrocyteLR1994 {
     const T alpha_h = k_IP3R * Kd_inh * (ip3 + Kd_IP3_1) / (ip3 + Kd_IP3_2);
     const T beta_h = k_IP3R * c;
     const T J_pump = rate_SERCA * c * c / (Km_SERCA * Km_SERCA + c * c);
-    const T m_inf = ip3 / (ip3 + Kd_IP3_1);
-    const T n_inf = c / (c + Kd_act);
-    const T ca_er = (Ca_tot - c) / ratio_ER_cyt;
+    // m_inf n_inf in one division, and constant divisors as reciprocals: 3 divisions
+    // instead of 6 (the costliest operations of the step).
+    const T mn_inf = ip3 * c / ((ip3 + Kd_IP3_1) * (c + Kd_act));
+    const T ca_er = (Ca_tot - c) * inv_ratio_ER_cyt;
     const T J_leak = ratio_ER_cyt * rate_L * (ca_er - c);
-    const T mnh = m_inf * n_inf * hh;
+    const T mnh = mn_inf * hh;
     const T J_channel = ratio_ER_cyt * rate_IP3R * mnh * mnh * mnh * (ca_er - c);
-    f[0] = (IP3_0 - ip3) / tau_IP3 + j_gap;
+    f[0] = (IP3_0 - ip3) * inv_tau_IP3 + j_gap;
     f[1] = J_channel - J_pump + J_leak;
     f[2] = alpha_h * (1.0 - hh) - beta_h * hh;
   }
