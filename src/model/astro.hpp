@@ -254,9 +254,9 @@ struct AeifCondAlphaAstro {
     const T V = lanes::select(refractory, lanes::splat<T>(V_reset), lanes::min(z[0], lanes::splat<T>(V_peak)));
     const T I_spike =
         Delta_T == 0.0 ? lanes::splat<T>(0.0) : g_L * Delta_T * lanes::exp((V - V_th) * inv_Delta_T);
-    f[0] = lanes::select(refractory, lanes::splat<T>(0.0),
-                         (-g_L * (V - E_L) + I_spike - g_ex * (V - E_ex) - g_in * (V - E_in) - z[1] + I_e + I_sic) *
-                             inv_C);
+    // The exponential term is added last: the other currents do not wait for exp().
+    const T I_rest = I_e + I_sic - z[1] - g_L * (V - E_L) - g_ex * (V - E_ex) - g_in * (V - E_in);
+    f[0] = lanes::select(refractory, lanes::splat<T>(0.0), (I_rest + I_spike) * inv_C);
     f[1] = (a * (V - E_L) - z[1]) * inv_tau_w;
   }
 
@@ -268,24 +268,29 @@ struct AeifCondAlphaAstro {
     int& r;
     double I_sic;
     double dge0, ge0, dgi0, gi0;  // conductances at the start of the step
-    double t0 = 0, hs = 0;
     bool tabulated = false;
+    // The stage times of a sub-step other than the whole step and e^{-s/tau} there: the
+    // seven stages at once, in SIMD lanes (each lane the scalar formula's bits). Written by
+    // begin_substep before any use, so the constructor leaves them alone.
+    double s_[cell_lanes], ee_[cell_lanes], ei_[cell_lanes];
+    KOKKOS_INLINE_FUNCTION System(const AeifCondAlphaAstro& model, int& ref, double isic, double dge, double ge,
+                                  double dgi, double gi)
+        : m(model), r(ref), I_sic(isic), dge0(dge), ge0(ge), dgi0(dgi), gi0(gi) {}
     KOKKOS_INLINE_FUNCTION void begin_substep(double t, double h_sub) {
-      t0 = t;
-      hs = h_sub;
       tabulated = t == 0.0 && h_sub == m.h;
+      if (tabulated) return;
+      static_assert(stages <= cell_lanes, "one lane per stage");
+      lanes::Pack c{};
+      for (int i = 0; i < stages; ++i) c[i] = stage_c[i];
+      const lanes::Pack s = t + c * h_sub;
+      lanes::store(s_, s);
+      lanes::store(ee_, lanes::exp(-s * m.inv_tau_ex));
+      lanes::store(ei_, lanes::exp(-s * m.inv_tau_in));
     }
     KOKKOS_INLINE_FUNCTION void rhs(int stage, const double* z, double* f) const {
-      double s, ee, ei;
-      if (tabulated) {
-        s = m.stage_s[stage];
-        ee = m.stage_ex[stage];
-        ei = m.stage_in[stage];
-      } else {
-        s = t0 + stage_c[stage] * hs;
-        ee = lanes::exp(-s * m.inv_tau_ex);
-        ei = lanes::exp(-s * m.inv_tau_in);
-      }
+      const double s = tabulated ? m.stage_s[stage] : s_[stage];
+      const double ee = tabulated ? m.stage_ex[stage] : ee_[stage];
+      const double ei = tabulated ? m.stage_in[stage] : ei_[stage];
       m.rhs((ge0 + dge0 * s) * ee, (gi0 + dgi0 * s) * ei, r > 0, I_sic, z, f);
     }
     KOKKOS_INLINE_FUNCTION bool after_substep(double* z) const {

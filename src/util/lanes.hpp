@@ -93,20 +93,15 @@ KOKKOS_FORCEINLINE_FUNCTION T exp(T x) {
   const T big = (xc * log2e + round);
   const T n = big - round;
   const T r = (xc - n * ln2_hi) - n * ln2_lo;
-  T p = splat<T>(1.0 / 6227020800.0);  // 1/13!
-  p = p * r + 1.0 / 479001600.0;
-  p = p * r + 1.0 / 39916800.0;
-  p = p * r + 1.0 / 3628800.0;
-  p = p * r + 1.0 / 362880.0;
-  p = p * r + 1.0 / 40320.0;
-  p = p * r + 1.0 / 5040.0;
-  p = p * r + 1.0 / 720.0;
-  p = p * r + 1.0 / 120.0;
-  p = p * r + 1.0 / 24.0;
-  p = p * r + 1.0 / 6.0;
-  p = p * r + 0.5;
-  p = p * r + 1.0;
-  p = p * r + 1.0;
+  // Estrin's scheme, not Horner's: the lanes' kernels wait on this chain, and Estrin's is
+  // 10 operations deep instead of 26. The 1 is added last, to the small tail.
+  const T r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+  const T q1 = 1.0 / 2 + r * (1.0 / 6), q2 = 1.0 / 24 + r * (1.0 / 120), q3 = 1.0 / 720 + r * (1.0 / 5040);
+  const T q4 = 1.0 / 40320 + r * (1.0 / 362880), q5 = 1.0 / 3628800 + r * (1.0 / 39916800);
+  const T q6 = 1.0 / 479001600 + r * (1.0 / 6227020800);
+  const T s1 = q1 + q2 * r2, s2 = q3 + q4 * r2, s3 = q5 + q6 * r2;
+  const T v = (s1 + s2 * r4) + s3 * r8;  // sum over k >= 2 of r^(k-2)/k!
+  const T p = 1.0 + (r + r2 * v);
   // 2^(n-1): n (an integer held exactly in `big`'s low mantissa bits) minus 1 plus the
   // bias, shifted into the exponent field; n - 1 lies in [-1023, 1023].
   T scale;
