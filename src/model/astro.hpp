@@ -320,42 +320,64 @@ struct AeifCondAlphaAstro {
     return finish(y, z, spikes, I_sic, r, in_ex, in_in, in_sic);
   }
 
-  /// The common case of step() for L cells in SIMD lanes: every cell whose first sub-step
-  /// would be the whole step (dopri_first) tries it in the lanes, and keeps it when
-  /// dopri_step would (error within the tolerance); the others, rare (sub-steps near a
-  /// spike, after a rejection), run step() alone. A lane computes what dopri_step's first
-  /// trial computes, so each cell's result is step()'s, bit for bit.
-  template <int L>
-  KOKKOS_INLINE_FUNCTION void step_lanes(double y[L][6], double I_sic[L], int r[L], double hint[L], const double in[L][3],
-                                         int spikes[L]) const {
+  /// The state of a block of cell_lanes cells, one vector per variable: y, I_SIC, the
+  /// last sub-step and the refractory count.
+  struct Block {
+    lanes::Pack y[6], I_sic, hint;
+    lanes::IntPack r;
+  };
+
+  /// step() for a block of cells in SIMD lanes. Every cell whose first sub-step would be
+  /// the whole step (dopri_first) tries it in the lanes and keeps it where dopri_step
+  /// would (error within the tolerance); then the threshold (System::after_substep) and
+  /// finish() run in the lanes too. The other cells, rare (sub-steps near a spike, after a
+  /// rejection), run step() alone. Each lane does step()'s operations in its order, so
+  /// every cell gets step()'s bits. `in` is (receptor, lane).
+  KOKKOS_INLINE_FUNCTION void step_block(Block& cells, const double in[3][cell_lanes], int spikes[cell_lanes]) const {
     using P = lanes::Pack;
-    static_assert(L == cell_lanes, "a block fills the lanes");
-    P z[2], dge0, ge0, dgi0, gi0, isic;
-    lanes::IntPack ref;
-    for (int l = 0; l < L; ++l) {
-      z[0][l] = y[l][0];
-      dge0[l] = y[l][1];
-      ge0[l] = y[l][2];
-      dgi0[l] = y[l][3];
-      gi0[l] = y[l][4];
-      z[1][l] = y[l][5];
-      isic[l] = I_sic[l];
-      ref[l] = r[l];
-    }
-    const LaneSystem sys{*this, dge0, ge0, dgi0, gi0, ref > 0, isic};
+    using I = lanes::IntPack;
+    const LaneSystem sys{*this, cells.y[1], cells.y[2], cells.y[3], cells.y[4], cells.r > 0, cells.I_sic};
+    const P z[2] = {cells.y[0], cells.y[5]};
     P y5[2];
     const P err = dopri_trial<2, P>(sys, z, lanes::splat<P>(h), tol, y5);
-    for (int l = 0; l < L; ++l) {
-      if (dopri_first(h, hint[l]) == h && err[l] <= 1.0) {
-        // dopri_step's path for an accepted whole step: take y5, then the threshold.
-        double zl[2] = {y5[0][l], y5[1][l]};
-        System one{*this, r[l], I_sic[l], y[l][1], y[l][2], y[l][3], y[l][4]};
-        const int n = one.after_substep(zl) ? 1 : 0;
-        spikes[l] = finish(y[l], zl, n, I_sic[l], r[l], in[l][0], in[l][1], in[l][2]);
-      } else {
-        spikes[l] = step(y[l], I_sic[l], r[l], hint[l], in[l][0], in[l][1], in[l][2]);
+    const P first = lanes::select((cells.hint > 0.0) & (cells.hint <= h), cells.hint, lanes::splat<P>(h));
+    const I whole = (first == h) & (err <= 1.0);
+    // after_substep
+    const I refractory = cells.r > 0;
+    const I spike = ~refractory & ~(y5[0] < V_detect);
+    const P V = lanes::select(refractory | spike, lanes::splat<P>(V_reset), y5[0]);
+    const P w = lanes::select(spike, y5[1] + this->b, y5[1]);
+    I r = lanes::select(spike, I{} + (ref_steps > 0 ? ref_steps + 1 : 0), cells.r);
+    // finish
+    Block out;
+    out.y[0] = V;
+    out.y[5] = w;
+    out.y[2] = (cells.y[2] + cells.y[1] * h) * P_ex;
+    out.y[1] = cells.y[1] * P_ex;
+    out.y[4] = (cells.y[4] + cells.y[3] * h) * P_in;
+    out.y[3] = cells.y[3] * P_in;
+    const I fail = ~(V >= -1e3) | ~((w <= 1e6) & (w >= -1e6));
+    out.r = lanes::select(~fail & (r > 0), r - 1, r);
+    const P in_ex = lanes::load<P>(in[0]), in_in = lanes::load<P>(in[1]), in_sic = lanes::load<P>(in[2]);
+    out.y[1] = lanes::select(fail, out.y[1], out.y[1] + ex_init * in_ex);
+    out.y[3] = lanes::select(fail, out.y[3], out.y[3] + in_init * -in_in);
+    out.I_sic = lanes::select(fail, cells.I_sic, in_sic);
+    out.hint = cells.hint;
+    for (int l = 0; l < cell_lanes; ++l) {
+      if (whole[l]) {
+        spikes[l] = fail[l] ? -1 : (spike[l] ? 1 : 0);
+        continue;
       }
+      double yl[6], isic = cells.I_sic[l], hint = cells.hint[l];
+      for (int j = 0; j < 6; ++j) yl[j] = cells.y[j][l];
+      int rl = static_cast<int>(cells.r[l]);
+      spikes[l] = step(yl, isic, rl, hint, in[0][l], in[1][l], in[2][l]);
+      for (int j = 0; j < 6; ++j) out.y[j][l] = yl[j];
+      out.I_sic[l] = isic;
+      out.hint[l] = hint;
+      out.r[l] = rl;
     }
+    cells = out;
   }
 
   /// A whole-step trial of cells in lanes (dopri_trial's system): System::rhs with the

@@ -57,7 +57,7 @@ std::vector<Population::StateArray> Population::all_state() {
 namespace {
 
 /// How many cells a Cell advances at once: Cell::lanes where it defines it (a model with a
-/// step_lanes), else 1.
+/// step_block), else 1.
 template <class Cell, class = void>
 struct LanesOf {
   static constexpr int value = 1;
@@ -72,9 +72,10 @@ struct LanesOf<Cell, std::void_t<decltype(Cell::lanes)>> {
 /// background, let the model step, record spikes. A model supplies a Cell: its parameters
 /// and the Views of its state, with load(i) -> State, step(State&, const double* input) ->
 /// fired (1, 0, or -1 for a failure), store(i, State). A Cell with `lanes` > 1 also has
-/// step_lanes(State[lanes], input[lanes][Receptors], fired[lanes]), which advances a full
-/// block in SIMD lanes with step()'s results; a block is then `lanes` cells, and the cells
-/// of the last, partial block run step() alone. `Receptors` input ports (1, 2 or 3).
+/// load_block(i0) -> Block, step_block(Block&, input[Receptors][lanes], fired[lanes]) and
+/// store_block(i0, Block), which advance `lanes` cells in SIMD lanes with step()'s
+/// results; the cells of the last, partial block run step() alone. `Receptors` input
+/// ports (1, 2 or 3).
 template <class Cell, int Receptors>
 struct AdvanceInterval {
   static constexpr int lanes = LanesOf<Cell>::value;
@@ -100,32 +101,31 @@ struct AdvanceInterval {
 
   template <int L>
   KOKKOS_INLINE_FUNCTION void run(const std::size_t i0) const {
-    typename Cell::State state[L];
+    auto state = load<L>(i0);
     std::int64_t cached[L];
     rng::Block blk[L];
-    for (int l = 0; l < L; ++l) {
-      state[l] = cell.load(i0 + l);
-      cached[l] = -1;
-    }
+    for (int l = 0; l < L; ++l) cached[l] = -1;
     int slot = static_cast<int>((t0 + from) % ring_size);
     if (L > 1) prefetch_ring(i0 + 2 * L, slot);
     for (int k = from; k < to; ++k) {
-      double input[L][Receptors];
+      double input[Receptors][L];
       for (int l = 0; l < L; ++l) {
         const std::size_t i = i0 + l;
         // (No read-modify-write of a small array indexed by bg.receptor here: the wide
         // reload of such an array after a narrow store stalls store forwarding.)
         const std::int64_t extra = bg.chunks ? bg.events(gid(i), t0 + k, cached[l], blk[l]) * bg.weight_fixed : 0;
         for (int r = 0; r < Receptors; ++r) {
-          input[l][r] = from_fixed(ring(r, slot, i) + (r == bg.receptor ? extra : 0));
+          input[r][l] = from_fixed(ring(r, slot, i) + (r == bg.receptor ? extra : 0));
           ring(r, slot, i) = 0;
         }
       }
       int fired[L];
       if constexpr (L == 1) {
-        fired[0] = cell.step(state[0], input[0]);
+        double in[Receptors];
+        for (int r = 0; r < Receptors; ++r) in[r] = input[r][0];
+        fired[0] = cell.step(state, in);
       } else {
-        cell.step_lanes(state, input, fired);
+        cell.step_block(state, input, fired);
       }
       for (int l = 0; l < L; ++l) {
         if (fired[l] < 0) {
@@ -138,7 +138,20 @@ struct AdvanceInterval {
       }
       slot = slot + 1 == ring_size ? 0 : slot + 1;
     }
-    for (int l = 0; l < L; ++l) cell.store(i0 + l, state[l]);
+    if constexpr (L == 1) {
+      cell.store(i0, state);
+    } else {
+      cell.store_block(i0, state);
+    }
+  }
+
+  template <int L>
+  KOKKOS_INLINE_FUNCTION auto load(const std::size_t i0) const {
+    if constexpr (L == 1) {
+      return cell.load(i0);
+    } else {
+      return cell.load_block(i0);
+    }
   }
 
   /// Asks for the ring slots that the block starting at cell i will read, two blocks
@@ -518,23 +531,19 @@ struct AeifPopulation : Population {
       return n < 0 ? -1 : (n > 0 ? 1 : 0);
     }
     static constexpr int lanes = cell_lanes;
-    KOKKOS_INLINE_FUNCTION void step_lanes(State s[lanes], const double in[lanes][3], int fired[lanes]) const {
-      double y[lanes][6], isic[lanes], hint[lanes];
-      int ref[lanes], n[lanes];
-      for (int l = 0; l < lanes; ++l) {
-        for (int j = 0; j < 6; ++j) y[l][j] = s[l].y[j];
-        isic[l] = s[l].isic;
-        hint[l] = s[l].hint;
-        ref[l] = s[l].ref;
-      }
-      model.step_lanes<lanes>(y, isic, ref, hint, in, n);
-      for (int l = 0; l < lanes; ++l) {
-        for (int j = 0; j < 6; ++j) s[l].y[j] = y[l][j];
-        s[l].isic = isic[l];
-        s[l].hint = hint[l];
-        s[l].ref = ref[l];
-        fired[l] = n[l] < 0 ? -1 : (n[l] > 0 ? 1 : 0);
-      }
+    using Block = AeifCondAlphaAstro::Block;
+    KOKKOS_INLINE_FUNCTION Block load_block(std::size_t i0) const {
+      Block b;
+      const double* y[6] = {V.data(), dge.data(), ge.data(), dgi.data(), gi.data(), w.data()};
+      for (int j = 0; j < 6; ++j) b.y[j] = lanes::load<lanes::Pack>(y[j] + i0);
+      b.I_sic = lanes::load<lanes::Pack>(&isic(i0));
+      b.hint = lanes::load<lanes::Pack>(&hint(i0));
+      for (int l = 0; l < lanes; ++l) b.r[l] = r(i0 + l);
+      return b;
+    }
+    KOKKOS_INLINE_FUNCTION void step_block(Block& b, const double in[3][lanes], int fired[lanes]) const {
+      model.step_block(b, in, fired);
+      for (int l = 0; l < lanes; ++l) fired[l] = fired[l] < 0 ? -1 : (fired[l] > 0 ? 1 : 0);
     }
     KOKKOS_INLINE_FUNCTION void store(std::size_t i, const State& s) const {
       V(i) = s.y[0];
@@ -546,6 +555,13 @@ struct AeifPopulation : Population {
       isic(i) = s.isic;
       hint(i) = s.hint;
       r(i) = s.ref;
+    }
+    KOKKOS_INLINE_FUNCTION void store_block(std::size_t i0, const Block& b) const {
+      double* y[6] = {V.data(), dge.data(), ge.data(), dgi.data(), gi.data(), w.data()};
+      for (int j = 0; j < 6; ++j) lanes::store(y[j] + i0, b.y[j]);
+      lanes::store(&isic(i0), b.I_sic);
+      lanes::store(&hint(i0), b.hint);
+      for (int l = 0; l < lanes; ++l) r(i0 + l) = static_cast<int>(b.r[l]);
     }
   };
   void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) override {

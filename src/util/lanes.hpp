@@ -54,6 +54,7 @@ KOKKOS_FORCEINLINE_FUNCTION T splat(double v) {
 /// Per lane: m ? a : b. For T = double, m is a bool; for Pack, a lane mask (a comparison).
 KOKKOS_FORCEINLINE_FUNCTION double select(bool m, double a, double b) { return m ? a : b; }
 KOKKOS_FORCEINLINE_FUNCTION Pack select(IntPack m, Pack a, Pack b) { return m ? a : b; }
+KOKKOS_FORCEINLINE_FUNCTION IntPack select(IntPack m, IntPack a, IntPack b) { return m ? a : b; }
 
 /// Per lane: the smaller (larger) of a and b, a when equal: `a < b ? a : b` of scalar code.
 template <class T>

@@ -309,7 +309,7 @@ TEST(AeifCondAlphaAstro, LinearCaseMatchesExactSolutionAndSteadyState) {
   EXPECT_NEAR(y[5], ws, 2e-5);
 }
 
-// The SIMD path (step_lanes: cell_lanes cells try the whole step together, the rest fall
+// The SIMD path (step_block: cell_lanes cells try the whole step together, the rest fall
 // back to step()) must give every cell step()'s bits, whatever its neighbours in the block
 // do: the rank-count invariance rests on it, since a cell's block depends on the partition.
 // Eight cells with different random drives (strong enough to spike, with refractoriness,
@@ -339,16 +339,29 @@ TEST(AeifCondAlphaAstro, LanesGiveTheScalarBits) {
   };
   long spikes = 0, substepped = 0;
   for (long k = 0; k < 20000; ++k) {
-    double in[L][3];
+    double in[3][L];
     for (int l = 0; l < L; ++l) {
-      in[l][0] = uniform() < 0.1 + 0.05 * l ? 4.0 * uniform() : 0.0;
-      in[l][1] = uniform() < 0.05 ? -10.0 * uniform() : 0.0;
-      in[l][2] = l % 2 ? 200.0 * uniform() : 0.0;
+      in[0][l] = uniform() < 0.1 + 0.05 * l ? 4.0 * uniform() : 0.0;
+      in[1][l] = uniform() < 0.05 ? -10.0 * uniform() : 0.0;
+      in[2][l] = l % 2 ? 200.0 * uniform() : 0.0;
+    }
+    AeifCondAlphaAstro::Block block;
+    for (int l = 0; l < L; ++l) {
+      for (int j = 0; j < 6; ++j) block.y[j][l] = yl[l][j];
+      block.I_sic[l] = isic_l[l];
+      block.hint[l] = hint_l[l];
+      block.r[l] = r_l[l];
     }
     int n_l[L];
-    m.step_lanes<L>(yl, isic_l, r_l, hint_l, in, n_l);
+    m.step_block(block, in, n_l);
     for (int l = 0; l < L; ++l) {
-      const int n_s = m.step(ys[l], isic_s[l], r_s[l], hint_s[l], in[l][0], in[l][1], in[l][2]);
+      for (int j = 0; j < 6; ++j) yl[l][j] = block.y[j][l];
+      isic_l[l] = block.I_sic[l];
+      hint_l[l] = block.hint[l];
+      r_l[l] = static_cast<int>(block.r[l]);
+    }
+    for (int l = 0; l < L; ++l) {
+      const int n_s = m.step(ys[l], isic_s[l], r_s[l], hint_s[l], in[0][l], in[1][l], in[2][l]);
       ASSERT_EQ(n_s, n_l[l]) << "cell " << l << ", step " << k;
       for (int j = 0; j < 6; ++j) ASSERT_EQ(std::memcmp(&ys[l][j], &yl[l][j], sizeof(double)), 0) << l << " " << j;
       ASSERT_EQ(std::memcmp(&hint_s[l], &hint_l[l], sizeof(double)), 0);
