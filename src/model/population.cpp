@@ -56,6 +56,18 @@ std::vector<Population::StateArray> Population::all_state() {
 
 namespace {
 
+/// Block `block` of a kernel over n cells in blocks of L: k.run<L>(first cell), or, for
+/// the last, partial block, k.run<1>(cell) for each of its cells.
+template <int L, class Kernel>
+KOKKOS_INLINE_FUNCTION void run_block(const Kernel& k, std::size_t block, std::size_t n) {
+  const std::size_t i0 = block * L;
+  if (i0 + L <= n) {
+    k.template run<L>(i0);
+  } else {
+    for (std::size_t i = i0; i < n; ++i) k.template run<1>(i);
+  }
+}
+
 /// How many cells a Cell advances at once: Cell::lanes where it defines it (a model with a
 /// step_block), else 1.
 template <class Cell, class = void>
@@ -90,14 +102,7 @@ struct AdvanceInterval {
   bool track;
   std::size_t n;
 
-  KOKKOS_INLINE_FUNCTION void operator()(const std::size_t block) const {
-    const std::size_t i0 = block * lanes;
-    if (i0 + lanes <= n) {
-      run<lanes>(i0);
-    } else {
-      for (std::size_t i = i0; i < n; ++i) run<1>(i);
-    }
-  }
+  KOKKOS_INLINE_FUNCTION void operator()(const std::size_t block) const { run_block<lanes>(*this, block, n); }
 
   template <int L>
   KOKKOS_INLINE_FUNCTION void run(const std::size_t i0) const {
@@ -412,14 +417,7 @@ struct AstrocytePopulation : Population {
     int from, to, ring_size;
     std::size_t n;
 
-    KOKKOS_INLINE_FUNCTION void operator()(const std::size_t block) const {
-      const std::size_t i0 = block * cell_lanes;
-      if (i0 + cell_lanes <= n) {
-        run<cell_lanes>(i0);
-      } else {
-        for (std::size_t i = i0; i < n; ++i) run<1>(i);
-      }
-    }
+    KOKKOS_INLINE_FUNCTION void operator()(const std::size_t block) const { run_block<cell_lanes>(*this, block, n); }
 
     template <int L>
     KOKKOS_INLINE_FUNCTION void run(const std::size_t i0) const {
