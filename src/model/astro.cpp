@@ -103,12 +103,7 @@ AeifCondAlphaAstro AeifCondAlphaAstro::make(const std::map<std::string, double>&
   m.inv_tau_in = 1.0 / m.tau_in;
   m.inv_tau_w = 1.0 / m.tau_w;
   m.inv_Delta_T = m.Delta_T > 0 ? 1.0 / m.Delta_T : 0.0;
-  // The table holds what System::rhs computes without it (the same exp, the same bits).
-  for (int i = 0; i < AeifCondAlphaAstro::stages; ++i) {
-    m.stage_s[i] = 0.0 + AeifCondAlphaAstro::stage_c[i] * dt;  // as System::rhs forms it: t + c hs, t = 0, hs = dt
-    m.stage_ex[i] = lanes::exp(-m.stage_s[i] * m.inv_tau_ex);
-    m.stage_in[i] = lanes::exp(-m.stage_s[i] * m.inv_tau_in);
-  }
+  m.stages_of(0.0, dt, m.whole);
   m.P_ex = lanes::exp(-dt * m.inv_tau_ex);
   m.P_in = lanes::exp(-dt * m.inv_tau_in);
   m.ex_init = std::exp(1.0) / m.tau_ex;

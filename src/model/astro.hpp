@@ -239,12 +239,28 @@ struct AeifCondAlphaAstro {
 
   // The alpha conductances are linear and decoupled from V: they are propagated exactly,
   //   dg(s) = dg0 e^{-s/tau},   g(s) = (g0 + dg0 s) e^{-s/tau},
-  // and only (V, w) are integrated. e^{-s/tau} at the stage times of a whole step from its
-  // start (the common case: one sub-step per step) are tabulated.
+  // and only (V, w) are integrated, with the conductances at the stage times of each
+  // sub-step: s_i = t + c_i hs from the step's start and e^{-s_i/tau}. For a whole step
+  // (the common case) they are tabulated once, in `whole`.
   static constexpr int stages = 7;
-  double stage_s[stages] = {};                      // c_i h
-  double stage_ex[stages] = {}, stage_in[stages] = {};  // e^{-c_i h / tau}
-  double P_ex = 0, P_in = 0;                        // e^{-h / tau}
+  static constexpr double stage_c[stages] = {0.0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1.0, 1.0};
+  struct Stages {
+    double s[cell_lanes], ex[cell_lanes], in[cell_lanes];  // s_i, e^{-s_i/tau_ex}, e^{-s_i/tau_in}
+  };
+  Stages whole = {};
+  double P_ex = 0, P_in = 0;  // e^{-h / tau}
+
+  /// The stage times of the sub-step [t, t + hs] and the decays there, all seven stages
+  /// at once in SIMD lanes (each lane the scalar formula's bits).
+  KOKKOS_INLINE_FUNCTION void stages_of(double t, double hs, Stages& out) const {
+    static_assert(stages <= cell_lanes, "one lane per stage");
+    lanes::Pack c{};
+    for (int i = 0; i < stages; ++i) c[i] = stage_c[i];
+    const lanes::Pack st = t + c * hs;
+    lanes::store(out.s, st);
+    lanes::store(out.ex, lanes::exp(-st * inv_tau_ex));
+    lanes::store(out.in, lanes::exp(-st * inv_tau_in));
+  }
 
   /// The right-hand side of (V, w) at conductances g_ex, g_in, for T = double (one cell)
   /// or lanes::Pack (cells in SIMD lanes; `refractory` is then a lane mask). In it V is
@@ -269,29 +285,18 @@ struct AeifCondAlphaAstro {
     double I_sic;
     double dge0, ge0, dgi0, gi0;  // conductances at the start of the step
     bool tabulated = false;
-    // The stage times of a sub-step other than the whole step and e^{-s/tau} there: the
-    // seven stages at once, in SIMD lanes (each lane the scalar formula's bits). Written by
-    // begin_substep before any use, so the constructor leaves them alone.
-    double s_[cell_lanes], ee_[cell_lanes], ei_[cell_lanes];
+    Stages sub;  // a sub-step's other than the whole step: written by begin_substep before use
     KOKKOS_INLINE_FUNCTION System(const AeifCondAlphaAstro& model, int& ref, double isic, double dge, double ge,
                                   double dgi, double gi)
         : m(model), r(ref), I_sic(isic), dge0(dge), ge0(ge), dgi0(dgi), gi0(gi) {}
     KOKKOS_INLINE_FUNCTION void begin_substep(double t, double h_sub) {
       tabulated = t == 0.0 && h_sub == m.h;
-      if (tabulated) return;
-      static_assert(stages <= cell_lanes, "one lane per stage");
-      lanes::Pack c{};
-      for (int i = 0; i < stages; ++i) c[i] = stage_c[i];
-      const lanes::Pack s = t + c * h_sub;
-      lanes::store(s_, s);
-      lanes::store(ee_, lanes::exp(-s * m.inv_tau_ex));
-      lanes::store(ei_, lanes::exp(-s * m.inv_tau_in));
+      if (!tabulated) m.stages_of(t, h_sub, sub);
     }
     KOKKOS_INLINE_FUNCTION void rhs(int stage, const double* z, double* f) const {
-      const double s = tabulated ? m.stage_s[stage] : s_[stage];
-      const double ee = tabulated ? m.stage_ex[stage] : ee_[stage];
-      const double ei = tabulated ? m.stage_in[stage] : ei_[stage];
-      m.rhs((ge0 + dge0 * s) * ee, (gi0 + dgi0 * s) * ei, r > 0, I_sic, z, f);
+      const Stages& st = tabulated ? m.whole : sub;
+      const double s = st.s[stage];
+      m.rhs((ge0 + dge0 * s) * st.ex[stage], (gi0 + dgi0 * s) * st.in[stage], r > 0, I_sic, z, f);
     }
     KOKKOS_INLINE_FUNCTION bool after_substep(double* z) const {
       if (r > 0) {
@@ -305,7 +310,6 @@ struct AeifCondAlphaAstro {
       return true;
     }
   };
-  static constexpr double stage_c[stages] = {0.0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1.0, 1.0};
 
   /// One time step of y = (V, dg_ex, g_ex, dg_in, g_in, w). `hint` is the cell's last
   /// accepted sub-step (kept between steps, as NEST keeps its integration step). Returns
@@ -388,8 +392,8 @@ struct AeifCondAlphaAstro {
     lanes::IntPack refractory;
     lanes::Pack I_sic;
     KOKKOS_FORCEINLINE_FUNCTION void rhs(int stage, const lanes::Pack* z, lanes::Pack* f) const {
-      const double s = m.stage_s[stage];
-      m.rhs((ge0 + dge0 * s) * m.stage_ex[stage], (gi0 + dgi0 * s) * m.stage_in[stage], refractory, I_sic, z, f);
+      const double s = m.whole.s[stage];
+      m.rhs((ge0 + dge0 * s) * m.whole.ex[stage], (gi0 + dgi0 * s) * m.whole.in[stage], refractory, I_sic, z, f);
     }
   };
 

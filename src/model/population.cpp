@@ -9,6 +9,7 @@
 #include "model/lif.hpp"
 #include "network/connectivity.hpp"
 #include "random/distribution.hpp"
+#include "util/lanes.hpp"
 
 namespace cajal {
 

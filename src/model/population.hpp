@@ -21,7 +21,6 @@
 #include "cajal/network/partition.hpp"
 #include "random/philox.hpp"
 #include "synapse/stdp.hpp"
-#include "util/lanes.hpp"
 
 namespace cajal {
 

@@ -1088,7 +1088,7 @@ struct Simulation::Impl {
     for (const auto& gth : sic_gather) {
       const Projection& pj = projections[gth.proj];
       const auto rec = sic_incoming;
-      const SicGather g_ = gth;
+      const SicGather gather = gth;  // by value into the kernels
       const auto F = gth.F;
       const auto active = gth.active;
       const std::uint64_t first = pj.pre_first_gid, n_pre = part.size(pj.pre);
@@ -1098,7 +1098,7 @@ struct Simulation::Impl {
           "cajal::exchange::sic_table", Kokkos::RangePolicy<>(0, n), KOKKOS_LAMBDA(const std::size_t k) {
             const std::uint64_t g = spike_gid(rec(2 * k));
             if (g < first || g - first >= n_pre) return;
-            const std::int64_t r = g_.row(g - first);
+            const std::int64_t r = gather.row(g - first);
             if (r < 0) return;
             const std::uint64_t bits = rec(2 * k + 1);
             double value;
@@ -1133,7 +1133,7 @@ struct Simulation::Impl {
           "cajal::exchange::sic_reset", Kokkos::RangePolicy<>(0, n), KOKKOS_LAMBDA(const std::size_t k) {
             const std::uint64_t g = spike_gid(rec(2 * k));
             if (g < first || g - first >= n_pre) return;
-            const std::int64_t r = g_.row(g - first);
+            const std::int64_t r = gather.row(g - first);
             if (r < 0) return;
             F(r, spike_offset(rec(2 * k))) = 0;
             active(r) = 0;

@@ -75,11 +75,7 @@ KOKKOS_FORCEINLINE_FUNCTION T abs(T a) {
   return select(a < 0.0, -a, a);
 }
 
-/// Lane l of p.
-KOKKOS_FORCEINLINE_FUNCTION double lane(const Pack& p, int l) { return p[l]; }
-KOKKOS_FORCEINLINE_FUNCTION double lane(double p, int) { return p; }
-
-/// e^x to within 1 ulp (measured: tests/unit/test_lanes.cpp), branch-free. Cody-Waite
+/// e^x to within 1.5 ulp (measured: tests/unit/test_lanes.cpp), branch-free. Cody-Waite
 /// reduction x = n ln2 + r with |r| <= ln2/2, e^r by its Taylor series to degree 13
 /// (truncation below 1e-17 relative), scaled by 2^(n-1) through the exponent bits and by 2
 /// (exact, and +inf past ln(DBL_MAX)). Below -708 the result is 0 (libm's are subnormals
