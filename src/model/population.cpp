@@ -378,8 +378,8 @@ struct GeneratorPopulation : Population {
   }
 };
 
-/// astrocyte_lr_1994: no spikes; each step with a non-zero SIC emits (gid, step, SIC) for
-/// the sic_connection projections. Input port 0 sums the weights of arriving spikes.
+/// astrocyte_lr_1994: no spikes; the SIC of every step goes to sic_out for the
+/// sic_connection projections. Input port 0 sums the weights of arriving spikes.
 struct AstrocytePopulation : Population {
   AstrocyteLR1994 model;
   Kokkos::View<double*> ip3, ca, hh, sic, pending;
@@ -389,7 +389,7 @@ struct AstrocytePopulation : Population {
     return Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), ca);
   }
   int max_spikes(int) const override { return 0; }
-  int max_sic(int m) const override { return m; }
+  bool sends_sic() const override { return true; }
   std::vector<StateArray> state() override {
     // SIC is not state: it is SIC(Ca), and Ca only changes at the cell's steps.
     return {{"IP3", ip3, {}, {}, {}},
@@ -413,7 +413,7 @@ struct AstrocytePopulation : Population {
     Kokkos::View<double*> ip3, ca, hh, sic, gap, pending;
     Kokkos::View<const std::uint64_t*> gid;
     Kokkos::View<std::int64_t***, Kokkos::LayoutRight> ring;
-    SpikeBuffer out;
+    Kokkos::View<double**, Kokkos::LayoutRight> sic_out;  // empty: no SIC targets
     std::int64_t t0;
     int from, to, ring_size;
     std::size_t n;
@@ -455,16 +455,8 @@ struct AstrocytePopulation : Population {
           lanes::store(s, model.sic(y[1]));
           for (int l = 0; l < L; ++l) acc[l] = 0.0;
         }
-        int nonzero = 0;
-        for (int l = 0; l < L; ++l) nonzero += s[l] != 0.0;
-        if (nonzero) {  // one atomic per block and step: most astrocytes send every step
-          int idx = Kokkos::atomic_fetch_add(&out.sic_count(), nonzero);
-          for (int l = 0; l < L; ++l) {
-            if (s[l] == 0.0) continue;
-            out.sic_events(idx) = pack_spike(gid(i0 + l), k);
-            out.sic_values(idx++) = s[l];
-          }
-        }
+        if (sic_out.extent(0))
+          for (int l = 0; l < L; ++l) sic_out(i0 + l, k) = s[l];
         slot = slot + 1 == ring_size ? 0 : slot + 1;
       }
       for (int l = 0; l < L; ++l) {
@@ -477,11 +469,11 @@ struct AstrocytePopulation : Population {
       }
     }
   };
-  void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) override {
+  void advance(std::int64_t t0, int from, int to, const SpikeBuffer&) override {
     Kokkos::parallel_for("cajal::model::astrocyte_lr_1994::advance",
                          Kokkos::RangePolicy<>(0, (local_size + cell_lanes - 1) / cell_lanes),
-                         Kernel{model, background, ip3, ca, hh, sic, gap_flux, pending, gid, ring, out, t0, from, to,
-                                ring_size, local_size});
+                         Kernel{model, background, ip3, ca, hh, sic, gap_flux, pending, gid, ring, sic_out, t0, from,
+                                to, ring_size, local_size});
   }
 };
 

@@ -25,15 +25,11 @@
 namespace cajal {
 
 /// What the local cells emit during one interval on this rank: spikes, each packed as
-/// (gid << 16 | step in interval), and the graded SIC output of astrocytes, one packed
-/// (gid, step) with its value (pA) for each astrocyte and step where the SIC is not zero.
-/// Capacities are the most the local cells can emit in one interval.
+/// (gid << 16 | step in interval); the capacity is the most the local cells can emit in
+/// one interval. (The graded SIC output of astrocytes goes to Population::sic_out.)
 struct SpikeBuffer {
   Kokkos::View<std::uint64_t*> spikes;
   Kokkos::View<int> count;
-  Kokkos::View<std::uint64_t*> sic_events;
-  Kokkos::View<double*> sic_values;
-  Kokkos::View<int> sic_count;
   /// Cells whose adaptive integration failed in the interval (conductance models).
   Kokkos::View<int> failures;
 };
@@ -92,8 +88,8 @@ public:
   virtual int own_step() const { return 1; }
   /// True for models with adaptive integration, whose steps can fail (see model/ode.hpp).
   virtual bool can_fail() const { return false; }
-  /// Most SIC values one cell can emit in m steps (astrocytes: m; others 0).
-  virtual int max_sic(int) const { return 0; }
+  /// True for models that send SIC (astrocyte_lr_1994): they write sic_out.
+  virtual bool sends_sic() const { return false; }
   /// A state variable for reports: value of local cell i = view(i) + offset. Empty view when
   /// the model has no variable of that name.
   struct Recordable {
@@ -155,6 +151,11 @@ public:
   /// set only for populations in field.potassium.feedback_to, whose models read it
   /// (ModelInfo::k_feedback); derived from the field, so not checkpointed.
   Kokkos::View<double*> leak_shift;
+  /// SIC (pA, before the connection weight) of each local cell at each step of the current
+  /// interval: sic_out(i, k), k < m. Allocated by the simulation (local_size x m) only for
+  /// populations that send SIC and have sic_connection targets; not state (a function of
+  /// Ca, delivered in the interval that computes it).
+  Kokkos::View<double**, Kokkos::LayoutRight> sic_out;
 
   std::size_t bytes() const;
 };

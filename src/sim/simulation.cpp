@@ -230,8 +230,8 @@ struct GlioDynamics {
 
 /// Adds the SIC records of one sic_connection projection with drawn weights or delays into
 /// the SIC port of the targets' ring buffers: weight × value, in fixed point, at step
-/// t_emit + delay. A record is two words: the packed (gid, offset) and the value's bits.
-/// (One weight and one delay: SicGather, below.)
+/// t_emit + delay. A record is one astrocyte's interval: its packed gid (offset 0), then
+/// the bits of its m values, one per step. (One weight and one delay: SicGather, below.)
 struct DeliverSic {
   Kokkos::View<const std::uint64_t*> records;
   Kokkos::View<const std::uint64_t*> sources, row;
@@ -242,26 +242,29 @@ struct DeliverSic {
   std::uint64_t first, n_pre;
   std::int64_t t0;
   double weight_value;
-  int delay_steps, ring_size, receptor;
+  int delay_steps, ring_size, receptor, m;
 
   KOKKOS_INLINE_FUNCTION void operator()(const std::size_t k) const {
-    const std::uint64_t s = records(2 * k);
-    const std::uint64_t g = spike_gid(s);
+    const std::size_t at = k * static_cast<std::size_t>(m + 1);
+    const std::uint64_t g = spike_gid(records(at));
     if (g < first || g - first >= n_pre) return;
     const std::int64_t r = source_row(sources, n_pre, g - first);
     if (r < 0) return;
     const std::size_t lo = static_cast<std::size_t>(r);
-    const std::uint64_t bits = records(2 * k + 1);
-    double value;
-    memcpy(&value, &bits, sizeof value);
     auto acc = ring.access();
-    const int base = static_cast<int>((t0 + spike_offset(s)) % ring_size);
     const std::uint64_t b = row(lo), e = row(lo + 1);
-    for (std::uint64_t j = b; j < e; ++j) {
-      int slot = base + (delay.extent(0) ? static_cast<int>(delay(j)) : delay_steps);
-      if (slot >= ring_size) slot -= ring_size;
-      const double w = weight.extent(0) ? static_cast<double>(weight(j)) : weight_value;
-      acc(receptor, slot, target(j)) += to_fixed(w * value);
+    for (int q = 0; q < m; ++q) {
+      const std::uint64_t bits = records(at + 1 + q);
+      if (bits == 0) continue;  // +0.0: nothing to add
+      double value;
+      memcpy(&value, &bits, sizeof value);
+      const int base = static_cast<int>((t0 + q) % ring_size);
+      for (std::uint64_t j = b; j < e; ++j) {
+        int slot = base + (delay.extent(0) ? static_cast<int>(delay(j)) : delay_steps);
+        if (slot >= ring_size) slot -= ring_size;
+        const double w = weight.extent(0) ? static_cast<double>(weight(j)) : weight_value;
+        acc(receptor, slot, target(j)) += to_fixed(w * value);
+      }
     }
   }
 };
@@ -302,36 +305,43 @@ struct Simulation::Impl {
   std::unique_ptr<SpikeExchange> exchange;
   SpikeBuffer buffer;
   Kokkos::View<std::uint64_t*>::HostMirror buffer_host;
-  // Astrocyte SIC output: its own exchange (records of two words) when any sic_connection.
+  // Astrocyte SIC output: its own exchange when any sic_connection. A record is one
+  // astrocyte's interval, 1 + m words: pack_spike(gid, 0), then its SIC at each step (the
+  // bits of a double). Astrocytes whose SIC is 0 over the whole interval send nothing.
   std::unique_ptr<SpikeExchange> sic_exchange;
-  Kokkos::View<std::uint64_t*>::HostMirror sic_events_host;
-  Kokkos::View<double*>::HostMirror sic_values_host;
   std::vector<std::uint64_t> sic_local;
   Kokkos::View<std::uint64_t*> sic_incoming;
   Kokkos::View<std::uint64_t*>::HostMirror sic_incoming_host;
   // SIC projections with one weight and one delay are delivered by gathering at the
-  // targets: the interval's values of each source row in fixed point (F: row x offset,
-  // reset after use, `active` marks rows with values), then each target sums its rows'
-  // columns into its ring slots. Same integers as the scatter, no atomics, contiguous sums.
-  // A target usually has many sic_connections from few astrocytes (a tripartite rule makes
-  // one per third-party synapse, drawn from a pool of a few): its list holds each source
-  // row once, with the number of connections, and adds count x value (an integer product,
-  // so the sums are the same integers as one add per connection).
-  struct SicGather {
-    std::size_t proj = 0;
-    Kokkos::View<std::uint64_t*> toff;  // target li's source rows: trow(toff(li) .. toff(li+1)-1)
-    Kokkos::View<std::uint32_t*> trow;
-    Kokkos::View<std::uint32_t*> tcount;  // connections from that row
-    Kokkos::View<std::int64_t**, Kokkos::LayoutRight> F;
-    Kokkos::View<std::uint8_t*> active;
-    // Records name their astrocyte by id: row_of(id - id_lo) is its source row, or -1, over
-    // the ids the sources span (a binary search per record was 40 % of the SIC delivery).
+  // targets. A SicTable holds an interval's values w × SIC in fixed point, by source
+  // (astrocyte) and step, for every such projection with that source population and
+  // weight (a tripartite rule makes one projection per target population, all with the
+  // same third_out weight: the table is filled once for all of them). Each target then
+  // sums its sources' columns into its ring slots: the same integers as the scatter, no
+  // atomics, contiguous sums. A target usually has many sic_connections from few
+  // astrocytes (one per third-party synapse, drawn from a pool of a few): its list holds
+  // each source once, with the number of connections, and adds count x value (an integer
+  // product, so the sums are the same integers as one add per connection).
+  struct SicTable {
+    int pre = 0;
+    double weight = 0.0;
+    Kokkos::View<std::int64_t**, Kokkos::LayoutRight> F;  // (row, step)
+    Kokkos::View<std::int64_t*> filled;                   // interval (t0) whose values F(row, .) holds
+    // Records name their astrocyte by id: row_of(id - id_lo) is its row, or -1, over the
+    // ids the table's sources span (a binary search per record was 40 % of the delivery).
     Kokkos::View<std::int32_t*> row_of;
     std::uint64_t id_lo = 0;
     KOKKOS_INLINE_FUNCTION std::int64_t row(std::uint64_t id) const {
       const std::uint64_t x = id - id_lo;  // wraps to a huge value below id_lo
       return x < row_of.extent(0) ? row_of(x) : -1;
     }
+  };
+  std::vector<SicTable> sic_tables;
+  struct SicGather {
+    std::size_t proj = 0, table = 0;
+    Kokkos::View<std::uint64_t*> toff;  // target li's table rows: trow(toff(li) .. toff(li+1)-1)
+    Kokkos::View<std::uint32_t*> trow;
+    Kokkos::View<std::uint32_t*> tcount;  // connections from that row
   };
   std::vector<SicGather> sic_gather;
   static bool gathered_sic(const Projection& pj) { return pj.weight.extent(0) == 0 && pj.delay.extent(0) == 0; }
@@ -481,58 +491,13 @@ struct Simulation::Impl {
     std::vector<const Projection*> spike_pj, sic_pj, gap_pj;
     for (const auto& pj : projections) (pj.sic ? sic_pj : pj.gap ? gap_pj : spike_pj).push_back(&pj);
     exchange = std::make_unique<SpikeExchange>(comm, part, spike_pj);
-    if (!sic_pj.empty()) sic_exchange = std::make_unique<SpikeExchange>(comm, part, sic_pj, 2);
-    for (std::size_t i = 0; i < projections.size(); ++i) {
-      const Projection& pj = projections[i];
-      if (!pj.sic || !gathered_sic(pj)) continue;
-      SicGather gth;
-      gth.proj = i;
-      auto row = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.row);
-      auto tgt = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.target);
-      const std::size_t nt = pops[pj.post]->local_size, nsrc = pj.sources.extent(0);
-      gth.toff = Kokkos::View<std::uint64_t*>("cajal::sic::toff", nt + 1);
-      std::vector<std::uint64_t> off(nt + 1, 0);
-      std::vector<std::uint32_t> tr(tgt.extent(0));
-      for (std::size_t j = 0; j < tgt.extent(0); ++j) ++off[tgt(j) + 1];
-      for (std::size_t li = 0; li < nt; ++li) off[li + 1] += off[li];
-      std::vector<std::uint64_t> fill(off.begin(), off.end() - 1);
-      for (std::size_t r = 0; r < nsrc; ++r)
-        for (std::uint64_t j = row(r); j < row(r + 1); ++j) tr[fill[tgt(j)]++] = static_cast<std::uint32_t>(r);
-      // Each target's rows are ascending (filled in row order): merge equal neighbours.
-      std::vector<std::uint64_t> uoff(nt + 1, 0);
-      std::vector<std::uint32_t> urow, ucount;
-      for (std::size_t li = 0; li < nt; ++li) {
-        for (std::uint64_t j = off[li]; j < off[li + 1]; ++j) {
-          if (j > off[li] && tr[j] == tr[j - 1]) ++ucount.back();
-          else {
-            urow.push_back(tr[j]);
-            ucount.push_back(1);
-          }
-        }
-        uoff[li + 1] = urow.size();
-      }
-      gth.trow = Kokkos::View<std::uint32_t*>("cajal::sic::trow", urow.size());
-      gth.tcount = Kokkos::View<std::uint32_t*>("cajal::sic::tcount", ucount.size());
-      auto upload = [](const auto& dst, auto& src) {
-        using T = typename std::decay_t<decltype(src)>::value_type;
-        Kokkos::deep_copy(dst, Kokkos::View<T*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>(src.data(), src.size()));
-      };
-      upload(gth.toff, uoff);
-      upload(gth.trow, urow);
-      upload(gth.tcount, ucount);
-      auto src = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.sources);
-      if (nsrc > 0) {
-        gth.id_lo = src(0);
-        gth.row_of = Kokkos::View<std::int32_t*>("cajal::sic::row_of", src(nsrc - 1) - src(0) + 1);
-        auto map = Kokkos::create_mirror_view(gth.row_of);
-        Kokkos::deep_copy(map, -1);
-        for (std::size_t r = 0; r < nsrc; ++r) map(src(r) - gth.id_lo) = static_cast<std::int32_t>(r);
-        Kokkos::deep_copy(gth.row_of, map);
-      }
-      gth.F = Kokkos::View<std::int64_t**, Kokkos::LayoutRight>("cajal::sic::F", nsrc, m);
-      gth.active = Kokkos::View<std::uint8_t*>("cajal::sic::active", nsrc);
-      sic_gather.push_back(std::move(gth));
+    if (!sic_pj.empty()) sic_exchange = std::make_unique<SpikeExchange>(comm, part, sic_pj, 1 + m);
+    for (const Projection* pj : sic_pj) {
+      Population& p = *pops[pj->pre];
+      if (p.sends_sic() && p.sic_out.extent(0) == 0)
+        p.sic_out = Kokkos::View<double**, Kokkos::LayoutRight>("cajal::astrocyte::sic_out", p.local_size, m);
     }
+    build_sic_gather();
     if (!gap_pj.empty()) {
       gap_exchange = std::make_unique<SpikeExchange>(comm, part, gap_pj, 2);
       for (const Projection* pj : gap_pj) {
@@ -555,21 +520,98 @@ struct Simulation::Impl {
     buffer_host = Kokkos::create_mirror_view(buffer.spikes);
     incoming = Kokkos::View<std::uint64_t*>("cajal::sim::incoming", std::max<std::size_t>(cap, 1024));
     incoming_host = Kokkos::create_mirror_view(incoming);
-    std::size_t sic_cap = 0;
-    for (const auto& p : pops) sic_cap += p->local_size * static_cast<std::size_t>(p->max_sic(m));
-    buffer.sic_events = Kokkos::View<std::uint64_t*>("cajal::sim::sic_events", std::max<std::size_t>(sic_cap, 1));
-    buffer.sic_values = Kokkos::View<double*>("cajal::sim::sic_values", std::max<std::size_t>(sic_cap, 1));
-    buffer.sic_count = Kokkos::View<int>("cajal::sim::sic_count");
     buffer.failures = Kokkos::View<int>("cajal::sim::failures");
     for (const auto& p : pops) any_can_fail = any_can_fail || p->can_fail();
-    sic_events_host = Kokkos::create_mirror_view(buffer.sic_events);
-    sic_values_host = Kokkos::create_mirror_view(buffer.sic_values);
     reports_of.resize(pops.size());
     gap_every = (gap_every + m - 1) / m * m;
     glio_every = (glio_every + m - 1) / m * m;
     if (deck.field.enabled) build_field();
     Kokkos::fence();
     build_s = comm.max(seconds_since(t));
+  }
+
+  /// The SicTables and SicGathers of the sic_connection projections with one weight and
+  /// one delay (see SicTable).
+  void build_sic_gather() {
+    auto upload = [](const auto& dst, const auto& src) {
+      using T = typename std::decay_t<decltype(src)>::value_type;
+      Kokkos::deep_copy(dst, Kokkos::View<const T*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>(src.data(), src.size()));
+    };
+    // Tables: one per (source population, weight), its rows the union of the sources.
+    std::vector<std::vector<std::uint64_t>> table_ids;
+    for (std::size_t i = 0; i < projections.size(); ++i) {
+      const Projection& pj = projections[i];
+      if (!pj.sic || !gathered_sic(pj)) continue;
+      std::size_t t = 0;
+      while (t < sic_tables.size() && !(sic_tables[t].pre == pj.pre && sic_tables[t].weight == pj.weight_value)) ++t;
+      if (t == sic_tables.size()) {
+        sic_tables.emplace_back();
+        sic_tables.back().pre = pj.pre;
+        sic_tables.back().weight = pj.weight_value;
+        table_ids.emplace_back();
+      }
+      auto src = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.sources);
+      table_ids[t].insert(table_ids[t].end(), src.data(), src.data() + src.extent(0));
+      SicGather gth;
+      gth.proj = i;
+      gth.table = t;
+      sic_gather.push_back(gth);
+    }
+    for (std::size_t t = 0; t < sic_tables.size(); ++t) {
+      auto& ids = table_ids[t];
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      SicTable& tab = sic_tables[t];
+      tab.F = Kokkos::View<std::int64_t**, Kokkos::LayoutRight>("cajal::sic::F", ids.size(), m);
+      tab.filled = Kokkos::View<std::int64_t*>("cajal::sic::filled", ids.size());
+      Kokkos::deep_copy(tab.filled, -1);
+      if (!ids.empty()) {
+        tab.id_lo = ids.front();
+        tab.row_of = Kokkos::View<std::int32_t*>("cajal::sic::row_of", ids.back() - ids.front() + 1);
+        auto map = Kokkos::create_mirror_view(tab.row_of);
+        Kokkos::deep_copy(map, -1);
+        for (std::size_t r = 0; r < ids.size(); ++r) map(ids[r] - tab.id_lo) = static_cast<std::int32_t>(r);
+        Kokkos::deep_copy(tab.row_of, map);
+      }
+    }
+    // Per projection: each target's table rows, ascending, with their connection counts.
+    for (SicGather& gth : sic_gather) {
+      const Projection& pj = projections[gth.proj];
+      const auto& ids = table_ids[gth.table];
+      auto row = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.row);
+      auto tgt = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.target);
+      auto src = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.sources);
+      const std::size_t nt = pops[pj.post]->local_size, nsrc = src.extent(0);
+      std::vector<std::uint64_t> off(nt + 1, 0);
+      std::vector<std::uint32_t> tr(tgt.extent(0));
+      for (std::size_t j = 0; j < tgt.extent(0); ++j) ++off[tgt(j) + 1];
+      for (std::size_t li = 0; li < nt; ++li) off[li + 1] += off[li];
+      std::vector<std::uint64_t> fill(off.begin(), off.end() - 1);
+      for (std::size_t r = 0; r < nsrc; ++r) {
+        // Sources ascend, and so do table rows: each target's rows come out ascending.
+        const auto tab_row = static_cast<std::uint32_t>(std::lower_bound(ids.begin(), ids.end(), src(r)) - ids.begin());
+        for (std::uint64_t j = row(r); j < row(r + 1); ++j) tr[fill[tgt(j)]++] = tab_row;
+      }
+      // Merge equal neighbours.
+      std::vector<std::uint64_t> uoff(nt + 1, 0);
+      std::vector<std::uint32_t> urow, ucount;
+      for (std::size_t li = 0; li < nt; ++li) {
+        for (std::uint64_t j = off[li]; j < off[li + 1]; ++j) {
+          if (j > off[li] && tr[j] == tr[j - 1]) ++ucount.back();
+          else {
+            urow.push_back(tr[j]);
+            ucount.push_back(1);
+          }
+        }
+        uoff[li + 1] = urow.size();
+      }
+      gth.toff = Kokkos::View<std::uint64_t*>("cajal::sic::toff", nt + 1);
+      gth.trow = Kokkos::View<std::uint32_t*>("cajal::sic::trow", urow.size());
+      gth.tcount = Kokkos::View<std::uint32_t*>("cajal::sic::tcount", ucount.size());
+      upload(gth.toff, uoff);
+      upload(gth.trow, urow);
+      upload(gth.tcount, ucount);
+    }
   }
 
   /// The field and its couplings: the voxel of every local cell of a population that
@@ -915,7 +957,6 @@ struct Simulation::Impl {
   /// there.
   std::size_t update(std::int64_t t0, int steps) {
     Kokkos::deep_copy(buffer.count, 0);
-    Kokkos::deep_copy(buffer.sic_count, 0);
     field_scanned = 0;
     // Segments end at field steps (one segment without a field).
     for (int seg = 0; seg < steps;) {
@@ -938,19 +979,29 @@ struct Simulation::Impl {
     int n = 0;
     Kokkos::deep_copy(n, buffer.count);
     Kokkos::deep_copy(Kokkos::subview(buffer_host, std::make_pair(0, n)), Kokkos::subview(buffer.spikes, std::make_pair(0, n)));
-    if (sic_exchange) {
-      int ns = 0;
-      Kokkos::deep_copy(ns, buffer.sic_count);
-      const auto sub = std::make_pair(0, ns);
-      Kokkos::deep_copy(Kokkos::subview(sic_events_host, sub), Kokkos::subview(buffer.sic_events, sub));
-      Kokkos::deep_copy(Kokkos::subview(sic_values_host, sub), Kokkos::subview(buffer.sic_values, sub));
-      sic_local.resize(2 * static_cast<std::size_t>(ns));
-      for (int k = 0; k < ns; ++k) {
-        sic_local[2 * k] = sic_events_host(k);
-        std::memcpy(&sic_local[2 * k + 1], &sic_values_host(k), 8);
+    if (sic_exchange) pack_sic(steps);
+    return static_cast<std::size_t>(n);
+  }
+
+  /// sic_local: a record for each local astrocyte with a non-zero SIC in the interval's
+  /// `steps` steps (see sic_exchange); steps beyond them (a short last interval) send 0.
+  void pack_sic(int steps) {
+    const std::size_t W = 1 + static_cast<std::size_t>(m);
+    sic_local.clear();
+    for (const auto& p : pops) {
+      if (p->sic_out.extent(0) == 0) continue;
+      const auto out = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), p->sic_out);
+      const auto gid = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), p->gid);
+      for (std::size_t i = 0; i < p->local_size; ++i) {
+        bool any = false;
+        for (int k = 0; k < steps; ++k) any = any || out(i, k) != 0.0;
+        if (!any) continue;
+        const std::size_t at = sic_local.size();
+        sic_local.resize(at + W, 0);
+        sic_local[at] = pack_spike(gid(i), 0);
+        std::memcpy(&sic_local[at + 1], &out(i, 0), static_cast<std::size_t>(steps) * sizeof(double));
       }
     }
-    return static_cast<std::size_t>(n);
   }
 
   /// Every population through steps [seg, seg_end) of the interval at t0, split at the
@@ -1076,7 +1127,7 @@ struct Simulation::Impl {
 
   /// deliver (SIC): every SIC record this rank needs into the SIC port of its targets.
   void deliver_sic(const std::vector<std::uint64_t>& recs, std::int64_t t0) {
-    const std::size_t n = recs.size() / 2;
+    const std::size_t W = 1 + static_cast<std::size_t>(m), n = recs.size() / W;
     if (n == 0) return;
     if (sic_incoming.extent(0) < recs.size()) {  // grows rarely: capacity doubles
       sic_incoming = Kokkos::View<std::uint64_t*>("cajal::sim::sic_incoming", 2 * recs.size());
@@ -1085,64 +1136,65 @@ struct Simulation::Impl {
     std::copy(recs.begin(), recs.end(), sic_incoming_host.data());
     const auto sub = std::make_pair(std::size_t(0), recs.size());
     Kokkos::deep_copy(Kokkos::subview(sic_incoming, sub), Kokkos::subview(sic_incoming_host, sub));
-    for (const auto& gth : sic_gather) {
-      const Projection& pj = projections[gth.proj];
-      const auto rec = sic_incoming;
-      const SicGather gather = gth;  // by value into the kernels
-      const auto F = gth.F;
-      const auto active = gth.active;
-      const std::uint64_t first = pj.pre_first_gid, n_pre = part.size(pj.pre);
-      const double w = pj.weight_value;
-      // 1. the interval's values by source row and offset
+    const auto rec = sic_incoming;
+    const int M = m;
+    // 1. each table: the interval's values w x SIC by row and step
+    for (const SicTable& table : sic_tables) {
+      const SicTable tab = table;  // by value into the kernel
+      const std::uint64_t first = part.first_gid(tab.pre), n_pre = part.size(tab.pre);
       Kokkos::parallel_for(
           "cajal::exchange::sic_table", Kokkos::RangePolicy<>(0, n), KOKKOS_LAMBDA(const std::size_t k) {
-            const std::uint64_t g = spike_gid(rec(2 * k));
+            const std::uint64_t g = spike_gid(rec(W * k));
             if (g < first || g - first >= n_pre) return;
-            const std::int64_t r = gather.row(g - first);
+            const std::int64_t r = tab.row(g - first);
             if (r < 0) return;
-            const std::uint64_t bits = rec(2 * k + 1);
-            double value;
-            memcpy(&value, &bits, sizeof value);
-            F(r, spike_offset(rec(2 * k))) = to_fixed(w * value);
-            active(r) = 1;
+            for (int q = 0; q < M; ++q) {
+              const std::uint64_t bits = rec(W * k + 1 + q);
+              double value;
+              memcpy(&value, &bits, sizeof value);
+              tab.F(r, q) = to_fixed(tab.weight * value);
+            }
+            tab.filled(r) = t0;
           });
-      // 2. each target sums its rows, slot by slot
+    }
+    // 2. each projection's targets sum their rows, slot by slot
+    for (const SicGather& gth : sic_gather) {
+      const Projection& pj = projections[gth.proj];
+      const auto F = sic_tables[gth.table].F;
+      const auto filled = sic_tables[gth.table].filled;
       const auto toff = gth.toff;
       const auto trow = gth.trow;
       const auto tcount = gth.tcount;
       const auto ring = pops[pj.post]->ring;
-      const int M = m, rs = ring_size, port = pj.receptor;
-      const std::int64_t base = t0 + pj.delay_steps;
+      const int port = pj.receptor;
+      const std::size_t nt = pops[pj.post]->local_size;
+      struct Slots {
+        int at[64];
+      } slot;
+      for (int q = 0; q < M; ++q) slot.at[q] = static_cast<int>((t0 + pj.delay_steps + q) % ring_size);
       Kokkos::parallel_for(
-          "cajal::exchange::sic_gather", Kokkos::RangePolicy<>(0, pops[pj.post]->local_size),
-          KOKKOS_LAMBDA(const std::size_t li) {
-            std::int64_t acc[64] = {};
+          "cajal::exchange::sic_gather", Kokkos::RangePolicy<>(0, nt), KOKKOS_LAMBDA(const std::size_t li) {
+            // The M ring rows are M streams, a population apart: more than the hardware
+            // prefetcher follows.
+            if (li % 8 == 0 && li + 32 < nt)
+              for (int q = 0; q < M; ++q) __builtin_prefetch(&ring(port, slot.at[q], li + 32), 1);
+            std::int64_t acc[64] = {};  // m <= 64: Impl caps the interval
             bool any = false;
             for (std::uint64_t j = toff(li); j < toff(li + 1); ++j) {
               const std::uint32_t r = trow(j);
-              if (!active(r)) continue;
+              if (filled(r) != t0) continue;
               any = true;
               const std::int64_t c = tcount(j);
               for (int q = 0; q < M; ++q) acc[q] += c * F(r, q);
             }
             if (!any) return;
-            for (int q = 0; q < M; ++q) ring(port, static_cast<int>((base + q) % rs), li) += acc[q];
-          });
-      // 3. reset what step 1 wrote
-      Kokkos::parallel_for(
-          "cajal::exchange::sic_reset", Kokkos::RangePolicy<>(0, n), KOKKOS_LAMBDA(const std::size_t k) {
-            const std::uint64_t g = spike_gid(rec(2 * k));
-            if (g < first || g - first >= n_pre) return;
-            const std::int64_t r = gather.row(g - first);
-            if (r < 0) return;
-            F(r, spike_offset(rec(2 * k))) = 0;
-            active(r) = 0;
+            for (int q = 0; q < M; ++q) ring(port, slot.at[q], li) += acc[q];
           });
     }
     for (const auto& pj : projections) {
       if (!pj.sic || gathered_sic(pj)) continue;
       DeliverSic f{sic_incoming, pj.sources, pj.row, pj.target, pj.weight, pj.delay, scatter[pj.post],
-                   pj.pre_first_gid, part.size(pj.pre), t0, pj.weight_value, pj.delay_steps, ring_size, pj.receptor};
+                   pj.pre_first_gid, part.size(pj.pre), t0, pj.weight_value, pj.delay_steps, ring_size, pj.receptor, m};
       Kokkos::parallel_for("cajal::exchange::deliver_sic", Kokkos::RangePolicy<>(0, n), f);
       Kokkos::Experimental::contribute(pops[pj.post]->ring, scatter[pj.post]);
     }
@@ -1656,7 +1708,7 @@ RunSummary Simulation::run(const RunOptions& opt) {
 
     if (s.sic_exchange) {
       t = clock_type::now();
-      const std::vector<std::uint64_t>& sic_all = s.sic_exchange->exchange(s.sic_local.data(), s.sic_local.size() / 2);
+      const std::vector<std::uint64_t>& sic_all = s.sic_exchange->exchange(s.sic_local.data(), s.sic_local.size() / s.sic_exchange->width());
       t_exchange += seconds_since(t);
       t = clock_type::now();
       s.deliver_sic(sic_all, t0);
