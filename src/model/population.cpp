@@ -80,6 +80,56 @@ struct LanesOf<Cell, std::void_t<decltype(Cell::lanes)>> {
   static constexpr int value = Cell::lanes;
 };
 
+/// The background events of cells i0 .. i0 + L - 1, step by step, in fixed point (the
+/// weight times the count): PoissonDrive::events per cell, or events_lanes for a block.
+template <int L>
+struct Drive {
+  const PoissonDrive& bg;
+  std::int64_t cached = -1;
+  lanes::UPack gid{};
+  rng::BlockLanes blk;
+  KOKKOS_INLINE_FUNCTION Drive(const PoissonDrive& d, const Kokkos::View<const std::uint64_t*>& g, std::size_t i0)
+      : bg(d) {
+    std::memcpy(&gid, &g(i0), sizeof gid);
+  }
+  KOKKOS_INLINE_FUNCTION lanes::IntPack events(std::int64_t step) {
+    return bg.chunks ? bg.events_lanes(gid, step, cached, blk) * bg.weight_fixed : lanes::IntPack{};
+  }
+};
+template <>
+struct Drive<1> {
+  const PoissonDrive& bg;
+  std::int64_t cached = -1;
+  std::uint64_t gid;
+  rng::Block blk;
+  KOKKOS_INLINE_FUNCTION Drive(const PoissonDrive& d, const Kokkos::View<const std::uint64_t*>& g, std::size_t i)
+      : bg(d), gid(g(i)) {}
+  KOKKOS_INLINE_FUNCTION std::int64_t events(std::int64_t step) {
+    return bg.chunks ? bg.events(gid, step, cached, blk) * bg.weight_fixed : 0;
+  }
+};
+
+/// The input of cells i0 .. i0 + L - 1 at receptor r and ring slot `slot`, plus `extra`
+/// (fixed point), as doubles into in[L]; the slots are cleared. For a block, one vector
+/// load, conversion and store (from_fixed's bits in every lane).
+template <int L, class Extra>
+KOKKOS_FORCEINLINE_FUNCTION void take_input(const Kokkos::View<std::int64_t***, Kokkos::LayoutRight>& ring, int r,
+                                            int slot, std::size_t i0, Extra extra, double in[L]) {
+  std::int64_t* p = &ring(r, slot, i0);
+  if constexpr (L == 1) {
+    in[0] = from_fixed(*p + extra);
+    *p = 0;
+  } else {
+    static_assert(L == cell_lanes, "a block is one vector");
+    lanes::IntPack v;
+    std::memcpy(&v, p, sizeof v);
+    const lanes::Pack x = __builtin_convertvector(v + extra, lanes::Pack) * (1.0 / fixed_scale);
+    lanes::store(in, x);
+    const lanes::IntPack zero{};
+    std::memcpy(p, &zero, sizeof zero);
+  }
+}
+
 /// The part of every population's kernel that is not the model. For each block of local
 /// cells and each step of the interval: read and clear the cells' ring slots, add the
 /// background, let the model step, record spikes. A model supplies a Cell: its parameters
@@ -108,23 +158,13 @@ struct AdvanceInterval {
   template <int L>
   KOKKOS_INLINE_FUNCTION void run(const std::size_t i0) const {
     auto state = load<L>(i0);
-    std::int64_t cached[L];
-    rng::Block blk[L];
-    for (int l = 0; l < L; ++l) cached[l] = -1;
+    Drive<L> drive(bg, gid, i0);
     int slot = static_cast<int>((t0 + from) % ring_size);
     if (L > 1) prefetch_ring(i0 + 2 * L, slot);
     for (int k = from; k < to; ++k) {
       double input[Receptors][L];
-      for (int l = 0; l < L; ++l) {
-        const std::size_t i = i0 + l;
-        // (No read-modify-write of a small array indexed by bg.receptor here: the wide
-        // reload of such an array after a narrow store stalls store forwarding.)
-        const std::int64_t extra = bg.chunks ? bg.events(gid(i), t0 + k, cached[l], blk[l]) * bg.weight_fixed : 0;
-        for (int r = 0; r < Receptors; ++r) {
-          input[r][l] = from_fixed(ring(r, slot, i) + (r == bg.receptor ? extra : 0));
-          ring(r, slot, i) = 0;
-        }
-      }
+      const auto extra = drive.events(t0 + k);
+      for (int r = 0; r < Receptors; ++r) take_input<L>(ring, r, slot, i0, r == bg.receptor ? extra : decltype(extra){}, input[r]);
       int fired[L];
       if constexpr (L == 1) {
         double in[Receptors];
@@ -423,8 +463,7 @@ struct AstrocytePopulation : Population {
     template <int L>
     KOKKOS_INLINE_FUNCTION void run(const std::size_t i0) const {
       double y0[L], y1[L], y2[L], acc[L], s[L], j_gap[L];
-      std::int64_t cached[L];
-      rng::Block blk[L];
+      Drive<L> drive(bg, gid, i0);
       for (int l = 0; l < L; ++l) {
         const std::size_t i = i0 + l;
         y0[l] = ip3(i);
@@ -433,16 +472,12 @@ struct AstrocytePopulation : Population {
         acc[l] = pending(i);
         s[l] = model.sic(y1[l]);  // the SIC in force (it holds between the cell's steps)
         j_gap[l] = gap.extent(0) ? gap(i) : 0.0;
-        cached[l] = -1;
       }
       int slot = static_cast<int>((t0 + from) % ring_size);
       for (int k = from; k < to; ++k) {
-        for (int l = 0; l < L; ++l) {
-          std::int64_t in = ring(0, slot, i0 + l);
-          ring(0, slot, i0 + l) = 0;
-          if (bg.chunks) in += bg.events(gid(i0 + l), t0 + k, cached[l], blk[l]) * bg.weight_fixed;
-          acc[l] += from_fixed(in);
-        }
+        double in[L];
+        take_input<L>(ring, 0, slot, i0, drive.events(t0 + k), in);
+        for (int l = 0; l < L; ++l) acc[l] += in[l];
         if (model.every == 1 || (t0 + k + 1) % model.every == 0) {
           using T = lanes::Number<L>;
           T y[3] = {lanes::load<T>(y0), lanes::load<T>(y1), lanes::load<T>(y2)};

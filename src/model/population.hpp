@@ -20,6 +20,7 @@
 #include "cajal/input/deck.hpp"
 #include "cajal/network/partition.hpp"
 #include "random/philox.hpp"
+#include "util/lanes.hpp"
 #include "synapse/stdp.hpp"
 
 namespace cajal {
@@ -69,6 +70,23 @@ struct PoissonDrive {
       int k = 0;
       for (int t = 0; t < table_len; ++t) k += u >= threshold[t] ? 1 : 0;
       total += k;
+    }
+    return total;
+  }
+  /// events() of the cells with ids gid[l] in lanes: the same draws and counts, vectors.
+  /// `cached`/`blk` memoise the last block, as in events() (one for all lanes: the lanes
+  /// share the step).
+  KOKKOS_INLINE_FUNCTION lanes::IntPack events_lanes(lanes::UPack gid, std::int64_t step, std::int64_t& cached,
+                                                     rng::BlockLanes& blk) const {
+    lanes::IntPack total{};
+    for (int c = 0; c < chunks; ++c) {
+      const std::int64_t j = step * chunks + c;
+      if ((j >> 2) != cached) {
+        cached = j >> 2;
+        blk = rng::draw_lanes(key, gid, static_cast<std::uint64_t>(cached));
+      }
+      const lanes::UPack u = blk.w[j & 3];
+      for (int t = 0; t < table_len; ++t) total -= u >= threshold[t];  // a true lane is -1
     }
     return total;
   }

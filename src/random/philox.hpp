@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include "util/kmath.hpp"
+#include "util/lanes.hpp"
 
 namespace cajal {
 namespace rng {
@@ -47,6 +48,35 @@ KOKKOS_INLINE_FUNCTION Block draw(const Key& key, std::uint64_t a, std::uint64_t
   r123::Philox4x32::key_type k = {{key.k0, key.k1}};
   const auto r = gen(c, k);
   return Block{{r[0], r[1], r[2], r[3]}};
+}
+
+/// draw() for the counters (a[l], b) of cell_lanes lanes at once, as vectors (a kernel that
+/// advances cells in SIMD lanes draws their background for all of them). Word w of lane l
+/// is block.w[w][l], in the low 32 bits; the same words as draw(key, a[l], b), by the same
+/// ten Philox-4x32 rounds (Salmon et al. 2011; Random123's philox4x32 with its constants),
+/// tested in tests/unit/test_lanes.cpp.
+struct BlockLanes {
+  lanes::UPack w[4];
+};
+KOKKOS_INLINE_FUNCTION BlockLanes draw_lanes(const Key& key, lanes::UPack a, std::uint64_t b) {
+  constexpr std::uint64_t lo = 0xFFFFFFFFu;
+  const lanes::UPack zero{};
+  lanes::UPack c0 = a & lo, c1 = a >> 32, c2 = zero + (b & lo), c3 = zero + (b >> 32);
+  std::uint32_t k0 = key.k0, k1 = key.k1;
+  for (int round = 0; round < 10; ++round) {
+    if (round > 0) {
+      k0 += 0x9E3779B9u;  // PHILOX_W32_0
+      k1 += 0xBB67AE85u;  // PHILOX_W32_1
+    }
+    // 32 x 32 -> 64-bit products of the low halves (the high halves are zero).
+    const lanes::UPack p0 = c0 * 0xD2511F53u, p1 = c2 * 0xCD9E8D57u;  // PHILOX_M4x32_0, _1
+    const lanes::UPack n0 = (p1 >> 32) ^ c1 ^ k0, n2 = (p0 >> 32) ^ c3 ^ k1;
+    c1 = p1 & lo;
+    c3 = p0 & lo;
+    c0 = n0;
+    c2 = n2;
+  }
+  return BlockLanes{{c0, c1, c2, c3}};
 }
 
 /// Uniform in (0, 1) from 32 bits: never exactly 0 or 1.

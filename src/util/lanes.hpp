@@ -24,6 +24,7 @@ namespace lanes {
 
 typedef double Pack __attribute__((vector_size(cell_lanes * sizeof(double))));
 typedef std::int64_t IntPack __attribute__((vector_size(cell_lanes * sizeof(std::int64_t))));
+typedef std::uint64_t UPack __attribute__((vector_size(cell_lanes * sizeof(std::uint64_t))));
 
 /// The number type of a block of L cells: double for one, Pack for cell_lanes.
 template <int L>

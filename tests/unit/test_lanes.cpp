@@ -12,6 +12,7 @@
 
 #include "cajal/model/catalogue.hpp"
 #include "model/astro.hpp"
+#include "model/population.hpp"
 #include "util/lanes.hpp"
 
 namespace cajal {
@@ -128,4 +129,56 @@ TEST(Lanes, AstrocyteLR1994StepEqualsScalarBits) {
 }
 
 }  // namespace
+}  // namespace cajal
+
+namespace cajal {
+
+// The background of a block of cells is drawn in lanes (rng::draw_lanes, population
+// kernels): every lane must give Random123's Philox-4x32-10 words for its counter, or the
+// drive of a cell would depend on whether it ran in a block. Random keys and counters,
+// including ids and draw indices above 2^32 (both counter words used).
+TEST(Lanes, PhiloxLanesEqualRandom123) {
+  std::mt19937_64 gen(7);
+  for (int trial = 0; trial < 2000; ++trial) {
+    const rng::Key key(gen(), rng::purpose::background, static_cast<std::uint32_t>(gen()));
+    lanes::UPack a;
+    for (int l = 0; l < cell_lanes; ++l) a[l] = trial % 2 ? gen() : gen() % 100000;
+    const std::uint64_t b = trial % 3 ? gen() : gen() % 1000;
+    const rng::BlockLanes v = rng::draw_lanes(key, a, b);
+    for (int l = 0; l < cell_lanes; ++l) {
+      const rng::Block s = rng::draw(key, a[l], b);
+      for (int w = 0; w < 4; ++w) ASSERT_EQ(v.w[w][l], s.w[w]) << "lane " << l << " word " << w;
+    }
+  }
+}
+
+// PoissonDrive::events_lanes counts each lane's events as events() does, step by step
+// through the cached blocks (rates that need one and several chunks per step).
+TEST(Lanes, PoissonEventsInLanesEqualScalar) {
+  for (const double rate : {2000.0, 90000.0, 400000.0}) {
+    Background bg;
+    bg.rate_hz = rate;
+    bg.weight = 1.0;
+    const PoissonDrive d = PoissonDrive::make(bg, 0.1, 12345, false);
+    ASSERT_GT(d.chunks, 0);
+    lanes::UPack gid;
+    for (int l = 0; l < cell_lanes; ++l) gid[l] = 1000 + 37 * l;
+    std::int64_t cached_v = -1, cached_s[cell_lanes];
+    rng::BlockLanes bv;
+    rng::Block bs[cell_lanes];
+    for (int l = 0; l < cell_lanes; ++l) cached_s[l] = -1;
+    std::int64_t sum = 0;
+    for (std::int64_t step = 5; step < 2005; ++step) {
+      const lanes::IntPack n = d.events_lanes(gid, step, cached_v, bv);
+      for (int l = 0; l < cell_lanes; ++l) {
+        ASSERT_EQ(n[l], d.events(gid[l], step, cached_s[l], bs[l])) << "rate " << rate << " step " << step;
+        sum += n[l];
+      }
+    }
+    // The counts are Poisson with mean rate dt over 2000 steps x 8 cells: within 5 sigma.
+    const double mean = rate * 1e-4 * 2000 * cell_lanes;
+    EXPECT_NEAR(static_cast<double>(sum), mean, 5 * std::sqrt(mean)) << "rate " << rate;
+  }
+}
+
 }  // namespace cajal
