@@ -116,7 +116,9 @@ struct AstrocyteLR1994 {
   template <class T>
   KOKKOS_INLINE_FUNCTION T sic(T ca) const {
     const T x = (ca - SIC_th) * 1000.0;
-    return lanes::select(x > 1.0, SIC_scale * lanes::log(lanes::max(x, lanes::splat<T>(1.0))), lanes::splat<T>(0.0));
+    const auto above = x > 1.0;
+    if (!lanes::any(above)) return lanes::splat<T>(0.0);  // no log where every lane sends 0
+    return lanes::select(above, SIC_scale * lanes::log(lanes::max(x, lanes::splat<T>(1.0))), lanes::splat<T>(0.0));
   }
 };
 

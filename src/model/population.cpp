@@ -462,46 +462,36 @@ struct AstrocytePopulation : Population {
 
     template <int L>
     KOKKOS_INLINE_FUNCTION void run(const std::size_t i0) const {
-      double y0[L], y1[L], y2[L], acc[L], s[L], j_gap[L];
+      using T = lanes::Number<L>;
+      // The block's state stays in registers through the interval.
+      T y[3] = {lanes::load<T>(&ip3(i0)), lanes::load<T>(&ca(i0)), lanes::load<T>(&hh(i0))};
+      T acc = lanes::load<T>(&pending(i0));
+      T s = model.sic(y[1]);  // the SIC in force (it holds between the cell's steps)
+      const T jg = gap.extent(0) ? lanes::load<T>(&gap(i0)) : lanes::splat<T>(0.0);
       Drive<L> drive(bg, gid, i0);
-      for (int l = 0; l < L; ++l) {
-        const std::size_t i = i0 + l;
-        y0[l] = ip3(i);
-        y1[l] = ca(i);
-        y2[l] = hh(i);
-        acc[l] = pending(i);
-        s[l] = model.sic(y1[l]);  // the SIC in force (it holds between the cell's steps)
-        j_gap[l] = gap.extent(0) ? gap(i) : 0.0;
-      }
       int slot = static_cast<int>((t0 + from) % ring_size);
       for (int k = from; k < to; ++k) {
         double in[L];
         take_input<L>(ring, 0, slot, i0, drive.events(t0 + k), in);
-        for (int l = 0; l < L; ++l) acc[l] += in[l];
+        acc = acc + lanes::load<T>(in);
         if (model.every == 1 || (t0 + k + 1) % model.every == 0) {
-          using T = lanes::Number<L>;
-          T y[3] = {lanes::load<T>(y0), lanes::load<T>(y1), lanes::load<T>(y2)};
-          const T jg = lanes::load<T>(j_gap);
           for (int sub = 0; sub < model.substeps; ++sub) model.substep(y, jg);
-          model.finish(y, lanes::load<T>(acc));
-          lanes::store(y0, y[0]);
-          lanes::store(y1, y[1]);
-          lanes::store(y2, y[2]);
-          lanes::store(s, model.sic(y[1]));
-          for (int l = 0; l < L; ++l) acc[l] = 0.0;
+          model.finish(y, acc);
+          s = model.sic(y[1]);
+          acc = lanes::splat<T>(0.0);
         }
-        if (sic_out.extent(0))
-          for (int l = 0; l < L; ++l) sic_out(i0 + l, k) = s[l];
+        if (sic_out.extent(0)) {
+          double out[L];
+          lanes::store(out, s);
+          for (int l = 0; l < L; ++l) sic_out(i0 + l, k) = out[l];
+        }
         slot = slot + 1 == ring_size ? 0 : slot + 1;
       }
-      for (int l = 0; l < L; ++l) {
-        const std::size_t i = i0 + l;
-        ip3(i) = y0[l];
-        ca(i) = y1[l];
-        hh(i) = y2[l];
-        sic(i) = s[l];
-        pending(i) = acc[l];
-      }
+      lanes::store(&ip3(i0), y[0]);
+      lanes::store(&ca(i0), y[1]);
+      lanes::store(&hh(i0), y[2]);
+      lanes::store(&sic(i0), s);
+      lanes::store(&pending(i0), acc);
     }
   };
   void advance(std::int64_t t0, int from, int to, const SpikeBuffer&) override {

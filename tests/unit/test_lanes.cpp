@@ -63,8 +63,8 @@ TEST(Lanes, LogWithinOneUlpOfExact) {
     const double e = ulps(lanes::log(x), std::log(static_cast<long double>(x)));
     if (e > worst) worst = e;
   }
-  // Measured: 0.81 ulp at worst over these 3e6 points.
-  EXPECT_LT(worst, 1.0);
+  // Measured: 0.80 ulp at worst over these 3e6 points (0.81 with Horner's scheme for R).
+  EXPECT_LT(worst, 1.0) << worst;
   EXPECT_EQ(lanes::log(1.0), 0.0);
   EXPECT_EQ(lanes::log(2.0), std::log(2.0));
   EXPECT_TRUE(std::isnan(lanes::log(0.0)));
