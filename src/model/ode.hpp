@@ -28,8 +28,11 @@ namespace cajal {
 /// the error norm (the largest err_i; NaN when the right-hand side is). T is double, or a
 /// lanes::Pack of cells: a model that runs cells in SIMD lanes tries the whole time step
 /// for all of them at once, with the arithmetic of a scalar trial (util/lanes.hpp).
+/// `k1`, when given, is the right-hand side at (t, y), which the caller knows (first same
+/// as last); it must be what sys.rhs(0, y) would give, bit for bit.
 template <int N, class T, class Sys>
-KOKKOS_INLINE_FUNCTION T dopri_trial(const Sys& sys, const T y[N], T hs, double tol, T y5[N]) {
+KOKKOS_INLINE_FUNCTION T dopri_trial(const Sys& sys, const T y[N], T hs, double tol, T y5[N],
+                                     const T* k1_given = nullptr) {
   constexpr double a21 = 1.0 / 5;
   constexpr double a31 = 3.0 / 40, a32 = 9.0 / 40;
   constexpr double a41 = 44.0 / 45, a42 = -56.0 / 15, a43 = 32.0 / 9;
@@ -40,7 +43,11 @@ KOKKOS_INLINE_FUNCTION T dopri_trial(const Sys& sys, const T y[N], T hs, double 
   constexpr double e1 = 71.0 / 57600, e3 = -71.0 / 16695, e4 = 71.0 / 1920, e5 = -17253.0 / 339200,
                    e6 = 22.0 / 525, e7 = -1.0 / 40;
   T k1[N], k2[N], k3[N], k4[N], k5[N], k6[N], k7[N], z[N];
-  sys.rhs(0, y, k1);
+  if (k1_given) {
+    for (int i = 0; i < N; ++i) k1[i] = k1_given[i];
+  } else {
+    sys.rhs(0, y, k1);
+  }
   for (int i = 0; i < N; ++i) z[i] = y[i] + hs * a21 * k1[i];
   sys.rhs(1, z, k2);
   for (int i = 0; i < N; ++i) z[i] = y[i] + hs * (a31 * k1[i] + a32 * k2[i]);

@@ -65,6 +65,13 @@ KOKKOS_FORCEINLINE_FUNCTION bool any(IntPack m) {
   return set;
 }
 
+/// Whether every lane of a mask is set.
+KOKKOS_FORCEINLINE_FUNCTION bool all(IntPack m) {
+  bool set = true;
+  for (int l = 0; l < cell_lanes; ++l) set = set && m[l] != 0;
+  return set;
+}
+
 /// Per lane: the smaller (larger) of a and b, a when equal: `a < b ? a : b` of scalar code.
 template <class T>
 KOKKOS_FORCEINLINE_FUNCTION T min(T a, T b) {

@@ -350,6 +350,8 @@ TEST(AeifCondAlphaAstro, UpstrokeWithoutRejectionCascade) {
 // do: the rank-count invariance rests on it, since a cell's block depends on the partition.
 // Eight cells with different random drives (strong enough to spike, with refractoriness,
 // inhibition and SIC) for 2 s; every state variable is compared bit for bit after every step.
+// The block lives through 10 steps at a time, as in an interval, so that steps reuse the
+// last stage of the one before (Block::reuse).
 TEST(AeifCondAlphaAstro, LanesGiveTheScalarBits) {
   Params p = nest(0.0);
   p["t_ref"] = 2.0;
@@ -373,7 +375,8 @@ TEST(AeifCondAlphaAstro, LanesGiveTheScalarBits) {
     state ^= state >> 27;
     return static_cast<double>((state * 2685821657736338717ULL) >> 11) * 0x1.0p-53;
   };
-  long spikes = 0, substepped = 0;
+  long spikes = 0, substepped = 0, reused = 0;
+  AeifCondAlphaAstro::Block block;
   for (long k = 0; k < 20000; ++k) {
     double in[3][L];
     for (int l = 0; l < L; ++l) {
@@ -381,13 +384,16 @@ TEST(AeifCondAlphaAstro, LanesGiveTheScalarBits) {
       in[1][l] = uniform() < 0.05 ? -10.0 * uniform() : 0.0;
       in[2][l] = l % 2 ? 200.0 * uniform() : 0.0;
     }
-    AeifCondAlphaAstro::Block block;
-    for (int l = 0; l < L; ++l) {
-      for (int j = 0; j < 6; ++j) block.y[j][l] = yl[l][j];
-      block.I_sic[l] = isic_l[l];
-      block.hint[l] = hint_l[l];
-      block.r[l] = r_l[l];
+    if (k % 10 == 0) {  // reloaded from the state arrays, as at the start of an interval
+      block = AeifCondAlphaAstro::Block{};
+      for (int l = 0; l < L; ++l) {
+        for (int j = 0; j < 6; ++j) block.y[j][l] = yl[l][j];
+        block.I_sic[l] = isic_l[l];
+        block.hint[l] = hint_l[l];
+        block.r[l] = r_l[l];
+      }
     }
+    reused += block.reuse;
     int n_l[L];
     m.step_block(block, in, n_l);
     for (int l = 0; l < L; ++l) {
@@ -408,10 +414,11 @@ TEST(AeifCondAlphaAstro, LanesGiveTheScalarBits) {
     }
   }
   // Both paths were exercised: spikes (each needs sub-steps through the upstroke) and
-  // whole steps.
+  // whole steps, and whole steps that reuse the last stage of the previous step.
   EXPECT_GT(spikes, 100);
   EXPECT_GT(substepped, 100);
   EXPECT_LT(substepped, 20000L * L / 2);
+  EXPECT_GT(reused, 1000);
 }
 
 }  // namespace cajal
