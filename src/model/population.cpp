@@ -81,7 +81,7 @@ struct LanesOf<Cell, std::void_t<decltype(Cell::lanes)>> {
 };
 
 /// The background events of cells i0 .. i0 + L - 1, step by step, in fixed point (the
-/// weight times the count): PoissonDrive::events per cell, or events_lanes for a block.
+/// weight times the count): PoissonDrive::events per cell, or events for a block.
 template <int L>
 struct Drive {
   const PoissonDrive& bg;
@@ -93,7 +93,7 @@ struct Drive {
     std::memcpy(&gid, &g(i0), sizeof gid);
   }
   KOKKOS_INLINE_FUNCTION lanes::IntPack events(std::int64_t step) {
-    return bg.chunks ? bg.events_lanes(gid, step, cached, blk) * bg.weight_fixed : lanes::IntPack{};
+    return bg.chunks ? bg.events(gid, step, cached, blk) * bg.weight_fixed : lanes::IntPack{};
   }
 };
 template <>

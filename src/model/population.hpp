@@ -55,38 +55,23 @@ struct PoissonDrive {
 
   static PoissonDrive make(const Background& bg, double dt, std::uint64_t seed, bool two_ports);
   /// Number of events of step `step` of cell `gid`; `cached`/`blk` memoise the last block.
-  KOKKOS_INLINE_FUNCTION std::int64_t events(std::uint64_t gid, std::int64_t step, std::int64_t& cached,
-                                            rng::Block& blk) const {
-    std::int64_t total = 0;
+  /// Also for a block of cells in SIMD lanes: gid a lanes::UPack, blk an rng::BlockLanes,
+  /// the counts a lanes::IntPack, each lane the count of its cell (one `cached` for all:
+  /// the lanes share the step).
+  template <class Gid, class Blk>
+  KOKKOS_INLINE_FUNCTION auto events(Gid gid, std::int64_t step, std::int64_t& cached, Blk& blk) const {
+    using Count = std::conditional_t<std::is_same_v<Gid, std::uint64_t>, std::int64_t, lanes::IntPack>;
+    Count total{};
     for (int c = 0; c < chunks; ++c) {
       const std::int64_t j = step * chunks + c;
       if ((j >> 2) != cached) {
         cached = j >> 2;
         blk = rng::draw(key, gid, static_cast<std::uint64_t>(cached));
       }
-      const std::uint32_t u = blk.w[j & 3];
+      const auto u = blk.w[j & 3];
       // K = number of thresholds at or below u. Counted without an early exit: the exit
       // would be a data-dependent branch, mispredicted about once per draw.
-      int k = 0;
-      for (int t = 0; t < table_len; ++t) k += u >= threshold[t] ? 1 : 0;
-      total += k;
-    }
-    return total;
-  }
-  /// events() of the cells with ids gid[l] in lanes: the same draws and counts, vectors.
-  /// `cached`/`blk` memoise the last block, as in events() (one for all lanes: the lanes
-  /// share the step).
-  KOKKOS_INLINE_FUNCTION lanes::IntPack events_lanes(lanes::UPack gid, std::int64_t step, std::int64_t& cached,
-                                                     rng::BlockLanes& blk) const {
-    lanes::IntPack total{};
-    for (int c = 0; c < chunks; ++c) {
-      const std::int64_t j = step * chunks + c;
-      if ((j >> 2) != cached) {
-        cached = j >> 2;
-        blk = rng::draw_lanes(key, gid, static_cast<std::uint64_t>(cached));
-      }
-      const lanes::UPack u = blk.w[j & 3];
-      for (int t = 0; t < table_len; ++t) total -= u >= threshold[t];  // a true lane is -1
+      for (int t = 0; t < table_len; ++t) total += lanes::select(u >= threshold[t], Count{} + 1, Count{});
     }
     return total;
   }

@@ -56,6 +56,7 @@ KOKKOS_FORCEINLINE_FUNCTION T splat(double v) {
 KOKKOS_FORCEINLINE_FUNCTION double select(bool m, double a, double b) { return m ? a : b; }
 KOKKOS_FORCEINLINE_FUNCTION Pack select(IntPack m, Pack a, Pack b) { return m ? a : b; }
 KOKKOS_FORCEINLINE_FUNCTION IntPack select(IntPack m, IntPack a, IntPack b) { return m ? a : b; }
+KOKKOS_FORCEINLINE_FUNCTION std::int64_t select(bool m, std::int64_t a, std::int64_t b) { return m ? a : b; }
 
 /// Whether any lane of a mask (a comparison) is set; for one cell, the bool.
 KOKKOS_FORCEINLINE_FUNCTION bool any(bool m) { return m; }

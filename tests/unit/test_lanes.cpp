@@ -133,7 +133,7 @@ TEST(Lanes, AstrocyteLR1994StepEqualsScalarBits) {
 
 namespace cajal {
 
-// The background of a block of cells is drawn in lanes (rng::draw_lanes, population
+// The background of a block of cells is drawn in lanes (rng::draw, population
 // kernels): every lane must give Random123's Philox-4x32-10 words for its counter, or the
 // drive of a cell would depend on whether it ran in a block. Random keys and counters,
 // including ids and draw indices above 2^32 (both counter words used).
@@ -144,7 +144,7 @@ TEST(Lanes, PhiloxLanesEqualRandom123) {
     lanes::UPack a;
     for (int l = 0; l < cell_lanes; ++l) a[l] = trial % 2 ? gen() : gen() % 100000;
     const std::uint64_t b = trial % 3 ? gen() : gen() % 1000;
-    const rng::BlockLanes v = rng::draw_lanes(key, a, b);
+    const rng::BlockLanes v = rng::draw(key, a, b);
     for (int l = 0; l < cell_lanes; ++l) {
       const rng::Block s = rng::draw(key, a[l], b);
       for (int w = 0; w < 4; ++w) ASSERT_EQ(v.w[w][l], s.w[w]) << "lane " << l << " word " << w;
@@ -152,7 +152,7 @@ TEST(Lanes, PhiloxLanesEqualRandom123) {
   }
 }
 
-// PoissonDrive::events_lanes counts each lane's events as events() does, step by step
+// PoissonDrive::events counts each lane's events as events() does, step by step
 // through the cached blocks (rates that need one and several chunks per step).
 TEST(Lanes, PoissonEventsInLanesEqualScalar) {
   for (const double rate : {2000.0, 90000.0, 400000.0}) {
@@ -169,7 +169,7 @@ TEST(Lanes, PoissonEventsInLanesEqualScalar) {
     for (int l = 0; l < cell_lanes; ++l) cached_s[l] = -1;
     std::int64_t sum = 0;
     for (std::int64_t step = 5; step < 2005; ++step) {
-      const lanes::IntPack n = d.events_lanes(gid, step, cached_v, bv);
+      const lanes::IntPack n = d.events(gid, step, cached_v, bv);
       for (int l = 0; l < cell_lanes; ++l) {
         ASSERT_EQ(n[l], d.events(gid[l], step, cached_s[l], bs[l])) << "rate " << rate << " step " << step;
         sum += n[l];
