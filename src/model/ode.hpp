@@ -28,7 +28,7 @@ namespace cajal {
 /// the error norm (the largest err_i; NaN when the right-hand side is). T is double, or a
 /// lanes::Pack of cells: a model that runs cells in SIMD lanes tries the whole time step
 /// for all of them at once, with the arithmetic of a scalar trial (util/lanes.hpp).
-/// `k1`, when given, is the right-hand side at (t, y), which the caller knows (first same
+/// `k1_given`, when given, is the right-hand side at (t, y), which the caller knows (first same
 /// as last); it must be what sys.rhs(0, y) would give, bit for bit.
 template <int N, class T, class Sys>
 KOKKOS_INLINE_FUNCTION T dopri_trial(const Sys& sys, const T y[N], T hs, double tol, T y5[N],

@@ -81,9 +81,11 @@ struct LanesOf<Cell, std::void_t<decltype(Cell::lanes)>> {
 };
 
 /// The background events of cells i0 .. i0 + L - 1, step by step, in fixed point (the
-/// weight times the count): PoissonDrive::events per cell, or events for a block.
+/// weight times the count): PoissonDrive::events for a block of cell_lanes cells in lanes,
+/// or (Drive<1>) for one cell.
 template <int L>
 struct Drive {
+  static_assert(L == cell_lanes, "a block is one vector");
   const PoissonDrive& bg;
   std::int64_t cached = -1;
   lanes::UPack gid{};
@@ -163,8 +165,9 @@ struct AdvanceInterval {
     if (L > 1) prefetch_ring(i0 + 2 * L, slot);
     for (int k = from; k < to; ++k) {
       double input[Receptors][L];
-      const auto extra = drive.events(t0 + k);
-      for (int r = 0; r < Receptors; ++r) take_input<L>(ring, r, slot, i0, r == bg.receptor ? extra : decltype(extra){}, input[r]);
+      const auto extra = drive.events(t0 + k);  // the background, into its receptor
+      for (int r = 0; r < Receptors; ++r)
+        take_input<L>(ring, r, slot, i0, r == bg.receptor ? extra : decltype(extra){}, input[r]);
       int fired[L];
       if constexpr (L == 1) {
         double in[Receptors];

@@ -20,8 +20,8 @@
 #include "cajal/input/deck.hpp"
 #include "cajal/network/partition.hpp"
 #include "random/philox.hpp"
-#include "util/lanes.hpp"
 #include "synapse/stdp.hpp"
+#include "util/lanes.hpp"
 
 namespace cajal {
 
