@@ -73,23 +73,14 @@ struct AstrocyteLR1994 {
     f[2] = alpha_h * (1.0 - hh) - beta_h * hh;
   }
 
-  /// One time step; `input` is the summed weight of the spikes arriving in it. Returns the
-  /// SIC (pA, before the connection weight) after the step.
-  KOKKOS_INLINE_FUNCTION double step(double& ip3, double& ca, double& hh, double input, double j_gap = 0.0) const {
-    integrate(ip3, ca, hh, input, j_gap);
-    return sic(ca);
-  }
-
-  /// The step without its SIC, in three parts whose arithmetic is branch-free, so that the
-  /// population kernel runs them in SIMD lanes over cells (each lane computes exactly what
-  /// this scalar call does).
-  KOKKOS_INLINE_FUNCTION void integrate(double& ip3, double& ca, double& hh, double input, double j_gap) const {
-    double y[3] = {ip3, ca, hh};
-    for (int s = 0; s < substeps; ++s) substep<double>(y, j_gap);
+  /// One step of the cell, y = (IP3, Ca, h): the RK4 sub-steps, then finish(). `input` is
+  /// the summed weight of the spikes arriving in the step, `j_gap` the gap-junction flux.
+  /// T is double (one cell) or lanes::Pack (cells in SIMD lanes, each lane with the
+  /// scalar bits: the arithmetic is branch-free).
+  template <class T>
+  KOKKOS_INLINE_FUNCTION void step(T y[3], T input, T j_gap) const {
+    for (int s = 0; s < substeps; ++s) substep(y, j_gap);
     finish(y, input);
-    ip3 = y[0];
-    ca = y[1];
-    hh = y[2];
   }
 
   /// One classic RK4 sub-step of length h.

@@ -448,8 +448,8 @@ struct AstrocytePopulation : Population {
     return {};
   }
 
-  /// Advances a block of cell_lanes cells (fewer in the last block): the integration runs
-  /// in SIMD lanes, the input and the SIC output per cell.
+  /// Advances a block of cell_lanes cells in SIMD lanes (the cells of the last, partial
+  /// block one by one), its state in registers through the interval.
   struct Kernel {
     AstrocyteLR1994 model;
     PoissonDrive bg;
@@ -466,7 +466,6 @@ struct AstrocytePopulation : Population {
     template <int L>
     KOKKOS_INLINE_FUNCTION void run(const std::size_t i0) const {
       using T = lanes::Number<L>;
-      // The block's state stays in registers through the interval.
       T y[3] = {lanes::load<T>(&ip3(i0)), lanes::load<T>(&ca(i0)), lanes::load<T>(&hh(i0))};
       T acc = lanes::load<T>(&pending(i0));
       T s = model.sic(y[1]);  // the SIC in force (it holds between the cell's steps)
@@ -478,8 +477,7 @@ struct AstrocytePopulation : Population {
         take_input<L>(ring, 0, slot, i0, drive.events(t0 + k), in);
         acc = acc + lanes::load<T>(in);
         if (model.every == 1 || (t0 + k + 1) % model.every == 0) {
-          for (int sub = 0; sub < model.substeps; ++sub) model.substep(y, jg);
-          model.finish(y, acc);
+          model.step(y, acc, jg);
           s = model.sic(y[1]);
           acc = lanes::splat<T>(0.0);
         }

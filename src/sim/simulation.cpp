@@ -309,6 +309,12 @@ struct Simulation::Impl {
   // astrocyte's interval, 1 + m words: pack_spike(gid, 0), then its SIC at each step (the
   // bits of a double). Astrocytes whose SIC is 0 over the whole interval send nothing.
   std::unique_ptr<SpikeExchange> sic_exchange;
+  struct SicSource {  // a population that sends SIC, with host views of its output and ids
+    std::size_t pop = 0;
+    Kokkos::View<double**, Kokkos::LayoutRight>::HostMirror out;
+    Kokkos::View<std::uint64_t*>::HostMirror gid;
+  };
+  std::vector<SicSource> sic_sources;
   std::vector<std::uint64_t> sic_local;
   Kokkos::View<std::uint64_t*> sic_incoming;
   Kokkos::View<std::uint64_t*>::HostMirror sic_incoming_host;
@@ -494,8 +500,10 @@ struct Simulation::Impl {
     if (!sic_pj.empty()) sic_exchange = std::make_unique<SpikeExchange>(comm, part, sic_pj, 1 + m);
     for (const Projection* pj : sic_pj) {
       Population& p = *pops[pj->pre];
-      if (p.sends_sic() && p.sic_out.extent(0) == 0)
-        p.sic_out = Kokkos::View<double**, Kokkos::LayoutRight>("cajal::astrocyte::sic_out", p.local_size, m);
+      if (!p.sends_sic() || !p.sic_out.label().empty()) continue;
+      p.sic_out = Kokkos::View<double**, Kokkos::LayoutRight>("cajal::astrocyte::sic_out", p.local_size, m);
+      sic_sources.push_back({static_cast<std::size_t>(pj->pre), Kokkos::create_mirror_view(p.sic_out),
+                             Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), p.gid)});
     }
     build_sic_gather();
     if (!gap_pj.empty()) {
@@ -988,11 +996,11 @@ struct Simulation::Impl {
   void pack_sic(int steps) {
     const std::size_t W = 1 + static_cast<std::size_t>(m);
     sic_local.clear();
-    for (const auto& p : pops) {
-      if (p->sic_out.extent(0) == 0) continue;
-      const auto out = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), p->sic_out);
-      const auto gid = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), p->gid);
-      for (std::size_t i = 0; i < p->local_size; ++i) {
+    for (const SicSource& src : sic_sources) {
+      Kokkos::deep_copy(src.out, pops[src.pop]->sic_out);
+      const auto& out = src.out;
+      const auto& gid = src.gid;
+      for (std::size_t i = 0; i < out.extent(0); ++i) {
         bool any = false;
         for (int k = 0; k < steps; ++k) any = any || out(i, k) != 0.0;
         if (!any) continue;

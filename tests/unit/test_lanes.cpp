@@ -114,11 +114,12 @@ TEST(Lanes, AstrocyteLR1994StepEqualsScalarBits) {
     for (int l = 0; l < L; ++l) in[l] = u(gen) < 0.02 ? 1.0 : 0.0, gap[l] = 1e-4 * (u(gen) - 0.5);
     using P = lanes::Pack;
     P y[3] = {lanes::load<P>(ip3), lanes::load<P>(ca), lanes::load<P>(hh)};
-    m.substep(y, lanes::load<P>(gap));
-    m.finish(y, lanes::load<P>(in));
+    m.step(y, lanes::load<P>(in), lanes::load<P>(gap));
     lanes::store(ip3, y[0]), lanes::store(ca, y[1]), lanes::store(hh, y[2]);
     for (int l = 0; l < L; ++l) {
-      m.integrate(ip3_s[l], ca_s[l], hh_s[l], in[l], gap[l]);
+      double ys[3] = {ip3_s[l], ca_s[l], hh_s[l]};
+      m.step(ys, in[l], gap[l]);
+      ip3_s[l] = ys[0], ca_s[l] = ys[1], hh_s[l] = ys[2];
       ASSERT_EQ(std::memcmp(&ip3[l], &ip3_s[l], sizeof(double)), 0) << "step " << k << " lane " << l;
       ASSERT_EQ(std::memcmp(&ca[l], &ca_s[l], sizeof(double)), 0) << "step " << k << " lane " << l;
       ASSERT_EQ(std::memcmp(&hh[l], &hh_s[l], sizeof(double)), 0) << "step " << k << " lane " << l;
