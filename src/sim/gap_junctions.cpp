@@ -1,0 +1,90 @@
+#include "sim/gap_junctions.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace cajal {
+
+GapJunctions::GapJunctions(const Communicator& comm, LocalNetwork& net, const Schedule& schedule) : net_(net) {
+  std::vector<const Projection*> gap_pj;
+  for (const auto& pj : net.projections)
+    if (pj.gap) gap_pj.push_back(&pj);
+  if (gap_pj.empty()) return;
+  int every = 1;
+  exchange_ = std::make_unique<SpikeExchange>(comm, net.part, gap_pj, 2);
+  for (const Projection* pj : gap_pj) {
+    Population& p = *net.pops[pj->post];
+    if (p.gap_flux.label().empty()) {
+      p.gap_flux = Kokkos::View<double*>("cajal::astrocyte::gap_flux", p.local_size);
+      fixed_.emplace(pj->post, Kokkos::View<std::int64_t*>("cajal::astrocyte::gap_fixed", p.local_size));
+      pops_.push_back(pj->post);
+      every = std::max(every, p.own_step());
+      gids_.push_back(Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), p.gid));
+      ip3_.push_back(Kokkos::create_mirror_view(p.recordable("IP3").view));
+    }
+  }
+  every_ = schedule.whole_intervals(every);
+}
+
+void GapJunctions::couple() {
+  auto& pops = net_.pops;
+  local_.clear();
+  for (std::size_t q = 0; q < pops_.size(); ++q) {
+    const Population& p = *pops[pops_[q]];
+    auto& ip3 = ip3_[q];
+    Kokkos::deep_copy(ip3, p.recordable("IP3").view);
+    for (std::size_t i = 0; i < p.local_size; ++i) {
+      std::uint64_t bits;
+      std::memcpy(&bits, &ip3(i), 8);
+      local_.push_back(pack_spike(gids_[q](i), 0));
+      local_.push_back(bits);
+    }
+  }
+  const std::vector<std::uint64_t>& recs = exchange_->exchange(local_.data(), local_.size() / 2);
+  if (incoming_.extent(0) < recs.size()) {
+    incoming_ = Kokkos::View<std::uint64_t*>("cajal::sim::gap_incoming", 2 * recs.size() + 2);
+    incoming_host_ = Kokkos::create_mirror_view(incoming_);
+  }
+  std::copy(recs.begin(), recs.end(), incoming_host_.data());
+  const auto sub = std::make_pair(std::size_t(0), recs.size());
+  Kokkos::deep_copy(Kokkos::subview(incoming_, sub), Kokkos::subview(incoming_host_, sub));
+  for (auto& kv : fixed_) Kokkos::deep_copy(kv.second, 0);
+  const std::size_t n = recs.size() / 2;
+  for (const auto& pj : net_.projections) {
+    if (!pj.gap || n == 0) continue;
+    const auto rec = incoming_;
+    const auto sources = pj.sources;
+    const auto row = pj.row;
+    const auto target = pj.target;
+    const auto acc = fixed_.at(pj.post);
+    const auto ip3 = pops[pj.post]->recordable("IP3").view;
+    const GapJunction gj = pj.gj;
+    const double w = pj.weight_value;
+    const std::uint64_t first = pj.pre_first_gid, n_pre = net_.part.size(pj.pre);
+    Kokkos::parallel_for(
+        "cajal::astrocyte::gap_junctions", Kokkos::RangePolicy<>(0, n), KOKKOS_LAMBDA(const std::size_t k) {
+          const std::uint64_t g = spike_gid(rec(2 * k));
+          if (g < first || g - first >= n_pre) return;
+          const std::int64_t r = source_row(sources, n_pre, g - first);
+          if (r < 0) return;
+          const std::size_t lo = static_cast<std::size_t>(r);
+          const std::uint64_t bits = rec(2 * k + 1);
+          double other;
+          memcpy(&other, &bits, sizeof other);
+          for (std::uint64_t j = row(lo); j < row(lo + 1); ++j) {
+            const std::uint32_t t = target(j);
+            Kokkos::atomic_add(&acc(t), to_fixed(w * gj.flux(other - ip3(t))));
+          }
+        });
+  }
+  for (const int p : pops_) {
+    const auto acc = fixed_.at(p);
+    const auto flux = pops[p]->gap_flux;
+    Kokkos::parallel_for(
+        "cajal::astrocyte::gap_flux", Kokkos::RangePolicy<>(0, flux.extent(0)),
+        KOKKOS_LAMBDA(const std::size_t i) { flux(i) = from_fixed(acc(i)); });
+  }
+  Kokkos::fence();
+}
+
+}  // namespace cajal

@@ -1,0 +1,54 @@
+#include "sim/local_network.hpp"
+
+#include <algorithm>
+
+#include "cajal/model/catalogue.hpp"
+
+namespace cajal {
+
+LocalNetwork::LocalNetwork(const Communicator& c, const Deck& d, const Schedule& schedule)
+    : comm(c), deck(d), part(d, c.size(), c.rank()), ring_size(schedule.ring_size()) {
+  for (int p = 0; p < part.populations(); ++p) pops.push_back(make_population(deck, part, p, ring_size));
+  for (auto& p : pops) scatter.emplace_back(p->ring);
+  for (int i = 0; i < static_cast<int>(deck.projections.size()); ++i)
+    projections.push_back(build_projection(deck, part, i));
+  // Models that average their input over their synapses learn their in-degree.
+  for (std::size_t p = 0; p < pops.size(); ++p) {
+    std::vector<std::uint32_t> n(pops[p]->local_size, 0);
+    for (const auto& pj : projections) {
+      if (pj.post != static_cast<int>(p) || pj.sic || pj.gap) continue;
+      auto tgt = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.target);
+      for (std::size_t j = 0; j < tgt.extent(0); ++j) ++n[tgt(j)];
+    }
+    pops[p]->set_in_degree(n);
+  }
+  // Plastic synapses read the spike history of their targets.
+  plastic_sources.resize(projections.size());
+  stdp_lost = Kokkos::View<std::int64_t>("cajal::stdp::lost");
+  for (std::size_t i = 0; i < projections.size(); ++i) {
+    const auto& pj = projections[i];
+    if (!pj.stateful()) continue;
+    any_stateful = true;
+    plastic_sources[i] = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.sources);
+    if (!pj.plastic) continue;
+    any_plastic = true;
+    Population& post = *pops[pj.post];
+    if (!post.history.enabled())
+      post.history = PostHistory::make(post.local_size, deck.simulation.dt,
+                                       resolve_params(deck.populations[pj.post]).at("tau_minus"));
+  }
+}
+
+std::uint64_t LocalNetwork::local_synapses() const {
+  std::uint64_t n = 0;
+  for (const auto& pj : projections) n += pj.synapses;
+  return n;
+}
+
+std::uint64_t LocalNetwork::synapse_storage_bytes() const {
+  std::uint64_t n = 0;
+  for (const auto& pj : projections) n += pj.bytes();
+  return n;
+}
+
+}  // namespace cajal

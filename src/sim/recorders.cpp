@@ -1,0 +1,217 @@
+#include "sim/recorders.hpp"
+
+#include <hdf5.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+
+#include "cajal/model/catalogue.hpp"
+#include "cajal/util/error.hpp"
+#include "io/h5.hpp"
+#include "io/state_report.hpp"
+
+namespace cajal {
+
+namespace {
+
+/// Whether the spike file at `path` holds at least counts[p] spikes of each recorded
+/// population. Any HDF5 failure (not a spike file, a missing or broken dataset) is a no.
+bool holds_spikes(const std::string& path, const std::vector<std::string>& pops, const std::vector<std::uint64_t>& counts) {
+  const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return false;
+  bool enough = true;
+  for (std::size_t p = 0; p < pops.size() && enough; ++p) {
+    const hid_t d = H5Dopen2(f, ("/spikes/" + pops[p] + "/node_ids").c_str(), H5P_DEFAULT);
+    if (d < 0) {
+      enough = false;
+      break;
+    }
+    const hid_t sp = H5Dget_space(d);
+    hsize_t n = 0;
+    const bool known = sp >= 0 && H5Sget_simple_extent_ndims(sp) == 1 && H5Sget_simple_extent_dims(sp, &n, nullptr) == 1;
+    if (sp >= 0) H5Sclose(sp);
+    H5Dclose(d);
+    enough = known && n >= counts[p];
+  }
+  H5Fclose(f);
+  return enough;
+}
+
+/// The spike file a restarted run continues: the first of the previous run's files that
+/// holds every spike recorded before the checkpoint. Rank 0 looks; all ranks get the path.
+std::string find_spike_source(const Communicator& comm, const std::string& dir, const std::vector<std::string>& pops,
+                              const std::vector<std::uint64_t>& counts) {
+  std::string chosen;
+  if (comm.is_root()) {
+    h5::silence_errors();
+    for (const char* name : {"spikes.h5.incomplete", "spikes.h5", "spikes.h5.interrupted"}) {
+      const std::string path = dir + "/" + name;
+      if (std::filesystem::exists(path) && holds_spikes(path, pops, counts)) {
+        chosen = path;
+        break;
+      }
+    }
+    h5::reason();
+  }
+  return comm.broadcast(chosen);
+}
+
+}  // namespace
+
+Recorders::Recorders(const Communicator& comm, LocalNetwork& net, const Schedule& schedule, FieldCoupling* field,
+                     StateSampling& sampling, const RestoredRun& restored, const std::string& out_dir)
+    : comm_(comm), net_(net), sampling_(sampling), out_dir_(out_dir), nsteps_(schedule.steps()),
+      dt_(net.deck.simulation.dt) {
+  const Deck& deck = net.deck;
+  const std::size_t npop = deck.populations.size();
+  const std::int64_t start = restored.step;
+  const int m = schedule.interval();
+
+  // Which populations are recorded, in deck order.
+  rec_index_.assign(npop, -1);
+  std::vector<std::string> rec_names;
+  for (const auto& r : deck.records)
+    if (r.what == "spikes")
+      for (const auto& name : r.populations) rec_index_[deck.population_index(name)] = 0;
+  for (std::size_t p = 0; p < npop; ++p)
+    if (rec_index_[p] >= 0) {
+      rec_index_[p] = static_cast<int>(rec_names.size());
+      rec_names.push_back(deck.populations[p].name);
+    }
+  if (!rec_names.empty()) {
+    std::vector<std::uint64_t> counts;
+    for (std::size_t p = 0; p < npop; ++p)
+      if (rec_index_[p] >= 0) counts.push_back(restored.written.empty() ? 0 : restored.written[p]);
+    const std::string dest = out_dir + "/spikes.h5";
+    if (restored.restarted()) {
+      spike_source_ = find_spike_source(comm, restored.output_dir, rec_names, counts);
+      if (spike_source_.empty())
+        throw usage_error(restored.output_dir + "/spikes.h5: cannot continue the spike output: no spikes.h5 (or "
+                          "spikes.h5.incomplete) there holds the spikes recorded before the checkpoint");
+      // Never read and write one file: keep the interrupted run's file under another name.
+      if (spike_source_ == dest + ".incomplete") {
+        const std::string kept = dest + ".interrupted";
+        int ok = 1;
+        if (comm.is_root()) ok = std::rename(spike_source_.c_str(), kept.c_str()) == 0;
+        if (comm.any(!ok)) throw usage_error(spike_source_ + ": cannot rename it to " + kept);
+        spike_source_ = kept;
+      }
+    }
+    writer_ = std::make_unique<SpikeWriter>(comm, dest, rec_names, dt_, spike_source_, counts);
+  }
+  // Spikes reach the file once per window of about one biological second (whole intervals).
+  window_ = std::max<std::int64_t>(1, static_cast<std::int64_t>(1000.0 / (m * dt_))) * m;
+  window_start_ = start;
+
+  for (const auto& r : deck.records) {
+    if (r.what != "weights") continue;
+    int i = 0;
+    while (deck.projections[i].name != r.projection) ++i;
+    weights_.emplace_back(comm, net.part, net.projections[i], r.projection, static_cast<std::uint64_t>(r.targets));
+    weight_proj_.push_back(i);
+    const std::int64_t every_w = std::max<std::int64_t>(1, deck.to_steps(r.interval_ms));
+    weight_every_.push_back(every_w);
+    if (restored.restarted()) {
+      // Samples up to the checkpoint; one at the checkpoint itself only when it lies on the
+      // interval grid (else it was the end of the interrupted run, not a regular sample).
+      weights_.back().continue_from(comm, restored.output_dir + "/weights.h5", start % m == 0 ? start : start - 1, dt_);
+      // Due next: as after the last sample kept (the sampling rule in record, replayed).
+      const std::int64_t last = weights_.back().last_step();
+      weight_due_.push_back(last < 0 ? 0 : (last / every_w + 1) * every_w);
+    } else {
+      weights_.back().sample(0, net.projections[i]);
+      weight_due_.push_back(every_w);
+    }
+  }
+
+  sampling.reports.clear();
+  for (auto& v : sampling.of_pop) v.clear();
+  for (const auto& r : deck.records) {
+    if (r.what != "state") continue;
+    const int p = deck.population_index(r.populations[0]);
+    const std::uint64_t cells = r.cells < 0 ? net.part.size(p) : static_cast<std::uint64_t>(r.cells);
+    for (const auto& var : r.variables) {
+      sampling.of_pop[p].push_back(static_cast<int>(sampling.reports.size()));
+      sampling.reports.emplace_back(net.part, p, deck.populations[p].name, var, recordable_unit(var), cells,
+                                    std::max<std::int64_t>(1, deck.to_steps(r.interval_ms)));
+      if (restored.restarted()) sampling.reports.back().continue_from(comm, restored.output_dir, start);
+      else sampling.reports.back().sample(0, *net.pops[p]);
+    }
+  }
+
+  for (const auto& r : deck.records)
+    if (r.what == "field") field_every_ = std::max<std::int64_t>(1, deck.to_steps(r.interval_ms));
+  if (field) field->after_step = nullptr;
+  if (field_every_) {
+    const std::string field_path = out_dir + "/field.h5";
+    if (restored.restarted()) Field::continue_snapshots(comm, restored.output_dir + "/field.h5", field_path, start);
+    else field->field().write_snapshot(field_path, true, 0, 0.0);
+    const std::int64_t every = field_every_;
+    const double dt = dt_;
+    field->after_step = [field, field_path, every, dt](std::int64_t step) {
+      if (step % every == 0) field->field().write_snapshot(field_path, false, step, step * dt);
+    };
+  }
+}
+
+void Recorders::record(const Epoch& epoch, const Kokkos::View<std::uint64_t*>::HostMirror& spikes, std::size_t n) {
+  const Partition& part = net_.part;
+  const std::int64_t t_end = epoch.t1;
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::uint64_t sp = spikes(k);
+    const std::uint64_t g = spike_gid(sp);
+    const int p = part.population_of(g);
+    if (rec_index_[p] >= 0)
+      records_.push_back({static_cast<std::uint64_t>(epoch.t0 + spike_offset(sp)), g - part.first_gid(p),
+                          static_cast<std::uint64_t>(rec_index_[p])});
+  }
+  if (writer_ && (t_end - window_start_ >= window_ || t_end == nsteps_)) {
+    writer_->append(records_, window_start_, t_end);
+    window_start_ = t_end;
+  }
+  for (std::size_t w = 0; w < weights_.size(); ++w)
+    if (t_end >= weight_due_[w]) {
+      weights_[w].sample(t_end, net_.projections[weight_proj_[w]]);
+      weight_due_[w] = (t_end / weight_every_[w] + 1) * weight_every_[w];
+    }
+}
+
+void Recorders::write_samples() {
+  if (!weights_.empty()) WeightRecorder::write(comm_, out_dir_ + "/weights.h5", weights_, dt_);
+  if (!sampling_.reports.empty()) report_files_ = StateReport::write(comm_, out_dir_, sampling_.reports, dt_);
+}
+
+void Recorders::flush(std::int64_t step) {
+  if (writer_) {
+    writer_->append(records_, window_start_, step);
+    writer_->flush();
+    window_start_ = step;
+  }
+  write_samples();
+}
+
+void Recorders::finish(bool stopped) {
+  if (writer_) writer_->close(!stopped);
+  if (stopped) return;
+  write_samples();
+  // The interrupted run's spike file is now contained in the new one.
+  if (comm_.is_root() && !spike_source_.empty() && spike_source_ == out_dir_ + "/spikes.h5.interrupted")
+    std::remove(spike_source_.c_str());
+}
+
+std::vector<std::uint64_t> Recorders::written() const {
+  std::vector<std::uint64_t> w(rec_index_.size(), 0);
+  for (std::size_t p = 0; p < rec_index_.size(); ++p)
+    if (rec_index_[p] >= 0) w[p] = writer_->written()[rec_index_[p]];
+  return w;
+}
+
+void Recorders::describe(nlohmann::json& outputs) const {
+  if (field_every_) outputs["field"] = "field.h5";
+  if (writer_) outputs["spikes"] = "spikes.h5";
+  if (!weights_.empty()) outputs["weights"] = "weights.h5";
+  if (!report_files_.empty()) outputs["reports"] = report_files_;
+}
+
+}  // namespace cajal

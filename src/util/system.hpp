@@ -1,0 +1,20 @@
+#pragma once
+/// Small operating-system queries and formatting used by the run's bookkeeping.
+#include <cstdint>
+#include <string>
+
+namespace cajal {
+
+/// fsync of a file or folder; true on success.
+bool fsync_path(const std::string& path);
+
+/// The peak resident memory of this process, in bytes.
+std::uint64_t peak_rss_bytes();
+
+/// "123 KiB" below 10 MiB, else "45 MiB".
+std::string format_bytes(std::uint64_t bytes);
+
+/// "42 s", "3.5 min" or "1.2 h".
+std::string format_duration(double seconds);
+
+}  // namespace cajal
