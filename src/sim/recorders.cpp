@@ -63,12 +63,21 @@ Recorders::Recorders(const Communicator& comm, LocalNetwork& net, const Schedule
                      StateSampling& sampling, const RestoredRun& restored, const std::string& out_dir)
     : comm_(comm), net_(net), sampling_(sampling), out_dir_(out_dir), nsteps_(schedule.steps()),
       dt_(net.deck.simulation.dt) {
-  const Deck& deck = net.deck;
-  const std::size_t npop = deck.populations.size();
-  const std::int64_t start = restored.step;
+  open_spikes(restored);
+  // Spikes reach the file once per window of about one biological second (whole intervals).
   const int m = schedule.interval();
+  window_ = std::max<std::int64_t>(1, static_cast<std::int64_t>(1000.0 / (m * dt_))) * m;
+  window_start_ = restored.step;
+  open_weights(restored, m);
+  open_reports(restored);
+  open_field_snapshots(restored, field);
+}
 
-  // Which populations are recorded, in deck order.
+/// spikes.h5: the recorded populations, in deck order; a restart continues the file of the
+/// run that wrote its checkpoint.
+void Recorders::open_spikes(const RestoredRun& restored) {
+  const Deck& deck = net_.deck;
+  const std::size_t npop = deck.populations.size();
   rec_index_.assign(npop, -1);
   std::vector<std::string> rec_names;
   for (const auto& r : deck.records)
@@ -79,80 +88,89 @@ Recorders::Recorders(const Communicator& comm, LocalNetwork& net, const Schedule
       rec_index_[p] = static_cast<int>(rec_names.size());
       rec_names.push_back(deck.populations[p].name);
     }
-  if (!rec_names.empty()) {
-    std::vector<std::uint64_t> counts;
-    for (std::size_t p = 0; p < npop; ++p)
-      if (rec_index_[p] >= 0) counts.push_back(restored.written.empty() ? 0 : restored.written[p]);
-    const std::string dest = out_dir + "/spikes.h5";
-    if (restored.restarted()) {
-      spike_source_ = find_spike_source(comm, restored.output_dir, rec_names, counts);
-      if (spike_source_.empty())
-        throw usage_error(restored.output_dir + "/spikes.h5: cannot continue the spike output: no spikes.h5 (or "
-                          "spikes.h5.incomplete) there holds the spikes recorded before the checkpoint");
-      // Never read and write one file: keep the interrupted run's file under another name.
-      if (spike_source_ == dest + ".incomplete") {
-        const std::string kept = dest + ".interrupted";
-        int ok = 1;
-        if (comm.is_root()) ok = std::rename(spike_source_.c_str(), kept.c_str()) == 0;
-        if (comm.any(!ok)) throw usage_error(spike_source_ + ": cannot rename it to " + kept);
-        spike_source_ = kept;
-      }
+  if (rec_names.empty()) return;
+  std::vector<std::uint64_t> counts;
+  for (std::size_t p = 0; p < npop; ++p)
+    if (rec_index_[p] >= 0) counts.push_back(restored.written.empty() ? 0 : restored.written[p]);
+  const std::string dest = out_dir_ + "/spikes.h5";
+  if (restored.restarted()) {
+    spike_source_ = find_spike_source(comm_, restored.output_dir, rec_names, counts);
+    if (spike_source_.empty())
+      throw usage_error(restored.output_dir + "/spikes.h5: cannot continue the spike output: no spikes.h5 (or "
+                        "spikes.h5.incomplete) there holds the spikes recorded before the checkpoint");
+    // Never read and write one file: keep the interrupted run's file under another name.
+    if (spike_source_ == dest + ".incomplete") {
+      const std::string kept = dest + ".interrupted";
+      int ok = 1;
+      if (comm_.is_root()) ok = std::rename(spike_source_.c_str(), kept.c_str()) == 0;
+      if (comm_.any(!ok)) throw usage_error(spike_source_ + ": cannot rename it to " + kept);
+      spike_source_ = kept;
     }
-    writer_ = std::make_unique<SpikeWriter>(comm, dest, rec_names, dt_, spike_source_, counts);
   }
-  // Spikes reach the file once per window of about one biological second (whole intervals).
-  window_ = std::max<std::int64_t>(1, static_cast<std::int64_t>(1000.0 / (m * dt_))) * m;
-  window_start_ = start;
+  writer_ = std::make_unique<SpikeWriter>(comm_, dest, rec_names, dt_, spike_source_, counts);
+}
 
+/// weights.h5: a sample at t = 0, or after a restart the samples up to the checkpoint.
+void Recorders::open_weights(const RestoredRun& restored, int m) {
+  const Deck& deck = net_.deck;
+  const std::int64_t start = restored.step;
   for (const auto& r : deck.records) {
     if (r.what != "weights") continue;
     int i = 0;
     while (deck.projections[i].name != r.projection) ++i;
-    weights_.emplace_back(comm, net.part, net.projections[i], r.projection, static_cast<std::uint64_t>(r.targets));
+    weights_.emplace_back(comm_, net_.part, net_.projections[i], r.projection, static_cast<std::uint64_t>(r.targets));
     weight_proj_.push_back(i);
     const std::int64_t every_w = std::max<std::int64_t>(1, deck.to_steps(r.interval_ms));
     weight_every_.push_back(every_w);
     if (restored.restarted()) {
       // Samples up to the checkpoint; one at the checkpoint itself only when it lies on the
       // interval grid (else it was the end of the interrupted run, not a regular sample).
-      weights_.back().continue_from(comm, restored.output_dir + "/weights.h5", start % m == 0 ? start : start - 1, dt_);
+      weights_.back().continue_from(comm_, restored.output_dir + "/weights.h5", start % m == 0 ? start : start - 1, dt_);
       // Due next: as after the last sample kept (the sampling rule in record, replayed).
       const std::int64_t last = weights_.back().last_step();
       weight_due_.push_back(last < 0 ? 0 : (last / every_w + 1) * every_w);
     } else {
-      weights_.back().sample(0, net.projections[i]);
+      weights_.back().sample(0, net_.projections[i]);
       weight_due_.push_back(every_w);
     }
   }
+}
 
-  sampling.reports.clear();
-  for (auto& v : sampling.of_pop) v.clear();
+/// State reports: sampled inside update; a sample at t = 0, or the samples up to the checkpoint.
+void Recorders::open_reports(const RestoredRun& restored) {
+  const Deck& deck = net_.deck;
+  sampling_.reports.clear();
+  for (auto& v : sampling_.of_pop) v.clear();
   for (const auto& r : deck.records) {
     if (r.what != "state") continue;
     const int p = deck.population_index(r.populations[0]);
-    const std::uint64_t cells = r.cells < 0 ? net.part.size(p) : static_cast<std::uint64_t>(r.cells);
+    const std::uint64_t cells = r.cells < 0 ? net_.part.size(p) : static_cast<std::uint64_t>(r.cells);
     for (const auto& var : r.variables) {
-      sampling.of_pop[p].push_back(static_cast<int>(sampling.reports.size()));
-      sampling.reports.emplace_back(net.part, p, deck.populations[p].name, var, recordable_unit(var), cells,
-                                    std::max<std::int64_t>(1, deck.to_steps(r.interval_ms)));
-      if (restored.restarted()) sampling.reports.back().continue_from(comm, restored.output_dir, start);
-      else sampling.reports.back().sample(0, *net.pops[p]);
+      sampling_.of_pop[p].push_back(static_cast<int>(sampling_.reports.size()));
+      sampling_.reports.emplace_back(net_.part, p, deck.populations[p].name, var, recordable_unit(var), cells,
+                                     std::max<std::int64_t>(1, deck.to_steps(r.interval_ms)));
+      if (restored.restarted()) sampling_.reports.back().continue_from(comm_, restored.output_dir, restored.step);
+      else sampling_.reports.back().sample(0, *net_.pops[p]);
     }
   }
+}
 
+/// field.h5: one dataset per snapshot, written after the field steps that are due; a restart
+/// keeps the snapshots up to its checkpoint and goes on appending.
+void Recorders::open_field_snapshots(const RestoredRun& restored, FieldCoupling* field) {
+  const Deck& deck = net_.deck;
   for (const auto& r : deck.records)
     if (r.what == "field") field_every_ = std::max<std::int64_t>(1, deck.to_steps(r.interval_ms));
   if (field) field->after_step = nullptr;
-  if (field_every_) {
-    const std::string field_path = out_dir + "/field.h5";
-    if (restored.restarted()) Field::continue_snapshots(comm, restored.output_dir + "/field.h5", field_path, start);
-    else field->field().write_snapshot(field_path, true, 0, 0.0);
-    const std::int64_t every = field_every_;
-    const double dt = dt_;
-    field->after_step = [field, field_path, every, dt](std::int64_t step) {
-      if (step % every == 0) field->field().write_snapshot(field_path, false, step, step * dt);
-    };
-  }
+  if (!field_every_) return;
+  const std::string path = out_dir_ + "/field.h5";
+  if (restored.restarted()) Field::continue_snapshots(comm_, restored.output_dir + "/field.h5", path, restored.step);
+  else field->field().write_snapshot(path, true, 0, 0.0);
+  const std::int64_t every = field_every_;
+  const double dt = dt_;
+  field->after_step = [field, path, every, dt](std::int64_t step) {
+    if (step % every == 0) field->field().write_snapshot(path, false, step, step * dt);
+  };
 }
 
 void Recorders::record(const Epoch& epoch, const Kokkos::View<std::uint64_t*>::HostMirror& spikes, std::size_t n) {

@@ -45,6 +45,10 @@ public:
   void describe(nlohmann::json& outputs) const;
 
 private:
+  void open_spikes(const RestoredRun& restored);
+  void open_weights(const RestoredRun& restored, int m);
+  void open_reports(const RestoredRun& restored);
+  void open_field_snapshots(const RestoredRun& restored, FieldCoupling* field);
   void write_samples();
 
   const Communicator& comm_;
