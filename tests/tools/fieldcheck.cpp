@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
                  reinterpret_cast<const unsigned char*>(va.data() + va.size()));
   }
   if (mode == "equal" && !h5read::informative(all, sizeof(double))) {
-    std::printf("the snapshots hold %s: the comparison would prove nothing\n",
+    std::printf("%s: the snapshots hold %s: the comparison would prove nothing\n", argv[2],
                 h5read::describe_uninformative(all, sizeof(double)).c_str());
     return 1;
   }

@@ -263,7 +263,7 @@ int equal(const char* fa, const char* fb) {
         for (auto x : da) n *= static_cast<std::size_t>(x);
         const std::size_t size = n ? va.size() / n : 0;
         if (!h5read::informative(va, size)) {
-          std::fprintf(stderr, "reportcheck: %s holds %s: the comparison would prove nothing\n", path.c_str(),
+          std::fprintf(stderr, "reportcheck: %s: %s holds %s: the comparison would prove nothing\n", fa, path.c_str(),
                        h5read::describe_uninformative(va, size).c_str());
           return 1;
         }

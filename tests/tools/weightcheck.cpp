@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
         for (auto v : dx) n *= static_cast<std::size_t>(v);
         const std::size_t size = n ? x.size() / n : 0;
         if (!h5read::informative(x, size)) {
-          std::fprintf(stderr, "weightcheck: %s holds %s: the comparison would prove nothing\n", p.c_str(),
+          std::fprintf(stderr, "weightcheck: %s: %s holds %s: the comparison would prove nothing\n", argv[2], p.c_str(),
                        h5read::describe_uninformative(x, size).c_str());
           return 1;
         }
