@@ -101,9 +101,11 @@ struct Field::Impl {
 
   // Copies between a PETSc vector's owned block (x fastest) and a grid's interior, row by
   // row (the PETSc array is host memory: with a device backend this is a staging copy).
-  void to_grid(Vec v, field::Grid g) const {
+  // They return PETSc's error code, so that the callbacks below can pass it on.
+  PetscErrorCode to_grid(Vec v, field::Grid g) const {
+    PetscFunctionBeginUser;
     const PetscScalar* a = nullptr;
-    VecGetArrayRead(v, &a);
+    PetscCall(VecGetArrayRead(v, &a));
     const std::int64_t nx = n[0], ny = n[1];
     Kokkos::parallel_for(
         "cajal::field::to_grid", Kokkos::RangePolicy<Kokkos::IndexType<std::int64_t>>(0, n[1] * n[2]),
@@ -112,11 +114,13 @@ struct Field::Impl {
           double* dst = &g(row / ny + 1, row % ny + 1, 1);
           for (std::int64_t i = 0; i < nx; ++i) dst[i] = src[i];
         });
-    VecRestoreArrayRead(v, &a);
+    PetscCall(VecRestoreArrayRead(v, &a));
+    PetscFunctionReturn(0);
   }
-  void from_grid(field::Grid g, Vec v) const {
+  PetscErrorCode from_grid(field::Grid g, Vec v) const {
+    PetscFunctionBeginUser;
     PetscScalar* a = nullptr;
-    VecGetArray(v, &a);
+    PetscCall(VecGetArray(v, &a));
     const std::int64_t nx = n[0], ny = n[1];
     Kokkos::parallel_for(
         "cajal::field::from_grid", Kokkos::RangePolicy<Kokkos::IndexType<std::int64_t>>(0, n[1] * n[2]),
@@ -125,43 +129,48 @@ struct Field::Impl {
           double* dst = a + row * nx;
           for (std::int64_t i = 0; i < nx; ++i) dst[i] = src[i];
         });
-    VecRestoreArray(v, &a);
+    PetscCall(VecRestoreArray(v, &a));
+    PetscFunctionReturn(0);
   }
 
-  // --- PETSc callbacks (never throw through PETSc) -----------------------------------
+  // --- PETSc callbacks (never throw through PETSc; every PETSc call checked, its error
+  // code passed back to PETSc, which reports it through the caller's KSPSolve) ---------
   static PetscErrorCode mult(Mat A, Vec in, Vec out) {
+    PetscFunctionBeginUser;
     Impl* self = nullptr;
-    MatShellGetContext(A, &self);
-    self->to_grid(in, self->io_in);
+    PetscCall(MatShellGetContext(A, &self));
+    PetscCall(self->to_grid(in, self->io_in));
     PetscScalar* a = nullptr;
-    VecGetArray(out, &a);
+    PetscCall(VecGetArray(out, &a));
     self->mg->apply(self->io_in, a);  // straight into the owned block (x fastest)
-    VecRestoreArray(out, &a);
-    return 0;
+    PetscCall(VecRestoreArray(out, &a));
+    PetscFunctionReturn(0);
   }
   static PetscErrorCode pc_apply(PC pc, Vec r, Vec e) {
+    PetscFunctionBeginUser;
     Impl* self = nullptr;
-    PCShellGetContext(pc, &self);
+    PetscCall(PCShellGetContext(pc, &self));
     field::Level& L = self->mg->level(0);
-    self->to_grid(r, L.b);
+    PetscCall(self->to_grid(r, L.b));
     Kokkos::deep_copy(L.u, 0.0);
     self->mg->vcycle();
     self->vcycles += 1;
-    self->from_grid(L.u, e);
-    return 0;
+    PetscCall(self->from_grid(L.u, e));
+    PetscFunctionReturn(0);
   }
   /// KSPRICHARDSON's own loop, done here: one V-cycle per iteration on the whole
   /// approximation, and the stopping test on the exactly summed residual norm.
   static PetscErrorCode pc_richardson(PC pc, Vec bv, Vec xv, Vec, PetscReal rtol, PetscReal abstol, PetscReal dtol,
                                       PetscInt maxit, PetscBool zero_guess, PetscInt* its,
                                       PCRichardsonConvergedReason* reason) {
+    PetscFunctionBeginUser;
     Impl* self = nullptr;
-    PCShellGetContext(pc, &self);
+    PetscCall(PCShellGetContext(pc, &self));
     field::Multigrid& mg = *self->mg;
     field::Level& L = mg.level(0);
-    self->to_grid(bv, L.b);
+    PetscCall(self->to_grid(bv, L.b));
     if (zero_guess) Kokkos::deep_copy(L.u, 0.0);
-    else self->to_grid(xv, L.u);
+    else PetscCall(self->to_grid(xv, L.u));
     const double bnorm = mg.norm(L.b);
     self->history.clear();
     self->not_converged = false;
@@ -198,12 +207,13 @@ struct Field::Impl {
       self->vcycles += 1;
     }
     *its = it;
-    self->from_grid(L.u, xv);
-    return 0;
+    PetscCall(self->from_grid(L.u, xv));
+    PetscFunctionReturn(0);
   }
   static PetscErrorCode ksp_monitor(KSP, PetscInt, PetscReal rnorm, void* ctx) {
+    PetscFunctionBeginUser;
     static_cast<Impl*>(ctx)->history.push_back(rnorm);
-    return 0;
+    PetscFunctionReturn(0);
   }
 
   void setup() {
@@ -514,13 +524,13 @@ struct Field::Impl {
 
   void solve(std::int64_t step) {
     PetscScalar* a = nullptr;
-    VecGetArray(b, &a);
+    petsc_call(VecGetArray(b, &a), internal("VecGetArray"));
     build_rhs(a);
-    VecRestoreArray(b, &a);
+    petsc_call(VecRestoreArray(b, &a), internal("VecRestoreArray"));
     if (spec.manufactured.empty()) {  // the previous concentrations start the solve
-      VecGetArray(x, &a);
+      petsc_call(VecGetArray(x, &a), internal("VecGetArray"));
       std::copy(conc.begin(), conc.end(), a);
-      VecRestoreArray(x, &a);
+      petsc_call(VecRestoreArray(x, &a), internal("VecRestoreArray"));
     }
     // The solve's clock (FieldStats::solve_s) runs from here: the right-hand side's assembly
     // (sources, uptake, bath terms) is the field step's, whatever solver runs.
@@ -529,10 +539,10 @@ struct Field::Impl {
     vcycles = fmg_cycles = norm_checks = 0;
     if (fmg_guess) {  // Krylov with Cajal's multigrid from a zero guess: start from one FMG cycle
       field::Level& L = mg->level(0);
-      to_grid(b, L.b);
+      petsc_call(to_grid(b, L.b), internal("to_grid"));
       mg->fmg(spec.potassium.baseline);
       fmg_cycles += 1;
-      from_grid(L.u, x);
+      petsc_call(from_grid(L.u, x), internal("from_grid"));
     }
     PetscPushErrorHandler(keep_message, nullptr);
     const PetscErrorCode rc = KSPSolve(ksp, b, x);
@@ -545,9 +555,9 @@ struct Field::Impl {
     };
     petsc_call(rc, [&](const std::string& m) { return error("field: the solve failed at the " + when() + ": " + m, exit_user); });
     KSPConvergedReason reason;
-    KSPGetConvergedReason(ksp, &reason);
+    petsc_call(KSPGetConvergedReason(ksp, &reason), internal("KSPGetConvergedReason"));
     PetscInt its = 0;
-    KSPGetIterationNumber(ksp, &its);
+    petsc_call(KSPGetIterationNumber(ksp, &its), internal("KSPGetIterationNumber"));
     if (reason < 0 || not_converged)
       throw error("field: the solve diverged at the " + when() + ": " +
                       (not_converged ? std::string("KSP_DIVERGED_ITS") : ksp_reason(reason)) + " after " +
@@ -556,12 +566,12 @@ struct Field::Impl {
                       "); the run stops here. Check field.dt, the diffusion and uptake parameters, and field.solver; "
                       "field.max_it = " + std::to_string(spec.max_it),
                   exit_user);
-    VecGetArray(x, &a);
+    petsc_call(VecGetArray(x, &a), internal("VecGetArray"));
     std::copy(a, a + owned, conc.begin());
-    VecRestoreArray(x, &a);
+    petsc_call(VecRestoreArray(x, &a), internal("VecRestoreArray"));
     if (!reproducible && !history.empty()) {  // KSP's norms, relative to ||b||
       PetscReal bn = 0;
-      VecNorm(b, NORM_2, &bn);
+      petsc_call(VecNorm(b, NORM_2, &bn), internal("VecNorm"));
       for (double& hv : history) hv = bn > 0 ? hv / bn : hv;
     }
     if (shell) {  // the streaming model of what the solve moved: the cycles run, and the vectors

@@ -1,6 +1,9 @@
 // fieldcheck: compares the field snapshots of two runs (field.h5, /potassium/<step>).
 //
-//   fieldcheck equal A.h5 B.h5        every snapshot of A exists in B with identical bytes
+//   fieldcheck equal A.h5 B.h5        every snapshot of A exists in B with identical bytes,
+//                                     and the snapshots together hold two different values
+//                                     at least (a field uniform and constant throughout
+//                                     would make the comparison prove nothing)
 //   fieldcheck close A.h5 B.h5 TOL    same snapshots, max |a - b| <= TOL (mM)
 //   fieldcheck count A.h5 N           A holds exactly N snapshots, each finite
 //
@@ -65,6 +68,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   double worst = 0;
+  std::vector<unsigned char> all;  // every snapshot's bytes, for the information check
   for (const auto& n : na) {
     std::vector<hsize_t> da, db;
     const auto va = values(a, n, da), vb = values(b, n, db);
@@ -78,6 +82,14 @@ int main(int argc, char** argv) {
       return 1;
     }
     for (std::size_t i = 0; i < va.size(); ++i) worst = std::max(worst, std::fabs(va[i] - vb[i]));
+    if (mode == "equal")
+      all.insert(all.end(), reinterpret_cast<const unsigned char*>(va.data()),
+                 reinterpret_cast<const unsigned char*>(va.data() + va.size()));
+  }
+  if (mode == "equal" && !h5read::informative(all, sizeof(double))) {
+    std::printf("%s: the snapshots hold %s: the comparison would prove nothing\n", argv[2],
+                h5read::describe_uninformative(all, sizeof(double)).c_str());
+    return 1;
   }
   std::printf("%zu snapshots compared, largest difference %.3e mM%s\n", na.size(), worst,
               mode == "close" ? (" (tolerance " + std::string(argv[4]) + ")").c_str() : " (bit-identical)");

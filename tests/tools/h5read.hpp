@@ -1,8 +1,11 @@
 #pragma once
 // Small HDF5 readers shared by the checking tools (no MPI, no Cajal code): the names of
-// the groups below a path, and a whole dataset as raw bytes with its dimensions.
+// the groups below a path, a whole dataset as raw bytes with its dimensions, and whether
+// data can prove anything in an equality check.
 #include <hdf5.h>
 
+#include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -39,6 +42,31 @@ inline bool read(hid_t f, const std::string& path, std::vector<unsigned char>& o
   H5Sclose(sp);
   H5Dclose(d);
   return ok;
+}
+
+/// Whether `raw` (elements of `size` bytes) carries information for an equality check: at
+/// least two elements that differ. Empty data, all zeros or one value repeated would make
+/// two runs agree whatever the code did, so the "equal" modes refuse them.
+inline bool informative(const std::vector<unsigned char>& raw, std::size_t size) {
+  if (size == 0) return false;
+  for (std::size_t k = size; k + size <= raw.size(); k += size)
+    if (std::memcmp(raw.data(), raw.data() + k, size) != 0) return true;
+  return false;
+}
+
+/// A short description of uninformative data, for the refusal message: how many elements,
+/// and the one value they all hold when they are 8-byte floats.
+inline std::string describe_uninformative(const std::vector<unsigned char>& raw, std::size_t size) {
+  if (raw.empty()) return "no values at all";
+  std::string s = std::to_string(raw.size() / size) + " values, all the same";
+  if (size == sizeof(double)) {
+    double v = 0;
+    std::memcpy(&v, raw.data(), sizeof v);
+    char buf[48];
+    std::snprintf(buf, sizeof buf, " (%.17g)", v);
+    s += buf;
+  }
+  return s;
 }
 
 }  // namespace h5read

@@ -1,6 +1,6 @@
 // ratecheck SUMMARY REFERENCE TOLERANCE
 // Compares the excitatory and inhibitory rates of a Cajal summary.json with a NEST
-// reference file (../shared/reference/brunel_delta.json, key rates_hz.1_process.{exc,inh}).
+// reference file (tests/reference/brunel_delta.json, key rates_hz.1_process.{exc,inh}).
 // Exit 0 when both lie within TOLERANCE (relative) of the reference.
 #include <cmath>
 #include <cstdio>

@@ -18,7 +18,9 @@
 //       element_ids all 0, time = {0, SAMPLES·STEP_MS, STEP_MS}.
 //   reportcheck equal A B
 //       the report files A and B hold the same populations with bit-identical node ids,
-//       times and data; otherwise prints the first difference and exits 1.
+//       times and data; otherwise prints the first difference and exits 1. Also exits 1
+//       when a population's data are empty or one value throughout (all zero, say): equal
+//       files of that kind would prove nothing.
 #include <hdf5.h>
 
 #include <algorithm>
@@ -255,6 +257,16 @@ int equal(const char* fa, const char* fb) {
       if (da != db || va != vb) {
         std::fprintf(stderr, "reportcheck: %s differs\n", path.c_str());
         return 1;
+      }
+      if (std::string(name) == "data") {
+        std::size_t n = 1;
+        for (auto x : da) n *= static_cast<std::size_t>(x);
+        const std::size_t size = n ? va.size() / n : 0;
+        if (!h5read::informative(va, size)) {
+          std::fprintf(stderr, "reportcheck: %s: %s holds %s: the comparison would prove nothing\n", fa, path.c_str(),
+                       h5read::describe_uninformative(va, size).c_str());
+          return 1;
+        }
       }
     }
   std::printf("reportcheck: %zu populations, identical\n", ga.size());

@@ -1,6 +1,8 @@
 // weightcheck equal A B: exit 0 when the weight files A and B (weights.h5, see
 // src/io/weight_recorder.hpp) record the same projections with bit-identical synapse ids,
-// sample times and weights; otherwise print the first difference and exit 1.
+// sample times and weights; otherwise print the first difference and exit 1. Also exit 1
+// when a projection's recorded weights are empty or one value throughout (no plasticity
+// seen): equal files of that kind would prove nothing.
 #include <hdf5.h>
 
 #include <cstdio>
@@ -47,7 +49,17 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "weightcheck: %s differs\n", p.c_str());
         return 1;
       }
-      if (std::string(name) == "data") values += x.size() / 8;
+      if (std::string(name) == "data") {
+        std::size_t n = 1;
+        for (auto v : dx) n *= static_cast<std::size_t>(v);
+        const std::size_t size = n ? x.size() / n : 0;
+        if (!h5read::informative(x, size)) {
+          std::fprintf(stderr, "weightcheck: %s: %s holds %s: the comparison would prove nothing\n", argv[2], p.c_str(),
+                       h5read::describe_uninformative(x, size).c_str());
+          return 1;
+        }
+        values += n;
+      }
     }
   std::printf("weightcheck: identical, %zu weight samples in %zu projections\n", values, ga.size());
   H5Fclose(a);

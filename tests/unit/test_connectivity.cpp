@@ -6,10 +6,14 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <string>
+#include <tuple>
+#include <vector>
 
 #include "cajal/input/deck.hpp"
 #include "cajal/network/partition.hpp"
 #include "network/connectivity.hpp"
+#include "random/philox.hpp"
 
 using namespace cajal;
 
@@ -96,46 +100,155 @@ TEST(Connectivity, DistanceRuleFollowsKernelAndCutoff) {
   EXPECT_NEAR(static_cast<double>(made), expected, 5 * std::sqrt(var));
 }
 
-// The CSR built for a rank holds exactly the pairs the rule draws for its local targets.
+namespace {
+
+// (source, target, delay steps) of every synapse of projection `index` stored by the ranks
+// of a P-rank partition, each rank's storage built in turn (targets as population ids);
+// checks on the way the CSR's own structure: sources strictly ascending, every row
+// non-empty, rows ordered by local target, targets local.
+std::multiset<std::tuple<std::uint64_t, std::uint64_t, int>> stored_by_ranks(const Deck& d, int P, int index) {
+  std::multiset<std::tuple<std::uint64_t, std::uint64_t, int>> out;
+  for (int r = 0; r < P; ++r) {
+    const Partition part(d, P, r);
+    const Projection pj = build_projection(d, part, index);
+    auto sources = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.sources);
+    auto row = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.row);
+    auto target = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.target);
+    auto delay = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.delay);
+    const auto& local = part.local(pj.post);
+    EXPECT_EQ(row.extent(0), sources.extent(0) + 1);
+    EXPECT_EQ(row(0), 0u);
+    EXPECT_EQ(row(sources.extent(0)), pj.synapses);
+    for (std::size_t k = 0; k < sources.extent(0); ++k) {
+      if (k > 0) EXPECT_LT(sources(k - 1), sources(k)) << "P = " << P << ", rank " << r;
+      EXPECT_LT(row(k), row(k + 1)) << "an empty row";
+      for (std::uint64_t j = row(k); j < row(k + 1); ++j) {
+        EXPECT_LT(target(j), local.size());
+        if (j > row(k)) EXPECT_LE(target(j - 1), target(j)) << "a row out of target order";
+        out.insert({sources(k), local[target(j)], delay.extent(0) ? int{delay(j)} : pj.delay_steps});
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+// The storage holds exactly the synapses the rule defines, compared with an enumeration
+// written here from the rule's definition through the stream API, not with the drawer:
+// fixed_indegree with multapses (the default) gives target t of b, global id
+// g = first_gid(b) + t, the sources of K = 30 draws below(n_pre) of the stream
+// (seed, connectivity, projection 0; id g), in order; the q-th of them gets the delay
+// llround(U_q / dt) steps, U_q = 0.1 + 2.9 u_q with u_q the q-th uniform of the stream
+// (seed, delay, projection 0; id g). Built as on 1, 2, 3 and 4 ranks (rank by rank, in
+// this process): the union of the ranks' storage is that set exactly.
 TEST(Connectivity, StorageHoldsExactlyTheDrawnPairs) {
   const Deck d = Deck::parse(deck_text("pre = \"a\"\npost = \"b\"\nrule = \"fixed_indegree\"\nindegree = 30\n"
                                        "weight = 2.0\ndelay = { dist = \"uniform\", low = 0.1, high = 3.0 }"),
                              "t.toml");
-  const Partition part(d, 1, 0);
-  const Projection pj = build_projection(d, part, 0);
-  auto sources = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.sources);
-  auto row = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.row);
-  auto target = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.target);
-  auto delay = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.delay);
-  EXPECT_EQ(pj.weight.extent(0), 0u) << "a constant weight is not stored per synapse";
-  EXPECT_EQ(pj.weight_fixed, to_fixed(2.0));
-  ASSERT_EQ(delay.extent(0), pj.synapses);
-  std::multiset<std::pair<std::uint64_t, std::uint64_t>> stored, drawn;
-  for (std::size_t k = 0; k < sources.extent(0); ++k)
-    for (std::uint64_t j = row(k); j < row(k + 1); ++j) {
-      stored.insert({sources(k), part.local(1)[target(j)]});
-      ASSERT_GE(delay(j), 1);
-      ASSERT_LE(delay(j), 30);
+  std::multiset<std::tuple<std::uint64_t, std::uint64_t, int>> expected;
+  const std::uint64_t first_b = 400;  // population b follows the 400 cells of a
+  for (std::uint64_t t = 0; t < 300; ++t) {
+    rng::Stream conn(rng::Key(3, rng::purpose::connectivity, 0), first_b + t);
+    rng::Stream del(rng::Key(3, rng::purpose::delay, 0), first_b + t);
+    for (int q = 0; q < 30; ++q) {
+      const std::uint64_t s = conn.below(400);
+      const double ms = 0.1 + (3.0 - 0.1) * del.uniform();
+      expected.insert({s, t, static_cast<int>(std::llround(ms / d.simulation.dt))});
     }
-  std::vector<std::uint64_t> src;
-  for (std::uint64_t t : part.local(1)) {
-    draw_sources(d, part, 0, t, src);
-    for (auto s : src) drawn.insert({s, t});
   }
-  EXPECT_EQ(pj.synapses, 300u * 30u);
-  EXPECT_TRUE(stored == drawn);
+  ASSERT_EQ(expected.size(), 300u * 30u);
+  {
+    const Partition part(d, 1, 0);
+    ASSERT_EQ(part.first_gid(1), first_b);
+    const Projection pj = build_projection(d, part, 0);
+    EXPECT_EQ(pj.weight.extent(0), 0u) << "a constant weight is not stored per synapse";
+    EXPECT_EQ(pj.weight_fixed, to_fixed(2.0));
+    EXPECT_EQ(pj.delay.extent(0), pj.synapses);
+    EXPECT_EQ(pj.synapses, 300u * 30u);
+  }
+  for (int P : {1, 2, 3, 4}) EXPECT_TRUE(stored_by_ranks(d, P, 0) == expected) << "P = " << P;
 }
 
-TEST(Partition, BricksCoverTheBoxAndOwnEveryCellOnce) {
-  const Deck d = Deck::parse(deck_text("pre = \"a\"\npost = \"b\"\nrule = \"fixed_indegree\"\nindegree = 1\nweight = 1.0"),
+// Invariants a correct rule keeps whatever it draws, on the storage of 1-4 ranks: without
+// autapses and multapses, every target of a -> a has exactly `indegree` distinct sources,
+// none itself, all below n_pre (for K = 100, where the drawer rejects repeats, and
+// K = 250, where it samples sources in one pass); pairwise_bernoulli never repeats a pair.
+// And the storage does not depend on the number of ranks.
+TEST(Connectivity, StorageKeepsTheRulesInvariantsOnAnyRankCount) {
+  for (const int K : {100, 250}) {
+    const Deck d = Deck::parse(deck_text("pre = \"a\"\npost = \"a\"\nrule = \"fixed_indegree\"\nindegree = " +
+                                         std::to_string(K) + "\nautapses = false\nmultapses = false\nweight = 1.0"),
+                               "t.toml");
+    const auto one = stored_by_ranks(d, 1, 0);
+    std::vector<std::set<std::uint64_t>> in(400);
+    for (const auto& [s, t, delay] : one) {
+      ASSERT_LT(s, 400u);
+      ASSERT_LT(t, 400u);
+      ASSERT_NE(s, t) << "autapse";
+      ASSERT_TRUE(in[t].insert(s).second) << "multapse " << s << " -> " << t;
+    }
+    for (std::uint64_t t = 0; t < 400; ++t) ASSERT_EQ(in[t].size(), static_cast<std::size_t>(K)) << "target " << t;
+    for (int P : {2, 3, 4}) EXPECT_TRUE(stored_by_ranks(d, P, 0) == one) << "K = " << K << ", P = " << P;
+  }
+  const Deck d = Deck::parse(deck_text("pre = \"a\"\npost = \"b\"\nrule = \"pairwise_bernoulli\"\np = 0.1\nweight = 1.0"),
                              "t.toml");
-  for (int P : {1, 2, 3, 4}) {
-    std::vector<int> owners(700, 0);
+  const auto one = stored_by_ranks(d, 1, 0);
+  std::set<std::pair<std::uint64_t, std::uint64_t>> pairs;
+  for (const auto& [s, t, delay] : one) {
+    ASSERT_LT(s, 400u);
+    ASSERT_LT(t, 300u);
+    ASSERT_TRUE(pairs.insert({s, t}).second) << "multapse " << s << " -> " << t;
+  }
+  EXPECT_GT(pairs.size(), 10000u);  // 400 x 300 x 0.1 = 12,000 expected
+  for (int P : {2, 3, 4}) EXPECT_TRUE(stored_by_ranks(d, P, 0) == one) << "P = " << P;
+}
+
+// The box cut into P bricks, checked from the geometry rather than through owner():
+//  - the bricks form a dims[0] x dims[1] x dims[2] grid of P equal bricks (rank r at
+//    coord(r), x fastest), each [c_d L_d / dims_d, (c_d + 1) L_d / dims_d] along d;
+//  - every cell a rank lists lies inside that rank's brick (the far face of the last brick
+//    included), and no cell is listed by two ranks or by none;
+//  - balance: positions are uniform in the box, independent per cell, so the cells of one
+//    population in one brick of volume V/P are Binomial(n, 1/P); a correct partition
+//    keeps each count within 5 standard deviations, sqrt(n (1/P)(1 - 1/P)), of n/P (a
+//    deterministic test: for a correct placement this fails with probability ~6e-7 per
+//    count; bricks of unequal size, or cells piled into one brick, move counts by a
+//    sizeable fraction of n/P, e.g. 1000 +- 137 for n = 4000, P = 4, and are caught).
+TEST(Partition, BricksCoverTheBoxAndOwnEveryCellOnce) {
+  const int n_a = 4000;
+  const Deck d = Deck::parse(deck_text("pre = \"a\"\npost = \"b\"\nrule = \"fixed_indegree\"\nindegree = 1\nweight = 1.0", n_a),
+                             "t.toml");
+  const std::uint64_t n[2] = {static_cast<std::uint64_t>(n_a), 300};
+  const double L = 200.0;  // the deck's box, the same along x, y and z
+  for (int P : {1, 2, 3, 4, 6, 8}) {
+    std::vector<int> owners(n[0] + n[1], 0);
     for (int r = 0; r < P; ++r) {
       const Partition part(d, P, r);
-      for (int pop = 0; pop < 2; ++pop)
-        for (auto id : part.local(pop)) ++owners[part.first_gid(pop) + id];
+      const Bricks& b = part.bricks();
+      ASSERT_EQ(b.dims[0] * b.dims[1] * b.dims[2], P);
+      const auto c = b.coord(r);
+      for (int pop = 0; pop < 2; ++pop) {
+        ASSERT_EQ(part.size(pop), n[pop]);
+        const auto& mine = part.local(pop);
+        ASSERT_TRUE(std::is_sorted(mine.begin(), mine.end()));
+        for (auto id : mine) {
+          ASSERT_LT(id, n[pop]);
+          ++owners[part.first_gid(pop) + id];
+          const Point x = part.position(pop, id);
+          for (int k = 0; k < 3; ++k) {
+            const double lo = L * c[k] / b.dims[k], hi = L * (c[k] + 1) / b.dims[k];
+            ASSERT_GE(x[k], lo) << "P = " << P << ", rank " << r << ", pop " << pop << ", id " << id << ", axis " << k;
+            if (c[k] + 1 < b.dims[k]) ASSERT_LT(x[k], hi) << "P = " << P << ", rank " << r << ", axis " << k;
+            else ASSERT_LE(x[k], hi) << "P = " << P << ", rank " << r << ", axis " << k;
+          }
+        }
+        const double p = 1.0 / P, mean = static_cast<double>(n[pop]) * p;
+        const double sd = std::sqrt(static_cast<double>(n[pop]) * p * (1 - p));
+        EXPECT_NEAR(static_cast<double>(mine.size()), mean, 5 * sd + 1e-9)
+            << "P = " << P << ", rank " << r << ", pop " << pop;
+      }
     }
-    for (int c : owners) ASSERT_EQ(c, 1) << "P = " << P;
+    for (std::size_t g = 0; g < owners.size(); ++g) ASSERT_EQ(owners[g], 1) << "P = " << P << ", gid " << g;
   }
 }

@@ -4,27 +4,53 @@
 
 #include <cmath>
 #include <set>
+#include <vector>
 
 #include "model/population.hpp"
 #include "random/philox.hpp"
 
 using namespace cajal;
 
+// Every stream of (seed, purpose, sub, id) is its own sequence: over the first 64 draws
+// of 2 x 5 x 4 x 16 streams no 64-bit value repeats (a stream equal to, or a shifted copy
+// of, another would repeat all of its values; for independent uniform 64-bit draws a
+// repeat among these 40,960 has probability below 1e-10).
 TEST(Random, StreamsDifferByPurposeSubAndId) {
-  std::set<std::uint64_t> first;
-  for (auto p : {rng::purpose::placement, rng::purpose::connectivity, rng::purpose::weight, rng::purpose::delay,
-                 rng::purpose::background})
-    for (std::uint32_t sub = 0; sub < 4; ++sub)
-      for (std::uint64_t id = 0; id < 16; ++id) {
-        rng::Stream s(rng::Key(42, p, sub), id);
-        first.insert(s.next64());
-      }
-  EXPECT_EQ(first.size(), 5u * 4u * 16u);
+  std::set<std::uint64_t> seen;
+  std::size_t drawn = 0;
+  for (const std::uint64_t seed : {42ull, 43ull})
+    for (auto p : {rng::purpose::placement, rng::purpose::connectivity, rng::purpose::weight, rng::purpose::delay,
+                   rng::purpose::background})
+      for (std::uint32_t sub = 0; sub < 4; ++sub)
+        for (std::uint64_t id = 0; id < 16; ++id) {
+          rng::Stream s(rng::Key(seed, p, sub), id);
+          for (int i = 0; i < 64; ++i, ++drawn) seen.insert(s.next64());
+        }
+  EXPECT_EQ(drawn, 2u * 5u * 4u * 16u * 64u);
+  EXPECT_EQ(seen.size(), drawn);
 }
 
+// A stream depends on nothing but (key, id): two built separately from the same values,
+// one of them only after other streams have been used, give the same 10,000 words, and
+// those words are the Philox blocks draw(key, id, 0), draw(key, id, 1), ... in order.
 TEST(Random, StreamIsAPureFunctionOfItsKey) {
-  rng::Stream a(rng::Key(9, rng::purpose::weight, 3), 1234), b(rng::Key(9, rng::purpose::weight, 3), 1234);
-  for (int i = 0; i < 100; ++i) ASSERT_EQ(a.next32(), b.next32());
+  constexpr int n = 10000;
+  std::vector<std::uint32_t> first(n);
+  {
+    rng::Stream a(rng::Key(9, rng::purpose::weight, 3), 1234);
+    for (auto& w : first) w = a.next32();
+  }
+  rng::Stream other(rng::Key(9, rng::purpose::weight, 3), 1235);
+  rng::Stream other_sub(rng::Key(9, rng::purpose::weight, 4), 1234);
+  const rng::Key key(9, rng::purpose::weight, 3);
+  rng::Stream b(key, 1234);
+  for (int i = 0; i < n; ++i) {
+    other.next32();  // interleaved use of other streams must not disturb b
+    other_sub.next64();
+    ASSERT_EQ(b.next32(), first[i]) << "draw " << i;
+    const rng::Block blk = rng::draw(key, 1234, static_cast<std::uint64_t>(i / 4));
+    ASSERT_EQ(first[i], blk.w[i % 4]) << "draw " << i;
+  }
 }
 
 TEST(Random, UniformMomentsAndBelow) {
@@ -56,17 +82,21 @@ TEST(Random, PoissonBackgroundMoments) {
     const double lambda = rate * 0.1e-3;
     const PoissonDrive d = PoissonDrive::make(bg, 0.1, 5, false);
     ASSERT_EQ(d.chunks, static_cast<int>(std::ceil(lambda / 16)));
+    // 50 cells x 4,000 steps, each cell's steps in order with one memo (`cached`, `blk`)
+    // as the models use it; every memoised count must equal a fresh one.
     double sum = 0, sum2 = 0;
-    const int n = 200000;
-    std::int64_t cached = -1;
-    rng::Block blk{};
-    for (int k = 0; k < n; ++k) {
-      const std::uint64_t gid = k % 50;
-      if (k % 50 == 0) cached = -1;
-      cached = -1;
-      const double e = static_cast<double>(d.events(gid, k / 50, cached, blk));
-      sum += e;
-      sum2 += e * e;
+    const int cells = 50, steps = 4000, n = cells * steps;
+    for (std::uint64_t gid = 0; gid < cells; ++gid) {
+      std::int64_t cached = -1;
+      rng::Block blk{};
+      for (std::int64_t step = 0; step < steps; ++step) {
+        const std::int64_t e = d.events(gid, step, cached, blk);
+        std::int64_t fresh_cached = -1;
+        rng::Block fresh_blk{};
+        ASSERT_EQ(e, d.events(gid, step, fresh_cached, fresh_blk)) << "cell " << gid << ", step " << step;
+        sum += static_cast<double>(e);
+        sum2 += static_cast<double>(e) * static_cast<double>(e);
+      }
     }
     const double mean = sum / n, var = sum2 / n - mean * mean;
     EXPECT_NEAR(mean, lambda, 5 * std::sqrt(lambda / n)) << rate;

@@ -132,8 +132,18 @@ TEST(Stdp, HistoryOverflowIsCounted) {
   EXPECT_EQ(lost, 0);
 }
 
-// Astrocyte-gated STDP: the gate scales potentiation by g and depression by 2 - g; g = 1 is
-// the plain rule, bit for bit.
+// Astrocyte-gated STDP: the gate g scales potentiation by g and depression by 2 - g
+// (README, "Astrocyte-gated STDP"), applied to NEST's stdp_synapse (Guetig et al. 2003,
+// J Neurosci 23:3697, eqs. for the weight-dependent update, as in NEST's stdp_synapse):
+//   facilitation  w~ <- min(1, w~ + lambda (1 - w~)^mu+ · g · K+),
+//   depression    w~ <- max(0, w~ - alpha lambda w~^mu- · (2 - g) · K-),   w~ = w / Wmax.
+// The case: additive (mu+ = mu- = 0), lambda = 0.01, alpha = 1, Wmax = 100, tau+ = tau- =
+// 20 ms, dt = 0.1 ms, no delay. The source spiked at step 50 (its trace just after: K+ = 1)
+// and spikes again at step 150; the target spiked once, at step 100. So the post spike
+// facilitates with K+ = e^{-(100 - 50)·0.1/20} = e^{-1/4}, and the pre spike at 150
+// depresses with K- = e^{-(150 - 100)·0.1/20} = e^{-1/4} = 0.778800783071405, i.e.
+//   w = 100 · max(0, min(1, w0/100 + 0.01 g e^{-1/4}) - 0.01 (2 - g) e^{-1/4}).
+// The expected weights below are that formula worked out by hand, not taken from the code.
 TEST(Stdp, GateScalesPotentiationAndDepression) {
   cajal::StdpRule r;
   r.kind = cajal::StdpRule::stdp;
@@ -146,16 +156,23 @@ TEST(Stdp, GateScalesPotentiationAndDepression) {
   cajal::PostHistory h = cajal::PostHistory::make(1, 0.1, 20.0);
   h.record(0, 100);  // a postsynaptic spike at step 100
   int lost = 0;
-  const double w0 = 50.0, kp = 1.0;
-  // A presynaptic spike at 150 after one at 50: potentiation by the post spike at 100 (d =
-  // 0), then depression by K- at 150.
-  const double plain = r.on_pre_spike(h, 0, w0, kp, 50, 150, 0, lost);
-  EXPECT_EQ(plain, r.on_pre_spike(h, 0, w0, kp, 50, 150, 0, lost, 1.0));
-  const double kplus = kp * r.plus(50), kminus = h.kminus_at(0, 150, lost);
-  for (const double g : {0.0, 0.5, 1.5, 2.0}) {
-    const double up = std::min(1.0, w0 / 100.0 + 0.01 * g * kplus);
-    const double want = std::max(0.0, up - 0.01 * (2.0 - g) * kminus) * 100.0;
-    EXPECT_NEAR(r.on_pre_spike(h, 0, w0, kp, 50, 150, 0, lost, g), want, 1e-12) << "gate " << g;
+  struct Case {
+    double w0, g, want;
+  };
+  const Case cases[] = {
+      {50.0, 0.0, 48.44239843385719},   // 100 (0.5 - 0.02 e^{-1/4})
+      {50.0, 0.5, 49.22119921692859},   // 100 (0.5 + 0.005 e^{-1/4} - 0.015 e^{-1/4})
+      {50.0, 1.0, 50.0},                // 100 (0.5 + 0.01 e^{-1/4} - 0.01 e^{-1/4}): the plain rule
+      {50.0, 1.5, 50.77880078307141},   // 100 (0.5 + 0.015 e^{-1/4} - 0.005 e^{-1/4})
+      {50.0, 2.0, 51.55760156614281},   // 100 (0.5 + 0.02 e^{-1/4}): no depression at all
+      {99.9, 2.0, 100.0},               // 0.999 + 0.0156 is capped at 1, then nothing to depress
+      {0.5, 0.0, 0.0},                  // 0.005 - 0.0156 is floored at 0
+  };
+  for (const Case& c : cases) {
+    const double got = r.on_pre_spike(h, 0, c.w0, 1.0, 50, 150, 0, lost, c.g);
+    EXPECT_NEAR(got, c.want, 1e-12 * 100) << "w0 " << c.w0 << ", gate " << c.g;
   }
+  // Without a gate argument the rule is the plain one: the g = 1 value.
+  EXPECT_NEAR(r.on_pre_spike(h, 0, 50.0, 1.0, 50, 150, 0, lost), 50.0, 1e-12 * 100);
   EXPECT_EQ(lost, 0);
 }
