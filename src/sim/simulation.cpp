@@ -1815,9 +1815,7 @@ RunSummary Simulation::run(const RunOptions& opt) {
   // intervals, and over the last quarter of them.
   std::vector<std::pair<double, double>> branching(npop, {0.0, 0.0});
   if (!interval_counts.empty()) {
-    detail::check(MPI_Allreduce(MPI_IN_PLACE, interval_counts.data(), static_cast<int>(interval_counts.size()),
-                                MPI_UINT32_T, MPI_SUM, comm.raw()),
-                  "MPI_Allreduce");
+    comm.sum_each(interval_counts);
     const std::size_t T = interval_counts.size() / npop;
     for (std::size_t p = 0; p < npop; ++p) {
       auto sigma = [&](std::size_t from) {
