@@ -61,7 +61,7 @@ private:
 };
 }  // namespace
 
-MpiCommunicator::MpiCommunicator(MPI_Comm parent) {
+MpiCommunicator::MpiCommunicator(MPI_Comm parent) : Communicator(0, 1) {
   detail::check(MPI_Comm_dup(parent, &comm_), "MPI_Comm_dup");
   // Errors come back as return codes, which check() turns into exceptions.
   detail::check(MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
