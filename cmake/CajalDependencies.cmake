@@ -1,5 +1,7 @@
 # Finds every dependency and wraps it in a cajal::ext_* interface target.
 # A missing dependency is a hard configure error naming the Debian package.
+# With CAJAL_KERNELS_ONLY only what the kernel layer and its tests need is looked for:
+# Kokkos, Random123 and GoogleTest (no MPI, PETSc, HDF5, toml11, CLI11 or JSON).
 
 function(cajal_require found what package)
   if(NOT ${found})
@@ -8,6 +10,7 @@ function(cajal_require found what package)
   endif()
 endfunction()
 
+if(NOT CAJAL_KERNELS_ONLY)
 # --- MPI ---------------------------------------------------------------------
 find_package(MPI COMPONENTS C CXX)
 cajal_require(MPI_CXX_FOUND "MPI" "libopenmpi-dev openmpi-bin")
@@ -41,6 +44,7 @@ else()
   target_compile_definitions(cajal_ext_hdf5 INTERFACE ${HDF5_C_DEFINITIONS})
 endif()
 add_library(cajal::ext_hdf5 ALIAS cajal_ext_hdf5)
+endif()
 
 # --- Kokkos ----------------------------------------------------------------------
 find_package(Kokkos)
@@ -57,14 +61,19 @@ target_link_libraries(cajal_ext_kokkos INTERFACE Kokkos::kokkos)
 add_library(cajal::ext_kokkos ALIAS cajal_ext_kokkos)
 
 # --- header-only and small libraries -------------------------------------------
+find_path(CAJAL_RANDOM123_INCLUDE_DIR Random123/philox.h)
+cajal_require(CAJAL_RANDOM123_INCLUDE_DIR "Random123" "librandom123-dev")
+add_library(cajal_ext_random123 INTERFACE)
+target_include_directories(cajal_ext_random123 SYSTEM INTERFACE ${CAJAL_RANDOM123_INCLUDE_DIR})
+add_library(cajal::ext_random123 ALIAS cajal_ext_random123)
+
+if(NOT CAJAL_KERNELS_ONLY)
 find_package(toml11 CONFIG)
 cajal_require(toml11_FOUND "toml11" "libtoml11-dev")
 find_package(CLI11 CONFIG)
 cajal_require(CLI11_FOUND "CLI11" "libcli11-dev")
 find_package(nlohmann_json CONFIG)
 cajal_require(nlohmann_json_FOUND "nlohmann JSON" "nlohmann-json3-dev")
-find_path(CAJAL_RANDOM123_INCLUDE_DIR Random123/philox.h)
-cajal_require(CAJAL_RANDOM123_INCLUDE_DIR "Random123" "librandom123-dev")
 
 add_library(cajal_ext_toml INTERFACE)
 target_link_libraries(cajal_ext_toml INTERFACE toml11::toml11)
@@ -78,9 +87,7 @@ add_library(cajal_ext_json INTERFACE)
 target_link_libraries(cajal_ext_json INTERFACE nlohmann_json::nlohmann_json)
 add_library(cajal::ext_json ALIAS cajal_ext_json)
 
-add_library(cajal_ext_random123 INTERFACE)
-target_include_directories(cajal_ext_random123 SYSTEM INTERFACE ${CAJAL_RANDOM123_INCLUDE_DIR})
-add_library(cajal::ext_random123 ALIAS cajal_ext_random123)
+endif()
 
 # --- tests -------------------------------------------------------------------------
 find_package(GTest)

@@ -14,7 +14,7 @@
 #include <memory>
 #include <iostream>
 
-#include "cajal/parallel/communicator.hpp"
+#include "cajal/parallel/mpi_communicator.hpp"
 #include "cajal/parallel/environment.hpp"
 #include "cajal/sim/checkpoint.hpp"
 #include "cajal/sim/simulation.hpp"
@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
     cajal::Environment env(argc, argv);
     int rc = 0;
     {
-      cajal::Communicator comm(MPI_COMM_WORLD);
+      cajal::MpiCommunicator comm(MPI_COMM_WORLD);
       // From here on SIGTERM/SIGUSR1 ask for a checkpoint instead of killing the rank.
       cajal::install_stop_handlers();
       try {

@@ -72,7 +72,7 @@ SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
   if (P > 1) {
     const int dummy = 0;
     detail::check(MPI_Dist_graph_create_adjacent(
-                      comm.raw(), static_cast<int>(src_.size()), src_.empty() ? &dummy : src_.data(),
+                      mpi_comm(comm), static_cast<int>(src_.size()), src_.empty() ? &dummy : src_.data(),
                       MPI_UNWEIGHTED, static_cast<int>(dest_.size()), dest_.empty() ? &dummy : dest_.data(),
                       MPI_UNWEIGHTED, MPI_INFO_NULL, 0, &graph_),
                   "MPI_Dist_graph_create_adjacent");

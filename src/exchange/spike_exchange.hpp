@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "cajal/network/partition.hpp"
-#include "cajal/parallel/communicator.hpp"
+#include "cajal/parallel/mpi_communicator.hpp"
 #include "network/connectivity.hpp"
 
 namespace cajal {

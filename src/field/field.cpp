@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "cajal/parallel/mpi_communicator.hpp"
 #include "cajal/util/error.hpp"
 #include "field/multigrid.hpp"
 #include "io/checkpoint_file.hpp"
@@ -259,7 +260,7 @@ struct Field::Impl {
     for (int d = 0; d < 3; ++d)
       for (int r = 0; r < bricks.dims[d]; ++r)
         l[d].push_back(static_cast<PetscInt>(bricks.voxel_cuts[d][r + 1] - bricks.voxel_cuts[d][r]));
-    petsc_call(DMDACreate3d(comm.raw(), DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR,
+    petsc_call(DMDACreate3d(mpi_comm(comm), DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR,
                             static_cast<PetscInt>(N[0]), static_cast<PetscInt>(N[1]), static_cast<PetscInt>(N[2]),
                             bricks.dims[0], bricks.dims[1], bricks.dims[2], 1, 1, l[0].data(), l[1].data(), l[2].data(),
                             &da),
@@ -287,16 +288,16 @@ struct Field::Impl {
     if (!(mo.omega > 0 && mo.omega < 2)) throw option_error("-field_mg_omega must lie in (0, 2)");
     if (mo.pre < 0 || mo.post < 0 || mo.pre + mo.post < 1)
       throw option_error("-field_mg_pre and -field_mg_post must be ≥ 0 with at least one sweep");
-    mg = std::make_unique<field::Multigrid>(comm.raw(), N, bricks, comm.rank(), spec.potassium.dirichlet, a0, c0, mo);
+    mg = std::make_unique<field::Multigrid>(comm, N, bricks, comm.rank(), spec.potassium.dirichlet, a0, c0, mo);
     io_in = field::make_grid("cajal::field::in", {n[0], n[1], n[2]});
     st.levels = mg->levels();
 
     const PetscInt nl = static_cast<PetscInt>(owned);
-    petsc_call(MatCreateShell(comm.raw(), nl, nl, PETSC_DETERMINE, PETSC_DETERMINE, this, &A), internal("MatCreateShell"));
+    petsc_call(MatCreateShell(mpi_comm(comm), nl, nl, PETSC_DETERMINE, PETSC_DETERMINE, this, &A), internal("MatCreateShell"));
     petsc_call(MatShellSetOperation(A, MATOP_MULT, reinterpret_cast<void (*)(void)>(&Impl::mult)),
                internal("MatShellSetOperation"));
 
-    petsc_call(KSPCreate(comm.raw(), &ksp), internal("KSPCreate"));
+    petsc_call(KSPCreate(mpi_comm(comm), &ksp), internal("KSPCreate"));
     petsc_call(KSPSetOptionsPrefix(ksp, "field_"), internal("KSPSetOptionsPrefix"));
     petsc_call(KSPSetOperators(ksp, A, A), internal("KSPSetOperators"));
     reproducible = spec.mode == FieldSpec::Mode::reproducible;
@@ -626,7 +627,7 @@ void Field::check_options(const Deck& deck) {
   b.voxel = deck.field.voxel;
   for (int d = 0; d < 3; ++d) b.voxel_cuts[d] = {0, 4};
   b.aligned_levels = 60;
-  Communicator self(MPI_COMM_SELF);
+  MpiCommunicator self(MPI_COMM_SELF);
   Field f(self, small, b);
 }
 
@@ -709,7 +710,7 @@ void Field::write_snapshot(const std::string& path, bool create, std::int64_t st
   try {
     h5::silence_errors();
     h5::Handle fapl = h5::check(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, path, "H5Pcreate");
-    h5::check(H5Pset_fapl_mpio(fapl, m.comm.raw(), MPI_INFO_NULL), path, "H5Pset_fapl_mpio");
+    h5::check(H5Pset_fapl_mpio(fapl, mpi_comm(m.comm), MPI_INFO_NULL), path, "H5Pset_fapl_mpio");
     h5::Handle file = create ? h5::check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose, path,
                                          "cannot create the field file")
                              : h5::check(H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl), H5Fclose, path,

@@ -77,17 +77,16 @@ Grid make_grid(const char* label, const Index3& n) {
   return g;
 }
 
-Multigrid::Multigrid(MPI_Comm comm, const Index3& N, const Bricks& bricks, int rank,
+Multigrid::Multigrid(const Communicator& comm, const Index3& N, const Bricks& bricks, int rank,
                      const std::array<bool, 6>& dirichlet, double a0, double c0, const Options& opt)
-    : comm_(comm), rank_(rank), bricks_(bricks), dirichlet_(dirichlet), opt_(opt) {
-  MPI_Comm_size(comm_, &size_);
+    : comm_(comm), rank_(rank), size_(comm.size()), bricks_(bricks), dirichlet_(dirichlet), opt_(opt) {
   const int aligned = std::min(bricks.aligned_levels, 60);
   for (int d = 0; d < 3; ++d) {
     std::array<int, 3> lo = bricks.coord(rank), hi = lo;
     --lo[d];
     ++hi[d];
-    nbr_[2 * d] = lo[d] < 0 ? MPI_PROC_NULL : bricks.rank_at(lo);
-    nbr_[2 * d + 1] = hi[d] >= bricks.dims[d] ? MPI_PROC_NULL : bricks.rank_at(hi);
+    nbr_[2 * d] = lo[d] < 0 ? Communicator::no_rank : bricks.rank_at(lo);
+    nbr_[2 * d + 1] = hi[d] >= bricks.dims[d] ? Communicator::no_rank : bricks.rank_at(hi);
   }
   // The hierarchy is a function of the global grid alone: halve while every side is even
   // and at least 4.
@@ -164,7 +163,7 @@ void Multigrid::fill_ghosts(int l, Grid v) {
     // Extents of the face plane (the two other dimensions, ghosts included).
     const std::int64_t ea = d == 0 ? ny + 2 : nx + 2, eb = d == 2 ? ny + 2 : nz + 2, nd = L.n[d];
     const Rows plane(0, ea * eb);
-    if (!L.gathered && size_ > 1 && (nbr_[2 * d] != MPI_PROC_NULL || nbr_[2 * d + 1] != MPI_PROC_NULL)) {
+    if (!L.gathered && size_ > 1 && (nbr_[2 * d] != Communicator::no_rank || nbr_[2 * d + 1] != Communicator::no_rank)) {
       const std::int64_t fs = ea * eb;
       const auto snd = send_, rcv = recv_;
       Kokkos::parallel_for(
@@ -175,11 +174,10 @@ void Multigrid::fill_ghosts(int l, Grid v) {
       Kokkos::fence();
       // Up: my top layer to the high neighbour, its top layer into my low ghost; then down.
       // (Host pointers: with a device backend, a CUDA-aware MPI or host mirrors go here.)
-      MPI_Sendrecv(snd.data() + fs, static_cast<int>(fs), MPI_DOUBLE, nbr_[2 * d + 1], 40 + d, rcv.data(),
-                   static_cast<int>(fs), MPI_DOUBLE, nbr_[2 * d], 40 + d, comm_, MPI_STATUS_IGNORE);
-      MPI_Sendrecv(snd.data(), static_cast<int>(fs), MPI_DOUBLE, nbr_[2 * d], 50 + d, rcv.data() + fs,
-                   static_cast<int>(fs), MPI_DOUBLE, nbr_[2 * d + 1], 50 + d, comm_, MPI_STATUS_IGNORE);
-      const bool lo = nbr_[2 * d] != MPI_PROC_NULL, hi = nbr_[2 * d + 1] != MPI_PROC_NULL;
+      const std::size_t n = static_cast<std::size_t>(fs);
+      comm_.sendrecv(snd.data() + fs, n, nbr_[2 * d + 1], 40 + d, rcv.data(), nbr_[2 * d]);
+      comm_.sendrecv(snd.data(), n, nbr_[2 * d], 50 + d, rcv.data() + fs, nbr_[2 * d + 1]);
+      const bool lo = nbr_[2 * d] != Communicator::no_rank, hi = nbr_[2 * d + 1] != Communicator::no_rank;
       Kokkos::parallel_for(
           "cajal::field::mg::halo_unpack", plane, KOKKOS_LAMBDA(std::int64_t q) {
             if (lo) face_ref(v, d, 0, q % ea, q / ea) = rcv(q);
@@ -418,8 +416,8 @@ void Multigrid::gather_residual(int l) {
     for (std::int64_t j = 1; j <= ny; ++j)
       for (std::int64_t i = 1; i <= nx; ++i) gather_send_[q++] = r(k, j, i);
   if (size_ > 1)
-    MPI_Allgatherv(gather_send_.data(), gather_counts_[rank_], MPI_DOUBLE, gather_recv_.data(), gather_counts_.data(),
-                   gather_displs_.data(), MPI_DOUBLE, comm_);
+    comm_.allgatherv(gather_send_.data(), gather_counts_[rank_], gather_recv_.data(), gather_counts_.data(),
+                     gather_displs_.data());
   else
     gather_recv_ = gather_send_;
   auto full = Kokkos::create_mirror_view(L.r_full);
@@ -619,7 +617,7 @@ double Multigrid::exact_norm(Grid v, double local_max) const {
   const Level& L = lv_[0];
   const std::int64_t nx = L.n[0], ny = L.n[1];
   double mx = std::isfinite(local_max) ? local_max : HUGE_VAL;  // MPI_MAX may drop a NaN; infinity it keeps
-  MPI_Allreduce(MPI_IN_PLACE, &mx, 1, MPI_DOUBLE, MPI_MAX, comm_);
+  mx = comm_.max(mx);
   if (!(mx > 0) || !std::isfinite(mx)) return mx;
   const int e = std::ilogb(mx);
   const double scale = std::ldexp(1.0, -e);  // |v| * scale < 2
@@ -643,8 +641,7 @@ double Multigrid::exact_norm(Grid v, double local_max) const {
         }
       },
       sum);
-  std::vector<std::int64_t> all(size_);
-  MPI_Allgather(&sum, 1, MPI_INT64_T, all.data(), 1, MPI_INT64_T, comm_);
+  const std::vector<std::int64_t> all = comm_.allgather<std::int64_t>(sum);
   __int128 total = 0;
   for (const std::int64_t s : all) total += s;
   return std::ldexp(std::sqrt(static_cast<double>(total) / unit), e);

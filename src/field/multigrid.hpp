@@ -26,14 +26,18 @@
 // Halos: each distributed level exchanges one ghost layer with the 6 face neighbours of
 // the brick (the DMDA's neighbours), dimension by dimension over the already-filled ghost
 // layers, so edges and corners (which trilinear prolongation reads) arrive too.
+//
+// Messages: the multigrid calls no MPI itself. Halo exchange, the gather of the residual
+// and the norm's reductions go through the communicator interface (sendrecv, allgatherv,
+// max, allgather), so it runs on the serial communicator as well as on MPI.
 #include <Kokkos_Core.hpp>
-#include <mpi.h>
 
 #include <array>
 #include <cstdint>
 #include <vector>
 
 #include "cajal/network/partition.hpp"
+#include "cajal/parallel/communicator.hpp"
 
 namespace cajal::field {
 
@@ -68,7 +72,7 @@ public:
   };
   /// Collective over `comm`, whose rank `rank` owns brick `rank` of `bricks` (voxel cuts
   /// in multiples of 2^bricks.aligned_levels: levels up to that stay distributed).
-  Multigrid(MPI_Comm comm, const Index3& N, const Bricks& bricks, int rank, const std::array<bool, 6>& dirichlet,
+  Multigrid(const Communicator& comm, const Index3& N, const Bricks& bricks, int rank, const std::array<bool, 6>& dirichlet,
             double a0, double c0, const Options& opt);
 
   int levels() const { return static_cast<int>(lv_.size()); }
@@ -118,11 +122,11 @@ private:
   double exact_norm(Grid v, double local_max) const;
   double level_bytes(int l) const;
 
-  MPI_Comm comm_;
+  const Communicator& comm_;  // outlives the multigrid (the field holds both)
   int rank_ = 0, size_ = 1;
   Bricks bricks_;
   std::array<bool, 6> dirichlet_{};
-  std::array<int, 6> nbr_{};  // face neighbours (MPI_PROC_NULL on the box boundary)
+  std::array<int, 6> nbr_{};  // face neighbours (Communicator::no_rank on the box boundary)
   std::vector<Level> lv_;
   int first_gathered_ = 0;
   Options opt_;

@@ -63,11 +63,11 @@ std::string read_attr_string(hid_t obj, const char* name) {
 
 CheckpointFile::CheckpointFile(const Communicator& comm, const std::string& path, Mode mode)
     : comm_(comm), path_(path) {
-  detail::check(MPI_Comm_split_type(comm.raw(), MPI_COMM_TYPE_SHARED, comm.rank(), MPI_INFO_NULL, &node_),
+  detail::check(MPI_Comm_split_type(mpi_comm(comm), MPI_COMM_TYPE_SHARED, comm.rank(), MPI_INFO_NULL, &node_),
                 "MPI_Comm_split_type");
   h5::silence_errors();
   h5::Handle fapl = h5::check(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, path, "H5Pcreate");
-  h5::check(H5Pset_fapl_mpio(fapl, comm.raw(), MPI_INFO_NULL), path, "H5Pset_fapl_mpio");
+  h5::check(H5Pset_fapl_mpio(fapl, mpi_comm(comm), MPI_INFO_NULL), path, "H5Pset_fapl_mpio");
   if (mode == Mode::create) {
     file_ = h5::check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose, path,
                       "cannot create the checkpoint");
@@ -293,12 +293,12 @@ void CheckpointFile::read_rows(const std::string& group, const std::string& name
       p[0] = slab_ids[j];
       std::copy(slab.begin() + j * width, slab.begin() + (j + 1) * width, p + 1);
     }
-    detail::check(MPI_Alltoall(scount.data(), 1, MPI_INT, rcount.data(), 1, MPI_INT, comm_.raw()), "MPI_Alltoall");
+    detail::check(MPI_Alltoall(scount.data(), 1, MPI_INT, rcount.data(), 1, MPI_INT, mpi_comm(comm_)), "MPI_Alltoall");
     int rtotal = 0;
     for (int r = 0; r < P; ++r) rdispl[r] = rtotal, rtotal += rcount[r];
     recvbuf.resize(static_cast<std::size_t>(rtotal) * W);
     detail::check(MPI_Alltoallv(sendbuf.data(), scount.data(), sdispl.data(), row.get(), recvbuf.data(),
-                                rcount.data(), rdispl.data(), row.get(), comm_.raw()),
+                                rcount.data(), rdispl.data(), row.get(), mpi_comm(comm_)),
                   "MPI_Alltoallv");
     for (int j = 0; j < rtotal; ++j) {
       std::uint64_t* rec = &recvbuf[static_cast<std::size_t>(j) * W];

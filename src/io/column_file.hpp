@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "cajal/parallel/communicator.hpp"
+#include "cajal/parallel/mpi_communicator.hpp"
 #include "cajal/util/error.hpp"
 #include "io/h5.hpp"
 
@@ -27,7 +27,7 @@ void write_whole(const Communicator& comm, const std::string& path, Body&& body)
   try {
     h5::silence_errors();
     h5::Handle fapl = h5::check(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, tmp, "H5Pcreate");
-    h5::check(H5Pset_fapl_mpio(fapl, comm.raw(), MPI_INFO_NULL), tmp, "H5Pset_fapl_mpio");
+    h5::check(H5Pset_fapl_mpio(fapl, mpi_comm(comm), MPI_INFO_NULL), tmp, "H5Pset_fapl_mpio");
     h5::Handle file = h5::check(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose, tmp,
                                 "cannot create the file");
     h5::Handle xfer = h5::check(H5Pcreate(H5P_DATASET_XFER), H5Pclose, tmp, "H5Pcreate");

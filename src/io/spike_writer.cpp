@@ -47,7 +47,7 @@ SpikeWriter::SpikeWriter(const Communicator& comm, const std::string& path,
     : comm_(comm), path_(path), tmp_(path + ".incomplete"), dt_(dt) {
   h5::silence_errors();
   h5::Handle fapl = h5::check(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, tmp_, "H5Pcreate");
-  h5::check(H5Pset_fapl_mpio(fapl, comm.raw(), MPI_INFO_NULL), tmp_, "H5Pset_fapl_mpio");
+  h5::check(H5Pset_fapl_mpio(fapl, mpi_comm(comm), MPI_INFO_NULL), tmp_, "H5Pset_fapl_mpio");
   file_ = h5::check(H5Fcreate(tmp_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose, tmp_,
                     "cannot create the file (is the output folder writable?)");
   h5::Handle spikes = h5::check(H5Gcreate2(file_, "spikes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
@@ -76,7 +76,7 @@ SpikeWriter::SpikeWriter(const Communicator& comm, const std::string& path,
 void SpikeWriter::copy_from(const std::string& src, const std::vector<std::string>& populations,
                             const std::vector<std::uint64_t>& counts) {
   h5::Handle fapl = h5::check(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, src, "H5Pcreate");
-  h5::check(H5Pset_fapl_mpio(fapl, comm_.raw(), MPI_INFO_NULL), src, "H5Pset_fapl_mpio");
+  h5::check(H5Pset_fapl_mpio(fapl, mpi_comm(comm_), MPI_INFO_NULL), src, "H5Pset_fapl_mpio");
   h5::Handle in = h5::check(H5Fopen(src.c_str(), H5F_ACC_RDONLY, fapl), H5Fclose, src, "cannot open the earlier spike file");
   const int P = comm_.size(), me = comm_.rank();
   for (std::size_t p = 0; p < populations.size(); ++p) {

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "cajal/parallel/communicator.hpp"
+#include "cajal/parallel/mpi_communicator.hpp"
 #include "io/h5.hpp"
 
 namespace cajal {

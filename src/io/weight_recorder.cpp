@@ -30,7 +30,7 @@ WeightRecorder::WeightRecorder(const Communicator& comm, const Partition& part, 
   std::vector<std::uint64_t> count(targets, 0);
   for (std::size_t li = 0; li < nrec; ++li) count[ids[li]] = by_target[li].size();
   if (targets > 0)
-    detail::check(MPI_Allreduce(MPI_IN_PLACE, count.data(), static_cast<int>(targets), MPI_UINT64_T, MPI_SUM, comm.raw()),
+    detail::check(MPI_Allreduce(MPI_IN_PLACE, count.data(), static_cast<int>(targets), MPI_UINT64_T, MPI_SUM, mpi_comm(comm)),
                   "MPI_Allreduce");
   std::vector<std::uint64_t> start(targets + 1, 0);
   for (std::uint64_t t = 0; t < targets; ++t) start[t + 1] = start[t] + count[t];

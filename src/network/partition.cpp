@@ -1,7 +1,5 @@
 #include "cajal/network/partition.hpp"
 
-#include <mpi.h>
-
 #include <algorithm>
 #include <cmath>
 
@@ -20,6 +18,28 @@ std::vector<std::int64_t> voxel_cuts(std::int64_t n, int parts, int& k) {
   std::vector<std::int64_t> cuts{0};
   for (int r = 0; r < parts; ++r) cuts.push_back(cuts.back() + ((blocks / parts + (r < blocks % parts ? 1 : 0)) << k));
   return cuts;
+}
+
+std::array<int, 3> brick_grid(int nranks) {
+  // The factors of nranks, largest first, each multiplied into the dimension with the
+  // fewest bricks so far (the first such one), then the dimensions sorted largest first:
+  // the grid MPI_Dims_create gives with Open MPI, computed here so that core needs no
+  // MPI and the decomposition does not depend on the MPI library
+  // (Partition.BrickGridEqualsMpiDimsCreate holds the two together).
+  std::vector<int> primes;
+  int n = nranks;
+  for (int f = 2; f * f <= n; ++f)
+    while (n % f == 0) primes.push_back(f), n /= f;
+  if (n > 1) primes.push_back(n);
+  std::array<int, 3> dims{1, 1, 1};
+  for (auto f = primes.rbegin(); f != primes.rend(); ++f) {
+    int smallest = 0;
+    for (int d = 1; d < 3; ++d)
+      if (dims[d] < dims[smallest]) smallest = d;
+    dims[smallest] *= *f;
+  }
+  std::sort(dims.begin(), dims.end(), [](int a, int b) { return a > b; });
+  return dims;
 }
 
 int Bricks::rank_of_voxel(const std::array<std::int64_t, 3>& v) const {
@@ -49,8 +69,7 @@ int Bricks::rank_of(const Point& p) const {
 }
 
 Partition::Partition(const Deck& deck, int nranks, int rank) : deck_(deck) {
-  int dims[3] = {0, 0, 0};
-  MPI_Dims_create(nranks, 3, dims);
+  const std::array<int, 3> dims = brick_grid(nranks);
   bricks_.dims = {dims[0], dims[1], dims[2]};
   bricks_.box = deck.simulation.box;
   if (deck.field.enabled) {

@@ -5,6 +5,7 @@
 #include <petscsys.h>
 
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "cajal/util/error.hpp"
@@ -15,9 +16,19 @@ Environment::Environment(int& argc, char**& argv) {
   int initialized = 0;
   MPI_Initialized(&initialized);
   if (!initialized) {
+    // FUNNELED: only the thread that called main() makes MPI calls (Kokkos' threads never
+    // do); an MPI that cannot promise even that is refused rather than trusted.
+    const int required = MPI_THREAD_FUNNELED;
     int provided = 0;
-    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    if (MPI_Init_thread(&argc, &argv, required, &provided) != MPI_SUCCESS)
+      throw mpi_error("MPI_Init_thread failed");
     owns_mpi_ = true;
+    if (provided < required) {
+      MPI_Finalize();
+      throw mpi_error("MPI_Init_thread provided thread level " + std::to_string(provided) +
+                      ", below MPI_THREAD_FUNNELED (" + std::to_string(required) +
+                      ") which Cajal needs; use an MPI library built with thread support");
+    }
   }
   // Kokkos sees only its own --kokkos-* arguments: given the whole command line it would
   // also answer --help (and take --threads and the like) itself.

@@ -28,9 +28,7 @@ std::vector<std::pair<double, double>> SpikeCounts::branching(const Communicator
   const std::size_t npop = local_.size();
   std::vector<std::pair<double, double>> b(npop, {0.0, 0.0});
   if (per_interval_.empty()) return b;
-  detail::check(MPI_Allreduce(MPI_IN_PLACE, per_interval_.data(), static_cast<int>(per_interval_.size()),
-                              MPI_UINT32_T, MPI_SUM, comm.raw()),
-                "MPI_Allreduce");
+  comm.sum_each(per_interval_);
   const std::size_t T = per_interval_.size() / npop;
   for (std::size_t p = 0; p < npop; ++p) {
     auto sigma = [&](std::size_t from) {

@@ -1,10 +1,10 @@
 // Communicator collectives at any rank count (run by ctest on 1 and 3 ranks).
 #include <gtest/gtest.h>
 
-#include "cajal/parallel/communicator.hpp"
+#include "cajal/parallel/mpi_communicator.hpp"
 
 TEST(Communicator, ReductionsAndScan) {
-  cajal::Communicator comm(MPI_COMM_WORLD);
+  cajal::MpiCommunicator comm(MPI_COMM_WORLD);
   const int P = comm.size(), r = comm.rank();
   EXPECT_EQ(comm.sum(r + 1), P * (P + 1) / 2);
   EXPECT_EQ(comm.max(r), P - 1);
@@ -17,7 +17,7 @@ TEST(Communicator, ReductionsAndScan) {
 
 // Each rank raises the flag at its own call; every rank sees the "or" one call later.
 TEST(Communicator, DeferredAnyAgreesOneCallLate) {
-  cajal::Communicator comm(MPI_COMM_WORLD);
+  cajal::MpiCommunicator comm(MPI_COMM_WORLD);
   const int P = comm.size(), r = comm.rank();
   cajal::DeferredAny flag(comm);
   EXPECT_FALSE(flag.exchange(false));  // nothing reduced yet

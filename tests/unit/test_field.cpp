@@ -11,6 +11,7 @@
 
 #include "cajal/field/field.hpp"
 #include "cajal/network/partition.hpp"
+#include "cajal/parallel/mpi_communicator.hpp"
 
 namespace {
 
@@ -31,7 +32,7 @@ struct Solved {
 };
 
 Solved solve_once(const std::string& text) {
-  cajal::Communicator comm(MPI_COMM_SELF);
+  cajal::MpiCommunicator comm(MPI_COMM_SELF);
   const cajal::Deck deck = cajal::Deck::parse(text, "test.toml");
   cajal::Partition part(deck, 1, 0);
   cajal::Field field(comm, deck, part.bricks());
@@ -119,7 +120,7 @@ TEST(Field, NoFluxBoxConservesPotassium) {
       "[simulation]\ndt = 1.0\nt_stop = 1000.0\nbox = [160.0, 160.0, 160.0]\n"
       "[field]\nvoxel = 10.0\ndt = 1.0\nrtol = 1e-13\nmode = \"reproducible\"\n"
       "[field.potassium]\nD = 1.96\nbaseline = 3.0\nboundary = \"neumann\"\nrelease = 500.0\n";
-  cajal::Communicator comm(MPI_COMM_SELF);
+  cajal::MpiCommunicator comm(MPI_COMM_SELF);
   const cajal::Deck deck = cajal::Deck::parse(text, "test.toml");
   cajal::Partition part(deck, 1, 0);
   cajal::Field field(comm, deck, part.bricks());

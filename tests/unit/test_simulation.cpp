@@ -6,12 +6,12 @@
 
 #include "cajal/input/deck.hpp"
 #include "cajal/model/catalogue.hpp"
-#include "cajal/parallel/communicator.hpp"
+#include "cajal/parallel/mpi_communicator.hpp"
 #include "cajal/sim/simulation.hpp"
 #include "cajal/util/error.hpp"
 
 TEST(Simulation, KernelsFollowTheAnalyticSubthresholdSolution) {
-  cajal::Communicator comm(MPI_COMM_SELF);
+  cajal::MpiCommunicator comm(MPI_COMM_SELF);
   for (const std::string model : {"iaf_psc_delta", "iaf_psc_exp", "iaf_psc_alpha"}) {
     const std::string text = "[simulation]\ndt = 0.1\nt_stop = 50.0\n[[population]]\nname = \"p\"\nmodel = \"" +
                              model + "\"\nn = 3\nparams = { I_e = 200.0, V_th = 0.0 }\n";
@@ -38,7 +38,7 @@ TEST(Simulation, KernelsFollowTheAnalyticSubthresholdSolution) {
 // Initial values drawn per cell: V_m ~ normal(-60, 4) over 4000 cells has that mean and
 // standard deviation within 5 standard errors; a non-initial parameter may not be drawn.
 TEST(Simulation, InitialValuesDrawnPerCell) {
-  cajal::Communicator comm(MPI_COMM_SELF);
+  cajal::MpiCommunicator comm(MPI_COMM_SELF);
   const std::string text =
       "[simulation]\nt_stop = 0.0\n[[population]]\nname = \"p\"\nmodel = \"iaf_psc_delta\"\nn = 4000\n"
       "params = { V_m = { dist = \"normal\", mean = -60.0, std = 4.0 } }\n";

@@ -5,7 +5,7 @@
 /// [first_gid, first_gid + n). Positions are a pure function of (seed, gid) (uniform random
 /// placement) or of the id (grid placement), so every rank can answer "where is cell g and
 /// who owns it" for any g without communication. The tissue box is cut into one brick per
-/// rank (MPI_Dims_create's factorisation, x fastest as in a PETSc DMDA); a cell belongs to
+/// rank (brick_grid: MPI_Dims_create's factorisation, x fastest as in a PETSc DMDA); a cell belongs to
 /// the brick that holds its position.
 ///
 /// Cost: building the partition scans every cell of every population once per rank
@@ -53,6 +53,10 @@ struct Bricks {
 /// 2^k voxels, k as large as keeps at least 4 blocks per brick (load balance within 25 %),
 /// dealt out as evenly as possible. Returns the cuts; `k` receives the block exponent.
 std::vector<std::int64_t> voxel_cuts(std::int64_t n, int parts, int& k);
+
+/// Bricks per dimension for `nranks` ranks (x, y, z; the largest first), as Open MPI's
+/// MPI_Dims_create gives them.
+std::array<int, 3> brick_grid(int nranks);
 
 class Partition {
 public:

@@ -1,92 +1,143 @@
 #pragma once
-/// The communicator Cajal runs on.
+/// The communicator Cajal runs on: the interface that core and sim are written against.
 ///
-/// Lifecycle: created once by the driver (or a test) from a parent communicator, which it
-/// duplicates, so Cajal's messages never mix with the caller's; freed when destroyed.
-/// Every method is collective over the communicator unless it says otherwise. Every MPI
-/// return code is checked and turned into a `cajal::mpi_error`.
-#include <mpi.h>
-
+/// Two implementations: `SerialCommunicator` (one rank, no MPI; below) and
+/// `MpiCommunicator` (cajal/parallel/mpi_communicator.hpp, the parallel layer). This header
+/// includes no MPI, so that the layers below parallel build and run without it.
+/// Every method is collective over the communicator unless it says otherwise. The MPI
+/// version reduces with the MPI operation of the same name (MPI_SUM, MPI_MAX, MPI_MIN) on
+/// the element type itself, so a reduction gives the same bits whichever layer calls it.
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <vector>
 
 namespace cajal {
 
+/// The element types a collective carries (each maps to one MPI datatype).
+enum class Datatype { int_, unsigned_, long_, long_long, unsigned_long, unsigned_long_long, double_ };
+enum class ReduceOp { sum, max, min };
+
 namespace detail {
-template <class T> MPI_Datatype mpi_type();
-template <> inline MPI_Datatype mpi_type<int>() { return MPI_INT; }
-template <> inline MPI_Datatype mpi_type<unsigned>() { return MPI_UNSIGNED; }
-template <> inline MPI_Datatype mpi_type<long>() { return MPI_LONG; }
-template <> inline MPI_Datatype mpi_type<long long>() { return MPI_LONG_LONG; }
-template <> inline MPI_Datatype mpi_type<unsigned long>() { return MPI_UNSIGNED_LONG; }
-template <> inline MPI_Datatype mpi_type<unsigned long long>() { return MPI_UNSIGNED_LONG_LONG; }
-template <> inline MPI_Datatype mpi_type<double>() { return MPI_DOUBLE; }
-template <> inline MPI_Datatype mpi_type<char>() { return MPI_CHAR; }
-void check(int rc, const char* call);
+template <class T> constexpr Datatype datatype_of();
+template <> constexpr Datatype datatype_of<int>() { return Datatype::int_; }
+template <> constexpr Datatype datatype_of<unsigned>() { return Datatype::unsigned_; }
+template <> constexpr Datatype datatype_of<long>() { return Datatype::long_; }
+template <> constexpr Datatype datatype_of<long long>() { return Datatype::long_long; }
+template <> constexpr Datatype datatype_of<unsigned long>() { return Datatype::unsigned_long; }
+template <> constexpr Datatype datatype_of<unsigned long long>() { return Datatype::unsigned_long_long; }
+template <> constexpr Datatype datatype_of<double>() { return Datatype::double_; }
 }  // namespace detail
+
+/// A logical "or" in flight (started by Communicator::start_any).
+class PendingAny {
+public:
+  virtual ~PendingAny() = default;
+  /// Waits for the reduction and returns its result.
+  virtual bool wait() = 0;
+};
 
 class Communicator {
 public:
-  /// Duplicates `parent` (collective over parent).
-  explicit Communicator(MPI_Comm parent = MPI_COMM_WORLD);
-  ~Communicator();
+  /// A rank that does not exist: a neighbour beyond the box boundary (no message).
+  static constexpr int no_rank = -1;
+
+  virtual ~Communicator() = default;
   Communicator(const Communicator&) = delete;
   Communicator& operator=(const Communicator&) = delete;
 
   int rank() const { return rank_; }
   int size() const { return size_; }
   bool is_root() const { return rank_ == 0; }
-  MPI_Comm raw() const { return comm_; }
 
-  void barrier() const;
+  virtual void barrier() const = 0;
 
   /// Sum / max / min of one value over all ranks.
-  template <class T> T sum(T v) const { return reduce(v, MPI_SUM); }
-  template <class T> T max(T v) const { return reduce(v, MPI_MAX); }
-  template <class T> T min(T v) const { return reduce(v, MPI_MIN); }
+  template <class T> T sum(T v) const { return reduce(v, ReduceOp::sum); }
+  template <class T> T max(T v) const { return reduce(v, ReduceOp::max); }
+  template <class T> T min(T v) const { return reduce(v, ReduceOp::min); }
   /// Logical "or" of a flag: true on every rank when any rank passed true.
   bool any(bool flag) const { return max<int>(flag ? 1 : 0) != 0; }
+  /// Element-wise sum over all ranks of `v` (the same length on every rank), in place.
+  template <class T> void sum_each(std::vector<T>& v) const {
+    static_assert(std::is_integral<T>::value, "sum_each of integers only (exact in any order)");
+    allreduce(v.data(), v.size(), detail::datatype_of<T>(), ReduceOp::sum);
+  }
 
   /// Exclusive prefix sum: the sum of `v` over ranks below this one (0 on rank 0).
   template <class T> T exscan(T v) const {
     T out{};
-    detail::check(MPI_Exscan(&v, &out, 1, detail::mpi_type<T>(), MPI_SUM, comm_), "MPI_Exscan");
+    exscan_sum(&v, &out, detail::datatype_of<T>());
     return rank_ == 0 ? T{} : out;
   }
 
   /// Each rank contributes one value; every rank gets all of them, in rank order.
   template <class T> std::vector<T> allgather(T v) const {
     std::vector<T> out(size_);
-    detail::check(MPI_Allgather(&v, 1, detail::mpi_type<T>(), out.data(), 1,
-                                detail::mpi_type<T>(), comm_),
-                  "MPI_Allgather");
+    allgather_one(&v, out.data(), detail::datatype_of<T>());
     return out;
   }
 
   /// Sends `send[r]` to rank r, returns what each rank sent here, concatenated in rank
   /// order. Used at build time (subscriptions), not in the time loop.
-  std::vector<std::uint64_t> alltoallv(const std::vector<std::vector<std::uint64_t>>& send,
-                                       std::vector<int>* recv_counts = nullptr) const;
+  virtual std::vector<std::uint64_t> alltoallv(const std::vector<std::vector<std::uint64_t>>& send,
+                                               std::vector<int>* recv_counts = nullptr) const = 0;
 
   /// The string of rank `root`, on every rank.
-  std::string broadcast(const std::string& s, int root = 0) const;
+  virtual std::string broadcast(const std::string& s, int root = 0) const = 0;
 
   /// Collective agreement on a failure: the `problem` of the lowest rank that has one (a
   /// non-empty string), on every rank; "" when no rank has one.
   std::string first_problem(const std::string& problem) const;
 
-private:
-  template <class T> T reduce(T v, MPI_Op op) const {
-    static_assert(std::is_arithmetic<T>::value, "reduce of arithmetic types only");
-    T out{};
-    detail::check(MPI_Allreduce(&v, &out, 1, detail::mpi_type<T>(), op, comm_), "MPI_Allreduce");
-    return out;
-  }
-  MPI_Comm comm_ = MPI_COMM_NULL;
+  /// Halo exchange (the field's multigrid): sends n doubles to `dest` and receives n from
+  /// `source` under `tag`; either may be no_rank. Collective over the ranks involved only.
+  virtual void sendrecv(const double* send, std::size_t n, int dest, int tag, double* recv, int source) const = 0;
+  /// Gathers `count` doubles of every rank into `recv`: rank r's at displs[r], counts[r] long.
+  virtual void allgatherv(const double* send, int count, double* recv, const int* counts,
+                          const int* displs) const = 0;
+
+  /// Starts a logical "or" of `flag` over all ranks that completes in the background
+  /// (DeferredAny).
+  virtual std::unique_ptr<PendingAny> start_any(bool flag) const = 0;
+
+protected:
+  Communicator(int rank, int size) : rank_(rank), size_(size) {}
+  /// In place over n elements of type t (MPI_Allreduce with MPI_IN_PLACE).
+  virtual void allreduce(void* data, std::size_t n, Datatype t, ReduceOp op) const = 0;
+  virtual void exscan_sum(const void* in, void* out, Datatype t) const = 0;
+  virtual void allgather_one(const void* in, void* out, Datatype t) const = 0;
   int rank_ = 0;
   int size_ = 1;
+
+private:
+  template <class T> T reduce(T v, ReduceOp op) const {
+    static_assert(std::is_arithmetic<T>::value, "reduce of arithmetic types only");
+    allreduce(&v, 1, detail::datatype_of<T>(), op);
+    return v;
+  }
+};
+
+/// One rank, no MPI (Arbor's local context): every collective returns this rank's own
+/// contribution. Core runs on it in the kernel and core test binaries.
+class SerialCommunicator final : public Communicator {
+public:
+  SerialCommunicator() : Communicator(0, 1) {}
+  void barrier() const override {}
+  std::vector<std::uint64_t> alltoallv(const std::vector<std::vector<std::uint64_t>>& send,
+                                       std::vector<int>* recv_counts = nullptr) const override;
+  std::string broadcast(const std::string& s, int root = 0) const override;
+  void sendrecv(const double* send, std::size_t n, int dest, int tag, double* recv, int source) const override;
+  void allgatherv(const double* send, int count, double* recv, const int* counts,
+                  const int* displs) const override;
+  std::unique_ptr<PendingAny> start_any(bool flag) const override;
+
+protected:
+  void allreduce(void*, std::size_t, Datatype, ReduceOp) const override {}
+  void exscan_sum(const void*, void*, Datatype) const override {}
+  void allgather_one(const void* in, void* out, Datatype t) const override;
 };
 
 /// A logical "or" over all ranks that overlaps with other work: each call returns the
@@ -107,8 +158,7 @@ public:
 
 private:
   const Communicator& comm_;
-  MPI_Request req_ = MPI_REQUEST_NULL;
-  int local_ = 0, global_ = 0;
+  std::unique_ptr<PendingAny> pending_;
 };
 
 }  // namespace cajal
