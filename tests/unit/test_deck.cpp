@@ -133,6 +133,53 @@ TEST(Deck, IndegreeBeyondSourcesNeedsMultapses) {
   EXPECT_EQ(error_of(ok), "");
 }
 
+// The section readers: a table's "allowed here" list is every key its reader asks for;
+// a section is checked against the sections read before it.
+TEST(Deck, SectionReadersListTheirKeysAndCheckEarlierSections) {
+  EXPECT_EQ(error_of(valid, {"population.exc.foo=1"}),
+            "--set:1: population.exc.foo: unknown key; allowed here: background, model, n, name, params, placement, "
+            "spike_file, spike_times");
+  EXPECT_EQ(error_of(valid, {"population.exc.n.x=1"}), "--set: population.exc.n.x: 'n' is not a table");
+  EXPECT_EQ(error_of(valid, {"record.0.what=\"field\""}),
+            "--set:1: record[0].what: \"field\" records the extracellular field; the deck has no [field]");
+  EXPECT_EQ(error_of(valid, {"checkpoint.interval=0.01"}),
+            "--set:1: checkpoint.interval: must be ≥ dt = 0.1 ms, or 0 for none");
+
+  // The tripartite rule names its two extra projections NAME_third_in and NAME_third_out.
+  const std::string tripartite = R"([simulation]
+t_stop = 10.0
+[[population]]
+name = "exc"
+model = "iaf_psc_delta"
+n = 4
+[[population]]
+name = "astro"
+model = "astrocyte_lr_1994"
+n = 2
+[[projection]]
+name = "syn_third_in"
+pre = "exc"
+post = "exc"
+rule = "fixed_indegree"
+indegree = 1
+weight = 1.0
+[[projection]]
+name = "syn"
+pre = "exc"
+post = "exc"
+rule = "tripartite_bernoulli_with_pool"
+p = 0.5
+astrocytes = "astro"
+weight = 1.0
+)";
+  EXPECT_EQ(error_of(tripartite),
+            "deck.toml:18: projection.syn.name: the tripartite rule names its third-party projection 'syn_third_in', "
+            "which another projection already uses");
+  EXPECT_EQ(error_of(tripartite, {"projection.syn_third_in.name=\"plain\"", "projection.syn.foo=1"}),
+            "--set:1: projection.syn.foo: unknown key; allowed here: astrocytes, autapses, delay, name, p, "
+            "p_third_if_primary, pool_size, pool_type, post, pre, rule, synapse, third_in, third_out, weight");
+}
+
 TEST(Deck, EditDistance) {
   EXPECT_EQ(cajal::edit_distance("tau_m", "tau_n"), 1u);
   EXPECT_EQ(cajal::edit_distance("tua_m", "tau_m"), 1u);

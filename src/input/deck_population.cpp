@@ -1,0 +1,265 @@
+// [[population]]: name, model and size, then each sub-table (params, placement,
+// background) and a spike_generator's spike times, inline or from a CSV file.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cajal/util/error.hpp"
+#include "input/deck_sections.hpp"
+
+namespace cajal::input {
+namespace {
+
+/// `params`: numbers, or (for initial values, checked by the model catalogue) distributions.
+void read_params(const Reader& r, PopulationSpec& p) {
+  p.params_loc = r.loc();
+  if (!r.has("params")) return;
+  const tvalue& t = r.at("params");
+  if (!t.is_table()) r.fail(t, "params", "must be a table of model parameters, e.g. { tau_m = 20.0 }");
+  p.params_loc = loc_of(t, r.file());
+  for (const auto& kv : t.as_table()) {
+    Param prm;
+    prm.loc = loc_of(kv.second, r.file());
+    if (kv.second.is_floating()) prm.value = kv.second.as_floating();
+    else if (kv.second.is_integer()) prm.value = static_cast<double>(kv.second.as_integer());
+    else if (kv.second.is_table()) {
+      const Reader pr(t, r.full("params"), r.file());
+      prm.dist = read_distribution(pr, kv.first, "the parameter's unit");
+      prm.value = prm.dist.kind == Distribution::Kind::normal ? prm.dist.mean : 0.5 * (prm.dist.low + prm.dist.high);
+    } else
+      throw input_error(prm.loc.file, prm.loc.line, r.full("params." + kv.first),
+                        "must be a number (or, for an initial value, a distribution table); got " +
+                            Reader::type_name(kv.second));
+    prm.dist.loc = prm.loc;
+    if (!std::isfinite(prm.value))
+      throw input_error(prm.loc.file, prm.loc.line, r.full("params." + kv.first), "must be finite");
+    p.params[kv.first] = prm;
+  }
+}
+
+/// `placement`: random (the default) or a grid, in a region of simulation.box.
+void read_placement(const Reader& r, PopulationSpec& p, const Deck& deck) {
+  p.placement.max = deck.simulation.box;
+  p.placement.loc = r.loc();
+  if (!r.has("placement")) return;
+  const Reader pl(r.at("placement"), r.full("placement"), r.file());
+  p.placement.loc = pl.loc();
+  const std::string kind = pl.choice("kind", {"random", "grid"}, "random");
+  if (pl.has("min")) p.placement.min = pl.triple("min");
+  if (pl.has("max")) p.placement.max = pl.triple("max");
+  const auto& box = deck.simulation.box;
+  for (int d = 0; d < 3; ++d) {
+    if (!(p.placement.min[d] < p.placement.max[d]))
+      pl.fail_here("min", "must be below max in every dimension (dimension " + std::to_string(d) + ": " +
+                              num(p.placement.min[d]) + " vs " + num(p.placement.max[d]) + ")");
+    if (p.placement.min[d] < 0 || p.placement.max[d] > box[d])
+      pl.fail_here(p.placement.min[d] < 0 ? "min" : "max", "the placement region must lie inside simulation.box [0, " +
+                                                              num(box[0]) + "] x [0, " + num(box[1]) + "] x [0, " +
+                                                              num(box[2]) + "] µm");
+  }
+  if (kind == "grid") {
+    p.placement.kind = Placement::Kind::grid;
+    pl.require("shape", "a grid placement needs shape = [nx, ny, nz]");
+    const tvalue& s = pl.at("shape");
+    if (!s.is_array() || s.as_array().size() != 3) pl.fail(s, "shape", "must be an array of three integers [nx, ny, nz]");
+    std::int64_t prod = 1;
+    for (int d = 0; d < 3; ++d) {
+      const tvalue& e = s.as_array()[d];
+      if (!e.is_integer() || e.as_integer() < 1) pl.fail(s, "shape", "must be three integers ≥ 1");
+      p.placement.shape[d] = e.as_integer();
+      prod *= p.placement.shape[d];
+    }
+    if (prod != p.n) pl.fail(s, "shape", "nx*ny*nz = " + std::to_string(prod) + " must equal n = " + std::to_string(p.n));
+  }
+  pl.finish();
+}
+
+/// `background`: Poisson input to every cell.
+void read_background(const Reader& r, PopulationSpec& p, double dt) {
+  if (!r.has("background")) return;
+  const Reader b(r.at("background"), r.full("background"), r.file());
+  p.background.loc = b.loc();
+  b.require("rate", "the Poisson rate per neuron in Hz");
+  b.require("weight", "the weight of each Poisson event");
+  p.background.rate_hz = b.number("rate");
+  p.background.weight = b.number("weight");
+  if (!(p.background.rate_hz >= 0) || !std::isfinite(p.background.rate_hz))
+    b.fail(b.at("rate"), "rate", "must be ≥ 0 Hz (got " + num(p.background.rate_hz) + ")");
+  if (p.background.rate_hz * dt * 1e-3 > 1e4)
+    b.fail(b.at("rate"), "rate", "more than 10^4 events per step per neuron; allowed: rate (Hz) × dt (ms) / 1000 ≤ 10^4");
+  b.finish();
+}
+
+/// `spike_times`: one flat list for every cell, or one list per cell.
+void read_inline_spike_times(const Reader& r, PopulationSpec& p) {
+  const tvalue& a = r.at("spike_times");
+  p.spikes_loc = loc_of(a, r.file());
+  const std::string shape = "must be an array of times in ms, or an array of such arrays (one per cell)";
+  auto numbers = [&](const tvalue& arr) {
+    std::vector<double> v;
+    for (const auto& e : arr.as_array()) {
+      if (e.is_floating()) v.push_back(e.as_floating());
+      else if (e.is_integer()) v.push_back(static_cast<double>(e.as_integer()));
+      else r.fail(a, "spike_times", shape);
+    }
+    return v;
+  };
+  if (!a.is_array()) r.fail(a, "spike_times", shape);
+  const auto& arr = a.as_array();
+  if (!arr.empty() && arr[0].is_array()) {
+    if (static_cast<std::int64_t>(arr.size()) != p.n)
+      r.fail(a, "spike_times", "has " + std::to_string(arr.size()) + " lists, one per cell; allowed: n = " +
+                                   std::to_string(p.n) + " lists, or one flat list for every cell");
+    for (const auto& e : arr) {
+      if (!e.is_array()) r.fail(a, "spike_times", "mixes numbers and lists; allowed: one flat list, or one list per cell");
+      p.spike_times.push_back(numbers(e));
+    }
+  } else {
+    p.spike_times.push_back(numbers(a));
+  }
+  p.has_spike_times = true;
+}
+
+/// Spike times of a spike_generator from a CSV file: one column (times in ms, for every
+/// cell) or two (node_id, time in ms); a first line that is not numeric is a header;
+/// blank lines and lines starting with '#' are skipped. Errors name the CSV's line.
+std::vector<std::vector<double>> read_spike_csv(const std::string& path, std::int64_t n) {
+  std::ifstream f(path);
+  if (!f) throw input_error(path, 0, "", "cannot open the spike file (missing or unreadable)");
+  std::vector<std::vector<double>> out;
+  std::string line;
+  int lineno = 0, columns = 0;
+  bool first = true;
+  while (std::getline(f, line)) {
+    ++lineno;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos || line[line.find_first_not_of(" \t")] == '#') continue;
+    std::vector<std::string> cols;
+    std::stringstream ss(line);
+    for (std::string c; std::getline(ss, c, ',');) cols.push_back(c);
+    std::vector<double> v;
+    bool numeric = true;
+    for (const auto& c : cols) {
+      char* end = nullptr;
+      const double x = std::strtod(c.c_str(), &end);
+      while (end && (*end == ' ' || *end == '\t')) ++end;
+      if (c.empty() || !end || *end != '\0' || !std::isfinite(x)) numeric = false;
+      v.push_back(x);
+    }
+    if (!numeric && first) {
+      first = false;
+      continue;  // a header
+    }
+    first = false;
+    if (!numeric || cols.empty() || cols.size() > 2)
+      throw input_error(path, lineno, "", "expected 'time_ms' or 'node_id,time_ms' (numbers); got '" + line + "'");
+    if (columns == 0) columns = static_cast<int>(cols.size());
+    if (static_cast<int>(cols.size()) != columns)
+      throw input_error(path, lineno, "", "has " + std::to_string(cols.size()) + " columns, earlier lines " +
+                                              std::to_string(columns) + "; allowed: the same number on every line");
+    if (columns == 1) {
+      if (out.empty()) out.resize(1);
+      out[0].push_back(v[0]);
+    } else {
+      if (v[0] < 0 || v[0] >= static_cast<double>(n) || v[0] != std::floor(v[0]))
+        throw input_error(path, lineno, "", "node_id " + num(v[0]) + " is not a cell of the population; allowed: 0 .. " +
+                                                std::to_string(n - 1));
+      if (out.empty()) out.resize(static_cast<std::size_t>(n));
+      out[static_cast<std::size_t>(v[0])].push_back(v[1]);
+    }
+  }
+  if (out.empty()) out.resize(1);
+  return out;
+}
+
+/// `spike_file`: a CSV file, relative to the deck's folder.
+void read_spike_file(const Reader& r, PopulationSpec& p) {
+  p.spikes_loc = r.loc("spike_file");
+  std::string path = r.string("spike_file");
+  if (path.empty()) r.fail(r.at("spike_file"), "spike_file", "must not be empty");
+  namespace fs = std::filesystem;
+  if (fs::path(path).is_relative()) path = (fs::path(r.file()).parent_path() / path).string();
+  if (!std::ifstream(path))
+    r.fail(r.at("spike_file"), "spike_file",
+           path + ": cannot open the spike file (missing or unreadable); a relative path starts at the deck's folder");
+  p.spike_times = read_spike_csv(path, p.n);
+  p.has_spike_times = true;
+}
+
+/// Sorts each cell's spike times; they must be multiples of dt, > 0, distinct.
+void check_spike_times(const Reader& r, PopulationSpec& p, double dt) {
+  for (std::size_t c = 0; c < p.spike_times.size(); ++c) {
+    auto& v = p.spike_times[c];
+    const std::string who = p.spike_times.size() > 1 ? " of cell " + std::to_string(c) : "";
+    for (double t : v) {
+      if (!(t > 0) || !multiple_of(t, dt))
+        throw input_error(p.spikes_loc.file, p.spikes_loc.line, r.full("spike_times"),
+                          "spike time " + num(t) + " ms" + who + ": allowed: times > 0 that are multiples of dt = " +
+                              num(dt) + " ms (a spike is stamped at the end of a step)");
+    }
+    std::sort(v.begin(), v.end());
+    for (std::size_t k = 1; k < v.size(); ++k)
+      if (std::llround(v[k] / dt) == std::llround(v[k - 1] / dt))
+        throw input_error(p.spikes_loc.file, p.spikes_loc.line, r.full("spike_times"),
+                          "spike time " + num(v[k]) + " ms" + who + " appears twice; allowed: each time once per cell");
+  }
+}
+
+/// spike_generator: explicit spike times, inline or from a CSV file.
+void read_spike_times(const Reader& r, PopulationSpec& p, double dt) {
+  if (r.has("spike_times") && r.has("spike_file"))
+    r.fail(r.at("spike_file"), "spike_file", "give spike_times or spike_file, not both");
+  if (r.has("spike_times")) read_inline_spike_times(r, p);
+  if (r.has("spike_file")) read_spike_file(r, p);
+  if (p.has_spike_times) check_spike_times(r, p, dt);
+}
+
+/// The k-th [[population]]. Until its name is known, messages call it population[k];
+/// after, population.NAME.
+PopulationSpec read_population(const tvalue& table, std::size_t k, const Deck& deck) {
+  const Reader pre(table, "population[" + std::to_string(k) + "]", deck.file);
+  pre.require("name", "every population needs a name");
+  PopulationSpec p;
+  p.name = pre.string("name");
+  check_name(pre, "name", p.name);
+  if (deck.population_index(p.name) >= 0)
+    pre.fail(pre.at("name"), "name", "duplicate population name '" + p.name + "'; allowed: each name once");
+  const Reader r(table, "population." + p.name, deck.file);
+  r.has("name");
+  p.loc = r.loc();
+  r.require("model", "the neuron model, e.g. \"iaf_psc_delta\"");
+  p.model = r.string("model");
+  p.model_loc = r.loc("model");
+  r.require("n", "the number of cells");
+  p.n = r.integer("n");
+  if (p.n < 1) r.fail(r.at("n"), "n", "must be ≥ 1 (got " + std::to_string(p.n) + ")");
+  if (p.n > (std::int64_t(1) << 40)) r.fail(r.at("n"), "n", "must be at most 2^40");
+  read_params(r, p);
+  read_placement(r, p, deck);
+  read_background(r, p, deck.simulation.dt);
+  read_spike_times(r, p, deck.simulation.dt);
+  r.finish({"name"});
+  return p;
+}
+
+}  // namespace
+
+void read_populations(const Reader& top, Deck& deck) {
+  if (top.has("population") && !top.at("population").is_array())
+    top.fail(top.at("population"), "population", "must be an array of tables: write [[population]], not [population]");
+  if ((!top.has("population") || top.at("population").as_array().empty()) && !top.has("field"))
+    throw input_error(top.file(), 0, "population", "the deck needs at least one [[population]] (or a [field] alone)");
+  if (top.has("population")) {
+    const auto& arr = top.at("population").as_array();
+    for (std::size_t k = 0; k < arr.size(); ++k) deck.populations.push_back(read_population(arr[k], k, deck));
+  }
+  std::int64_t total = 0;
+  for (const auto& p : deck.populations) total += p.n;
+  if (total > (std::int64_t(1) << 47))
+    throw input_error(top.file(), deck.populations.back().loc.line, "population",
+                      "the populations hold " + std::to_string(total) + " cells; allowed: at most 2^47 in all");
+}
+
+}  // namespace cajal::input

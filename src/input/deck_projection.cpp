@@ -1,0 +1,263 @@
+// [[projection]]: source and target, the connection rule and its parameters, the synapse
+// part (weight, delay, synapse model), and the tripartite rule's third-party tables.
+#include <cmath>
+#include <set>
+
+#include "cajal/util/error.hpp"
+#include "input/deck_sections.hpp"
+
+namespace cajal::input {
+namespace {
+
+/// A constant delay must be a multiple of dt, ≥ dt; a drawn one must be bounded to
+/// [dt, 65535 dt]. `self` is the projection's table, for messages about a default delay.
+void check_delay(const Reader& r, const tvalue& self, const Distribution& delay, double dt) {
+  if (delay.is_constant()) {
+    if (delay.value < dt * (1 - 1e-9))
+      r.fail(r.has("delay") ? r.at("delay") : self, "delay",
+             "must be ≥ dt = " + num(dt) + " ms (got " + num(delay.value) + ")");
+    if (!multiple_of(delay.value, dt))
+      r.fail(r.has("delay") ? r.at("delay") : self, "delay",
+             "must be a multiple of dt = " + num(dt) + " ms (got " + num(delay.value) +
+                 (r.has("delay") ? ")" : ", the default; set delay explicitly)"));
+  } else {
+    const std::string bound = delay.kind == Distribution::Kind::uniform ? "low" : "min";
+    if (delay.low < dt * (1 - 1e-9))
+      r.fail(r.at("delay"), "delay",
+             "the smallest delay the distribution can draw (" + bound + " = " +
+                 (delay.low < -1e299 ? std::string("unbounded") : num(delay.low)) +
+                 ") must be ≥ dt = " + num(dt) + " ms; set " + bound + " ≥ dt");
+  }
+  if (delay.upper_bound() < 1e299 && delay.upper_bound() / dt > 65535)
+    r.fail(r.has("delay") ? r.at("delay") : self, "delay", "longer than 65535 steps; allowed: delay ≤ 65535·dt");
+  if (!delay.is_constant() && delay.upper_bound() >= 1e299)
+    r.fail(r.at("delay"), "delay", "a normal delay distribution needs a finite max");
+}
+
+/// `synapse`: a model name, or a table { model = "...", parameter = number, ... } whose
+/// parameters the model catalogue checks.
+void read_synapse_model(const Reader& r, SynapseSpec& syn) {
+  const tvalue& sv = r.at("synapse");
+  syn.loc = loc_of(sv, r.file());
+  syn.model_loc = syn.loc;
+  if (sv.is_string()) {
+    syn.model = sv.as_string().str;
+    return;
+  }
+  if (!sv.is_table())
+    r.fail(sv, "synapse", "must be a synapse model name, or a table { model = \"stdp_synapse\", ... }; got " +
+                              Reader::type_name(sv));
+  const Reader sr(sv, r.full("synapse"), r.file());
+  sr.require("model", "the synapse model, e.g. \"stdp_synapse\"");
+  syn.model = sr.string("model");
+  syn.model_loc = sr.loc("model");
+  for (const auto& kv : sv.as_table()) {
+    if (kv.first == "model") continue;
+    Param prm;
+    prm.loc = loc_of(kv.second, r.file());
+    if (kv.second.is_floating()) prm.value = kv.second.as_floating();
+    else if (kv.second.is_integer()) prm.value = static_cast<double>(kv.second.as_integer());
+    else
+      throw input_error(prm.loc.file, prm.loc.line, sr.full(kv.first),
+                        "must be a number; got " + Reader::type_name(kv.second));
+    if (!std::isfinite(prm.value)) throw input_error(prm.loc.file, prm.loc.line, sr.full(kv.first), "must be finite");
+    prm.dist.loc = prm.loc;
+    syn.params[kv.first] = prm;
+  }
+}
+
+/// The synapse part of a projection (or of a tripartite rule's third_in / third_out
+/// table): weight, delay (default 1 ms) and synapse model. `self` is the table itself.
+void read_synapse_part(const Reader& r, const tvalue& self, ProjectionSpec& pj, const Deck& deck,
+                       bool weight_required = true, bool synapse_allowed = true) {
+  if (weight_required || r.has("weight")) {
+    r.require("weight", "the synaptic weight in the target model's unit (mV: iaf_psc_delta, izhikevich; pA: "
+                        "iaf_psc_exp, iaf_psc_alpha; nS: aeif_cond_alpha_astro; 1: astrocytes)");
+    pj.weight = read_distribution(r, "weight", "model's weight unit");
+  } else {
+    pj.weight.value = 1.0;
+    pj.weight.loc = r.loc();
+  }
+  if (r.has("delay")) {
+    pj.delay = read_distribution(r, "delay", "ms");
+  } else {
+    pj.delay.value = 1.0;
+    pj.delay.loc = r.loc();
+  }
+  check_delay(r, self, pj.delay, deck.simulation.dt);
+  pj.synapse.loc = r.loc();
+  pj.synapse.model_loc = r.loc();
+  if (synapse_allowed && r.has("synapse")) read_synapse_model(r, pj.synapse);
+}
+
+/// fixed_indegree: `indegree` sources per target, which the source population must offer.
+void read_fixed_indegree(const Reader& r, ProjectionSpec& pj, std::int64_t n_pre) {
+  pj.rule = ProjectionSpec::Rule::fixed_indegree;
+  r.require("indegree", "the number of incoming connections per target neuron");
+  pj.indegree = r.integer("indegree");
+  pj.multapses = r.boolean("multapses", true);
+  if (pj.indegree < 0) r.fail(r.at("indegree"), "indegree", "must be ≥ 0 (got " + std::to_string(pj.indegree) + ")");
+  const std::int64_t avail = n_pre - ((!pj.autapses && pj.pre == pj.post) ? 1 : 0);
+  if (avail == 0 && pj.indegree > 0)
+    r.fail(r.at("indegree"), "indegree",
+           "population '" + pj.pre + "' offers no source (its only cell is the target and autapses = false); "
+           "allowed: indegree = 0, or autapses = true");
+  if (!pj.multapses && pj.indegree > avail)
+    r.fail(r.at("indegree"), "indegree",
+           std::to_string(pj.indegree) + " distinct sources per target, but population '" + pj.pre +
+               "' offers only " + std::to_string(avail) + "; allowed: indegree ≤ " + std::to_string(avail) +
+               " without multapses, or multapses = true");
+}
+
+/// tripartite_bernoulli_with_pool: the astrocyte population and each target's pool in it.
+void read_tripartite_pool(const Reader& r, ProjectionSpec& pj, const Deck& deck) {
+  pj.rule = ProjectionSpec::Rule::tripartite;
+  pj.role = ProjectionSpec::Role::primary;
+  r.require("astrocytes", "the astrocyte population that pairs with the synapses");
+  pj.astrocytes = r.string("astrocytes");
+  const int a = deck.population_index(pj.astrocytes);
+  if (a < 0) {
+    const std::vector<std::string> popnames = population_names(deck);
+    r.fail(r.at("astrocytes"), "astrocytes",
+           not_found("population", pj.astrocytes, popnames) + "; populations: " + join(popnames));
+  }
+  const std::int64_t na = deck.populations[a].n, npost = deck.populations[deck.population_index(pj.post)].n;
+  pj.p_third = r.number("p_third_if_primary", 1.0);
+  if (!(pj.p_third >= 0 && pj.p_third <= 1))
+    r.fail(r.at("p_third_if_primary"), "p_third_if_primary", "must lie in [0, 1] (got " + num(pj.p_third) + ")");
+  pj.pool_size = r.has("pool_size") ? r.integer("pool_size") : na;
+  if (pj.pool_size < 1 || pj.pool_size > na)
+    r.fail(r.at("pool_size"), "pool_size",
+           "must lie in [1, " + std::to_string(na) + "], the size of population '" + pj.astrocytes + "' (got " +
+               std::to_string(pj.pool_size) + ")");
+  pj.pool_block = r.choice("pool_type", {"random", "block"}, "random") == "block";
+  if (pj.pool_block && !(npost * pj.pool_size == na || (pj.pool_size == 1 && npost % na == 0)))
+    r.fail(r.at("pool_type"), "pool_type",
+           "\"block\" needs n(post) × pool_size = n(astrocytes) (" + std::to_string(npost) + " × " +
+               std::to_string(pj.pool_size) + " ≠ " + std::to_string(na) +
+               "), or pool_size = 1 with n(post) a multiple of n(astrocytes); allowed: pool_type = \"random\"");
+}
+
+/// distance: a gaussian or exponential kernel, cut off at `cutoff`.
+void read_distance_kernel(const Reader& r, ProjectionSpec& pj) {
+  pj.rule = ProjectionSpec::Rule::distance;
+  const std::string kernel = r.choice("kernel", {"gaussian", "exponential"}, "gaussian");
+  pj.kernel = kernel == "gaussian" ? ProjectionSpec::Kernel::gaussian : ProjectionSpec::Kernel::exponential;
+  const std::string skey = kernel == "gaussian" ? "sigma" : "lambda";
+  r.require(skey, "the kernel's length scale in µm");
+  pj.scale = r.number(skey);
+  if (!(pj.scale > 0)) r.fail(r.at(skey), skey, "must be > 0 µm (got " + num(pj.scale) + ")");
+  r.require("cutoff", "the distance in µm beyond which no connection is made");
+  pj.cutoff = r.number("cutoff");
+  if (!(pj.cutoff > 0)) r.fail(r.at("cutoff"), "cutoff", "must be > 0 µm (got " + num(pj.cutoff) + ")");
+}
+
+/// `rule` and its parameters; pre and post are known populations.
+void read_rule(const Reader& r, ProjectionSpec& pj, const Deck& deck) {
+  const std::int64_t n_pre = deck.populations[deck.population_index(pj.pre)].n;
+  const std::string rule =
+      r.choice("rule", {"fixed_indegree", "pairwise_bernoulli", "distance", "tripartite_bernoulli_with_pool"}, "");
+  pj.autapses = r.boolean("autapses", true);
+  if (rule == "fixed_indegree") {
+    read_fixed_indegree(r, pj, n_pre);
+    return;
+  }
+  r.require("p", rule == "distance" ? "the connection probability at distance 0" : "the connection probability");
+  pj.p = r.number("p");
+  if (!(pj.p >= 0 && pj.p <= 1)) r.fail(r.at("p"), "p", "must lie in [0, 1] (got " + num(pj.p) + ")");
+  if (rule == "pairwise_bernoulli") pj.rule = ProjectionSpec::Rule::pairwise_bernoulli;
+  else if (rule == "tripartite_bernoulli_with_pool") read_tripartite_pool(r, pj, deck);
+  else read_distance_kernel(r, pj);
+}
+
+/// The tripartite rule's two other connection sets, each from its own table (third_in:
+/// pre -> astrocyte; third_out: astrocyte -> post, by SIC). `self` is the primary's table.
+std::vector<ProjectionSpec> read_third_parties(const Reader& r, const tvalue& self, const ProjectionSpec& pj,
+                                               std::set<std::string>& names, const Deck& deck) {
+  std::vector<ProjectionSpec> thirds;
+  // G-ChI astrocytes act on the synapses themselves (gliotransmission), not by SIC:
+  // no third_out projection for them.
+  const std::string& amodel = deck.populations[deck.population_index(pj.astrocytes)].model;
+  const bool glio_astro = amodel == "astrocyte_gchi" || amodel == "astrocyte_integrator";
+  if (glio_astro && r.has("third_out"))
+    r.fail(r.at("third_out"), "third_out",
+           amodel + " acts on its synapses (gliotransmission, or gating their STDP), not by SIC; remove third_out");
+  for (const char* which : {"third_in", "third_out"}) {
+    ProjectionSpec t;
+    const bool in = std::string(which) == "third_in";
+    if (!in && glio_astro) continue;
+    t.name = pj.name + "_" + which;
+    t.pre = in ? pj.pre : pj.astrocytes;
+    t.post = in ? pj.astrocytes : pj.post;
+    t.rule = ProjectionSpec::Rule::tripartite;
+    t.role = in ? ProjectionSpec::Role::third_in : ProjectionSpec::Role::third_out;
+    t.primary = static_cast<int>(deck.projections.size());
+    t.astrocytes = pj.astrocytes;
+    t.loc = r.loc(which);
+    if (r.has(which)) {
+      const Reader tr(r.at(which), r.full(which), r.file());
+      read_synapse_part(tr, r.at(which), t, deck, false, in);
+      tr.finish();
+    } else {
+      t.weight.value = 1.0;
+      t.weight.loc = t.loc;
+      t.delay.value = 1.0;
+      t.delay.loc = t.loc;
+      t.synapse.loc = t.synapse.model_loc = t.loc;
+    }
+    if (!in) t.synapse.model = "sic_connection";
+    if (names.count(t.name))
+      r.fail(self, "name", "the tripartite rule names its third-party projection '" + t.name +
+                               "', which another projection already uses");
+    names.insert(t.name);
+    thirds.push_back(std::move(t));
+  }
+  return thirds;
+}
+
+/// The k-th [[projection]], and for the tripartite rule its two third-party projections,
+/// appended to deck.projections. `names`: the projection names taken so far. Until its
+/// name is known, messages call it projection[k]; after, projection.NAME.
+void read_projection(const tvalue& table, std::size_t k, std::set<std::string>& names, Deck& deck) {
+  ProjectionSpec pj;
+  const Reader pre(table, "projection[" + std::to_string(k) + "]", deck.file);
+  pre.require("pre", "the name of the source population");
+  pre.require("post", "the name of the target population");
+  pj.pre = pre.string("pre");
+  pj.post = pre.string("post");
+  pj.name = pre.string("name", pj.pre + "_to_" + pj.post);
+  if (pre.has("name")) check_name(pre, "name", pj.name);
+  if (names.count(pj.name))
+    pre.fail(pre.has("name") ? pre.at("name") : table, "name",
+             "duplicate projection name '" + pj.name + "'; give each projection a distinct name");
+  names.insert(pj.name);
+  const Reader r(table, "projection." + pj.name, deck.file);
+  r.has("name");
+  pj.loc = r.loc();
+  const std::vector<std::string> popnames = population_names(deck);
+  for (const std::string key : {"pre", "post"}) {
+    const std::string& pop = key == std::string("pre") ? pj.pre : pj.post;
+    if (deck.population_index(pop) < 0)
+      r.fail(r.at(key), key, not_found("population", pop, popnames) + "; populations: " + join(popnames));
+  }
+  read_rule(r, pj, deck);
+  read_synapse_part(r, table, pj, deck);
+  std::vector<ProjectionSpec> thirds;
+  if (pj.role == ProjectionSpec::Role::primary) thirds = read_third_parties(r, table, pj, names, deck);
+  r.finish({"name", "pre", "post"});
+  deck.projections.push_back(std::move(pj));
+  for (auto& t : thirds) deck.projections.push_back(std::move(t));
+}
+
+}  // namespace
+
+void read_projections(const Reader& top, Deck& deck) {
+  if (!top.has("projection")) return;
+  const tvalue& pv = top.at("projection");
+  if (!pv.is_array()) top.fail(pv, "projection", "must be an array of tables: write [[projection]]");
+  const auto& arr = pv.as_array();
+  std::set<std::string> names;
+  for (std::size_t k = 0; k < arr.size(); ++k) read_projection(arr[k], k, names, deck);
+}
+
+}  // namespace cajal::input
