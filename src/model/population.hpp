@@ -18,12 +18,13 @@
 #include <vector>
 
 #include "cajal/input/deck.hpp"
-#include "cajal/network/partition.hpp"
 #include "random/philox.hpp"
 #include "synapse/stdp.hpp"
 #include "util/lanes.hpp"
 
 namespace cajal {
+
+class Partition;
 
 /// What the local cells emit during one interval on this rank: spikes, each packed as
 /// (gid << 16 | step in interval); the capacity is the most the local cells can emit in

@@ -131,29 +131,29 @@ void check(const ModelCheck& c) {
 // plus the astrocytic SIC); defaults as aeif_cond_alpha.
 ModelInfo aeif_cond_alpha_astro_model() {
   ModelInfo m{"aeif_cond_alpha_astro",
-                 "adaptive exponential integrate-and-fire, alpha-shaped conductances, SIC input from "
-                 "astrocytes; embedded Runge-Kutta 4(5) with error control inside each step",
-                 "nS (negative: inhibitory)",
-                 {{"C_m", 281.0, "pF", "membrane capacitance"},
-                  {"g_L", 30.0, "nS", "leak conductance"},
-                  {"E_L", -70.6, "mV", "leak reversal potential"},
-                  {"V_th", -50.4, "mV", "spike initiation threshold"},
-                  {"Delta_T", 2.0, "mV", "slope factor of the exponential"},
-                  {"tau_w", 144.0, "ms", "adaptation time constant"},
-                  {"a", 4.0, "nS", "subthreshold adaptation"},
-                  {"b", 80.5, "pA", "spike-triggered adaptation"},
-                  {"V_reset", -60.0, "mV", "reset potential"},
-                  {"V_peak", 0.0, "mV", "spike detection threshold"},
-                  {"t_ref", 0.0, "ms", "absolute refractory period (rounded to steps)"},
-                  {"E_ex", 0.0, "mV", "excitatory reversal potential"},
-                  {"E_in", -85.0, "mV", "inhibitory reversal potential"},
-                  {"tau_syn_ex", 0.2, "ms", "rise time of the excitatory conductance"},
-                  {"tau_syn_in", 2.0, "ms", "rise time of the inhibitory conductance"},
-                  {"I_e", 0.0, "pA", "constant external current"},
-                  {"gsl_error_tol", 1e-6, "1", "error tolerance of the adaptive integration"},
-                  {"V_m", -70.6, "mV", "initial membrane potential (default E_L)", true},
-                  {"w", 0.0, "pA", "initial adaptation current", true},
-                  tau_minus_param()}};
+              "adaptive exponential integrate-and-fire, alpha-shaped conductances, SIC input from "
+              "astrocytes; embedded Runge-Kutta 4(5) with error control inside each step",
+              "nS (negative: inhibitory)",
+              {{"C_m", 281.0, "pF", "membrane capacitance"},
+               {"g_L", 30.0, "nS", "leak conductance"},
+               {"E_L", -70.6, "mV", "leak reversal potential"},
+               {"V_th", -50.4, "mV", "spike initiation threshold"},
+               {"Delta_T", 2.0, "mV", "slope factor of the exponential"},
+               {"tau_w", 144.0, "ms", "adaptation time constant"},
+               {"a", 4.0, "nS", "subthreshold adaptation"},
+               {"b", 80.5, "pA", "spike-triggered adaptation"},
+               {"V_reset", -60.0, "mV", "reset potential"},
+               {"V_peak", 0.0, "mV", "spike detection threshold"},
+               {"t_ref", 0.0, "ms", "absolute refractory period (rounded to steps)"},
+               {"E_ex", 0.0, "mV", "excitatory reversal potential"},
+               {"E_in", -85.0, "mV", "inhibitory reversal potential"},
+               {"tau_syn_ex", 0.2, "ms", "rise time of the excitatory conductance"},
+               {"tau_syn_in", 2.0, "ms", "rise time of the inhibitory conductance"},
+               {"I_e", 0.0, "pA", "constant external current"},
+               {"gsl_error_tol", 1e-6, "1", "error tolerance of the adaptive integration"},
+               {"V_m", -70.6, "mV", "initial membrane potential (default E_L)", true},
+               {"w", 0.0, "pA", "initial adaptation current", true},
+               tau_minus_param()}};
   m.receptors = 3;
   m.recordables = {"V_m", "w", "g_ex", "g_in", "I_SIC"};
   m.check = check;

@@ -87,13 +87,13 @@ void check(const ModelCheck& c) {
 // output activity of its synapses that scales their STDP.
 ModelInfo astrocyte_integrator_model() {
   ModelInfo m{"astrocyte_integrator",
-                  "leaky integrator A of weighted spikes (tau_A dA/dt = -A + tau_A sum w delta(t - t_k)) that gates "
-                  "the STDP of its tripartite synapses: potentiation x g, depression x (2 - g), "
-                  "g = clamp(1 + gain A, 0, 2)",
-                  "1 (any sign: excitatory input raises A, the liquid's own spikes lower it)",
-                  {{"tau_A", 500.0, "ms", "time constant of the integrator"},
-                   {"gain", 1.0, "1/A", "slope of the gate against A"},
-                   {"A", 0.0, "1", "initial A", true}}};
+              "leaky integrator A of weighted spikes (tau_A dA/dt = -A + tau_A sum w delta(t - t_k)) that gates "
+              "the STDP of its tripartite synapses: potentiation x g, depression x (2 - g), "
+              "g = clamp(1 + gain A, 0, 2)",
+              "1 (any sign: excitatory input raises A, the liquid's own spikes lower it)",
+              {{"tau_A", 500.0, "ms", "time constant of the integrator"},
+               {"gain", 1.0, "1/A", "slope of the gate against A"},
+               {"A", 0.0, "1", "initial A", true}}};
   m.kind = ModelInfo::Kind::astrocyte;
   m.recordables = {"A", "gate"};
   m.check = check;

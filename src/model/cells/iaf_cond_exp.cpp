@@ -88,22 +88,22 @@ void check(const ModelCheck& c) {
 // NEST 3.9's iaf_cond_exp defaults.
 ModelInfo iaf_cond_exp_model() {
   ModelInfo m{"iaf_cond_exp",
-                 "leaky integrate-and-fire, exponentially decaying conductances; embedded Runge-Kutta 4(5) "
-                 "with error control inside each step",
-                 "nS (negative: inhibitory)",
-                 {{"C_m", 250.0, "pF", "membrane capacitance"},
-                  {"g_L", 16.6667, "nS", "leak conductance"},
-                  {"E_L", -70.0, "mV", "leak reversal potential"},
-                  {"V_th", -55.0, "mV", "spike threshold"},
-                  {"V_reset", -60.0, "mV", "reset potential"},
-                  {"t_ref", 2.0, "ms", "absolute refractory period (rounded to steps)"},
-                  {"E_ex", 0.0, "mV", "excitatory reversal potential"},
-                  {"E_in", -85.0, "mV", "inhibitory reversal potential"},
-                  {"tau_syn_ex", 0.2, "ms", "decay time of the excitatory conductance"},
-                  {"tau_syn_in", 2.0, "ms", "decay time of the inhibitory conductance"},
-                  {"I_e", 0.0, "pA", "constant external current"},
-                  {"V_m", -70.0, "mV", "initial membrane potential (default E_L)", true},
-                  tau_minus_param()}};
+              "leaky integrate-and-fire, exponentially decaying conductances; embedded Runge-Kutta 4(5) "
+              "with error control inside each step",
+              "nS (negative: inhibitory)",
+              {{"C_m", 250.0, "pF", "membrane capacitance"},
+               {"g_L", 16.6667, "nS", "leak conductance"},
+               {"E_L", -70.0, "mV", "leak reversal potential"},
+               {"V_th", -55.0, "mV", "spike threshold"},
+               {"V_reset", -60.0, "mV", "reset potential"},
+               {"t_ref", 2.0, "ms", "absolute refractory period (rounded to steps)"},
+               {"E_ex", 0.0, "mV", "excitatory reversal potential"},
+               {"E_in", -85.0, "mV", "inhibitory reversal potential"},
+               {"tau_syn_ex", 0.2, "ms", "decay time of the excitatory conductance"},
+               {"tau_syn_in", 2.0, "ms", "decay time of the inhibitory conductance"},
+               {"I_e", 0.0, "pA", "constant external current"},
+               {"V_m", -70.0, "mV", "initial membrane potential (default E_L)", true},
+               tau_minus_param()}};
   m.receptors = 2;
   m.k_feedback = true;
   m.recordables = {"V_m", "g_ex", "g_in"};

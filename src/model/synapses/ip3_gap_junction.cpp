@@ -2,6 +2,7 @@
 // Its checks need the projection's populations and rule: check_models (catalogue.cpp).
 // The flux: GapJunction in model/astro.hpp.
 #include "model/registry.hpp"
+#include "model/synapses/rules.hpp"
 
 namespace cajal {
 
@@ -13,6 +14,10 @@ SynapseModelInfo ip3_gap_junction_model() {
        {"I_Theta", 0.3, "µM", "IP3 gradient at half-maximal flux"},
        {"omega_I", 0.05, "µM", "steepness of the flux"}}};
   return m;
+}
+
+GapJunction gap_junction_rule(const std::map<std::string, double>& v) {
+  return GapJunction{v.at("F_ex"), v.at("I_Theta"), v.at("omega_I")};
 }
 
 }  // namespace cajal

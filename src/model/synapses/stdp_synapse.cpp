@@ -2,6 +2,7 @@
 // share). The rules: StdpRule in synapse/stdp.hpp.
 #include "cajal/util/error.hpp"
 #include "model/registry.hpp"
+#include "model/synapses/rules.hpp"
 
 namespace cajal {
 
@@ -59,6 +60,22 @@ SynapseModelInfo stdp_pl_synapse_hom_model() {
                       {"mu", 0.4, "1", "weight dependence exponent of potentiation"}}};
   m.check = check;
   return m;
+}
+
+StdpRule stdp_rule(const std::string& model, const std::map<std::string, double>& v, double dt) {
+  StdpRule r;
+  r.kind = model == "stdp_pl_synapse_hom" ? StdpRule::power_law : StdpRule::stdp;
+  r.lambda = v.at("lambda");
+  r.alpha = v.at("alpha");
+  if (r.kind == StdpRule::power_law) {
+    r.mu = v.at("mu");
+  } else {
+    r.mu_plus = v.at("mu_plus");
+    r.mu_minus = v.at("mu_minus");
+    r.Wmax = v.at("Wmax");
+  }
+  r.plus = Decay::make(dt, v.at("tau_plus"));
+  return r;
 }
 
 }  // namespace cajal

@@ -2,6 +2,7 @@
 // synapse/tsodyks.hpp; which astrocytes it needs: check_models (catalogue.cpp).
 #include "cajal/util/error.hpp"
 #include "model/registry.hpp"
+#include "model/synapses/rules.hpp"
 
 namespace cajal {
 
@@ -32,6 +33,10 @@ SynapseModelInfo tripartite_synapse_model() {
        {"x", 1.0, "1", "initial available resources"}}};
   m.check = check;
   return m;
+}
+
+GlioRule glio_rule(const std::map<std::string, double>& v, double dt) {
+  return GlioRule{v.at("U_0"), v.at("Omega_f"), v.at("Omega_d"), v.at("alpha"), dt};
 }
 
 }  // namespace cajal

@@ -1,6 +1,7 @@
 // tsodyks_synapse: its descriptor (parameters and checks). The rule: TsodyksRule in
 // synapse/tsodyks.hpp.
 #include "model/registry.hpp"
+#include "model/synapses/rules.hpp"
 
 namespace cajal {
 
@@ -32,6 +33,10 @@ SynapseModelInfo tsodyks_synapse_model() {
        {"y", 0.0, "1", "initial fraction of active resources"}}};
   m.check = check;
   return m;
+}
+
+TsodyksRule tsodyks_rule(const std::map<std::string, double>& v, double dt) {
+  return TsodyksRule{v.at("U"), v.at("tau_psc"), v.at("tau_rec"), v.at("tau_fac"), dt};
 }
 
 }  // namespace cajal
