@@ -175,6 +175,8 @@ struct AdvanceInterval {
   }
 };
 
+/// Runs AdvanceInterval<Cell, Receptors> over the local cells of `p` for steps from .. to - 1
+/// of the interval that starts at t0 (the body of a model's Population::advance).
 template <int Receptors, class Cell>
 void advance_cells(const char* label, const Population& p, const Cell& cell, std::int64_t t0, int from, int to,
                    const SpikeBuffer& out) {

@@ -164,7 +164,9 @@ public:
   std::size_t bytes() const;
 };
 
-/// Makes the population object for `deck.populations[pop]` on this rank.
+/// Makes the population object for `deck.populations[pop]` on this rank: its model's
+/// factory (ModelInfo::make; the models live in model/cells/, the kernel they share in
+/// model/interval.hpp).
 std::unique_ptr<Population> make_population(const Deck& deck, const Partition& part, int pop, int ring_size);
 
 }  // namespace cajal
