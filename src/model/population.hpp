@@ -18,12 +18,13 @@
 #include <vector>
 
 #include "cajal/input/deck.hpp"
-#include "cajal/network/partition.hpp"
 #include "random/philox.hpp"
 #include "synapse/stdp.hpp"
 #include "util/lanes.hpp"
 
 namespace cajal {
+
+class Partition;
 
 /// What the local cells emit during one interval on this rank: spikes, each packed as
 /// (gid << 16 | step in interval); the capacity is the most the local cells can emit in
@@ -163,7 +164,9 @@ public:
   std::size_t bytes() const;
 };
 
-/// Makes the population object for `deck.populations[pop]` on this rank.
+/// Makes the population object for `deck.populations[pop]` on this rank: its model's
+/// factory (ModelInfo::make; the models live in model/cells/, the kernel they share in
+/// model/interval.hpp).
 std::unique_ptr<Population> make_population(const Deck& deck, const Partition& part, int pop, int ring_size);
 
 }  // namespace cajal

@@ -6,6 +6,7 @@
 
 #include "cajal/model/catalogue.hpp"
 #include "cajal/util/error.hpp"
+#include "model/synapses/rules.hpp"
 #include "random/distribution.hpp"
 #include "random/philox.hpp"
 
@@ -293,8 +294,7 @@ Projection build_projection(const Deck& deck, const Partition& part, int index) 
   pj.sic = spec.synapse.sic();
   pj.gap = spec.synapse.gap();
   if (pj.gap) {
-    const auto v = resolve_synapse_params(spec.synapse);
-    pj.gj = GapJunction{v.at("F_ex"), v.at("I_Theta"), v.at("omega_I")};
+    pj.gj = gap_junction_rule(resolve_synapse_params(spec.synapse));
   }
   if (pj.sic) pj.receptor = 2;  // the SIC port of the target
   pj.plastic = spec.synapse.plastic();
@@ -334,19 +334,7 @@ Projection build_projection(const Deck& deck, const Partition& part, int index) 
         Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::plastic_weight"), total);
     pj.kplus = Kokkos::View<double*>("cajal::projection::kplus", nsrc);     // no spike yet: 0
     pj.t_last = Kokkos::View<std::int64_t*>("cajal::projection::t_last", nsrc);  // NEST: t = 0
-    const auto v = resolve_synapse_params(spec.synapse);
-    StdpRule& r = pj.rule;
-    r.kind = spec.synapse.model == "stdp_pl_synapse_hom" ? StdpRule::power_law : StdpRule::stdp;
-    r.lambda = v.at("lambda");
-    r.alpha = v.at("alpha");
-    if (r.kind == StdpRule::power_law) {
-      r.mu = v.at("mu");
-    } else {
-      r.mu_plus = v.at("mu_plus");
-      r.mu_minus = v.at("mu_minus");
-      r.Wmax = v.at("Wmax");
-    }
-    r.plus = Decay::make(deck.simulation.dt, v.at("tau_plus"));
+    pj.rule = stdp_rule(spec.synapse.model, resolve_synapse_params(spec.synapse), deck.simulation.dt);
   }
   pj.glio = spec.synapse.glio();
   // Astrocyte-gated STDP: a plastic primary synapse of a tripartite rule whose astrocytes
@@ -359,7 +347,7 @@ Projection build_projection(const Deck& deck, const Partition& part, int index) 
   }
   if (pj.glio) {
     const auto v = resolve_synapse_params(spec.synapse);
-    pj.gr = GlioRule{v.at("U_0"), v.at("Omega_f"), v.at("Omega_d"), v.at("alpha"), deck.simulation.dt};
+    pj.gr = glio_rule(v, deck.simulation.dt);
     pj.t_last = Kokkos::View<std::int64_t*>("cajal::projection::t_last", nsrc);
     pj.stp_u = Kokkos::View<double*>("cajal::projection::stp_u", total);
     pj.stp_x = Kokkos::View<double*>("cajal::projection::stp_x", total);
@@ -372,7 +360,7 @@ Projection build_projection(const Deck& deck, const Partition& part, int index) 
   pj.stp = spec.synapse.stp();
   if (pj.stp) {
     const auto v = resolve_synapse_params(spec.synapse);
-    pj.tm = TsodyksRule{v.at("U"), v.at("tau_psc"), v.at("tau_rec"), v.at("tau_fac"), deck.simulation.dt};
+    pj.tm = tsodyks_rule(v, deck.simulation.dt);
     pj.t_last = Kokkos::View<std::int64_t*>("cajal::projection::t_last", nsrc);  // NEST: t = 0
     pj.stp_u = Kokkos::View<double*>("cajal::projection::stp_u", total);
     pj.stp_x = Kokkos::View<double*>("cajal::projection::stp_x", total);

@@ -22,15 +22,9 @@
 #include "synapse/stdp.hpp"
 #include "synapse/tsodyks.hpp"
 #include "model/astro.hpp"
+#include "util/fixed_point.hpp"
 
 namespace cajal {
-
-/// Synaptic input is summed in fixed point (2^-32 units of the model's weight unit): the
-/// sum of integers is exact, so the order of delivery (ranks, threads, atomics) cannot
-/// change a single bit of the result.
-constexpr double fixed_scale = 4294967296.0;  // 2^32
-KOKKOS_INLINE_FUNCTION std::int64_t to_fixed(double w) { return static_cast<std::int64_t>(w * fixed_scale); }
-KOKKOS_INLINE_FUNCTION double from_fixed(std::int64_t x) { return static_cast<double>(x) * (1.0 / fixed_scale); }
 
 struct Projection {
   int pre = 0, post = 0;  // population indices

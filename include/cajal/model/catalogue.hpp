@@ -1,14 +1,24 @@
 #pragma once
-/// The catalogue of cell models: names, parameters with defaults and units, and the
-/// physical checks of a population's parameters. The deck stores parameters as raw
-/// numbers with their source locations; this module decides what they mean.
+/// The catalogue of cell and synapse models: names, parameters with defaults and units,
+/// and the physical checks of a population's parameters. The deck stores parameters as
+/// raw numbers with their source locations; this module decides what they mean.
+///
+/// Each model is one descriptor (a ModelInfo or SynapseModelInfo) in one file under
+/// src/model/cells/ or src/model/synapses/, listed once in src/model/registry.cpp; the
+/// catalogue, `cajal models`, deck validation and the population factory all read it.
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "cajal/input/deck.hpp"
 
 namespace cajal {
+
+class Population;
+struct ModelCheck;    // src/model/registry.hpp
+struct ModelBuild;    // src/model/registry.hpp
+struct SynapseCheck;  // src/model/registry.hpp
 
 struct ParamInfo {
   std::string name;
@@ -36,6 +46,14 @@ struct ModelInfo {
   bool k_feedback = false;
   /// Names a [[record]] of what = "state" may ask for (NEST's recordable names).
   std::vector<std::string> recordables;
+  /// The model's own checks of a population's parameters (defaults filled in), after the
+  /// generic ones (names known, only initial values drawn); nullptr: none.
+  void (*check)(const ModelCheck&) = nullptr;
+  /// Defaults that follow from other parameters, beyond V_m = E_L (izhikevich: U_m =
+  /// b V_m); nullptr: none.
+  void (*derive)(std::map<std::string, double>& params, const PopulationSpec& pop) = nullptr;
+  /// Makes the population of this model on this rank (model/population.hpp).
+  std::unique_ptr<Population> (*make)(const ModelBuild&) = nullptr;
   bool sign_routed() const { return receptors >= 2; }
   bool takes_sic() const { return receptors == 3; }
 };
@@ -45,6 +63,9 @@ struct SynapseModelInfo {
   std::string name;
   std::string doc;
   std::vector<ParamInfo> params;
+  /// The model's checks of a projection's synapse parameters (defaults filled in) and
+  /// weights, after the generic ones (names known); nullptr: none.
+  void (*check)(const SynapseCheck&) = nullptr;
 };
 const std::vector<SynapseModelInfo>& synapse_catalogue();
 const SynapseModelInfo* find_synapse_model(const std::string& name);

@@ -1,0 +1,76 @@
+// iaf_psc_exp: its descriptor (parameters, checks, recordables) and its population. The step
+// itself is IafPscExp in model/lif.hpp.
+#include "model/cells/iaf_common.hpp"
+
+namespace cajal {
+
+namespace {
+
+struct ExpPopulation : IafPopulation<IafPscExp> {
+  Kokkos::View<double*> i_ex, i_in;
+
+  std::vector<StateArray> state() override {
+    auto s = IafPopulation<IafPscExp>::state();
+    s.push_back({"i_syn_ex", i_ex, {}, {}, {}});
+    s.push_back({"i_syn_in", i_in, {}, {}, {}});
+    return s;
+  }
+
+  struct Cell {
+    IafPscExp model;
+    Kokkos::View<double*> V, ie, ii;
+    Kokkos::View<int*> r;
+    struct State {
+      double v, ie, ii;
+      int ref;
+    };
+    KOKKOS_INLINE_FUNCTION State load(std::size_t i) const { return {V(i), ie(i), ii(i), r(i)}; }
+    KOKKOS_INLINE_FUNCTION bool step(State& s, const double* in) const {
+      return model.step(s.v, s.ie, s.ii, s.ref, in[0], in[1]);
+    }
+    KOKKOS_INLINE_FUNCTION void store(std::size_t i, const State& s) const {
+      V(i) = s.v;
+      ie(i) = s.ie;
+      ii(i) = s.ii;
+      r(i) = s.ref;
+    }
+  };
+  Recordable extra(const std::string& n) const override {
+    return n == "I_syn_ex" ? Recordable{i_ex, 0.0} : n == "I_syn_in" ? Recordable{i_in, 0.0} : Recordable{};
+  }
+  void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) override {
+    advance_cells<2>("cajal::model::iaf_psc_exp::advance", *this, Cell{model, V, i_ex, i_in, refractory}, t0, from,
+                     to, out);
+  }
+};
+
+std::unique_ptr<Population> make(const ModelBuild& b) {
+  auto p = std::make_unique<ExpPopulation>();
+  p->model = IafPscExp::make(b.params, b.dt);
+  p->receptors = 2;
+  init_iaf(*p, b, p->model.E_L);
+  p->i_ex = Kokkos::View<double*>("cajal::population::i_ex", p->local_size);
+  p->i_in = Kokkos::View<double*>("cajal::population::i_in", p->local_size);
+  return p;
+}
+
+void check(const ModelCheck& c) {
+  check_iaf_membrane(c);
+  check_iaf_synapses(c);
+}
+
+}  // namespace
+
+ModelInfo iaf_psc_exp_model() {
+  ModelInfo m{"iaf_psc_exp", "leaky integrate-and-fire, exponential current synapses, exact integration", "pA",
+              iaf_params()};
+  m.params.push_back({"tau_syn_ex", 2.0, "ms", "excitatory synaptic time constant"});
+  m.params.push_back({"tau_syn_in", 2.0, "ms", "inhibitory synaptic time constant"});
+  m.receptors = 2;
+  m.recordables = {"V_m", "I_syn_ex", "I_syn_in"};
+  m.check = check;
+  m.make = make;
+  return m;
+}
+
+}  // namespace cajal
