@@ -3,6 +3,7 @@
 // may connect to what, which involve several models at once.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "cajal/model/catalogue.hpp"
 #include "cajal/util/error.hpp"
@@ -11,6 +12,10 @@
 namespace cajal {
 
 namespace {
+
+/// Throws the input_error of a projection's key (suffix) at a source location.
+using Fail = std::function<void(const SourceLoc&, const std::string&, const std::string&)>;
+
 /// "WHAT (did you mean 'x'?); LABEL: a, b, c": the message for a name not among `options`.
 std::string unknown(const std::string& what, const std::string& word, const std::vector<std::string>& options,
                     const std::string& label) {
@@ -21,9 +26,10 @@ std::string unknown(const std::string& what, const std::string& word, const std:
   for (const auto& n : options) all += (all.empty() ? "" : ", ") + n;
   return why + "; " + label + ": " + (all.empty() ? std::string("none") : all);
 }
-}  // namespace
 
-void check_models(const Deck& deck) {
+/// Every population: a known model, known parameters (only initial values drawn), spike
+/// times only for generators, then the model's own checks.
+void check_populations(const Deck& deck) {
   std::vector<std::string> names;
   for (const auto& m : model_catalogue()) names.push_back(m.name);
   for (const auto& pop : deck.populations) {
@@ -54,7 +60,10 @@ void check_models(const Deck& deck) {
                         "only a spike_generator population takes spike times (this one is " + m->name + ")");
     if (m->check) m->check(ModelCheck{deck, pop, resolve_params(pop)});
   }
-  // The extracellular field feeds back only into models with a K+-dependent leak.
+}
+
+/// The extracellular field feeds back only into models with a K+-dependent leak.
+void check_field_feedback(const Deck& deck) {
   const auto& k = deck.field.potassium;
   for (const auto& nm : k.feedback_to) {
     const PopulationSpec& pop = deck.populations[deck.population_index(nm)];
@@ -66,7 +75,10 @@ void check_models(const Deck& deck) {
                       "population '" + nm + "' (model " + pop.model +
                           ") has no K+-dependent leak; allowed: populations of model " + allowed);
   }
-  // Synapse models: known, parameters known and sensible, weights of one sign.
+}
+
+/// Synapse models: known, parameters known and sensible, weights of one sign.
+void check_synapse_models(const Deck& deck) {
   std::vector<std::string> snames;
   for (const auto& m : synapse_catalogue()) snames.push_back(m.name);
   for (const auto& pj : deck.projections) {
@@ -84,62 +96,75 @@ void check_models(const Deck& deck) {
     }
     if (sm->check) sm->check(SynapseCheck{deck, pj, *sm, key, resolve_synapse_params(pj.synapse)});
   }
-  // What may connect to what: generators take no input, astrocytes emit no spikes (only
-  // SIC), SIC reaches only models with a SIC input.
+}
+
+/// The tripartite rule's astrocytes decide its synapses: integrator gates STDP, G-ChI needs
+/// tripartite_synapse on both sides, LR-1994 any; its pre must spike.
+void check_tripartite(const Deck& deck, const ProjectionSpec& pj, const PopulationSpec& pre, const ModelInfo* qm,
+                      const Fail& fail) {
+  const auto& ast = deck.populations[deck.population_index(pj.astrocytes)];
+  const ModelInfo* am = find_model(ast.model);
+  if (am->name == "astrocyte_integrator") {
+    if (!pj.synapse.plastic())
+      fail(pj.synapse.loc, ".synapse", "with astrocyte_integrator astrocytes the rule gates STDP: the synapse must "
+                                       "be stdp_synapse or stdp_pl_synapse_hom");
+  } else if (am->name == "astrocyte_gchi") {
+    // Gliotransmission: both the primary synapse and the synapse onto the astrocyte are
+    // tripartite_synapse with the same parameters, so they release the same fraction.
+    const auto& in = deck.projections[&pj - deck.projections.data() + 1];
+    if (!pj.synapse.glio() || !in.synapse.glio() ||
+        resolve_synapse_params(pj.synapse) != resolve_synapse_params(in.synapse))
+      fail(pj.synapse.loc, ".synapse",
+           "with astrocyte_gchi astrocytes the rule needs synapse and third_in.synapse to be tripartite_synapse with "
+           "the same parameters (the astrocyte sees the glutamate its synapses release)");
+  } else if (am->name != "astrocyte_lr_1994") {
+    fail(pj.loc, ".astrocytes", "population '" + ast.name + "' is " + am->name +
+                                    ", not an astrocyte model; allowed: a population of astrocyte_lr_1994 or "
+                                    "astrocyte_gchi");
+  }
+  if (qm->kind != ModelInfo::Kind::neuron && qm->kind != ModelInfo::Kind::generator)
+    fail(pj.loc, ".pre", "the tripartite rule needs spiking cells as pre ('" + pre.name + "' is " + qm->name + ")");
+}
+
+/// ip3_gap_junction: within one astrocyte population, drawn symmetric, one weight ≥ 0.
+void check_gap_junction(const ProjectionSpec& pj, const ModelInfo* qm, const Fail& fail) {
+  if (qm->kind != ModelInfo::Kind::astrocyte || pj.pre != pj.post)
+    fail(pj.synapse.loc, ".synapse", "ip3_gap_junction couples the cells of one astrocyte population: pre and post "
+                                     "must be the same astrocyte population");
+  if (pj.rule != ProjectionSpec::Rule::distance)
+    fail(pj.loc, ".rule", "ip3_gap_junction needs rule = \"distance\" (drawn once per pair, so junctions are "
+                          "symmetric); for nearest neighbours place the cells on a grid and set the cutoff");
+  if (!pj.weight.is_constant() || pj.weight.value < 0)
+    fail(pj.weight.loc, ".weight", "must be a constant ≥ 0 for ip3_gap_junction (it scales the flux of "
+                                   "every junction, which must be the same both ways)");
+  const auto v = resolve_synapse_params(pj.synapse);
+  for (const char* p : {"I_Theta"})
+    if (!(v.at(p) >= 0)) fail(pj.synapse.loc, std::string(".synapse.") + p, "must be ≥ 0");
+  if (!(v.at("F_ex") >= 0)) fail(pj.synapse.loc, ".synapse.F_ex", "must be ≥ 0 µM/ms");
+  if (!(v.at("omega_I") > 0)) fail(pj.synapse.loc, ".synapse.omega_I", "must be > 0 µM");
+}
+
+/// What may connect to what: generators take no input, astrocytes emit no spikes (only
+/// SIC), SIC reaches only models with a SIC input.
+void check_connections(const Deck& deck) {
   for (const auto& pj : deck.projections) {
     const auto& pre = deck.populations[deck.population_index(pj.pre)];
     const auto& post = deck.populations[deck.population_index(pj.post)];
     const ModelInfo* qm = find_model(pre.model);
     const ModelInfo* pm = find_model(post.model);
     const std::string key = "projection." + pj.name;
-    auto fail = [&](const SourceLoc& l, const std::string& k, const std::string& why) {
+    const Fail fail = [&](const SourceLoc& l, const std::string& k, const std::string& why) {
       throw input_error(l.file, l.line, key + k, why);
     };
-    if (pj.role == ProjectionSpec::Role::primary) {
-      const auto& ast = deck.populations[deck.population_index(pj.astrocytes)];
-      const ModelInfo* am = find_model(ast.model);
-      if (am->name == "astrocyte_integrator") {
-        if (!pj.synapse.plastic())
-          fail(pj.synapse.loc, ".synapse", "with astrocyte_integrator astrocytes the rule gates STDP: the synapse must "
-                                           "be stdp_synapse or stdp_pl_synapse_hom");
-      } else if (am->name == "astrocyte_gchi") {
-        // Gliotransmission: both the primary synapse and the synapse onto the astrocyte are
-        // tripartite_synapse with the same parameters, so they release the same fraction.
-        const auto& in = deck.projections[&pj - deck.projections.data() + 1];
-        if (!pj.synapse.glio() || !in.synapse.glio() ||
-            resolve_synapse_params(pj.synapse) != resolve_synapse_params(in.synapse))
-          fail(pj.synapse.loc, ".synapse",
-               "with astrocyte_gchi astrocytes the rule needs synapse and third_in.synapse to be tripartite_synapse with "
-               "the same parameters (the astrocyte sees the glutamate its synapses release)");
-      } else if (am->name != "astrocyte_lr_1994") {
-        fail(pj.loc, ".astrocytes", "population '" + ast.name + "' is " + am->name +
-                                        ", not an astrocyte model; allowed: a population of astrocyte_lr_1994 or "
-                                        "astrocyte_gchi");
-      }
-      if (qm->kind != ModelInfo::Kind::neuron && qm->kind != ModelInfo::Kind::generator)
-        fail(pj.loc, ".pre", "the tripartite rule needs spiking cells as pre ('" + pre.name + "' is " + qm->name + ")");
-    }
+    if (pj.role == ProjectionSpec::Role::primary) check_tripartite(deck, pj, pre, qm, fail);
     if (pm->kind == ModelInfo::Kind::generator)
       fail(pj.loc, ".post", "population '" + post.name + "' is a spike_generator, which takes no input");
     if (pj.synapse.gap()) {
-      if (qm->kind != ModelInfo::Kind::astrocyte || pj.pre != pj.post)
-        fail(pj.synapse.loc, ".synapse", "ip3_gap_junction couples the cells of one astrocyte population: pre and post "
-                                         "must be the same astrocyte population");
-      if (pj.rule != ProjectionSpec::Rule::distance)
-        fail(pj.loc, ".rule", "ip3_gap_junction needs rule = \"distance\" (drawn once per pair, so junctions are "
-                              "symmetric); for nearest neighbours place the cells on a grid and set the cutoff");
-      if (!pj.weight.is_constant() || pj.weight.value < 0)
-        fail(pj.weight.loc, ".weight", "must be a constant ≥ 0 for ip3_gap_junction (it scales the flux of "
-                                       "every junction, which must be the same both ways)");
-      const auto v = resolve_synapse_params(pj.synapse);
-      for (const char* p : {"I_Theta"})
-        if (!(v.at(p) >= 0)) fail(pj.synapse.loc, std::string(".synapse.") + p, "must be ≥ 0");
-      if (!(v.at("F_ex") >= 0)) fail(pj.synapse.loc, ".synapse.F_ex", "must be ≥ 0 µM/ms");
-      if (!(v.at("omega_I") > 0)) fail(pj.synapse.loc, ".synapse.omega_I", "must be > 0 µM");
-    } else if (qm->kind == ModelInfo::Kind::astrocyte && pm->kind == ModelInfo::Kind::astrocyte && !pj.synapse.sic()) {
-      fail(pj.loc, ".pre", "astrocytes emit no spikes; between astrocytes allowed: synapse = \"ip3_gap_junction\"");
+      check_gap_junction(pj, qm, fail);
+      continue;
     }
-    if (pj.synapse.gap()) continue;
+    if (qm->kind == ModelInfo::Kind::astrocyte && pm->kind == ModelInfo::Kind::astrocyte && !pj.synapse.sic())
+      fail(pj.loc, ".pre", "astrocytes emit no spikes; between astrocytes allowed: synapse = \"ip3_gap_junction\"");
     if (pj.synapse.sic()) {
       if (qm->name != "astrocyte_lr_1994")
         fail(pj.synapse.loc, ".synapse", "sic_connection needs an astrocyte_lr_1994 population as pre ('" + pre.name +
@@ -159,7 +184,10 @@ void check_models(const Deck& deck) {
     if (pj.synapse.plastic() && (pm->kind != ModelInfo::Kind::neuron))
       fail(pj.synapse.loc, ".synapse", "plastic synapses need a neuron target ('" + post.name + "' is " + pm->name + ")");
   }
-  // State records: variables the model can report, cells the population has.
+}
+
+/// State records: variables the model can report, cells the population has.
+void check_state_records(const Deck& deck) {
   for (const auto& r : deck.records) {
     if (r.what != "state") continue;
     const auto& pop = deck.populations[deck.population_index(r.populations[0])];
@@ -182,8 +210,11 @@ void check_models(const Deck& deck) {
                         std::to_string(r.cells) + " cells, but population '" + pop.name + "' has " +
                             std::to_string(pop.n) + "; allowed: 1 .. " + std::to_string(pop.n) + ", or no key for all");
   }
-  // Current-based synapses route a weight to the excitatory or the inhibitory port by its
-  // sign; one projection must therefore keep one sign.
+}
+
+/// Current-based synapses route a weight to the excitatory or the inhibitory port by its
+/// sign; one projection must therefore keep one sign.
+void check_weight_signs(const Deck& deck) {
   for (const auto& pj : deck.projections) {
     const auto& post = deck.populations[deck.population_index(pj.post)];
     const ModelInfo* pm = find_model(post.model);
@@ -194,6 +225,18 @@ void check_models(const Deck& deck) {
                         "inhibitory synapse by its sign; allowed: a distribution clipped to one sign "
                         "(set min = 0 or max = 0), or two projections");
   }
+}
+
+}  // namespace
+
+void check_models(const Deck& deck) {
+  // In this order: the first error a deck has is the one reported.
+  check_populations(deck);
+  check_field_feedback(deck);
+  check_synapse_models(deck);
+  check_connections(deck);
+  check_state_records(deck);
+  check_weight_signs(deck);
 }
 
 }  // namespace cajal
