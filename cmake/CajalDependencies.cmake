@@ -47,15 +47,44 @@ add_library(cajal::ext_hdf5 ALIAS cajal_ext_hdf5)
 endif()
 
 # --- Kokkos ----------------------------------------------------------------------
+# Debian's Kokkos 3.4 (inside Trilinos) by default; -DKokkos_ROOT=<prefix> picks another
+# one (a cluster's Kokkos 4 with OpenMP or CUDA, or cmake/build-kokkos.sh's). No version
+# is passed to find_package, so that a Kokkos too old gets the clear message below instead
+# of being skipped as "not found" (Debian's version file also accepts only its own major).
 find_package(Kokkos)
 cajal_require(Kokkos_FOUND "Kokkos" "libtrilinos-kokkos-dev")
-# Debian's Kokkos::kokkos points its includes at a folder that does not exist;
-# point it at the folder that really holds KokkosCore_config.h.
-find_path(CAJAL_KOKKOS_INCLUDE_DIR KokkosCore_config.h PATH_SUFFIXES trilinos)
-if(CAJAL_KOKKOS_INCLUDE_DIR)
-  set_target_properties(Kokkos::kokkos PROPERTIES
-    INTERFACE_INCLUDE_DIRECTORIES "${CAJAL_KOKKOS_INCLUDE_DIR}")
+if(Kokkos_VERSION VERSION_LESS 3.4)
+  message(FATAL_ERROR "Cajal needs Kokkos 3.4 or newer, but the Kokkos found is ${Kokkos_VERSION} "
+                      "(${Kokkos_DIR}). Install 'libtrilinos-kokkos-dev' or point -DKokkos_ROOT at a newer one.")
 endif()
+# Debian's Kokkos::kokkos points its includes at a folder that does not exist (the
+# Trilinos config computes <prefix>/lib/include). Repair only that case, so that any other
+# Kokkos keeps its own include folders and is never mixed with /usr/include/trilinos.
+get_target_property(_cajal_kokkos_includes Kokkos::kokkos INTERFACE_INCLUDE_DIRECTORIES)
+set(_cajal_kokkos_config_found FALSE)
+foreach(_dir IN LISTS _cajal_kokkos_includes)
+  if(EXISTS "${_dir}/KokkosCore_config.h")
+    set(_cajal_kokkos_config_found TRUE)
+  endif()
+endforeach()
+if(NOT _cajal_kokkos_config_found AND Kokkos_VERSION VERSION_LESS 4)
+  find_path(CAJAL_KOKKOS_INCLUDE_DIR KokkosCore_config.h PATH_SUFFIXES trilinos)
+  if(CAJAL_KOKKOS_INCLUDE_DIR)
+    set_target_properties(Kokkos::kokkos PROPERTIES
+      INTERFACE_INCLUDE_DIRECTORIES "${CAJAL_KOKKOS_INCLUDE_DIR}")
+  endif()
+endif()
+# Which backends this Kokkos has: its config sets Kokkos_DEVICES and Kokkos_ENABLE_<DEVICE>.
+set(_cajal_kokkos_backends "")
+foreach(_dev IN ITEMS SERIAL OPENMP THREADS CUDA HIP SYCL)
+  if(Kokkos_ENABLE_${_dev})
+    list(APPEND _cajal_kokkos_backends ${_dev})
+  endif()
+endforeach()
+get_target_property(_cajal_kokkos_includes Kokkos::kokkos INTERFACE_INCLUDE_DIRECTORIES)
+message(STATUS "Cajal: Kokkos ${Kokkos_VERSION} from ${Kokkos_DIR}")
+message(STATUS "Cajal: Kokkos backends: ${_cajal_kokkos_backends} (Kokkos_DEVICES: ${Kokkos_DEVICES})")
+message(STATUS "Cajal: Kokkos include folders: ${_cajal_kokkos_includes}")
 add_library(cajal_ext_kokkos INTERFACE)
 target_link_libraries(cajal_ext_kokkos INTERFACE Kokkos::kokkos)
 add_library(cajal::ext_kokkos ALIAS cajal_ext_kokkos)
