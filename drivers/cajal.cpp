@@ -90,9 +90,10 @@ int run_command(const cajal::Communicator& comm, const Args& a, bool validate_on
   opt.output_dir = a.output.empty() ? deck.output.dir : a.output;
   opt.progress = !a.quiet;
   cajal::prepare_output_dir(comm, opt.output_dir, a.overwrite);
+  const std::string parallelism = cajal::describe_parallelism(comm.size(), cajal::threading(comm));
   if (comm.is_root() && !a.quiet)
-    std::fprintf(stderr, "cajal %s: %s on %d rank%s, building the network\n", CAJAL_VERSION, a.deck.c_str(),
-                 comm.size(), comm.size() > 1 ? "s" : "");
+    std::fprintf(stderr, "cajal %s: %s on %s, building the network\n", CAJAL_VERSION, a.deck.c_str(),
+                 parallelism.c_str());
   cajal::Simulation sim(comm, deck);
   const cajal::RunSummary s = sim.run(opt);
   report(comm, s, opt.output_dir);
@@ -137,9 +138,9 @@ int restart_command(const cajal::Communicator& comm, const Args& a) {
   opt.output_dir = !a.output.empty() ? a.output : output_set ? deck->output.dir : previous_output;
   opt.progress = !a.quiet;
   cajal::prepare_output_dir(comm, opt.output_dir, true);  // a restart continues the output there
+  const std::string parallelism = cajal::describe_parallelism(comm.size(), cajal::threading(comm));
   if (comm.is_root() && !a.quiet)
-    std::fprintf(stderr, "cajal %s: restarting from %s on %d rank%s\n", CAJAL_VERSION, used.c_str(), comm.size(),
-                 comm.size() > 1 ? "s" : "");
+    std::fprintf(stderr, "cajal %s: restarting from %s on %s\n", CAJAL_VERSION, used.c_str(), parallelism.c_str());
   const cajal::RunSummary s = sim->run(opt);
   report(comm, s, opt.output_dir);
   return s.stopped_early ? cajal::exit_stopped : 0;

@@ -1,10 +1,25 @@
 #include "sim/progress.hpp"
 
+#include <Kokkos_Core.hpp>
 #include <cstdio>
+#include <string>
 
+#include "cajal/sim/simulation.hpp"
 #include "util/system.hpp"
 
 namespace cajal {
+
+Threading threading(const Communicator& comm) {
+  Threading t;
+  t.threads_per_rank = comm.max<int>(Kokkos::DefaultExecutionSpace().concurrency());
+  t.backend = Kokkos::DefaultExecutionSpace::name();
+  return t;
+}
+
+std::string describe_parallelism(int ranks, const Threading& t) {
+  return std::to_string(ranks) + (ranks == 1 ? " rank" : " ranks") + " \u00d7 " + std::to_string(t.threads_per_rank) +
+         (t.threads_per_rank == 1 ? " thread" : " threads") + " (" + t.backend + ")";
+}
 
 Progress::Progress(bool enabled, std::int64_t start, std::int64_t nsteps, double dt)
     : enabled_(enabled), start_(start), nsteps_(nsteps), dt_(dt), t_start_(clock_type::now()), t_last_(t_start_) {}

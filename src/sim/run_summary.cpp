@@ -54,6 +54,8 @@ nlohmann::json summary_json(const Deck& deck, const RunSummary& sum, const RunFa
   j["deck"] = deck.file;
   j["overrides"] = deck.overrides;
   j["ranks"] = sum.ranks;
+  j["threads_per_rank"] = sum.threads_per_rank;
+  j["backend"] = sum.backend;
   j["dt_ms"] = dt;
   j["t_stop_ms"] = deck.simulation.t_stop;
   j["steps"] = deck.steps();

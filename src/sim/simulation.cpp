@@ -284,6 +284,9 @@ RunSummary Simulation::Impl::summarize(std::int64_t end, bool stopped, const Spi
   const std::int64_t start = restored.step;
   RunSummary sum;
   sum.ranks = comm.size();
+  const Threading th = threading(comm);
+  sum.threads_per_rank = th.threads_per_rank;
+  sum.backend = th.backend;
   sum.interval_steps = schedule.interval();
   sum.start_step = start;
   sum.end_step = end;

@@ -27,6 +27,8 @@ struct RunSummary {
     double rate_hz = 0;
   };
   int ranks = 1;
+  int threads_per_rank = 1;  ///< the Kokkos default execution space's concurrency, max over ranks
+  std::string backend;       ///< that execution space's name ("Serial", "OpenMP", ...)
   std::vector<Pop> populations;
   std::uint64_t synapses = 0, synaptic_events = 0;
   double build_s = 0, simulate_s = 0, update_s = 0, exchange_s = 0, deliver_s = 0, io_s = 0, field_s = 0;
@@ -40,6 +42,17 @@ struct RunSummary {
   double checkpoint_write_s = 0;
   std::uint64_t checkpoint_bytes = 0;
 };
+
+/// How each rank computes: the threads (concurrency) of the Kokkos default execution
+/// space and its name. Collective: threads is the maximum over ranks.
+struct Threading {
+  int threads_per_rank = 1;
+  std::string backend;
+};
+Threading threading(const Communicator& comm);
+
+/// "N ranks × T threads (BACKEND)", for the run's header line.
+std::string describe_parallelism(int ranks, const Threading& t);
 
 class Simulation {
 public:
