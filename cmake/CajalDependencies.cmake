@@ -53,6 +53,18 @@ endif()
 # of being skipped as "not found" (Debian's version file also accepts only its own major).
 find_package(Kokkos)
 cajal_require(Kokkos_FOUND "Kokkos" "libtrilinos-kokkos-dev")
+# CMake falls back to the system's Kokkos when -DKokkos_ROOT holds none: say so rather
+# than build silently against another Kokkos than the one asked for.
+if(Kokkos_ROOT)
+  get_filename_component(_cajal_kokkos_root "${Kokkos_ROOT}" REALPATH)
+  get_filename_component(_cajal_kokkos_dir "${Kokkos_DIR}" REALPATH)
+  string(FIND "${_cajal_kokkos_dir}/" "${_cajal_kokkos_root}/" _cajal_at)
+  if(NOT _cajal_at EQUAL 0)
+    message(FATAL_ERROR "Kokkos_ROOT is ${Kokkos_ROOT}, but the Kokkos found is in ${Kokkos_DIR}: "
+                        "no KokkosConfig.cmake under Kokkos_ROOT (expected in <root>/lib/cmake/Kokkos "
+                        "or <root>/lib64/cmake/Kokkos).")
+  endif()
+endif()
 if(Kokkos_VERSION VERSION_LESS 3.4)
   message(FATAL_ERROR "Cajal needs Kokkos 3.4 or newer, but the Kokkos found is ${Kokkos_VERSION} "
                       "(${Kokkos_DIR}). Install 'libtrilinos-kokkos-dev' or point -DKokkos_ROOT at a newer one.")
@@ -83,7 +95,8 @@ foreach(_dev IN ITEMS SERIAL OPENMP THREADS CUDA HIP SYCL)
 endforeach()
 get_target_property(_cajal_kokkos_includes Kokkos::kokkos INTERFACE_INCLUDE_DIRECTORIES)
 message(STATUS "Cajal: Kokkos ${Kokkos_VERSION} from ${Kokkos_DIR}")
-message(STATUS "Cajal: Kokkos backends: ${_cajal_kokkos_backends} (Kokkos_DEVICES: ${Kokkos_DEVICES})")
+string(REPLACE ";" ", " _cajal_kokkos_backends "${_cajal_kokkos_backends}")
+message(STATUS "Cajal: Kokkos backends: ${_cajal_kokkos_backends}")
 message(STATUS "Cajal: Kokkos include folders: ${_cajal_kokkos_includes}")
 add_library(cajal_ext_kokkos INTERFACE)
 target_link_libraries(cajal_ext_kokkos INTERFACE Kokkos::kokkos)
