@@ -6,6 +6,7 @@
 
 #include "cajal/util/error.hpp"
 #include "io/checkpoint_file.hpp"
+#include "sim/checkpointer.hpp"
 
 namespace cajal {
 
@@ -20,7 +21,7 @@ std::vector<std::string> find_checkpoints(const Communicator& comm, const std::s
       std::vector<std::string> found;
       for (const auto& e : fs::directory_iterator(path, ec)) {
         const std::string n = e.path().filename().string();
-        if (n.rfind("checkpoint_", 0) == 0 && n.size() > 3 && n.compare(n.size() - 3, 3, ".h5") == 0)
+        if (is_checkpoint_name(n))
           found.push_back(n);
       }
       // Names carry the step with leading zeros: newest first is reverse name order.

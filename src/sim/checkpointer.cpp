@@ -21,13 +21,17 @@ std::string checkpoint_name(std::int64_t step) {
   return buf;
 }
 
-std::string join_lines(const std::vector<std::string>& v) {
+}  // namespace
+
+std::string overrides_text(const std::vector<std::string>& sets) {
   std::string s;
-  for (const auto& x : v) s += x + "\n";
+  for (const auto& x : sets) s += x + "\n";
   return s;
 }
 
-}  // namespace
+bool is_checkpoint_name(const std::string& n) {
+  return n.rfind("checkpoint_", 0) == 0 && n.size() > 3 && n.compare(n.size() - 3, 3, ".h5") == 0;
+}
 
 Checkpointer::Checkpointer(const Communicator& comm, const Deck& deck, const std::string& out_dir, std::int64_t start)
     : comm_(comm), deck_(deck), out_dir_(out_dir), nsteps_(deck.steps()) {
@@ -71,7 +75,7 @@ void Checkpointer::write(std::int64_t step, const Counters& counters, std::uint6
     f.make_group("deck");
     f.write_text("deck/text", deck_.text);
     f.write_text("deck/file", deck_.file);
-    f.write_text("deck/overrides", join_lines(deck_.overrides));
+    f.write_text("deck/overrides", overrides_text(deck_.overrides));
     f.write_text("output_dir", out_dir_);
     f.make_group("counters");
     f.write_small("counters/spikes", counters.spikes);
@@ -113,7 +117,7 @@ void Checkpointer::commit(const std::string& tmp, const std::string& final_path)
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(dir_, ec)) {
       const std::string n = e.path().filename().string();
-      if (n.rfind("checkpoint_", 0) == 0 && n.size() > 3 && n.compare(n.size() - 3, 3, ".h5") == 0) old.push_back(n);
+      if (is_checkpoint_name(n)) old.push_back(n);
     }
     std::sort(old.rbegin(), old.rend());
     for (std::size_t k = static_cast<std::size_t>(deck_.checkpoint.keep); k < old.size(); ++k)

@@ -19,6 +19,13 @@ namespace cajal {
 
 class CheckpointFile;
 
+/// The `--set` values as a checkpoint stores them (`deck/overrides`): one per line. A
+/// restart compares its own with them.
+std::string overrides_text(const std::vector<std::string>& sets);
+
+/// Whether a file name is a complete checkpoint's, `checkpoint_<step>.h5`.
+bool is_checkpoint_name(const std::string& name);
+
 class Checkpointer {
 public:
   Checkpointer(const Communicator& comm, const Deck& deck, const std::string& out_dir, std::int64_t start);

@@ -80,6 +80,11 @@ void FieldCoupling::solve(std::int64_t step) {
   if (after_step) after_step(step);
 }
 
+std::uint64_t FieldCoupling::checkpoint_bytes() const {
+  const auto& shape = net_.deck.field.shape;
+  return static_cast<std::uint64_t>(shape[0] * shape[1] * shape[2]) * 24;
+}
+
 void FieldCoupling::save(CheckpointFile& f) const { field_->save(f); }
 
 void FieldCoupling::load(CheckpointFile& f) {

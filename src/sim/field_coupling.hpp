@@ -38,6 +38,8 @@ public:
   /// Seconds spent in field steps on this rank.
   double seconds() const { return seconds_; }
 
+  /// Bytes the field's part of a checkpoint takes, about (three doubles per voxel).
+  std::uint64_t checkpoint_bytes() const;
   /// Collective: the field's part of a checkpoint.
   void save(CheckpointFile& f) const;
   void load(CheckpointFile& f);

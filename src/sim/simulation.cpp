@@ -118,8 +118,7 @@ struct Simulation::Impl {
     c.spikes = counts.total(comm, restored.spikes);
     c.written = recorders.written();
     c.events = comm.sum<unsigned long long>(events) + restored.events;
-    std::uint64_t bytes = net.checkpoint_bytes();
-    if (field) bytes += static_cast<std::uint64_t>(deck.field.shape[0] * deck.field.shape[1] * deck.field.shape[2]) * 24;
+    const std::uint64_t bytes = net.checkpoint_bytes() + (field ? field->checkpoint_bytes() : 0);
     checkpointer.write(step, c, bytes, [&](CheckpointFile& f) {
       if (field) field->save(f);
       net.save(f);
@@ -128,7 +127,7 @@ struct Simulation::Impl {
 
   RunSummary summarize(std::int64_t end, bool stopped, const SpikeCounts& counts, std::uint64_t events,
                        const PhaseTimes& times, double simulate_local, double checkpoint_s) const;
-  RunFacts facts(SpikeCounts& counts) const;
+  RunFacts facts(const SpikeCounts& counts) const;
 };
 
 Simulation::Simulation(const Communicator& comm, const Deck& deck) : impl_(std::make_unique<Impl>(comm, deck)) {}
@@ -147,16 +146,6 @@ void Simulation::membrane(int pop, std::vector<std::uint64_t>& gids, std::vector
   v.assign(hv.data(), hv.data() + hv.extent(0));
 }
 
-namespace {
-
-std::string join_lines(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += x + "\n";
-  return s;
-}
-
-}  // namespace
-
 void Simulation::restore(const std::string& path) {
   Impl& s = *impl_;
   const auto t = clock_type::now();
@@ -165,7 +154,7 @@ void Simulation::restore(const std::string& path) {
   if (f.read_text("deck/text") != s.deck.text)
     throw usage_error(path + ": the checkpoint comes from another deck than the one being restored");
   const std::string overrides = f.read_text("deck/overrides");
-  if (join_lines(s.deck.overrides).compare(0, overrides.size(), overrides) != 0)
+  if (overrides_text(s.deck.overrides).compare(0, overrides.size(), overrides) != 0)
     throw usage_error(path + ": the checkpoint was written with other --set values than the ones being restored");
   const std::uint64_t npop = s.deck.populations.size();
   RestoredRun& r = s.restored;
@@ -324,7 +313,7 @@ RunSummary Simulation::Impl::summarize(std::int64_t end, bool stopped, const Spi
 }
 
 /// Collective: what summary.json reports beyond RunSummary.
-RunFacts Simulation::Impl::facts(SpikeCounts& counts) const {
+RunFacts Simulation::Impl::facts(const SpikeCounts& counts) const {
   RunFacts f;
   f.branching = counts.branching(comm);
   f.restore_s = restored.seconds;

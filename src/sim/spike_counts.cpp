@@ -24,19 +24,20 @@ std::vector<std::uint64_t> SpikeCounts::total(const Communicator& comm, const st
 
 // The mean over intervals t with n_t > 0 of n_{t+1} / n_t, n the population's spikes per
 // communication interval (bins of m steps: a spike can only cause spikes in later intervals).
-std::vector<std::pair<double, double>> SpikeCounts::branching(const Communicator& comm) {
+std::vector<std::pair<double, double>> SpikeCounts::branching(const Communicator& comm) const {
   const std::size_t npop = local_.size();
   std::vector<std::pair<double, double>> b(npop, {0.0, 0.0});
   if (per_interval_.empty()) return b;
-  comm.sum_each(per_interval_);
-  const std::size_t T = per_interval_.size() / npop;
+  std::vector<std::uint32_t> all = per_interval_;  // the sum over ranks; local counts stay as they are
+  comm.sum_each(all);
+  const std::size_t T = all.size() / npop;
   for (std::size_t p = 0; p < npop; ++p) {
     auto sigma = [&](std::size_t from) {
       double sum = 0;
       std::size_t n = 0;
       for (std::size_t t = from; t + 1 < T; ++t) {
-        const double a = per_interval_[t * npop + p];
-        if (a > 0) sum += per_interval_[(t + 1) * npop + p] / a, ++n;
+        const double a = all[t * npop + p];
+        if (a > 0) sum += all[(t + 1) * npop + p] / a, ++n;
       }
       return n ? sum / static_cast<double>(n) : 0.0;
     };

@@ -25,7 +25,7 @@ public:
   std::vector<std::uint64_t> total(const Communicator& comm, const std::vector<std::uint64_t>& before) const;
   /// Collective: per population, the branching factor (Haldeman & Beggs 2005) over this
   /// segment's intervals and over their last quarter.
-  std::vector<std::pair<double, double>> branching(const Communicator& comm);
+  std::vector<std::pair<double, double>> branching(const Communicator& comm) const;
 
 private:
   std::vector<std::uint64_t> local_;
