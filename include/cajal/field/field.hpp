@@ -113,7 +113,10 @@ public:
   void restore(CheckpointFile& f);
 
 private:
-  struct Impl;
+  struct State;  // what snapshots and checkpoints hold (src/field/field_state.hpp)
+  struct Impl;   // the solver, built on State (field.cpp)
+  State& state();
+  const State& state() const;
   std::unique_ptr<Impl> impl_;
 };
 
