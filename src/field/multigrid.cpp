@@ -496,16 +496,22 @@ void Multigrid::prolong_add(int l) {
 }
 
 double Multigrid::dot(const Level& L, Grid a, Grid b) const {
-  const std::int64_t nx = L.n[0], ny = L.n[1];
-  double s = 0;
-  Kokkos::parallel_reduce(
-      "cajal::field::mg::dot", Rows(0, ny * L.n[2]),
-      KOKKOS_LAMBDA(std::int64_t row, double& acc) {
-        const std::int64_t k = row / ny + 1, j = row % ny + 1;
-        for (std::int64_t i = 1; i <= nx; ++i) acc += a(k, j, i) * b(k, j, i);
-      },
-      s);
-  return s;
+  // One sum in one fixed order, by one thread: a parallel_reduce would associate the sum by
+  // the thread count, and the coarse CG's iterates (and its stopping) would follow. The
+  // coarse grid is small, so this costs little; its bits are those of the Serial backend.
+  const std::int64_t nx = L.n[0], ny = L.n[1], nz = L.n[2];
+  Kokkos::View<double> s("cajal::field::mg::dot");
+  Kokkos::parallel_for(
+      "cajal::field::mg::dot", Kokkos::RangePolicy<>(0, 1), KOKKOS_LAMBDA(int) {
+        double acc = 0;
+        for (std::int64_t k = 1; k <= nz; ++k)
+          for (std::int64_t j = 1; j <= ny; ++j)
+            for (std::int64_t i = 1; i <= nx; ++i) acc += a(k, j, i) * b(k, j, i);
+        s() = acc;
+      });
+  double out = 0;
+  Kokkos::deep_copy(out, s);
+  return out;
 }
 
 void Multigrid::coarse_solve(int l) {

@@ -37,7 +37,7 @@ std::uint64_t EventDelivery::deliver(const std::vector<std::uint64_t>& spikes, s
       continue;
     }
     const bool cw = pj.weight.extent(0) == 0, cd = pj.delay.extent(0) == 0;
-    const auto policy = Kokkos::RangePolicy<>(0, spikes.size());
+    const auto policy = Kokkos::RangePolicy<>(0, net_.slices[i].count);
     auto run = [&](auto functor) {
       functor.spikes = in;
       functor.sources = pj.sources;
@@ -45,7 +45,8 @@ std::uint64_t EventDelivery::deliver(const std::vector<std::uint64_t>& spikes, s
       functor.target = pj.target;
       functor.weight = pj.weight;
       functor.delay = pj.delay;
-      functor.ring = net_.scatter[pj.post];
+      functor.ring = net_.pops[pj.post]->ring;
+      functor.slices = net_.slices[i];
       functor.first = pj.pre_first_gid;
       functor.n_pre = net_.part.size(pj.pre);
       functor.t0 = t0;
@@ -59,7 +60,6 @@ std::uint64_t EventDelivery::deliver(const std::vector<std::uint64_t>& spikes, s
     else if (cw) run(Deliver<true, false>{});
     else if (cd) run(Deliver<false, true>{});
     else run(Deliver<false, false>{});
-    Kokkos::Experimental::contribute(net_.pops[pj.post]->ring, net_.scatter[pj.post]);
     events += e;
   }
   Kokkos::fence();
@@ -104,14 +104,17 @@ std::uint64_t EventDelivery::deliver_stateful(std::size_t i, std::size_t n, Kokk
   Kokkos::deep_copy(Kokkos::subview(group_first_, sub), Kokkos::subview(hf, sub));
   Kokkos::deep_copy(Kokkos::subview(group_last_, sub), Kokkos::subview(hl, sub));
   Kokkos::deep_copy(Kokkos::subview(group_row_, sub), Kokkos::subview(hr, sub));
+  const auto gf = Kokkos::subview(group_first_, sub), gl = Kokkos::subview(group_last_, sub),
+             gr = Kokkos::subview(group_row_, sub);
+  const auto& ring = net_.pops[pj.post]->ring;
+  const TargetSlices slices = net_.slices[i];
+  const auto policy = Kokkos::RangePolicy<>(0, slices.count);
   std::uint64_t e = 0;
   auto short_term = [&](const auto& dyn) {
     using D = std::decay_t<decltype(dyn)>;
-    DeliverShortTerm<D> f{in,       group_first_, group_last_,     group_row_,     pj.row,
-                          pj.target, pj.delay,    pj.weight,       pj.t_last,      dyn,
-                          net_.scatter[pj.post],  t0,              pj.weight_value, pj.delay_steps,
-                          net_.ring_size,         pj.receptor};
-    Kokkos::parallel_reduce("cajal::exchange::deliver_short_term", Kokkos::RangePolicy<>(0, groups), f, e);
+    DeliverShortTerm<D> f{in,     gf,     gl, gr,     pj.row,          pj.target,       pj.delay,       pj.weight,
+                          pj.t_last, dyn, ring, slices, t0, pj.weight_value, pj.delay_steps, net_.ring_size, pj.receptor};
+    Kokkos::parallel_reduce("cajal::exchange::deliver_short_term", policy, f, e);
   };
   if (pj.glio) {
     const Kokkos::View<const double*> gamma = glio_.values_of(pj.third_pop);
@@ -120,14 +123,12 @@ std::uint64_t EventDelivery::deliver_stateful(std::size_t i, std::size_t n, Kokk
     short_term(TsodyksDynamics{pj.tm, pj.stp_u, pj.stp_x, pj.stp_y});
   } else {
     const Kokkos::View<const double*> gate = glio_.values_of(pj.third_pop);
-    DeliverPlastic f{in,        group_first_,   group_last_, group_row_,                  pj.row,
-                     pj.target, pj.delay,       pj.plastic_weight,      pj.kplus,                   pj.t_last,
-                     net_.stdp_lost,            pj.rule,                net_.pops[pj.post]->history, net_.scatter[pj.post],
-                     t0,        pj.delay_steps, net_.ring_size,         pj.receptor,                pj.third,
-                     gate};
-    Kokkos::parallel_reduce("cajal::exchange::deliver_plastic", Kokkos::RangePolicy<>(0, groups), f, e);
+    DeliverPlastic f{in,        gf,           gl,          gr,       pj.row,         pj.target,
+                     pj.delay,  pj.plastic_weight,           pj.kplus, pj.t_last,      net_.stdp_lost,
+                     pj.rule,   net_.pops[pj.post]->history, ring,     slices,         t0,
+                     pj.delay_steps, net_.ring_size,         pj.receptor, pj.third,    gate};
+    Kokkos::parallel_reduce("cajal::exchange::deliver_plastic", policy, f, e);
   }
-  Kokkos::Experimental::contribute(net_.pops[pj.post]->ring, net_.scatter[pj.post]);
   return e;
 }
 

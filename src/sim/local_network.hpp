@@ -32,7 +32,8 @@ struct LocalNetwork {
   int ring_size = 1;
   std::vector<std::unique_ptr<Population>> pops;
   std::vector<Projection> projections;
-  std::vector<RingScatter> scatter;  ///< per population, over its ring buffer
+  /// Per projection: how delivery cuts its targets among threads (delivery_kernels.hpp).
+  std::vector<TargetSlices> slices;
   /// Plastic or short-term synapses (stateful), STDP among them (plastic).
   bool any_plastic = false, any_stateful = false;
   /// Host copies of the source lists of stateful projections (to group spikes by row).

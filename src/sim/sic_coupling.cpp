@@ -199,12 +199,14 @@ void SicCoupling::deliver(const std::vector<std::uint64_t>& recs, std::int64_t t
           for (int q = 0; q < M; ++q) ring(port, slot.at[q], li) += acc[q];
         });
   }
-  for (const auto& pj : net_.projections) {
+  for (std::size_t i = 0; i < net_.projections.size(); ++i) {
+    const Projection& pj = net_.projections[i];
     if (!pj.sic || gathered(pj)) continue;
-    DeliverSic f{incoming_, pj.sources, pj.row, pj.target, pj.weight, pj.delay, net_.scatter[pj.post],
-                 pj.pre_first_gid, net_.part.size(pj.pre), t0, pj.weight_value, pj.delay_steps, net_.ring_size, pj.receptor, m_};
-    Kokkos::parallel_for("cajal::exchange::deliver_sic", Kokkos::RangePolicy<>(0, n), f);
-    Kokkos::Experimental::contribute(net_.pops[pj.post]->ring, net_.scatter[pj.post]);
+    const TargetSlices slices = net_.slices[i];
+    DeliverSic f{incoming_,         pj.sources,    pj.row,   pj.target,       pj.weight,      pj.delay,
+                 net_.pops[pj.post]->ring, slices, pj.pre_first_gid, net_.part.size(pj.pre), t0,
+                 pj.weight_value,   pj.delay_steps, net_.ring_size,  pj.receptor, m_,          n};
+    Kokkos::parallel_for("cajal::exchange::deliver_sic", Kokkos::RangePolicy<>(0, slices.count), f);
   }
 }
 

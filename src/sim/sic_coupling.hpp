@@ -12,7 +12,8 @@
 /// rows into its ring slots: the same integers as a scatter, without atomics. A target
 /// usually has many sic_connections from few astrocytes, so its list holds each source
 /// once with the number of connections and adds count × value (an integer product: the
-/// same sums as one add per connection). Other SIC projections scatter (DeliverSic).
+/// same sums as one add per connection). Other SIC projections deliver by target slices
+/// (DeliverSic).
 #include <Kokkos_Core.hpp>
 #include <cstdint>
 #include <memory>
