@@ -93,6 +93,13 @@ foreach(_dev IN ITEMS SERIAL OPENMP THREADS CUDA HIP SYCL)
     list(APPEND _cajal_kokkos_backends ${_dev})
   endif()
 endforeach()
+# A host backend with threads (OpenMP, Threads) and no device: the ranks x threads tests
+# run (tests/CMakeLists.txt); cached so that CI can check which configuration it built.
+set(_cajal_threads OFF)
+if((Kokkos_ENABLE_OPENMP OR Kokkos_ENABLE_THREADS) AND NOT (Kokkos_ENABLE_CUDA OR Kokkos_ENABLE_HIP OR Kokkos_ENABLE_SYCL))
+  set(_cajal_threads ON)
+endif()
+set(CAJAL_HOST_THREADS ${_cajal_threads} CACHE INTERNAL "Kokkos has a threaded host backend")
 get_target_property(_cajal_kokkos_includes Kokkos::kokkos INTERFACE_INCLUDE_DIRECTORIES)
 message(STATUS "Cajal: Kokkos ${Kokkos_VERSION} from ${Kokkos_DIR}")
 string(REPLACE ";" ", " _cajal_kokkos_backends "${_cajal_kokkos_backends}")

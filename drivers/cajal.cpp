@@ -1,6 +1,6 @@
 // The `cajal` program: run or validate an input deck.
 //
-//   mpirun -n N cajal run DECK [--output DIR] [--set section.key=value ...] [--overwrite]
+//   mpirun -n N cajal run DECK [--output DIR] [--set section.key=value ...] [--overwrite] [--threads T]
 //   mpirun -n N cajal restart CHECKPOINT [--output DIR] [--set simulation.t_stop=...]
 //   cajal validate DECK [--set ...]
 //   cajal models [NAME]
@@ -28,6 +28,7 @@ struct Args {
   std::string deck, output, checkpoint;
   std::vector<std::string> sets;
   bool overwrite = false, quiet = false;
+  int threads = 0;  // per rank; 0: the Kokkos backend's default
 };
 
 void report(const cajal::Communicator& comm, const cajal::RunSummary& s, const std::string& out) {
@@ -151,7 +152,7 @@ int restart_command(const cajal::Communicator& comm, const Args& a) {
 int main(int argc, char** argv) {
   int status = 0;
   try {
-    cajal::Environment env(argc, argv);
+    cajal::Environment env(argc, argv, false);  // Kokkos starts once --threads is known
     int rc = 0;
     {
       cajal::MpiCommunicator comm(MPI_COMM_WORLD);
@@ -172,6 +173,10 @@ int main(int argc, char** argv) {
                         "--set population.exc.n=800 (repeatable; validated like the deck)");
         run->add_flag("--overwrite", a.overwrite, "replace the output of an earlier run in the output folder");
         run->add_flag("-q,--quiet", a.quiet, "no progress lines");
+        const char* threads_help =
+            "threads per rank (a Cajal built against a Kokkos with OpenMP; default: OMP_NUM_THREADS, else the "
+            "cores the rank may use); results are the same for any number";
+        run->add_option("-t,--threads", a.threads, threads_help)->check(CLI::Range(1, 4096));
         auto* rst = app.add_subcommand("restart", "Continue a run from a checkpoint (a file, or a folder: its newest "
                                                   "valid checkpoint), on any number of ranks.");
         rst->add_option("CHECKPOINT", a.checkpoint, "checkpoint file or folder")->required();
@@ -179,6 +184,7 @@ int main(int argc, char** argv) {
         rst->add_option("-s,--set", a.sets,
                         "override simulation.t_stop, output.* or checkpoint.* (nothing that changes the network)");
         rst->add_flag("-q,--quiet", a.quiet, "no progress lines");
+        rst->add_option("-t,--threads", a.threads, threads_help)->check(CLI::Range(1, 4096));
         auto* val = app.add_subcommand("validate", "Check DECK (and any --set) without running; exit status 0 when valid, 2 otherwise.");
         val->add_option("DECK", a.deck, "input deck (TOML)")->required();
         val->add_option("-s,--set", a.sets, "override a deck value, as for run");
@@ -203,6 +209,7 @@ int main(int argc, char** argv) {
         } catch (const CLI::ParseError& e) {
           throw cajal::usage_error(std::string("command line: ") + e.what() + "; see cajal --help");
         }
+        env.start(a.threads);
         // CLI11 prints help of the subcommand when asked on it.
         rc = app.got_subcommand(mod)   ? models_command(comm, model_name)
              : app.got_subcommand(rst) ? restart_command(comm, a)

@@ -238,7 +238,7 @@ struct AeifCondAlphaAstro {
   static constexpr int stages = 7;
   static constexpr double stage_c[stages] = {0.0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1.0, 1.0};
   struct Stages {
-    double s[cell_lanes], ex[cell_lanes], in[cell_lanes];  // s_i, e^{-s_i/tau_ex}, e^{-s_i/tau_in}
+    double s[simd_width], ex[simd_width], in[simd_width];  // s_i, e^{-s_i/tau_ex}, e^{-s_i/tau_in}
   };
   Stages whole = {};
   double P_ex = 0, P_in = 0;  // e^{-h / tau}
@@ -246,7 +246,7 @@ struct AeifCondAlphaAstro {
   /// The stage times of the sub-step [t, t + hs] and the decays there, all seven stages
   /// at once in SIMD lanes (each lane the scalar formula's bits).
   KOKKOS_INLINE_FUNCTION void stages_of(double t, double hs, Stages& out) const {
-    static_assert(stages <= cell_lanes, "one lane per stage");
+    static_assert(stages <= simd_width, "one lane per stage");
     lanes::Pack c{};
     for (int i = 0; i < stages; ++i) c[i] = stage_c[i];
     const lanes::Pack st = t + c * hs;
@@ -328,7 +328,7 @@ struct AeifCondAlphaAstro {
     return finish(y, z, spikes, I_sic, r, in_ex, in_in, in_sic);
   }
 
-  /// The state of a block of cell_lanes cells, one vector per variable: y, I_SIC, the
+  /// The state of a block of simd_width cells, one vector per variable: y, I_SIC, the
   /// last sub-step and the refractory count.
   struct Block {
     lanes::Pack y[6], I_sic, hint;
@@ -348,7 +348,7 @@ struct AeifCondAlphaAstro {
   /// finish() run in the lanes too. The other cells, rare (sub-steps near a spike, after a
   /// rejection), run step() alone. Each lane does step()'s operations in its order, so
   /// every cell gets step()'s bits. `in` is (receptor, lane).
-  KOKKOS_INLINE_FUNCTION void step_block(Block& cells, const double in[3][cell_lanes], int spikes[cell_lanes]) const {
+  KOKKOS_INLINE_FUNCTION void step_block(Block& cells, const double in[3][simd_width], int spikes[simd_width]) const {
     using P = lanes::Pack;
     using I = lanes::IntPack;
     const LaneSystem sys{*this, cells.y[1], cells.y[2], cells.y[3], cells.y[4], cells.r > 0, cells.I_sic};
@@ -385,7 +385,7 @@ struct AeifCondAlphaAstro {
     out.last_currents = sys.last_currents;
     out.last_dw = sys.last_dw;
     out.reuse = lanes::all(whole & ~spike & ~fail & (refractory == (out.r > 0)));
-    for (int l = 0; l < cell_lanes; ++l) {
+    for (int l = 0; l < simd_width; ++l) {
       if (whole[l]) {
         spikes[l] = fail[l] ? -1 : (spike[l] ? 1 : 0);
         continue;

@@ -43,7 +43,7 @@ struct LanesOf<Cell, std::void_t<decltype(Cell::lanes)>> {
 /// or (Drive<1>) for one cell.
 template <int L>
 struct Drive {
-  static_assert(L == cell_lanes, "a block is one vector");
+  static_assert(L == simd_width, "a block is one vector");
   const PoissonDrive& bg;
   std::int64_t cached = -1;
   lanes::UPack gid{};
@@ -80,7 +80,7 @@ KOKKOS_FORCEINLINE_FUNCTION void take_input(const Kokkos::View<std::int64_t***, 
     in[0] = from_fixed(*p + extra);
     *p = 0;
   } else {
-    static_assert(L == cell_lanes, "a block is one vector");
+    static_assert(L == simd_width, "a block is one vector");
     lanes::IntPack v;
     std::memcpy(&v, p, sizeof v);
     const lanes::Pack x = __builtin_convertvector(v + extra, lanes::Pack) * (1.0 / fixed_scale);

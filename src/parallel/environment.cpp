@@ -12,7 +12,7 @@
 
 namespace cajal {
 
-Environment::Environment(int& argc, char**& argv) {
+Environment::Environment(int& argc, char**& argv, bool start_compute) {
   int initialized = 0;
   MPI_Initialized(&initialized);
   if (!initialized) {
@@ -32,22 +32,47 @@ Environment::Environment(int& argc, char**& argv) {
   }
   // Kokkos sees only its own --kokkos-* arguments: given the whole command line it would
   // also answer --help (and take --threads and the like) itself.
-  std::vector<char*> kargs{argv[0]};
   for (int i = 1; i < argc; ++i)
-    if (std::strncmp(argv[i], "--kokkos-", 9) == 0) kargs.push_back(argv[i]);
-  int kargc = static_cast<int>(kargs.size());
-  kargs.push_back(nullptr);
-  Kokkos::initialize(kargc, kargs.data());
+    if (std::strncmp(argv[i], "--kokkos-", 9) == 0) kokkos_args_.emplace_back(argv[i]);
+  if (start_compute) start();
+}
+
+void Environment::start(int threads) {
+  std::vector<std::string> args{"cajal"};
+  args.insert(args.end(), kokkos_args_.begin(), kokkos_args_.end());
+  // Kokkos' warnings (OMP_PROC_BIND unset, ...) would come from every rank; the README says
+  // how to bind threads, and the run header says how many each rank has.
+  args.emplace_back("--kokkos-disable-warnings");
+#if KOKKOS_VERSION >= 30700
+  if (threads > 0) args.push_back("--kokkos-num-threads=" + std::to_string(threads));
+#else
+  if (threads > 0) args.push_back("--kokkos-threads=" + std::to_string(threads));
+#endif
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  int argc = static_cast<int>(argv.size());
+  argv.push_back(nullptr);
+  char** p = argv.data();
+  Kokkos::initialize(argc, p);
+  kokkos_ = true;
+  const int got = Kokkos::DefaultExecutionSpace().concurrency();
+  if (threads > 0 && got != threads && Kokkos::SpaceAccessibility<Kokkos::HostSpace,
+                                                                    Kokkos::DefaultExecutionSpace::memory_space>::accessible)
+    throw usage_error("command line: --threads " + std::to_string(threads) + ": this cajal's Kokkos backend (" +
+                      Kokkos::DefaultExecutionSpace::name() + ") runs " + std::to_string(got) +
+                      " thread(s) per rank; threads need a Cajal built against a Kokkos with OpenMP "
+                      "(README: Threads), or leave --threads out");
   // PETSc gets no command line (its options come from the deck, prefixed -field_) and
   // no signal handlers: SIGTERM/SIGUSR1 belong to Cajal's checkpoint-and-stop path.
   PetscOptionsSetValue(nullptr, "-no_signal_handler", nullptr);
   if (PetscInitialize(nullptr, nullptr, nullptr, nullptr) != 0)
     throw petsc_error("PetscInitialize failed");
+  petsc_ = true;
 }
 
 Environment::~Environment() {
-  PetscFinalize();
-  Kokkos::finalize();
+  if (petsc_) PetscFinalize();
+  if (kokkos_) Kokkos::finalize();
   if (owns_mpi_) MPI_Finalize();
 }
 

@@ -50,7 +50,7 @@ KOKKOS_INLINE_FUNCTION Block draw(const Key& key, std::uint64_t a, std::uint64_t
   return Block{{r[0], r[1], r[2], r[3]}};
 }
 
-/// draw() for the counters (a[l], b) of cell_lanes lanes at once, as vectors (a kernel that
+/// draw() for the counters (a[l], b) of simd_width lanes at once, as vectors (a kernel that
 /// advances cells in SIMD lanes draws their background for all of them). Word w of lane l
 /// is block.w[w][l], in the low 32 bits; the same words as draw(key, a[l], b), by the same
 /// ten Philox-4x32 rounds (Salmon et al. 2011; Random123's philox4x32 with its constants),

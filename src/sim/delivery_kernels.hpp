@@ -126,8 +126,9 @@ struct Deliver {
 /// updating every synapse of the row by the STDP rule before delivering its new weight.
 /// `group_first/last` delimit, in the sorted spike list, the spikes of source row
 /// `group_row`. The kernel's index is a target slice: every slice follows the source's
-/// trace through the same spikes (the same arithmetic, so the same bits), updates its own
-/// synapses, and slice 0 stores the trace.
+/// trace through the same spikes (the same arithmetic, so the same bits) and updates its
+/// own synapses; none stores the trace, which another slice may still be reading
+/// (AdvanceSourceClock stores it after the kernel).
 struct DeliverPlastic {
   using value_type = std::uint64_t;
   Kokkos::View<const std::uint64_t*> spikes, group_first, group_last, group_row;
@@ -171,10 +172,6 @@ struct DeliverPlastic {
         }
         events += part.e - part.b;
         rule.advance_trace(kp, tl, stamp);
-      }
-      if (s == 0) {
-        kplus(r) = kp;
-        t_last(r) = tl;
       }
     }
     if (lost_here) Kokkos::atomic_add(&lost(), static_cast<std::int64_t>(lost_here));
@@ -221,8 +218,32 @@ struct DeliverShortTerm {
         events += part.e - part.b;
         tl = stamp;
       }
-      if (s == 0) t_last(r) = tl;
     }
+  }
+};
+
+/// After DeliverPlastic or DeliverShortTerm: each source row's clock (the stamp of its
+/// last spike) and, for STDP, its trace K+, advanced over the row's spikes of the interval,
+/// one row per index (the slices of the delivery kernel each followed them without storing).
+struct AdvanceSourceClock {
+  Kokkos::View<const std::uint64_t*> spikes, group_first, group_last, group_row;
+  Kokkos::View<double*> kplus;  // extent 0: no trace (short-term plasticity)
+  Kokkos::View<std::int64_t*> t_last;
+  StdpRule rule;
+  std::int64_t t0;
+
+  KOKKOS_INLINE_FUNCTION void operator()(const std::size_t g) const {
+    const std::uint64_t r = group_row(g);
+    const bool trace = kplus.extent(0) != 0;
+    double kp = trace ? kplus(r) : 0.0;
+    std::int64_t tl = t_last(r);
+    for (std::uint64_t k = group_first(g); k < group_last(g); ++k) {
+      const std::int64_t stamp = t0 + spike_offset(spikes(k)) + 1;
+      if (trace) rule.advance_trace(kp, tl, stamp);
+      tl = stamp;
+    }
+    if (trace) kplus(r) = kp;
+    t_last(r) = tl;
   }
 };
 

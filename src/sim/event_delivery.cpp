@@ -129,6 +129,9 @@ std::uint64_t EventDelivery::deliver_stateful(std::size_t i, std::size_t n, Kokk
                      pj.delay_steps, net_.ring_size,         pj.receptor, pj.third,    gate};
     Kokkos::parallel_reduce("cajal::exchange::deliver_plastic", policy, f, e);
   }
+  Kokkos::parallel_for("cajal::exchange::advance_source_clock", Kokkos::RangePolicy<>(0, groups),
+                       AdvanceSourceClock{in, gf, gl, gr, pj.plastic ? pj.kplus : Kokkos::View<double*>(), pj.t_last,
+                                          pj.rule, t0});
   return e;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // SIMD lanes over cells. A model kernel on the host advances `cell_lanes` cells at once:
 // its arithmetic is written once, as a template on the number type T, and runs as T =
-// double (one cell) or T = Pack (cell_lanes cells in a GCC/Clang vector, which the compiler
+// double (one cell) or T = Pack (simd_width cells in a GCC/Clang vector, which the compiler
 // maps onto the widest registers -march allows). Each lane performs exactly the IEEE
 // operations of the scalar code, in the same order, and no multiply-add is fused
 // (-ffp-contract=off, src/CMakeLists.txt), so a cell's bits do not depend on whether it ran
@@ -17,14 +17,23 @@
 
 namespace cajal {
 
-/// Cells per SIMD block: 8 doubles fill an AVX-512 register (two AVX2 registers).
-constexpr int cell_lanes = 8;
+/// Doubles per host vector (Pack): 8 fill an AVX-512 register (two AVX2 registers).
+constexpr int simd_width = 8;
+
+/// Cells per block on execution space E, a property of the backend: a host backend
+/// advances simd_width cells in one thread's vector lanes; a device backend (CUDA, HIP) has
+/// no GCC vectors and gets its lanes from its threads, so a block there is one cell.
+template <class E>
+constexpr int lanes_for = Kokkos::SpaceAccessibility<Kokkos::HostSpace, typename E::memory_space>::accessible ? simd_width : 1;
+
+/// Cells per block of the kernels (which run on the default execution space).
+constexpr int cell_lanes = lanes_for<Kokkos::DefaultExecutionSpace>;
 
 namespace lanes {
 
-typedef double Pack __attribute__((vector_size(cell_lanes * sizeof(double))));
-typedef std::int64_t IntPack __attribute__((vector_size(cell_lanes * sizeof(std::int64_t))));
-typedef std::uint64_t UPack __attribute__((vector_size(cell_lanes * sizeof(std::uint64_t))));
+typedef double Pack __attribute__((vector_size(simd_width * sizeof(double))));
+typedef std::int64_t IntPack __attribute__((vector_size(simd_width * sizeof(std::int64_t))));
+typedef std::uint64_t UPack __attribute__((vector_size(simd_width * sizeof(std::uint64_t))));
 
 /// The number type of a block of L cells: double for one, Pack for cell_lanes.
 template <int L>
@@ -62,14 +71,14 @@ KOKKOS_FORCEINLINE_FUNCTION std::int64_t select(bool m, std::int64_t a, std::int
 KOKKOS_FORCEINLINE_FUNCTION bool any(bool m) { return m; }
 KOKKOS_FORCEINLINE_FUNCTION bool any(IntPack m) {
   bool set = false;
-  for (int l = 0; l < cell_lanes; ++l) set = set || m[l] != 0;
+  for (int l = 0; l < simd_width; ++l) set = set || m[l] != 0;
   return set;
 }
 
 /// Whether every lane of a mask is set.
 KOKKOS_FORCEINLINE_FUNCTION bool all(IntPack m) {
   bool set = true;
-  for (int l = 0; l < cell_lanes; ++l) set = set && m[l] != 0;
+  for (int l = 0; l < simd_width; ++l) set = set && m[l] != 0;
   return set;
 }
 
