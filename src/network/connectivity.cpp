@@ -66,7 +66,7 @@ struct Chunks {
 };
 
 /// A per-synapse state array holding `value` everywhere, written once, by the execution
-/// space's threads (a labelled View would first be zeroed by one thread, then filled).
+/// space's threads (a labelled View is first zeroed, here by one memset, then filled).
 Kokkos::View<double*> filled(const std::string& label, std::uint64_t n, double value) {
   Kokkos::View<double*> v(Kokkos::view_alloc(Kokkos::WithoutInitializing, label), n);
   prefer_huge_pages(v);
