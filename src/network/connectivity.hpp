@@ -11,6 +11,9 @@
 // Construction draws each target's incoming connections from a stream keyed by
 // (seed, projection, target gid), twice: once to count synapses per source, once to fill.
 // The second pass replays the same draws, so no temporary list of pairs is ever held.
+// Both passes run on the host threads, over contiguous chunks of targets, and leave the
+// same arrays on any number of threads: the draws depend on the target only, and each
+// chunk writes its own slots of every row, in target order.
 #include <Kokkos_Core.hpp>
 #include <cstdint>
 #include <string>

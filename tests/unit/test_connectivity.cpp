@@ -13,6 +13,7 @@
 #include "cajal/input/deck.hpp"
 #include "cajal/network/partition.hpp"
 #include "network/connectivity.hpp"
+#include "random/distribution.hpp"
 #include "random/philox.hpp"
 
 using namespace cajal;
@@ -168,6 +169,61 @@ TEST(Connectivity, StorageHoldsExactlyTheDrawnPairs) {
     EXPECT_EQ(pj.synapses, 300u * 30u);
   }
   for (int P : {1, 2, 3, 4}) EXPECT_TRUE(stored_by_ranks(d, P, 0) == expected) << "P = " << P;
+}
+
+// The builder draws the targets in chunks on the host threads; whatever their number, the
+// arrays are those of a single sweep over the local targets: each source's row lists its
+// targets ascending, each target's synapses in its draw order (the delays, one draw per
+// synapse from the target's own stream, tell multapses apart). Run with OMP_NUM_THREADS > 1
+// to exercise more than one chunk.
+TEST(Connectivity, StorageIsTheSingleSweepLayoutOnAnyThreadCount) {
+  const std::string delay = "\ndelay = { dist = \"uniform\", low = 0.1, high = 3.0 }";
+  for (const std::string rule : {"rule = \"fixed_indegree\"\nindegree = 60\nmultapses = true",
+                                 "rule = \"fixed_indegree\"\nindegree = 60\nmultapses = false",
+                                 "rule = \"pairwise_bernoulli\"\np = 0.2",
+                                 "rule = \"distance\"\np = 0.8\nkernel = \"gaussian\"\nsigma = 60.0\ncutoff = 120.0"}) {
+    const Deck d = Deck::parse(deck_text("pre = \"a\"\npost = \"b\"\n" + rule + "\nweight = 1.0" + delay), "t.toml");
+    for (int P : {1, 2}) {
+      for (int r = 0; r < P; ++r) {
+        const Partition part(d, P, r);
+        const auto& local = part.local(1);
+        // One sweep: (source, local target, delay steps), stably sorted by source.
+        std::vector<std::tuple<std::uint64_t, std::uint32_t, int>> sweep;
+        std::vector<std::uint64_t> src;
+        for (std::size_t li = 0; li < local.size(); ++li) {
+          draw_sources(d, part, 0, local[li], src);
+          rng::Stream ds(rng::Key(3, rng::purpose::delay, 0), part.first_gid(1) + local[li]);
+          for (const auto j : src) {
+            const auto steps = std::max<std::int64_t>(1, d.to_steps(draw_value(d.projections[0].delay, ds)));
+            sweep.emplace_back(j, static_cast<std::uint32_t>(li), static_cast<int>(steps));
+          }
+        }
+        std::stable_sort(sweep.begin(), sweep.end(),
+                         [](const auto& x, const auto& y) { return std::get<0>(x) < std::get<0>(y); });
+        const Projection pj = build_projection(d, part, 0);
+        auto sources = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.sources);
+        auto row = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.row);
+        auto target = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.target);
+        auto del = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.delay);
+        ASSERT_EQ(pj.synapses, sweep.size()) << rule;
+        ASSERT_EQ(del.extent(0), sweep.size());
+        ASSERT_GT(sweep.size(), 1000u) << rule;
+        std::size_t k = 0;
+        for (std::size_t q = 0; q < sweep.size(); ++q) {
+          if (q == 0 || std::get<0>(sweep[q]) != std::get<0>(sweep[q - 1])) {
+            ASSERT_LT(k, sources.extent(0));
+            ASSERT_EQ(sources(k), std::get<0>(sweep[q])) << rule;
+            ASSERT_EQ(row(k), q) << rule;
+            ++k;
+          }
+          ASSERT_EQ(target(q), std::get<1>(sweep[q])) << rule << ", synapse " << q;
+          ASSERT_EQ(int{del(q)}, std::get<2>(sweep[q])) << rule << ", synapse " << q;
+        }
+        EXPECT_EQ(k, sources.extent(0));
+        EXPECT_EQ(row(k), sweep.size());
+      }
+    }
+  }
 }
 
 // Invariants a correct rule keeps whatever it draws, on the storage of 1-4 ranks: without
