@@ -82,7 +82,8 @@ SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
   }
   scount_.assign(dest_.size() + 1, 0);
   sdispl_.assign(dest_.size() + 1, 0);
-  cursor_.assign(dest_.size() + 1, 0);
+  chunks_ = static_cast<std::size_t>(std::max(1, Kokkos::DefaultHostExecutionSpace().concurrency()));
+  chunk_at_.assign(chunks_ * dest_.size() + 1, 0);
   rcount_.assign(src_.size() + 1, 0);
   rdispl_.assign(src_.size() + 1, 0);
 }
@@ -94,30 +95,61 @@ SpikeExchange::~SpikeExchange() {
   if (!finalized && record_ != MPI_DATATYPE_NULL) MPI_Type_free(&record_);
 }
 
+/// sendbuf_: each record once per subscribing rank, each destination's block in the order of
+/// `local`. The records are split into contiguous chunks (one per host thread): each chunk
+/// counts its records per destination, an exclusive scan (destination-major, then chunk)
+/// gives every chunk its first slot in each block, and each chunk places its records in
+/// order. A cell subscribes to a destination at most once, so each block holds its records
+/// in input order whatever the number of chunks.
+void SpikeExchange::pack(const std::uint64_t* local, std::size_t n) {
+  using Host = Kokkos::DefaultHostExecutionSpace;
+  const std::size_t W = static_cast<std::size_t>(width_), D = dest_.size();
+  const std::size_t C = std::max<std::size_t>(1, std::min(n, chunks_));
+  cell_.resize(n);
+  std::uint64_t* const cell = cell_.data();
+  int* const at = chunk_at_.data();
+  const std::uint32_t* const row = sub_row_.data();
+  const std::uint32_t* const to = sub_to_.data();
+  const SpikeExchange* const self = this;
+  auto first = [n, C](std::size_t c) { return n * c / C; };
+  Kokkos::parallel_for(
+      "cajal::exchange::count", Kokkos::RangePolicy<Host>(0, C), [=](const std::size_t c) {
+        int* const count = at + c * D;
+        for (std::size_t d = 0; d < D; ++d) count[d] = 0;
+        for (std::size_t k = first(c); k < first(c + 1); ++k) {
+          const std::uint64_t li = cell[k] = self->local_index(spike_gid(local[k * W]));
+          for (std::uint32_t e = row[li]; e < row[li + 1]; ++e) ++count[to[e]];
+        }
+      });
+  int total = 0;
+  for (std::size_t d = 0; d < D; ++d) {
+    sdispl_[d] = total;
+    for (std::size_t c = 0; c < C; ++c) {
+      const int k = at[c * D + d];
+      at[c * D + d] = total;
+      total += k;
+    }
+    scount_[d] = total - sdispl_[d];
+  }
+  if (sendbuf_.size() < static_cast<std::size_t>(total) * W) sendbuf_.resize(2 * static_cast<std::size_t>(total) * W);
+  std::uint64_t* const buf = sendbuf_.data();
+  Kokkos::parallel_for(
+      "cajal::exchange::place", Kokkos::RangePolicy<Host>(0, C), [=](const std::size_t c) {
+        int* const next = at + c * D;
+        for (std::size_t k = first(c); k < first(c + 1); ++k)
+          for (std::uint32_t e = row[cell[k]]; e < row[cell[k] + 1]; ++e) {
+            std::uint64_t* const rec = buf + static_cast<std::size_t>(next[to[e]]++) * W;
+            for (std::size_t w = 0; w < W; ++w) rec[w] = local[k * W + w];
+          }
+      });
+  Host().fence("cajal::exchange::packed");
+}
+
 const std::vector<std::uint64_t>& SpikeExchange::exchange(const std::uint64_t* local, std::size_t n) {
   const std::size_t W = static_cast<std::size_t>(width_);
   incoming_.assign(local, local + n * W);
   if (graph_ == MPI_COMM_NULL) return incoming_;
-
-  // Count, then place, each record once per subscribing rank (its cell looked up once).
-  std::fill(scount_.begin(), scount_.end(), 0);
-  cell_.resize(n);
-  for (std::size_t k = 0; k < n; ++k) {
-    const std::uint64_t li = cell_[k] = local_index(spike_gid(local[k * W]));
-    for (std::uint32_t e = sub_row_[li]; e < sub_row_[li + 1]; ++e) ++scount_[sub_to_[e]];
-  }
-  int total = 0;
-  for (std::size_t d = 0; d < dest_.size(); ++d) {
-    sdispl_[d] = total;
-    cursor_[d] = total;
-    total += scount_[d];
-  }
-  if (sendbuf_.size() < static_cast<std::size_t>(total) * W) sendbuf_.resize(2 * static_cast<std::size_t>(total) * W);
-  for (std::size_t k = 0; k < n; ++k)
-    for (std::uint32_t e = sub_row_[cell_[k]]; e < sub_row_[cell_[k] + 1]; ++e) {
-      std::uint64_t* to = &sendbuf_[static_cast<std::size_t>(cursor_[sub_to_[e]]++) * W];
-      for (std::size_t w = 0; w < W; ++w) to[w] = local[k * W + w];
-    }
+  pack(local, n);
 
   detail::check(MPI_Neighbor_alltoall(scount_.data(), 1, MPI_INT, rcount_.data(), 1, MPI_INT, graph_),
                 "MPI_Neighbor_alltoall");

@@ -48,10 +48,13 @@ private:
   std::vector<int> dest_, src_;                 // neighbour ranks
   std::vector<std::uint64_t> pop_offset_;       // rank-local cell numbering per population
   std::vector<std::uint32_t> sub_row_, sub_to_; // local cell -> destination slots
-  std::vector<int> scount_, sdispl_, rcount_, rdispl_, cursor_;
+  std::vector<int> scount_, sdispl_, rcount_, rdispl_;
   std::vector<std::uint64_t> sendbuf_, incoming_, cell_;  // cell_: local index of each spike
+  std::size_t chunks_ = 1;      // packing: the records split into this many chunks (host threads)
+  std::vector<int> chunk_at_;   // per chunk and destination: a count, then the next slot
 
   std::uint64_t local_index(std::uint64_t gid) const;
+  void pack(const std::uint64_t* local, std::size_t n);
 };
 
 }  // namespace cajal

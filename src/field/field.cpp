@@ -465,27 +465,36 @@ struct Field::Impl : Field::State {
     const double per_amount = 1.0 / (voxel_volume * dtf);  // amol over the step -> mM/ms per tissue volume
     const double bath = 2.0 * c0 * k.baseline;
     const bool manufactured = !spec.manufactured.empty();
-    std::int64_t q = 0;
-    for (std::int64_t kk = 0; kk < n[2]; ++kk)
-      for (std::int64_t j = 0; j < n[1]; ++j)
-        for (std::int64_t i = 0; i < n[0]; ++i, ++q) {
-          const std::int64_t g[3] = {s[0] + i, s[1] + j, s[2] + kk};
-          double r = mass * conc[q] + clear;
-          double amount = static_cast<double>(spikes_pending[q]) * k.release;
-          if (uptake_sites[q] > 0 && k.uptake_jmax > 0) {
-            const double c = std::max(0.0, conc[q]);
-            const double want = uptake_sites[q] * k.uptake_jmax * c / (k.uptake_km + c) * dtf;
-            amount -= std::min(want, alpha * voxel_volume * c);
+    // One voxel per iteration (each its own arithmetic: the bits do not depend on the threads).
+    const double* const c_of = conc.data();
+    std::int64_t* const pending = spikes_pending.data();
+    const std::int32_t* const sites = uptake_sites.data();
+    const double* const source = manufactured_source.data();
+    const std::int64_t n0 = n[0], n1 = n[1], s0 = s[0], s1 = s[1], s2 = s[2], N0 = N[0], N1 = N[1], N2 = N[2];
+    const double release = k.release, jmax = k.uptake_jmax, km = k.uptake_km, alpha_ = alpha, vol = voxel_volume, dt = dtf;
+    const auto wall = k.dirichlet;
+    Kokkos::parallel_for(
+        "cajal::field::rhs", Kokkos::RangePolicy<Kokkos::DefaultHostExecutionSpace>(0, owned),
+        [=](const std::int64_t q) {
+          const std::int64_t i = q % n0, j = (q / n0) % n1, kk = q / (n0 * n1);
+          const std::int64_t g[3] = {s0 + i, s1 + j, s2 + kk}, last[3] = {N0 - 1, N1 - 1, N2 - 1};
+          double r = mass * c_of[q] + clear;
+          double amount = static_cast<double>(pending[q]) * release;
+          if (sites[q] > 0 && jmax > 0) {
+            const double c = std::max(0.0, c_of[q]);
+            const double want = sites[q] * jmax * c / (km + c) * dt;
+            amount -= std::min(want, alpha_ * vol * c);
           }
           r += amount * per_amount;
-          if (manufactured) r += manufactured_source[q];
+          if (manufactured) r += source[q];
           for (int d = 0; d < 3; ++d) {
-            if (g[d] == 0 && k.dirichlet[2 * d]) r += bath;
-            if (g[d] == N[d] - 1 && k.dirichlet[2 * d + 1]) r += bath;
+            if (g[d] == 0 && wall[2 * d]) r += bath;
+            if (g[d] == last[d] && wall[2 * d + 1]) r += bath;
           }
           rhs[q] = r;
-        }
-    std::fill(spikes_pending.begin(), spikes_pending.end(), 0);
+          pending[q] = 0;
+        });
+    Kokkos::DefaultHostExecutionSpace().fence("cajal::field::rhs");
   }
 
   /// Bytes (STREAM's count: each array read or written once) of the solve's work outside
@@ -639,7 +648,7 @@ std::int64_t Field::local_voxel(const Point& p) const {
   return q;
 }
 
-void Field::add_spike(std::int64_t v) { impl_->spikes_pending[v] += 1; }
+void Field::add_spike(std::int64_t v) { Kokkos::atomic_inc(&impl_->spikes_pending[v]); }
 void Field::add_uptake_site(std::int64_t v) { impl_->uptake_sites[v] += 1; }
 void Field::solve(std::int64_t step) { impl_->solve(step); }
 double Field::at(std::int64_t v) const { return impl_->conc[v]; }

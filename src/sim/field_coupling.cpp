@@ -46,29 +46,42 @@ FieldCoupling::FieldCoupling(const Communicator& comm, LocalNetwork& net) : net_
 /// E_L of every feeding-back cell from the concentration in its voxel.
 void FieldCoupling::refresh_leak_shifts() {
   auto& pops = net_.pops;
+  const Field* const field = field_.get();
   for (std::size_t p = 0; p < pops.size(); ++p) {
     if (!feeds_back_[p]) continue;
-    auto& h = leak_shift_host_[p];
-    for (std::size_t i = 0; i < voxel_of_[p].size(); ++i) h(i) = field_->nernst_shift(field_->at(voxel_of_[p][i]));
+    const auto h = leak_shift_host_[p];
+    const std::int64_t* const vox = voxel_of_[p].data();
+    Kokkos::parallel_for(
+        "cajal::field::leak_shift", Kokkos::RangePolicy<Kokkos::DefaultHostExecutionSpace>(0, voxel_of_[p].size()),
+        [=](const std::size_t i) { h(i) = field->nernst_shift(field->at(vox[i])); });
+    Kokkos::DefaultHostExecutionSpace().fence("cajal::field::leak_shift");
     Kokkos::deep_copy(pops[p]->leak_shift, h);
   }
 }
 
+/// Integer counts per voxel (atomic increments): the order of the spikes does not matter.
 void FieldCoupling::count_spikes(const SpikeBuffer& buffer, const Kokkos::View<std::uint64_t*>::HostMirror& buffer_host) {
-  const Partition& part = net_.part;
+  const Partition* const part = &net_.part;
   int n = 0;
   Kokkos::deep_copy(n, buffer.count);
   if (n > scanned_) {
     const auto range = std::make_pair(scanned_, n);
     Kokkos::deep_copy(Kokkos::subview(buffer_host, range), Kokkos::subview(buffer.spikes, range));
-    for (int q = scanned_; q < n; ++q) {
-      const std::uint64_t g = spike_gid(buffer_host(q));
-      const int p = part.population_of(g);
-      if (!releases_[p]) continue;
-      const auto& ids = part.local(p);
-      const std::size_t i = static_cast<std::size_t>(std::lower_bound(ids.begin(), ids.end(), g - part.first_gid(p)) - ids.begin());
-      field_->add_spike(voxel_of_[p][i]);
-    }
+    const auto spikes = buffer_host;
+    const char* const releases = releases_.data();
+    const std::vector<std::int64_t>* const voxel_of = voxel_of_.data();
+    Field* const field = field_.get();
+    Kokkos::parallel_for(
+        "cajal::field::count_spikes", Kokkos::RangePolicy<Kokkos::DefaultHostExecutionSpace>(scanned_, n),
+        [=](const int q) {
+          const std::uint64_t g = spike_gid(spikes(q));
+          const int p = part->population_of(g);
+          if (!releases[p]) return;
+          const auto& ids = part->local(p);
+          const auto i = std::lower_bound(ids.begin(), ids.end(), g - part->first_gid(p)) - ids.begin();
+          field->add_spike(voxel_of[p][static_cast<std::size_t>(i)]);
+        });
+    Kokkos::DefaultHostExecutionSpace().fence("cajal::field::count_spikes");
   }
   scanned_ = n;
 }

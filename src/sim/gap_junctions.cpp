@@ -24,23 +24,30 @@ GapJunctions::GapJunctions(const Communicator& comm, LocalNetwork& net, const Sc
     }
   }
   every_ = schedule.whole_intervals(every);
+  std::size_t cells = 0;
+  for (const int p : pops_) cells += net.pops[p]->local_size;
+  local_.assign(2 * cells, 0);
 }
 
 void GapJunctions::couple() {
+  using Host = Kokkos::DefaultHostExecutionSpace;
   auto& pops = net_.pops;
-  local_.clear();
+  std::size_t n_local = 0;  // records so far: every coupled cell, population after population
   for (std::size_t q = 0; q < pops_.size(); ++q) {
     const Population& p = *pops[pops_[q]];
-    auto& ip3 = ip3_[q];
-    Kokkos::deep_copy(ip3, p.recordable("IP3").view);
-    for (std::size_t i = 0; i < p.local_size; ++i) {
-      std::uint64_t bits;
-      std::memcpy(&bits, &ip3(i), 8);
-      local_.push_back(pack_spike(gids_[q](i), 0));
-      local_.push_back(bits);
-    }
+    Kokkos::deep_copy(ip3_[q], p.recordable("IP3").view);
+    const auto ip3 = ip3_[q];
+    const auto gid = gids_[q];
+    std::uint64_t* const rec = local_.data() + 2 * n_local;
+    Kokkos::parallel_for(
+        "cajal::astrocyte::gap_pack", Kokkos::RangePolicy<Host>(0, p.local_size), [=](const std::size_t i) {
+          rec[2 * i] = pack_spike(gid(i), 0);
+          std::memcpy(&rec[2 * i + 1], &ip3(i), 8);
+        });
+    n_local += p.local_size;
   }
-  const std::vector<std::uint64_t>& recs = exchange_->exchange(local_.data(), local_.size() / 2);
+  Host().fence("cajal::astrocyte::gap_packed");
+  const std::vector<std::uint64_t>& recs = exchange_->exchange(local_.data(), n_local);
   if (incoming_.extent(0) < recs.size()) {
     incoming_ = Kokkos::View<std::uint64_t*>("cajal::sim::gap_incoming", 2 * recs.size() + 2);
     incoming_host_ = Kokkos::create_mirror_view(incoming_);

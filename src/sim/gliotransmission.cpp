@@ -43,6 +43,7 @@ Gliotransmission::Gliotransmission(const Communicator& comm, LocalNetwork& net, 
     auto hs = Kokkos::create_mirror_view(t.link.sources);
     for (std::size_t k = 0; k < t.ids.size(); ++k) hs(k) = t.ids[k];
     Kokkos::deep_copy(t.link.sources, hs);
+    t.records.assign(2 * part.local(t.pop).size(), 0);
     tables_.push_back(std::move(t));
   }
   int every = 1;
@@ -54,27 +55,38 @@ Gliotransmission::Gliotransmission(const Communicator& comm, LocalNetwork& net, 
 }
 
 void Gliotransmission::share(std::int64_t t0) {
+  using Host = Kokkos::DefaultHostExecutionSpace;
   const bool take = t0 % every_ == 0;
   const Partition& part = net_.part;
   for (auto& t : tables_) {
     Population& p = *net_.pops[t.pop];
     if (take) p.take_snapshot();
-    auto& v = t.snapshot_host;
+    const auto v = t.snapshot_host;
     Kokkos::deep_copy(v, p.gamma_s_snapshot());
-    const auto& mine = part.local(t.pop);
-    t.records.clear();
-    for (std::size_t i = 0; i < mine.size(); ++i) {
-      std::uint64_t bits;
-      std::memcpy(&bits, &v(i), 8);
-      t.records.push_back(pack_spike(part.first_gid(t.pop) + mine[i], 0));
-      t.records.push_back(bits);
-    }
-    const std::vector<std::uint64_t>& got = t.exchange->exchange(t.records.data(), t.records.size() / 2);
-    for (std::size_t k = 0; k + 1 < got.size(); k += 2) {
-      const std::uint64_t id = spike_gid(got[k]) - part.first_gid(t.pop);
-      const auto it = std::lower_bound(t.ids.begin(), t.ids.end(), id);
-      if (it != t.ids.end() && *it == id) std::memcpy(&t.values_host(it - t.ids.begin()), &got[k + 1], 8);
-    }
+    const std::uint64_t* const mine = part.local(t.pop).data();
+    const std::uint64_t first = part.first_gid(t.pop);
+    const std::size_t n_mine = part.local(t.pop).size();
+    std::uint64_t* const rec = t.records.data();
+    Kokkos::parallel_for(
+        "cajal::glio::pack", Kokkos::RangePolicy<Host>(0, n_mine), [=](const std::size_t i) {
+          rec[2 * i] = pack_spike(first + mine[i], 0);
+          std::memcpy(&rec[2 * i + 1], &v(i), 8);
+        });
+    Host().fence("cajal::glio::packed");
+    const std::vector<std::uint64_t>& got = t.exchange->exchange(rec, n_mine);
+    // Each astrocyte comes once (its own rank sends it, once to each subscriber): the
+    // records write distinct rows.
+    const std::uint64_t* const in = got.data();
+    const std::uint64_t* const ids = t.ids.data();
+    const std::size_t n_ids = t.ids.size();
+    const auto values = t.values_host;
+    Kokkos::parallel_for(
+        "cajal::glio::unpack", Kokkos::RangePolicy<Host>(0, got.size() / 2), [=](const std::size_t k) {
+          const std::uint64_t id = spike_gid(in[2 * k]) - first;
+          const std::uint64_t* const it = std::lower_bound(ids, ids + n_ids, id);
+          if (it != ids + n_ids && *it == id) std::memcpy(&values(it - ids), &in[2 * k + 1], 8);
+        });
+    Host().fence("cajal::glio::unpacked");
     Kokkos::deep_copy(t.values, t.values_host);
   }
 }

@@ -20,11 +20,14 @@ SicCoupling::SicCoupling(const Communicator& comm, LocalNetwork& net, const Sche
     sources_.push_back({static_cast<std::size_t>(pj->pre), Kokkos::create_mirror_view(p.sic_out),
                         Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), p.gid)});
   }
+  std::size_t cells = 0;
+  for (const Source& src : sources_) cells += src.out.extent(0);
+  local_.assign(cells * (1 + static_cast<std::size_t>(m_)), 0);  // room for every cell's record
   build_gather();
 }
 
 const std::vector<std::uint64_t>& SicCoupling::exchange() {
-  return exchange_->exchange(local_.data(), local_.size() / exchange_->width());
+  return exchange_->exchange(local_.data(), records_);
 }
 
 /// The Tables and Gathers of the sic_connection projections with one weight and
@@ -113,24 +116,37 @@ void SicCoupling::build_gather() {
 
 
 /// Records: one for each local astrocyte with a non-zero SIC in the interval's
-/// `steps` steps; steps beyond them (a short last interval) send 0.
+/// `steps` steps, in cell order (a scan over the cells' flags places them); steps beyond
+/// them (a short last interval) send 0.
 void SicCoupling::pack(int steps) {
+  using Host = Kokkos::DefaultHostExecutionSpace;
   const std::size_t W = 1 + static_cast<std::size_t>(m_);
-  local_.clear();
+  std::uint64_t* const rec = local_.data();
+  std::size_t n = 0;
   for (const Source& src : sources_) {
     Kokkos::deep_copy(src.out, net_.pops[src.pop]->sic_out);
-    const auto& out = src.out;
-    const auto& gid = src.gid;
-    for (std::size_t i = 0; i < out.extent(0); ++i) {
-      bool any = false;
-      for (int k = 0; k < steps; ++k) any = any || out(i, k) != 0.0;
-      if (!any) continue;
-      const std::size_t at = local_.size();
-      local_.resize(at + W, 0);
-      local_[at] = pack_spike(gid(i), 0);
-      std::memcpy(&local_[at + 1], &out(i, 0), static_cast<std::size_t>(steps) * sizeof(double));
-    }
+    const auto out = src.out;
+    const auto gid = src.gid;
+    const std::size_t first = n;
+    std::size_t count = 0;
+    Kokkos::parallel_scan(
+        "cajal::sic::pack", Kokkos::RangePolicy<Host>(0, out.extent(0)),
+        [=](const std::size_t i, std::size_t& at, const bool final) {
+          bool any = false;
+          for (int k = 0; k < steps && !any; ++k) any = out(i, k) != 0.0;
+          if (!any) return;
+          if (final) {
+            std::uint64_t* const r = rec + (first + at) * W;
+            r[0] = pack_spike(gid(i), 0);
+            std::memcpy(r + 1, &out(i, 0), static_cast<std::size_t>(steps) * sizeof(double));
+            std::fill(r + 1 + steps, r + W, std::uint64_t(0));
+          }
+          ++at;
+        },
+        count);
+    n += count;
   }
+  records_ = n;
 }
 
 /// deliver (SIC): every SIC record this rank needs into the SIC port of its targets.

@@ -71,7 +71,8 @@ private:
   int m_ = 1;
   std::unique_ptr<SpikeExchange> exchange_;
   std::vector<Source> sources_;
-  std::vector<std::uint64_t> local_;
+  std::vector<std::uint64_t> local_;  // the interval's records_ records (room for one per cell)
+  std::size_t records_ = 0;
   Kokkos::View<std::uint64_t*> incoming_;
   Kokkos::View<std::uint64_t*>::HostMirror incoming_host_;
   std::vector<Table> tables_;

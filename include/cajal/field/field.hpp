@@ -76,7 +76,8 @@ public:
   std::int64_t local_voxel(const Point& p) const;
 
   /// Sources for the coming solve: one spike of a releasing population in local voxel v
-  /// (counted exactly; each releases field.potassium.release amol).
+  /// (counted exactly; each releases field.potassium.release amol). Atomic: threads may
+  /// count spikes concurrently.
   void add_spike(std::int64_t v);
   /// One uptaking astrocyte in local voxel v (set up once).
   void add_uptake_site(std::int64_t v);
