@@ -15,6 +15,25 @@ namespace {
 
 using Rows = Kokkos::RangePolicy<Kokkos::IndexType<std::int64_t>>;
 
+/// Levels of fewer cells run their kernels as a plain loop on the calling thread when the
+/// grids live in host memory: a V-cycle launches a dozen kernels per level (one per plane
+/// in rbgs_one_pass) and the coarse CG five per iteration, and on small grids forking them
+/// over the host threads costs more than the rows (measured: potassium_column's field,
+/// 1 rank, took 1.40 s on 2 OpenMP threads against 0.69 s on one). Rows are independent in
+/// every kernel, so the bits do not depend on which way they run.
+constexpr std::int64_t threaded_from_cells = std::int64_t{1} << 15;
+
+template <class Level, class F>
+void for_rows(const Level& level, const char* label, const Rows& rows, const F& f) {
+  if constexpr (Kokkos::SpaceAccessibility<Kokkos::HostSpace, Grid::memory_space>::accessible) {
+    if (level.n[0] * level.n[1] * level.n[2] < threaded_from_cells) {
+      for (std::int64_t q = rows.begin(); q < rows.end(); ++q) f(q);
+      return;
+    }
+  }
+  Kokkos::parallel_for(label, rows, f);
+}
+
 /// Asks the kernel to back the 2 MiB-aligned interior of [p, p + bytes) with huge pages
 /// (transparent huge pages in "madvise" mode, the common default, give them only on
 /// request). A grid sweep touches five rows of u that lie a plane apart: with 4 KiB pages
@@ -166,7 +185,7 @@ void Multigrid::fill_ghosts(int l, Grid v) {
     if (!L.gathered && size_ > 1 && (nbr_[2 * d] != Communicator::no_rank || nbr_[2 * d + 1] != Communicator::no_rank)) {
       const std::int64_t fs = ea * eb;
       const auto snd = send_, rcv = recv_;
-      Kokkos::parallel_for(
+      for_rows(L,
           "cajal::field::mg::halo_pack", plane, KOKKOS_LAMBDA(std::int64_t q) {
             snd(q) = face_ref(v, d, 1, q % ea, q / ea);
             snd(fs + q) = face_ref(v, d, nd, q % ea, q / ea);
@@ -178,7 +197,7 @@ void Multigrid::fill_ghosts(int l, Grid v) {
       comm_.sendrecv(snd.data() + fs, n, nbr_[2 * d + 1], 40 + d, rcv.data(), nbr_[2 * d]);
       comm_.sendrecv(snd.data(), n, nbr_[2 * d], 50 + d, rcv.data() + fs, nbr_[2 * d + 1]);
       const bool lo = nbr_[2 * d] != Communicator::no_rank, hi = nbr_[2 * d + 1] != Communicator::no_rank;
-      Kokkos::parallel_for(
+      for_rows(L,
           "cajal::field::mg::halo_unpack", plane, KOKKOS_LAMBDA(std::int64_t q) {
             if (lo) face_ref(v, d, 0, q % ea, q / ea) = rcv(q);
             if (hi) face_ref(v, d, nd + 1, q % ea, q / ea) = rcv(fs + q);
@@ -187,7 +206,7 @@ void Multigrid::fill_ghosts(int l, Grid v) {
     const double slo = dirichlet_[2 * d] ? -1.0 : 1.0, shi = dirichlet_[2 * d + 1] ? -1.0 : 1.0;
     const bool lo = L.s[d] == 0, hi = L.s[d] + nd == L.N[d];
     if (lo || hi)
-      Kokkos::parallel_for(
+      for_rows(L,
           "cajal::field::mg::boundary", plane, KOKKOS_LAMBDA(std::int64_t q) {
             if (lo) face_ref(v, d, 0, q % ea, q / ea) = slo * face_ref(v, d, 1, q % ea, q / ea);
             if (hi) face_ref(v, d, nd + 1, q % ea, q / ea) = shi * face_ref(v, d, nd, q % ea, q / ea);
@@ -315,7 +334,7 @@ RedBlackRows Multigrid::rows(int l) const {
 void Multigrid::rbgs(int l, int colour) {
   const RedBlackRows R = rows(l);
   const std::int64_t ny = R.ny;
-  Kokkos::parallel_for(
+  for_rows(lv_[l],
       "cajal::field::mg::rbgs", Rows(0, ny * lv_[l].n[2]), KOKKOS_LAMBDA(std::int64_t q) {
         R.row(colour, q / ny + 1, q % ny + 1);
       });
@@ -329,7 +348,7 @@ void Multigrid::rbgs_one_pass(int l, int first) {
   const std::int64_t ny = R.ny, nz = lv_[l].n[2];
   const int second = 1 - first;
   for (std::int64_t k = 1; k <= nz + 1; ++k) {
-    Kokkos::parallel_for(
+    for_rows(lv_[l],
         "cajal::field::mg::rbgs_pair", Rows(1, ny + 1), KOKKOS_LAMBDA(std::int64_t j) {
           if (k == 1) R.row(first, 1, j);
           else if (k == nz + 1) R.row(second, nz, j);
@@ -362,7 +381,7 @@ void Multigrid::residual(int l) {
   const Grid u = L.u, b = L.b, r = L.r;
   const std::int64_t nx = L.n[0], ny = L.n[1];
   const double c = L.c, diag = L.a0 + 6 * c;
-  Kokkos::parallel_for(
+  for_rows(L,
       "cajal::field::mg::residual", Rows(0, ny * L.n[2]), KOKKOS_LAMBDA(std::int64_t row) {
         const std::int64_t k = row / ny + 1, j = row % ny + 1;
         const double* bc = &b(k, j, 0);
@@ -399,7 +418,7 @@ void Multigrid::apply(Grid in, double* out) {
   fill_ghosts(0, in);
   const std::int64_t nx = L.n[0], ny = L.n[1];
   const double c = L.c, diag = L.a0 + 6 * c;
-  Kokkos::parallel_for(
+  for_rows(L,
       "cajal::field::mg::apply", Rows(0, ny * L.n[2]), KOKKOS_LAMBDA(std::int64_t row) {
         const std::int64_t k = row / ny + 1, j = row % ny + 1;
         double* oc = out + row * nx - 1;  // oc[i], i = 1 .. nx
@@ -445,7 +464,7 @@ void Multigrid::restrict_to(int l) {
   const Grid src = from_full ? F.r_full : F.r, b = C.b;
   const std::int64_t fx = from_full ? 0 : F.s[0], fy = from_full ? 0 : F.s[1], fz = from_full ? 0 : F.s[2];
   const std::int64_t nx = C.n[0], ny = C.n[1], cx = C.s[0], cy = C.s[1], cz = C.s[2];
-  Kokkos::parallel_for(
+  for_rows(F,
       "cajal::field::mg::restrict", Rows(0, ny * C.n[2]), KOKKOS_LAMBDA(std::int64_t row) {
         const std::int64_t K = row / ny + 1, J = row % ny + 1;
         const std::int64_t k = 2 * (cz + K - 1) - fz + 1, j = 2 * (cy + J - 1) - fy + 1;
@@ -469,7 +488,7 @@ void Multigrid::prolong_add(int l) {
   const Grid uc = C.u, uf = F.u;
   const std::int64_t nx = F.n[0], ny = F.n[1], sx = F.s[0], sy = F.s[1], sz = F.s[2];
   const std::int64_t cx = C.s[0], cy = C.s[1], cz = C.s[2];
-  Kokkos::parallel_for(
+  for_rows(F,
       "cajal::field::mg::prolong", Rows(0, ny * F.n[2]), KOKKOS_LAMBDA(std::int64_t row) {
         const std::int64_t k = row / ny + 1, j = row % ny + 1;
         const std::int64_t gz = sz + k - 1, gy = sy + j - 1;
@@ -496,22 +515,26 @@ void Multigrid::prolong_add(int l) {
 }
 
 double Multigrid::dot(const Level& L, Grid a, Grid b) const {
-  // One sum in one fixed order, by one thread: a parallel_reduce would associate the sum by
-  // the thread count, and the coarse CG's iterates (and its stopping) would follow. The
-  // coarse grid is small, so this costs little; its bits are those of the Serial backend.
+  // One sum in one fixed order, on one thread: a parallel_reduce would associate the sum
+  // by the thread count, and the coarse CG's iterates (and its stopping) would follow. The
+  // coarse grid is small; its bits are those of the Serial backend.
   const std::int64_t nx = L.n[0], ny = L.n[1], nz = L.n[2];
-  Kokkos::View<double> s("cajal::field::mg::dot");
-  Kokkos::parallel_for(
-      "cajal::field::mg::dot", Kokkos::RangePolicy<>(0, 1), KOKKOS_LAMBDA(int) {
-        double acc = 0;
-        for (std::int64_t k = 1; k <= nz; ++k)
-          for (std::int64_t j = 1; j <= ny; ++j)
-            for (std::int64_t i = 1; i <= nx; ++i) acc += a(k, j, i) * b(k, j, i);
-        s() = acc;
-      });
-  double out = 0;
-  Kokkos::deep_copy(out, s);
-  return out;
+  auto sum = KOKKOS_LAMBDA() {
+    double acc = 0;
+    for (std::int64_t k = 1; k <= nz; ++k)
+      for (std::int64_t j = 1; j <= ny; ++j)
+        for (std::int64_t i = 1; i <= nx; ++i) acc += a(k, j, i) * b(k, j, i);
+    return acc;
+  };
+  if constexpr (Kokkos::SpaceAccessibility<Kokkos::HostSpace, Grid::memory_space>::accessible) {
+    return sum();
+  } else {
+    const Kokkos::View<double> out = dot_;
+    Kokkos::parallel_for("cajal::field::mg::dot", Kokkos::RangePolicy<>(0, 1), KOKKOS_LAMBDA(int) { out() = sum(); });
+    double v = 0;
+    Kokkos::deep_copy(v, out);
+    return v;
+  }
 }
 
 void Multigrid::coarse_solve(int l) {
@@ -528,7 +551,7 @@ void Multigrid::coarse_solve(int l) {
   double rr = bb;
   for (int it = 0; it < opt_.coarse_max_it && rr > opt_.coarse_rtol * opt_.coarse_rtol * bb; ++it) {
     fill_ghosts(l, p);
-    Kokkos::parallel_for(
+    for_rows(L,
         "cajal::field::mg::coarse_apply", Rows(0, ny * L.n[2]), KOKKOS_LAMBDA(std::int64_t row) {
           const std::int64_t k = row / ny + 1, j = row % ny + 1;
           double* qc = &q(k, j, 0);
@@ -537,7 +560,7 @@ void Multigrid::coarse_solve(int l) {
     const double pq = dot(L, p, q);
     if (!(pq > 0)) break;
     const double alpha = rr / pq;
-    Kokkos::parallel_for(
+    for_rows(L,
         "cajal::field::mg::coarse_update", Rows(0, ny * L.n[2]), KOKKOS_LAMBDA(std::int64_t row) {
           const std::int64_t k = row / ny + 1, j = row % ny + 1;
           for (std::int64_t i = 1; i <= nx; ++i) {
@@ -548,7 +571,7 @@ void Multigrid::coarse_solve(int l) {
     const double rr_new = dot(L, r, r);
     const double beta = rr_new / rr;
     rr = rr_new;
-    Kokkos::parallel_for(
+    for_rows(L,
         "cajal::field::mg::coarse_direction", Rows(0, ny * L.n[2]), KOKKOS_LAMBDA(std::int64_t row) {
           const std::int64_t k = row / ny + 1, j = row % ny + 1;
           for (std::int64_t i = 1; i <= nx; ++i) p(k, j, i) = r(k, j, i) + beta * p(k, j, i);

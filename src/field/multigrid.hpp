@@ -131,6 +131,7 @@ private:
   int first_gathered_ = 0;
   Options opt_;
   Kokkos::View<double*> send_, recv_;  // halo faces, both directions
+  Kokkos::View<double> dot_{"cajal::field::mg::dot"};  // the coarse CG's dot on a device backend
   std::vector<double> gather_send_, gather_recv_;
   std::vector<int> gather_counts_, gather_displs_;
 };
