@@ -4,7 +4,7 @@
 # configuration alike; prints the median of each summary.json figure per deck and
 # configuration, and the ratios the issue asks for. Needs a Cajal built against a Kokkos
 # with OpenMP (README: Threads).
-# Usage: bench/threads_benchmark.sh [CAJAL] [REPS]      (default build-omp/bin/cajal, 3)
+# Usage: [DECKS="brunel ..."] bench/threads_benchmark.sh [CAJAL] [REPS]   (default: the five decks, build-omp/bin/cajal, 3)
 set -eu
 cajal=${1:-build-omp/bin/cajal}
 reps=${2:-3}
@@ -12,7 +12,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # 1xT: one process, its threads bound one per core. Rx1: Open MPI binds each rank to a
 # core (its default), and OMP_PROC_BIND stays unset there: with it, every rank would bind
 # its thread to the first core.
-decks="brunel astrocyte_brunel hpc_benchmark neuroglial_network potassium_column"
+decks=${DECKS:-"brunel astrocyte_brunel hpc_benchmark neuroglial_network potassium_column"}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for r in $(seq "$reps"); do

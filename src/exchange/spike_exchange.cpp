@@ -142,7 +142,7 @@ void SpikeExchange::pack(const std::uint64_t* local, std::size_t n) {
             for (std::size_t w = 0; w < W; ++w) rec[w] = local[k * W + w];
           }
       });
-  Host().fence("cajal::exchange::packed");
+  Host().fence();
 }
 
 const std::vector<std::uint64_t>& SpikeExchange::exchange(const std::uint64_t* local, std::size_t n) {

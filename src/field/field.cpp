@@ -494,7 +494,7 @@ struct Field::Impl : Field::State {
           rhs[q] = r;
           pending[q] = 0;
         });
-    Kokkos::DefaultHostExecutionSpace().fence("cajal::field::rhs");
+    Kokkos::DefaultHostExecutionSpace().fence();
   }
 
   /// Bytes (STREAM's count: each array read or written once) of the solve's work outside
@@ -648,7 +648,7 @@ std::int64_t Field::local_voxel(const Point& p) const {
   return q;
 }
 
-void Field::add_spike(std::int64_t v) { Kokkos::atomic_inc(&impl_->spikes_pending[v]); }
+void Field::add_spike(std::int64_t v) { Kokkos::atomic_add(&impl_->spikes_pending[v], std::int64_t{1}); }
 void Field::add_uptake_site(std::int64_t v) { impl_->uptake_sites[v] += 1; }
 void Field::solve(std::int64_t step) { impl_->solve(step); }
 double Field::at(std::int64_t v) const { return impl_->conc[v]; }

@@ -54,7 +54,7 @@ void FieldCoupling::refresh_leak_shifts() {
     Kokkos::parallel_for(
         "cajal::field::leak_shift", Kokkos::RangePolicy<Kokkos::DefaultHostExecutionSpace>(0, voxel_of_[p].size()),
         [=](const std::size_t i) { h(i) = field->nernst_shift(field->at(vox[i])); });
-    Kokkos::DefaultHostExecutionSpace().fence("cajal::field::leak_shift");
+    Kokkos::DefaultHostExecutionSpace().fence();
     Kokkos::deep_copy(pops[p]->leak_shift, h);
   }
 }
@@ -81,7 +81,7 @@ void FieldCoupling::count_spikes(const SpikeBuffer& buffer, const Kokkos::View<s
           const auto i = std::lower_bound(ids.begin(), ids.end(), g - part->first_gid(p)) - ids.begin();
           field->add_spike(voxel_of[p][static_cast<std::size_t>(i)]);
         });
-    Kokkos::DefaultHostExecutionSpace().fence("cajal::field::count_spikes");
+    Kokkos::DefaultHostExecutionSpace().fence();
   }
   scanned_ = n;
 }

@@ -46,7 +46,7 @@ void GapJunctions::couple() {
         });
     n_local += p.local_size;
   }
-  Host().fence("cajal::astrocyte::gap_packed");
+  Host().fence();
   const std::vector<std::uint64_t>& recs = exchange_->exchange(local_.data(), n_local);
   if (incoming_.extent(0) < recs.size()) {
     incoming_ = Kokkos::View<std::uint64_t*>("cajal::sim::gap_incoming", 2 * recs.size() + 2);

@@ -72,7 +72,7 @@ void Gliotransmission::share(std::int64_t t0) {
           rec[2 * i] = pack_spike(first + mine[i], 0);
           std::memcpy(&rec[2 * i + 1], &v(i), 8);
         });
-    Host().fence("cajal::glio::packed");
+    Host().fence();
     const std::vector<std::uint64_t>& got = t.exchange->exchange(rec, n_mine);
     // Each astrocyte comes once (its own rank sends it, once to each subscriber): the
     // records write distinct rows.
@@ -86,7 +86,7 @@ void Gliotransmission::share(std::int64_t t0) {
           const std::uint64_t* const it = std::lower_bound(ids, ids + n_ids, id);
           if (it != ids + n_ids && *it == id) std::memcpy(&values(it - ids), &in[2 * k + 1], 8);
         });
-    Host().fence("cajal::glio::unpacked");
+    Host().fence();
     Kokkos::deep_copy(t.values, t.values_host);
   }
 }
