@@ -9,10 +9,10 @@
 /// adds only the synapses whose target it owns. No two threads write the same ring entry,
 /// so no add is atomic and nothing is duplicated; the integer sums are the same for any
 /// number of slices. A source row lists its targets in ascending order (connectivity.cpp
-/// fills rows target by target), so a slice finds its part of a row by one binary search.
-/// Measured on brunel, 1 rank, 2 OpenMP threads (deliver phase, same sitting): atomic
-/// scatter 7.2 s, duplicated scatter 1.35 s (its per-interval contribute sums whole rings),
-/// one thread 0.93 s; slices: see EventDelivery.
+/// fills rows target by target), so each slice's part of a row is one range, found in a
+/// table (TargetSlices). Measured on brunel, 1 rank, 2 OpenMP threads (deliver phase):
+/// ScatterView with atomics 7.2 s, duplicated ScatterView 1.35 s (its per-interval
+/// contribute sums whole rings), slices 0.58-0.71 s; one thread 0.83-0.94 s.
 #include <Kokkos_Core.hpp>
 #include <algorithm>
 #include <cstdint>
@@ -27,7 +27,7 @@ namespace cajal {
 using Ring = Kokkos::View<std::int64_t***, Kokkos::LayoutRight>;
 
 /// How delivery cuts one projection's targets among threads: `count` slices of the
-/// population's `cells` local cells, slice s holding [lo(s), hi(s)), and for every source row
+/// population's `cells` local cells, slice s holding [lo(s), lo(s + 1)), and for every source row
 /// r the offsets in the row where slices 1 .. count-1 begin (split(r, s - 1)). The table is
 /// computed once, after the build; looking the offsets up costs one cache line per spike
 /// and slice, where a search of the row cost several dependent misses (measured on brunel,
@@ -51,7 +51,8 @@ struct TargetSlices {
 
 /// Slices for projection `pj` into a population of `cells` local cells: one per thread of
 /// the default execution space (each walks all spikes, so more slices than threads only add
-/// walks), at most one per cell, at least one.
+/// walks), at most one per cell, at least one. Made for host threads: a device backend,
+/// with thousands of threads, will want atomic adds instead (the GPU issue).
 TargetSlices target_slices(const Projection& pj, std::uint64_t cells);
 
 /// The row of source `id` in a projection's sorted source list, or -1 when the source has

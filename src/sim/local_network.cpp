@@ -48,6 +48,7 @@ std::uint64_t LocalNetwork::local_synapses() const {
 std::uint64_t LocalNetwork::synapse_storage_bytes() const {
   std::uint64_t n = 0;
   for (const auto& pj : projections) n += pj.bytes();
+  for (const auto& s : slices) n += s.split.span() * sizeof(std::uint32_t);  // delivery's split tables
   return n;
 }
 
