@@ -109,6 +109,26 @@ void read_fixed_indegree(const Reader& r, ProjectionSpec& pj, std::int64_t n_pre
                " without multapses, or multapses = true");
 }
 
+/// fixed_total_number (NEST's rule, key `n` for NEST's N): exactly n synapses between the
+/// two populations, sources and targets drawn uniformly. Without multapses the pairs are
+/// distinct, so n can be at most the number of pairs.
+void read_fixed_total_number(const Reader& r, ProjectionSpec& pj, std::int64_t n_pre, std::int64_t n_post) {
+  pj.rule = ProjectionSpec::Rule::fixed_total_number;
+  r.require("n", "the total number of synapses of the projection (NEST's N)");
+  pj.total = r.integer("n");
+  pj.multapses = r.boolean("multapses", true);
+  if (pj.total < 0) r.fail(r.at("n"), "n", "must be ≥ 0 (got " + std::to_string(pj.total) + ")");
+  const std::int64_t avail = n_pre - ((!pj.autapses && pj.pre == pj.post) ? 1 : 0);
+  if (avail == 0 && pj.total > 0)
+    r.fail(r.at("n"), "n",
+           "population '" + pj.pre + "' offers no source (its only cell is the target and autapses = false); "
+           "allowed: n = 0, or autapses = true");
+  if (!pj.multapses && static_cast<__int128>(avail) * n_post < pj.total)
+    r.fail(r.at("n"), "n",
+           std::to_string(pj.total) + " distinct pairs, but there are only " + std::to_string(avail * n_post) +
+               "; allowed: n ≤ " + std::to_string(avail * n_post) + " without multapses, or multapses = true");
+}
+
 /// tripartite_bernoulli_with_pool: the astrocyte population and each target's pool in it.
 void read_tripartite_pool(const Reader& r, ProjectionSpec& pj, const Deck& deck) {
   pj.rule = ProjectionSpec::Rule::tripartite;
@@ -156,10 +176,15 @@ void read_distance_kernel(const Reader& r, ProjectionSpec& pj) {
 void read_rule(const Reader& r, ProjectionSpec& pj, const Deck& deck) {
   const std::int64_t n_pre = deck.populations[deck.population_index(pj.pre)].n;
   const std::string rule =
-      r.choice("rule", {"fixed_indegree", "pairwise_bernoulli", "distance", "tripartite_bernoulli_with_pool"}, "");
+      r.choice("rule", {"fixed_indegree", "fixed_total_number", "pairwise_bernoulli", "distance",
+                        "tripartite_bernoulli_with_pool"}, "");
   pj.autapses = r.boolean("autapses", true);
   if (rule == "fixed_indegree") {
     read_fixed_indegree(r, pj, n_pre);
+    return;
+  }
+  if (rule == "fixed_total_number") {
+    read_fixed_total_number(r, pj, n_pre, deck.populations[deck.population_index(pj.post)].n);
     return;
   }
   r.require("p", rule == "distance" ? "the connection probability at distance 0" : "the connection probability");

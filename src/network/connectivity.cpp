@@ -110,6 +110,39 @@ struct SpatialBins {
   }
 };
 
+}  // namespace
+
+std::vector<std::uint64_t> total_number_counts(const Deck& deck, int index, std::uint64_t n_post,
+                                               std::uint64_t avail, const std::vector<std::uint64_t>& ids) {
+  const ProjectionSpec& spec = deck.projections[index];
+  std::vector<std::uint64_t> counts(ids.size(), 0);
+  const rng::Key key(deck.simulation.seed, rng::purpose::total_number, static_cast<std::uint32_t>(index));
+  // Node `node` (heap numbering: root 1, children 2 node and 2 node + 1) holds targets
+  // [lo, hi) and m synapses; ids[a, b) are the wanted targets inside it.
+  const auto split = [&](const auto& self, std::uint64_t node, std::uint64_t lo, std::uint64_t hi, std::uint64_t m,
+                         std::size_t a, std::size_t b) -> void {
+    if (a == b || m == 0) return;
+    if (hi - lo == 1) {
+      counts[a] = m;
+      return;
+    }
+    const std::uint64_t mid = lo + (hi - lo) / 2;
+    rng::Stream s(key, node);
+    const std::uint64_t left = spec.multapses
+                                   ? binomial(m, static_cast<double>(mid - lo) / static_cast<double>(hi - lo), s)
+                                   : hypergeometric(m, (mid - lo) * avail, (hi - mid) * avail, s);
+    const std::size_t c = static_cast<std::size_t>(std::lower_bound(ids.begin() + static_cast<std::ptrdiff_t>(a),
+                                                                    ids.begin() + static_cast<std::ptrdiff_t>(b), mid) -
+                                                   ids.begin());
+    self(self, 2 * node, lo, mid, left, a, c);
+    self(self, 2 * node + 1, mid, hi, m - left, c, b);
+  };
+  split(split, 1, 0, n_post, static_cast<std::uint64_t>(spec.total), 0, ids.size());
+  return counts;
+}
+
+namespace {
+
 /// Draws the sources of one target at a time. Copies share the read-only tables (spatial
 /// bins, third_in sources) and own their scratch, so each host thread draws with its own copy.
 struct Drawer {
@@ -132,6 +165,9 @@ struct Drawer {
   std::vector<std::int64_t> paired;
   std::shared_ptr<const std::vector<std::vector<std::uint64_t>>> third_in_sources;
 
+  // fixed_total_number: the synapse count of each local target (as part.local(post)).
+  std::shared_ptr<const std::vector<std::uint64_t>> total_counts;
+
   Drawer(const Deck& d, const Partition& p, int i)
       : deck(d), part(p), spec(d.projections[i]), index(i), pre(d.population_index(spec.pre)),
         post(d.population_index(spec.post)), n_pre(p.size(pre)), same(pre == post) {
@@ -142,6 +178,57 @@ struct Drawer {
       prim = &d.projections[prim_index];
     }
     if (spec.role == ProjectionSpec::Role::third_in) gather_third_in();
+    if (spec.rule == ProjectionSpec::Rule::fixed_total_number)
+      total_counts = std::make_shared<const std::vector<std::uint64_t>>(
+          total_number_counts(d, i, p.size(post), available(), p.local(post)));
+  }
+
+  /// Sources a target may draw from: all of pre, less the target itself without autapses.
+  std::uint64_t available() const { return n_pre - (same && !spec.autapses ? 1 : 0); }
+
+  /// fixed_total_number: the synapse count of target `post_id` (a local one from the table;
+  /// any other by its own walk down the split tree, for tests).
+  std::uint64_t total_count(std::uint64_t post_id) const {
+    const auto& mine = part.local(post);
+    const auto it = std::lower_bound(mine.begin(), mine.end(), post_id);
+    if (it != mine.end() && *it == post_id) return (*total_counts)[static_cast<std::size_t>(it - mine.begin())];
+    return total_number_counts(deck, index, part.size(post), available(), {post_id})[0];
+  }
+
+  /// K sources for target `post_id`, uniformly from pre (without the target itself when
+  /// autapses are excluded); distinct unless multapses are allowed. Draw order.
+  void draw_k(std::uint64_t K, std::uint64_t post_id, rng::Stream& s, std::vector<std::uint64_t>& out) {
+    const bool skip_self = same && !spec.autapses;
+    if (spec.multapses) {
+      while (out.size() < K) {
+        const std::uint64_t j = s.below(n_pre);
+        if (!(skip_self && j == post_id)) out.push_back(j);
+      }
+      return;
+    }
+    const std::uint64_t avail = available();
+    if (2 * K <= avail) {
+      // Rejection: few draws wasted when at most half the sources are taken.
+      if (taken.size() != n_pre) taken.assign(n_pre, 0);
+      while (out.size() < K) {
+        const std::uint64_t j = s.below(n_pre);
+        if ((skip_self && j == post_id) || taken[j]) continue;
+        taken[j] = 1;
+        out.push_back(j);
+      }
+      for (auto j : out) taken[j] = 0;
+    } else {
+      // Selection sampling (Knuth's algorithm S): one pass over the sources.
+      std::uint64_t left = avail, need = K;
+      for (std::uint64_t j = 0; j < n_pre && need > 0; ++j) {
+        if (skip_self && j == post_id) continue;
+        if (s.uniform() * static_cast<double>(left) < static_cast<double>(need)) {
+          out.push_back(j);
+          --need;
+        }
+        --left;
+      }
+    }
   }
 
   /// Every rank replays the primary's draws for every target and keeps the pairs whose
@@ -241,40 +328,12 @@ struct Drawer {
                   post_gid);
     const bool skip_self = same && !spec.autapses;
     switch (spec.rule) {
-      case ProjectionSpec::Rule::fixed_indegree: {
-        const std::uint64_t K = static_cast<std::uint64_t>(spec.indegree);
-        if (spec.multapses) {
-          while (out.size() < K) {
-            const std::uint64_t j = s.below(n_pre);
-            if (!(skip_self && j == post_id)) out.push_back(j);
-          }
-        } else {
-          const std::uint64_t avail = n_pre - (skip_self ? 1 : 0);
-          if (2 * K <= avail) {
-            // Rejection: few draws wasted when at most half the sources are taken.
-            if (taken.size() != n_pre) taken.assign(n_pre, 0);
-            while (out.size() < K) {
-              const std::uint64_t j = s.below(n_pre);
-              if ((skip_self && j == post_id) || taken[j]) continue;
-              taken[j] = 1;
-              out.push_back(j);
-            }
-            for (auto j : out) taken[j] = 0;
-          } else {
-            // Selection sampling (Knuth's algorithm S): one pass over the sources.
-            std::uint64_t left = avail, need = K;
-            for (std::uint64_t j = 0; j < n_pre && need > 0; ++j) {
-              if (skip_self && j == post_id) continue;
-              if (s.uniform() * static_cast<double>(left) < static_cast<double>(need)) {
-                out.push_back(j);
-                --need;
-              }
-              --left;
-            }
-          }
-        }
+      case ProjectionSpec::Rule::fixed_indegree:
+        draw_k(static_cast<std::uint64_t>(spec.indegree), post_id, s, out);
         break;
-      }
+      case ProjectionSpec::Rule::fixed_total_number:
+        draw_k(total_count(post_id), post_id, s, out);
+        break;
       case ProjectionSpec::Rule::pairwise_bernoulli: {
         if (spec.p <= 0) break;
         if (spec.p >= 1) {

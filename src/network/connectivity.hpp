@@ -90,6 +90,16 @@ struct Projection {
 /// Builds projection `index` of the deck for this rank's local targets.
 Projection build_projection(const Deck& deck, const Partition& part, int index);
 
+/// fixed_total_number: how many of projection `index`'s N synapses go to each target in
+/// `ids` (population-local ids, ascending), of `n_post` targets that may each draw from
+/// `avail` sources. N is split down a binary tree over the target range [0, n_post): a
+/// node's count goes left by one binomial draw (with multapses: each synapse's target is
+/// uniform) or hypergeometric draw (without: the N pairs are distinct), from a stream keyed
+/// by the projection and the node. The counts are the same on every rank, and a rank walks
+/// only the nodes above its own targets: O(|ids| log n_post) draws, not O(N).
+std::vector<std::uint64_t> total_number_counts(const Deck& deck, int index, std::uint64_t n_post,
+                                               std::uint64_t avail, const std::vector<std::uint64_t>& ids);
+
 /// The pre-population ids the target with global id `post_gid` (population-local id
 /// `post_id`) receives from, in canonical order (multiple entries for multapses). Exposed
 /// for tests; the builder uses it.

@@ -26,6 +26,7 @@ enum class purpose : std::uint32_t {
   delay = 4,
   background = 5,
   initial = 6,  // initial values of state variables, drawn per cell
+  total_number = 7,  // fixed_total_number: the split of N over the targets
 };
 
 struct Key {

@@ -308,3 +308,128 @@ TEST(Partition, BricksCoverTheBoxAndOwnEveryCellOnce) {
     for (std::size_t g = 0; g < owners.size(); ++g) ASSERT_EQ(owners[g], 1) << "P = " << P << ", gid " << g;
   }
 }
+
+namespace {
+
+// Pearson's chi-square statistic of `observed` (value -> count, of n draws) against the
+// pmf, with the tails pooled so that every cell expects at least 5; the critical value at
+// significance 0.001 by the Wilson–Hilferty approximation (z = 3.0902). Returns
+// {statistic, critical value}.
+template <class Pmf>
+std::pair<double, double> chi_square(const std::vector<std::uint64_t>& observed, std::uint64_t n, const Pmf& pmf,
+                                     std::uint64_t support_max) {
+  std::vector<double> e, o;
+  double acc_e = 0, acc_o = 0;
+  for (std::uint64_t k = 0; k <= support_max; ++k) {
+    acc_e += static_cast<double>(n) * pmf(k);
+    acc_o += k < observed.size() ? static_cast<double>(observed[k]) : 0.0;
+    if (acc_e >= 5) {
+      e.push_back(acc_e);
+      o.push_back(acc_o);
+      acc_e = acc_o = 0;
+    }
+  }
+  for (std::uint64_t k = support_max + 1; k < observed.size(); ++k) acc_o += static_cast<double>(observed[k]);
+  e.back() += acc_e;  // the upper tail joins the last cell
+  o.back() += acc_o;
+  double chi2 = 0;
+  for (std::size_t c = 0; c < e.size(); ++c) chi2 += (o[c] - e[c]) * (o[c] - e[c]) / e[c];
+  const double dof = static_cast<double>(e.size() - 1), z = 3.0902;
+  const double crit = dof * std::pow(1 - 2 / (9 * dof) + z * std::sqrt(2 / (9 * dof)), 3);
+  return {chi2, crit};
+}
+
+double binomial_pmf(std::uint64_t n, double p, std::uint64_t k) {
+  return std::exp(std::lgamma(n + 1.0) - std::lgamma(k + 1.0) - std::lgamma(n - k + 1.0) + k * std::log(p) +
+                  (n - k) * std::log1p(-p));
+}
+double log_choose(double n, double k) { return std::lgamma(n + 1) - std::lgamma(k + 1) - std::lgamma(n - k + 1); }
+
+std::vector<std::uint64_t> histogram(const std::vector<std::uint64_t>& values) {
+  std::vector<std::uint64_t> h;
+  for (auto v : values) {
+    if (v >= h.size()) h.resize(v + 1, 0);
+    ++h[v];
+  }
+  return h;
+}
+
+}  // namespace
+
+// fixed_total_number (NEST's rule): exactly N synapses, on any number of ranks the same
+// ones, and the storage the rule defines. Rank by rank in this process, as above.
+TEST(Connectivity, FixedTotalNumberIsExactOnAnyRankCount) {
+  for (const std::string opts : {"autapses = true\nmultapses = true", "autapses = false\nmultapses = true",
+                                 "autapses = false\nmultapses = false"}) {
+    const Deck d = Deck::parse(deck_text("pre = \"a\"\npost = \"a\"\nrule = \"fixed_total_number\"\nn = 41234\n" +
+                                         opts + "\nweight = 1.0\ndelay = { dist = \"uniform\", low = 0.1, high = 3.0 }"),
+                               "t.toml");
+    const auto one = stored_by_ranks(d, 1, 0);
+    ASSERT_EQ(one.size(), 41234u) << opts;
+    std::set<std::pair<std::uint64_t, std::uint64_t>> pairs;
+    for (const auto& [s, t, steps] : one) {
+      if (opts.find("autapses = false") != std::string::npos) ASSERT_NE(s, t) << "autapse, " << opts;
+      pairs.insert({s, t});
+    }
+    if (opts.find("multapses = false") != std::string::npos) EXPECT_EQ(pairs.size(), one.size()) << "multapse";
+    for (int P : {2, 3, 4}) EXPECT_TRUE(stored_by_ranks(d, P, 0) == one) << opts << ", P = " << P;
+  }
+}
+
+// With multapses every synapse picks its target and its source uniformly and
+// independently, so a target's count is Binomial(N, 1/n_post) and a source's
+// Binomial(N, 1/n_pre) (PyNN / NEST: "sources and targets drawn uniformly"). Without
+// multapses the N pairs are a uniform N-subset of all pairs, so a target's count is
+// hypergeometric: N draws from n_post·n_pre pairs of which n_pre are its own. Chi-square
+// goodness of fit at significance 0.001 on one fixed seed.
+TEST(Connectivity, FixedTotalNumberCountsFollowTheirDistributions) {
+  {
+    const std::uint64_t N = 120000, n_pre = 400, n_post = 300;
+    const Deck d = Deck::parse(deck_text("pre = \"a\"\npost = \"b\"\nrule = \"fixed_total_number\"\nn = " +
+                                         std::to_string(N) + "\nweight = 1.0"),
+                               "t.toml");
+    const Partition part(d, 1, 0);
+    std::vector<std::uint64_t> per_target, per_source(n_pre, 0), src;
+    for (std::uint64_t t = 0; t < n_post; ++t) {
+      draw_sources(d, part, 0, t, src);
+      per_target.push_back(src.size());
+      for (auto s : src) ++per_source[s];
+    }
+    std::uint64_t total = 0;
+    for (auto c : per_target) total += c;
+    ASSERT_EQ(total, N);
+    const auto [c2t, critt] = chi_square(histogram(per_target), n_post,
+                                         [&](std::uint64_t k) { return binomial_pmf(N, 1.0 / n_post, k); }, N);
+    EXPECT_LT(c2t, critt) << "per-target counts against Binomial(N, 1/n_post)";
+    const auto [c2s, crits] = chi_square(histogram(per_source), n_pre,
+                                         [&](std::uint64_t k) { return binomial_pmf(N, 1.0 / n_pre, k); }, N);
+    EXPECT_LT(c2s, crits) << "per-source counts against Binomial(N, 1/n_pre)";
+  }
+  {
+    // Dense, so that the hypergeometric law (variance 9.4) and the binomial one (37) differ.
+    const std::uint64_t N = 11250, n_pre = 50, n_post = 300, T = n_pre * n_post;
+    const Deck d = Deck::parse(deck_text("pre = \"a\"\npost = \"b\"\nrule = \"fixed_total_number\"\nn = " +
+                                             std::to_string(N) + "\nmultapses = false\nweight = 1.0",
+                                         static_cast<int>(n_pre)),
+                               "t.toml");
+    const Partition part(d, 1, 0);
+    std::vector<std::uint64_t> per_target, src;
+    for (std::uint64_t t = 0; t < n_post; ++t) {
+      draw_sources(d, part, 0, t, src);
+      per_target.push_back(src.size());
+    }
+    const auto pmf = [&](std::uint64_t k) {
+      if (k > n_pre) return 0.0;
+      return std::exp(log_choose(n_pre, k) + log_choose(T - n_pre, N - k) - log_choose(T, N));
+    };
+    const auto [c2, crit] = chi_square(histogram(per_target), n_post, pmf, n_pre);
+    EXPECT_LT(c2, crit) << "per-target counts against the hypergeometric law";
+    double mean = 0, var = 0;
+    for (auto c : per_target) mean += c;
+    mean /= n_post;
+    for (auto c : per_target) var += (c - mean) * (c - mean);
+    var /= n_post - 1;
+    EXPECT_EQ(mean, 37.5);  // exact: the counts sum to N
+    EXPECT_LT(var, 20.0) << "the binomial's variance (37) would mean pairs repeat";
+  }
+}

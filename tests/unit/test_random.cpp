@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "model/population.hpp"
+#include "random/distribution.hpp"
 #include "random/philox.hpp"
 
 using namespace cajal;
@@ -102,4 +103,55 @@ TEST(Random, PoissonBackgroundMoments) {
     EXPECT_NEAR(mean, lambda, 5 * std::sqrt(lambda / n)) << rate;
     EXPECT_NEAR(var, lambda, 5 * lambda * std::sqrt(2.0 / n) + 5 * std::sqrt(lambda / n)) << rate;
   }
+}
+
+// The exact samplers behind fixed_total_number: sample mean and variance of many draws
+// against n p and n p (1 - p) (binomial), and n K/T and n K/T (T-K)/T (T-n)/(T-1)
+// (hypergeometric), within 5 standard errors; large arguments included, where the pmf at
+// the mode comes from lgamma. Draws at the support's edges stay inside it.
+TEST(Random, BinomialAndHypergeometricMoments) {
+  struct Case {
+    std::uint64_t n;
+    double p;
+  };
+  for (const Case c : {Case{20, 0.3}, Case{1000, 0.5}, Case{100000000, 0.25}, Case{5000000000ull, 0.001}}) {
+    const int draws = 20000;
+    double s1 = 0, s2 = 0;
+    for (int i = 0; i < draws; ++i) {
+      rng::Stream s(rng::Key(11, rng::purpose::total_number, 0), static_cast<std::uint64_t>(i));
+      const double x = static_cast<double>(binomial(c.n, c.p, s));
+      ASSERT_LE(x, static_cast<double>(c.n));
+      s1 += x;
+      s2 += x * x;
+    }
+    const double mean = s1 / draws, var = s2 / draws - mean * mean;
+    const double m = c.n * c.p, v = c.n * c.p * (1 - c.p);
+    EXPECT_NEAR(mean, m, 5 * std::sqrt(v / draws)) << "n = " << c.n;
+    EXPECT_NEAR(var, v, 5 * v * std::sqrt(2.0 / draws)) << "n = " << c.n;
+  }
+  struct HCase {
+    std::uint64_t n, good, bad;
+  };
+  for (const HCase c : {HCase{30, 40, 60}, HCase{900, 100, 900}, HCase{40000000, 30000000, 90000000}}) {
+    const int draws = 20000;
+    double s1 = 0, s2 = 0;
+    for (int i = 0; i < draws; ++i) {
+      rng::Stream s(rng::Key(12, rng::purpose::total_number, 0), static_cast<std::uint64_t>(i));
+      const auto x = hypergeometric(c.n, c.good, c.bad, s);
+      ASSERT_LE(x, std::min(c.n, c.good));
+      ASSERT_GE(x + c.bad, c.n);
+      s1 += static_cast<double>(x);
+      s2 += static_cast<double>(x) * static_cast<double>(x);
+    }
+    const double T = static_cast<double>(c.good + c.bad), f = c.good / T;
+    const double mean = s1 / draws, var = s2 / draws - mean * mean;
+    const double m = c.n * f, v = c.n * f * (1 - f) * (T - c.n) / (T - 1);
+    EXPECT_NEAR(mean, m, 5 * std::sqrt(v / draws)) << "n = " << c.n;
+    EXPECT_NEAR(var, v, 5 * v * std::sqrt(2.0 / draws)) << "n = " << c.n;
+  }
+  rng::Stream s(rng::Key(13, rng::purpose::total_number, 0), 0);
+  EXPECT_EQ(binomial(0, 0.5, s), 0u);
+  EXPECT_EQ(binomial(7, 1.0, s), 7u);
+  EXPECT_EQ(hypergeometric(10, 10, 0, s), 10u);
+  EXPECT_EQ(hypergeometric(10, 0, 10, s), 0u);
 }

@@ -94,14 +94,15 @@ struct SynapseSpec {
 };
 
 struct ProjectionSpec {
-  enum class Rule { fixed_indegree, pairwise_bernoulli, distance, tripartite };
+  enum class Rule { fixed_indegree, fixed_total_number, pairwise_bernoulli, distance, tripartite };
   enum class Kernel { gaussian, exponential };
   std::string name, pre, post;
   Rule rule = Rule::fixed_indegree;
   std::int64_t indegree = 0;  ///< fixed_indegree
+  std::int64_t total = 0;     ///< fixed_total_number: NEST's N, the synapses of the whole projection
   double p = 0.0;             ///< pairwise_bernoulli; peak probability for distance
   bool autapses = true;
-  bool multapses = true;       ///< fixed_indegree only
+  bool multapses = true;       ///< fixed_indegree and fixed_total_number
   Kernel kernel = Kernel::gaussian;
   double scale = 0.0;          ///< sigma (gaussian) or lambda (exponential), µm
   double cutoff = 0.0;         ///< µm; pairs further apart never connect
