@@ -10,7 +10,7 @@ namespace cajal::input {
 namespace {
 
 /// A constant delay must be a multiple of dt, ≥ dt; a drawn one must be bounded to
-/// [dt, 65535 dt]. `self` is the projection's table, for messages about a default delay.
+/// [dt/2, 65535 dt]. `self` is the projection's table, for messages about a default delay.
 void check_delay(const Reader& r, const tvalue& self, const Distribution& delay, double dt) {
   if (delay.is_constant()) {
     if (delay.value < dt * (1 - 1e-9))
@@ -22,11 +22,14 @@ void check_delay(const Reader& r, const tvalue& self, const Distribution& delay,
                  (r.has("delay") ? ")" : ", the default; set delay explicitly)"));
   } else {
     const std::string bound = delay.kind == Distribution::Kind::uniform ? "low" : "min";
-    if (delay.low < dt * (1 - 1e-9))
+    // A drawn delay is rounded to the nearest step, so any draw ≥ dt/2 is at least one
+    // step (NEST's PD14 model redraws normal delays below resolution/2 for this reason).
+    if (delay.low < 0.5 * dt * (1 - 1e-9))
       r.fail(r.at("delay"), "delay",
              "the smallest delay the distribution can draw (" + bound + " = " +
                  (delay.low < -1e299 ? std::string("unbounded") : num(delay.low)) +
-                 ") must be ≥ dt = " + num(dt) + " ms; set " + bound + " ≥ dt");
+                 ") must be ≥ dt/2 = " + num(0.5 * dt) + " ms (each draw is rounded to the nearest step, which must be ≥ 1); set " +
+                 bound + " ≥ " + num(0.5 * dt));
   }
   if (delay.upper_bound() < 1e299 && delay.upper_bound() / dt > 65535)
     r.fail(r.has("delay") ? r.at("delay") : self, "delay", "longer than 65535 steps; allowed: delay ≤ 65535·dt");
