@@ -76,6 +76,7 @@ AstrocyteGChI AstrocyteGChI::make(const std::map<std::string, double>& p, double
   m.decay_A = std::exp(-m.Omega_A * m.h);
   m.decay_e = std::exp(-m.Omega_e * m.h);
   m.decay_c = std::exp(-m.Omega_c * m.h);
+  m.decay_c_dt = std::exp(-m.Omega_c * dt);
   return m;
 }
 

@@ -147,7 +147,8 @@ struct GapJunction {
 /// step re-arms (Brian's threshold with refractory 'C > C_Theta'). A release is emitted
 /// as a spike of the astrocyte. Arriving glutamate (the weights of spikes reaching port 0,
 /// µM) is divided by the astrocyte's number of incoming synapses (the mean over its
-/// synapses, as Stimberg's Y_S/N_incoming) and added to Y after the step.
+/// synapses, as Stimberg's Y_S/N_incoming) and added to Y at the end of its time step,
+/// decayed from there to the end of the astrocyte step (arrive()): Y is exact for any h.
 struct AstrocyteGChI {
   double O_P, K_P, C_T, rho_A, Omega_C, Omega_L, d_1, d_2, O_2, d_3, d_5;
   double O_beta, O_N, Omega_N, K_KC, zeta, O_delta, kappa_delta, K_delta, Omega_5P, K_D, K_3K, O_3K;
@@ -156,6 +157,7 @@ struct AstrocyteGChI {
   double h = 0;        // astrocyte step (ms)
   int every = 1;       // time steps per astrocyte step
   double decay_A = 0, decay_e = 0, decay_c = 0;  // e^{-Omega h}
+  double decay_c_dt = 0;                         // e^{-Omega_c dt}: Y's decay over one time step
 
   static AstrocyteGChI make(const std::map<std::string, double>& p, double dt);
 
@@ -206,6 +208,12 @@ struct AstrocyteGChI {
     }
     return false;
   }
+
+  /// The glutamate pending for the current astrocyte step after one more time step in which
+  /// `glu` arrived: what arrived before decays over that time step (dY/dt = -Omega_c Y), so
+  /// at the astrocyte step's end each arrival has decayed exactly since its own time step
+  /// ended, and step() adds the sum undecayed. With dt_astro = dt the sum is one arrival.
+  KOKKOS_INLINE_FUNCTION double arrive(double pending, double glu) const { return pending * decay_c_dt + glu; }
 
   /// Presynaptic receptor activation Gamma_S of the synapses the astrocyte ensheathes,
   /// advanced over `dt_ms` with G_A held: dGamma_S/dt = O_G G_A (1 - Gamma_S) - Omega_G

@@ -2,15 +2,16 @@
 
 #include <algorithm>
 #include <cstring>
+#include <numeric>
 
 namespace cajal {
 
-GapJunctions::GapJunctions(const Communicator& comm, LocalNetwork& net, const Schedule& schedule) : net_(net) {
+GapJunctions::GapJunctions(const Communicator& comm, LocalNetwork& net) : net_(net) {
   std::vector<const Projection*> gap_pj;
   for (const auto& pj : net.projections)
     if (pj.gap) gap_pj.push_back(&pj);
   if (gap_pj.empty()) return;
-  int every = 1;
+  int every = 0;  // gcd(0, n) = n
   exchange_ = std::make_unique<SpikeExchange>(comm, net.part, gap_pj, 2);
   for (const Projection* pj : gap_pj) {
     Population& p = *net.pops[pj->post];
@@ -18,12 +19,12 @@ GapJunctions::GapJunctions(const Communicator& comm, LocalNetwork& net, const Sc
       p.gap_flux = Kokkos::View<double*>("cajal::astrocyte::gap_flux", p.local_size);
       fixed_.emplace(pj->post, Kokkos::View<std::int64_t*>("cajal::astrocyte::gap_fixed", p.local_size));
       pops_.push_back(pj->post);
-      every = std::max(every, p.own_step());
+      every = std::gcd(every, p.own_step());
       gids_.push_back(Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), p.gid));
       ip3_.push_back(Kokkos::create_mirror_view(p.recordable("IP3").view));
     }
   }
-  every_ = schedule.whole_intervals(every);
+  every_ = every;
   std::size_t cells = 0;
   for (const int p : pops_) cells += net.pops[p]->local_size;
   local_.assign(2 * cells, 0);

@@ -25,7 +25,7 @@ public:
   explicit Schedule(const Deck& deck) : nsteps_(deck.steps()) {
     std::int64_t min_delay = 64, max_delay = 1;
     for (const auto& pj : deck.projections) {
-      if (pj.synapse.gap()) continue;  // no delay: coupled once per interval
+      if (pj.synapse.gap()) continue;  // no delay: coupled at each astrocyte step (GapJunctions)
       min_delay = std::min<std::int64_t>(min_delay, std::max<std::int64_t>(1, deck.to_steps(pj.delay.lower_bound())));
       max_delay = std::max<std::int64_t>(max_delay, deck.to_steps(pj.delay.upper_bound()));
     }

@@ -58,7 +58,7 @@ struct Simulation::Impl {
 
   Impl(const Communicator& c, const Deck& d)
       : comm(c), deck(d), t_build(clock_type::now()), schedule(d), net(c, d, schedule), glio(c, net, schedule),
-        exchange(c, net.part, spike_projections(net)), sic(c, net, schedule), gap(c, net, schedule),
+        exchange(c, net.part, spike_projections(net)), sic(c, net, schedule), gap(c, net),
         update(net, schedule), delivery(net, glio, update.capacity()) {
     sampling.of_pop.resize(net.pops.size());
     if (deck.field.enabled) field = std::make_unique<FieldCoupling>(c, net);
@@ -66,9 +66,9 @@ struct Simulation::Impl {
     build_s = comm.max(seconds_since(t_build));
   }
 
-  /// Stage couple: gap-junction fluxes and Gamma_S snapshots for the coming astrocyte step.
+  /// Stage couple: Gamma_S snapshots for the coming astrocyte step (the gap-junction fluxes
+  /// are coupled inside update, at each astrocyte step).
   void couple(const Epoch& e, std::int64_t start) {
-    if (gap.due(e.t0)) gap.couple();
     if (glio.due(e.t0, start)) glio.share(e.t0);
   }
 
@@ -175,10 +175,11 @@ void Simulation::restore(const std::string& path) {
 // The loop. Time advances one epoch (communication interval [t0, t0 + m), see Schedule) at
 // a time; no spike emitted inside an epoch can reach any cell before it ends, so the stages
 // may run in this order:
-//   couple      astrocytes: gap-junction fluxes and Gamma_S snapshots for the coming
-//               astrocyte step (only at its first interval), exchanged with neighbours
+//   couple      astrocytes: Gamma_S snapshots for the coming astrocyte step (only at its
+//               first interval), exchanged with neighbours
 //   update      each population advances all its local cells through the epoch (one kernel;
-//               split at the sampling steps of state reports and at field steps); cells read
+//               split at the sampling steps of state reports, at field steps and at
+//               gap-junction coupling steps, where the IP3 fluxes are coupled); cells read
 //               and clear their ring-buffer slots, spikes and SIC values are collected
 //   exchange    the epoch's spikes (and SIC records) go to the ranks that subscribed to
 //               their sources
@@ -223,7 +224,7 @@ RunSummary Simulation::run(const RunOptions& opt) {
       const double field_before = s.field ? s.field->seconds() : 0.0;
       const auto t = clock_type::now();
       s.couple(e, start);
-      nlocal = s.update.run(e, s.field.get(), s.sic, s.sampling);
+      nlocal = s.update.run(e, s.field.get(), s.sic, s.gap, s.sampling);
       s.check_integration(fail_flag);
       const double field_s = s.field ? s.field->seconds() - field_before : 0.0;
       times.field += field_s;

@@ -17,7 +17,8 @@ Update::Update(LocalNetwork& net, const Schedule& schedule) : net_(net) {
   for (const auto& p : net.pops) any_can_fail_ = any_can_fail_ || p->can_fail();
 }
 
-std::size_t Update::run(const Epoch& epoch, FieldCoupling* field, SicCoupling& sic, StateSampling& sampling) {
+std::size_t Update::run(const Epoch& epoch, FieldCoupling* field, SicCoupling& sic, GapJunctions& gap,
+                        StateSampling& sampling) {
   const std::int64_t t0 = epoch.t0;
   const int steps = epoch.steps();
   Kokkos::deep_copy(buffer_.count, 0);
@@ -29,7 +30,7 @@ std::size_t Update::run(const Epoch& epoch, FieldCoupling* field, SicCoupling& s
       const std::int64_t every = field->every();
       seg_end = static_cast<int>(std::min<std::int64_t>(steps, ((t0 + seg) / every + 1) * every - t0));
     }
-    advance_all(t0, seg, seg_end, sampling);
+    advance_coupled(t0, seg, seg_end, gap, sampling);
     if (field) {
       field->count_spikes(buffer_, buffer_host_);
       if ((t0 + seg_end) % field->every() == 0) field->solve(t0 + seg_end);
@@ -42,6 +43,23 @@ std::size_t Update::run(const Epoch& epoch, FieldCoupling* field, SicCoupling& s
   Kokkos::deep_copy(Kokkos::subview(buffer_host_, std::make_pair(0, n)), Kokkos::subview(buffer_.spikes, std::make_pair(0, n)));
   if (sic.active()) sic.pack(steps);
   return static_cast<std::size_t>(n);
+}
+
+/// Every population through steps [seg, seg_end) of the interval at t0, split at the
+/// gap junctions' coupling steps: the junctions couple there, with every population at
+/// that step, so their fluxes follow the astrocytes' own step whatever the interval.
+void Update::advance_coupled(std::int64_t t0, int seg, int seg_end, GapJunctions& gap, StateSampling& sampling) {
+  if (!gap.active()) {
+    advance_all(t0, seg, seg_end, sampling);
+    return;
+  }
+  const std::int64_t every = gap.every();
+  for (int from = seg; from < seg_end;) {
+    if (gap.due(t0 + from)) gap.couple();
+    const int to = static_cast<int>(std::min<std::int64_t>(seg_end, ((t0 + from) / every + 1) * every - t0));
+    advance_all(t0, from, to, sampling);
+    from = to;
+  }
 }
 
 /// Every population through steps [seg, seg_end) of the interval at t0, split at the

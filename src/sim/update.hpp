@@ -3,7 +3,8 @@
 /// kernel per population and piece), reading and clearing their ring-buffer slots and
 /// appending their spikes to the spike buffer. A population with state reports advances in
 /// pieces that end at its sampling steps and is sampled there; with a field, every piece
-/// also ends at field steps, where the field solves (FieldCoupling).
+/// also ends at field steps, where the field solves (FieldCoupling); with gap junctions,
+/// every piece ends at coupling steps, where the junctions couple (GapJunctions).
 #include <Kokkos_Core.hpp>
 #include <cstdint>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "io/state_report.hpp"
 #include "sim/field_coupling.hpp"
+#include "sim/gap_junctions.hpp"
 #include "sim/local_network.hpp"
 #include "sim/schedule.hpp"
 #include "sim/sic_coupling.hpp"
@@ -33,9 +35,11 @@ public:
 
   /// Advances every population through `epoch`; returns the number of local spikes, which
   /// are then in spikes() (packed, see pack_spike). Packs the astrocytes' SIC records when
-  /// `sic` is active. Integration failures are kept in failure() (checked collectively by
-  /// the loop).
-  std::size_t run(const Epoch& epoch, FieldCoupling* field, SicCoupling& sic, StateSampling& sampling);
+  /// `sic` is active, and couples `gap` (collective) at every coupling step in the epoch,
+  /// its first step included. Integration failures are kept in failure() (checked
+  /// collectively by the loop).
+  std::size_t run(const Epoch& epoch, FieldCoupling* field, SicCoupling& sic, GapJunctions& gap,
+                  StateSampling& sampling);
 
   const Kokkos::View<std::uint64_t*>::HostMirror& spikes() const { return buffer_host_; }
   /// Whether a model with adaptive integration (which can fail) is present.
@@ -44,6 +48,7 @@ public:
   const std::string& failure() const { return failure_; }
 
 private:
+  void advance_coupled(std::int64_t t0, int seg, int seg_end, GapJunctions& gap, StateSampling& sampling);
   void advance_all(std::int64_t t0, int seg, int seg_end, StateSampling& sampling);
 
   LocalNetwork& net_;

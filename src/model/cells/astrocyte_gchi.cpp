@@ -12,7 +12,8 @@ namespace {
 
 /// astrocyte_gchi: port 0 receives glutamate (µM per unit weight), averaged over the cell's
 /// incoming synapses; a release of gliotransmitter is emitted as a spike. The model steps
-/// every `every` time steps (its own step), with the input of those steps.
+/// every `every` time steps (its own step), with the input of those steps, each decayed
+/// from its arrival to the step's end (`acc`: that sum so far).
 struct GChIPopulation : Population {
   AstrocyteGChI model;
   Kokkos::View<double*> gA, ip3, ca, hh, xA, GA, Y, gS, acc, glu_scale, gS_snap;
@@ -69,7 +70,7 @@ struct GChIPopulation : Population {
         std::int64_t in = ring(0, slot, i);
         ring(0, slot, i) = 0;
         if (bg.chunks) in += bg.events(g, t0 + k, cached, blk) * bg.weight_fixed;
-        pending += from_fixed(in) * scale;
+        pending = model.arrive(pending, from_fixed(in) * scale);
         slot = slot + 1 == ring_size ? 0 : slot + 1;
         if ((t0 + k + 1) % model.every != 0) continue;
         // Gamma_S over the coming step from G_A at its start; then the cell's own step.
