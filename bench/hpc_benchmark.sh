@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # NEST's hpc_benchmark (inputs/hpc_benchmark.toml) at scale 1: timings and the all-neuron
 # rate of the 250 ms phase after 50 ms of warm-up, for several seeds, against NEST 3.9's
-# 14.956 Hz (../shared/reference/nest_hpc_benchmark.json).
+# 14.956 Hz in its one run (../shared/reference/nest_hpc_benchmark.json; over 17 seeds NEST's
+# median is 11.56 Hz, tests/reference/nest_hpc_benchmark_seeds.json).
 # Usage: bench/hpc_benchmark.sh [RANKS] [SEEDS...]     (needs python3-h5py)
 #        STATIC=1 bench/hpc_benchmark.sh ...           (static E->E synapses instead of STDP)
 set -eu

@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -271,6 +274,58 @@ TEST(Connectivity, StorageKeepsTheRulesInvariantsOnAnyRankCount) {
 //    deterministic test: for a correct placement this fails with probability ~6e-7 per
 //    count; bricks of unequal size, or cells piled into one brick, move counts by a
 //    sizeable fraction of n/P, e.g. 1000 +- 137 for n = 4000, P = 4, and are caught).
+// inputs/neuroglial_network.toml follows Stimberg et al. 2019 (Brian 2's example 6), whose
+// code pairs every E->I synapse with one astrocyte (astrocyte 0: inhibitory neurons keep
+// x = y = 0, bench/stimberg2019_reference.md section 4), so that one release changes all
+// E->I transmission, and gives each excitatory neuron at most one astrocyte for its E->E
+// synapses, 48.1875 % of which are paired (1542 of 3200 neurons). The deck's stored pairing,
+// built as on 1 and 3 ranks: every E->I synapse holds the same astrocyte; the paired E->E
+// synapses of each neuron share one astrocyte, and their fraction is 0.481875 within 5
+// binomial standard deviations.
+TEST(Connectivity, NeuroglialNetworkPairsAsStimbergExample) {
+  std::ifstream f(std::string(CAJAL_SOURCE_DIR) + "/inputs/neuroglial_network.toml");
+  ASSERT_TRUE(f) << "cannot read inputs/neuroglial_network.toml";
+  std::stringstream text;
+  text << f.rdbuf();
+  const Deck d = Deck::parse(text.str(), "neuroglial_network.toml");
+  auto index_of = [&](const std::string& name) {
+    for (std::size_t i = 0; i < d.projections.size(); ++i)
+      if (d.projections[i].name == name) return static_cast<int>(i);
+    ADD_FAILURE() << "no projection " << name;
+    return 0;
+  };
+  const int ei = index_of("ei"), ee = index_of("ee");
+  for (int P : {1, 3}) {
+    std::set<std::int64_t> ei_astrocytes;
+    std::uint64_t ei_synapses = 0, ee_synapses = 0, ee_paired = 0;
+    for (int r = 0; r < P; ++r) {
+      const Partition part(d, P, r);
+      const Projection pi = build_projection(d, part, ei);
+      ASSERT_TRUE(pi.glio);
+      auto third = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pi.third);
+      for (std::size_t k = 0; k < third.extent(0); ++k) ei_astrocytes.insert(third(k));
+      ei_synapses += pi.synapses;
+
+      const Projection pe = build_projection(d, part, ee);
+      auto e_third = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pe.third);
+      auto e_target = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pe.target);
+      std::map<std::uint32_t, std::set<std::int64_t>> of_target;
+      for (std::size_t k = 0; k < e_third.extent(0); ++k)
+        if (e_third(k) >= 0) {
+          of_target[e_target(k)].insert(e_third(k));
+          ++ee_paired;
+        }
+      for (const auto& [t, a] : of_target) ASSERT_EQ(a.size(), 1u) << "neuron " << t << " (local) has several astrocytes";
+      ee_synapses += pe.synapses;
+    }
+    EXPECT_GT(ei_synapses, 100000u) << "P = " << P;  // 3200 x 800 x 0.05 = 128,000 expected
+    ASSERT_EQ(ei_astrocytes.size(), 1u) << "P = " << P << ": E->I synapses on several astrocytes";
+    EXPECT_GE(*ei_astrocytes.begin(), 0) << "P = " << P << ": E->I synapses without an astrocyte";
+    const double n = static_cast<double>(ee_synapses), q = 0.481875;
+    EXPECT_NEAR(static_cast<double>(ee_paired), n * q, 5 * std::sqrt(n * q * (1 - q))) << "P = " << P;
+  }
+}
+
 TEST(Partition, BricksCoverTheBoxAndOwnEveryCellOnce) {
   const int n_a = 4000;
   const Deck d = Deck::parse(deck_text("pre = \"a\"\npost = \"b\"\nrule = \"fixed_indegree\"\nindegree = 1\nweight = 1.0", n_a),
