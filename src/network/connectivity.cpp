@@ -72,7 +72,7 @@ double expected_in_degree(const Deck& deck, int index) {
 }
 
 std::size_t build_rounds(double synapses_per_rank) {
-  const double r = std::ceil(synapses_per_rank / double(1 << 21));
+  const double r = std::ceil(synapses_per_rank / double(1 << 19));
   return static_cast<std::size_t>(std::max(1.0, std::min(r, 65536.0)));
 }
 

@@ -106,8 +106,8 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
 /// third-party synapses shared evenly among the astrocytes).
 double expected_in_degree(const Deck& deck, int index);
 
-/// Rounds each pass of a build is cut into: about 2^21 expected synapses per rank per
-/// round (tens of milliseconds), from the deck and the number of ranks only.
+/// Rounds each pass of a build is cut into: about 2^19 expected synapses per rank per
+/// round (a few tens of milliseconds), from the deck and the number of ranks only.
 std::size_t build_rounds(double synapses_per_rank);
 
 /// The pre-population ids the target with global id `post_gid` (population-local id

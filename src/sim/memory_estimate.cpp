@@ -13,7 +13,7 @@
 //             spatial bins of a distance rule, third_in's gathered pairs
 //   field     the local voxels, 512 B each (PETSc vectors and matrix, multigrid levels)
 // plus 10 % and the process itself (MPI, HDF5, PETSc, Kokkos and I/O buffers: 44 MiB
-// measured for a 20-cell network; 64 MiB counted).
+// measured for a 20-cell network; 48 MiB counted).
 #include <Kokkos_Core.hpp>
 #include <cmath>
 #include <cstdio>
@@ -35,7 +35,7 @@ namespace cajal {
 
 namespace {
 
-constexpr double process_bytes = 64.0 * (1 << 20);
+constexpr double process_bytes = 48.0 * (1 << 20);
 constexpr double margin = 1.10;
 constexpr double field_bytes_per_voxel = 512;
 
