@@ -209,8 +209,8 @@ int main(int argc, char** argv) {
         val->add_option("DECK", a.deck, "input deck (TOML)")->required();
         val->add_option("-s,--set", a.sets, "override a deck value, as for run");
         val->add_option("--ranks", a.ranks,
-                        "estimate the memory per rank for this many ranks (default: the ranks it runs on); "
-                        "checked against CAJAL_MEMORY_LIMIT only")
+                        "estimate the memory per rank for this many ranks (default: the ranks it runs on; for others "
+                        "it is checked against CAJAL_MEMORY_LIMIT only)")
             ->check(CLI::Range(1, 1 << 24));
         std::string model_name;
         auto* mod = app.add_subcommand("models", "List every cell and synapse model with its parameters, units and "
