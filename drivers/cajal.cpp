@@ -8,7 +8,8 @@
 //
 // Every error ends the run on every rank with the same exit status (2: the user's input
 // or environment; 1: an internal failure) and one message on stderr from rank 0. A run
-// stopped by SIGTERM or SIGUSR1 writes a checkpoint and exits with status 3.
+// stopped by SIGTERM or SIGUSR1 writes a checkpoint and exits with status 3; stopped while
+// the network is being built, it writes nothing and exits with status 4.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
@@ -17,6 +18,7 @@
 #include "cajal/parallel/mpi_communicator.hpp"
 #include "cajal/parallel/environment.hpp"
 #include "cajal/sim/checkpoint.hpp"
+#include "cajal/sim/memory.hpp"
 #include "cajal/sim/simulation.hpp"
 #include "cajal/model/catalogue.hpp"
 #include "cajal/util/error.hpp"
@@ -29,6 +31,7 @@ struct Args {
   std::vector<std::string> sets;
   bool overwrite = false, quiet = false;
   int threads = 0;  // per rank; 0: the Kokkos backend's default
+  int ranks = 0;    // validate: the ranks to estimate the memory for; 0: those it runs on
 };
 
 void report(const cajal::Communicator& comm, const cajal::RunSummary& s, const std::string& out) {
@@ -82,21 +85,36 @@ int models_command(const cajal::Communicator& comm, const std::string& name) {
 int run_command(const cajal::Communicator& comm, const Args& a, bool validate_only) {
   const cajal::Deck deck = cajal::load_deck(comm, a.deck, a.sets);
   if (validate_only) {
-    if (comm.is_root())
+    const cajal::MemoryEstimate mem = cajal::estimate_memory(comm, deck, a.ranks > 0 ? a.ranks : comm.size());
+    cajal::check_memory(comm, mem);
+    if (comm.is_root()) {
       std::printf("%s: valid (%zu populations, %zu projections, %.6g ms at dt = %.6g ms)\n", a.deck.c_str(),
                   deck.populations.size(), deck.projections.size(), deck.simulation.t_stop, deck.simulation.dt);
+      std::printf("%s\n", cajal::describe(mem).c_str());
+    }
     return 0;
   }
+  // Before the output folder is touched: a network that cannot fit leaves nothing behind.
+  cajal::check_memory(comm, deck);
   cajal::RunOptions opt;
   opt.output_dir = a.output.empty() ? deck.output.dir : a.output;
   opt.progress = !a.quiet;
-  cajal::prepare_output_dir(comm, opt.output_dir, a.overwrite);
+  const std::string created = cajal::prepare_output_dir(comm, opt.output_dir, a.overwrite);
   const std::string parallelism = cajal::describe_parallelism(comm.size(), cajal::threading(comm));
   if (comm.is_root() && !a.quiet)
     std::fprintf(stderr, "cajal %s: %s on %s, building the network\n", CAJAL_VERSION, a.deck.c_str(),
                  parallelism.c_str());
-  cajal::Simulation sim(comm, deck);
-  const cajal::RunSummary s = sim.run(opt);
+  std::unique_ptr<cajal::Simulation> sim;
+  try {
+    sim = std::make_unique<cajal::Simulation>(comm, deck);
+  } catch (const cajal::build_stopped& e) {
+    // Nothing was written yet (outputs open when the run starts): a folder this run
+    // created goes, one that existed stays as it was.
+    const bool removed = cajal::remove_created_output_dir(comm, opt.output_dir, created);
+    throw cajal::build_stopped(std::string(e.what()) + (removed ? "; the output folder it created was removed"
+                                                                : "; nothing was written to " + opt.output_dir));
+  }
+  const cajal::RunSummary s = sim->run(opt);
   report(comm, s, opt.output_dir);
   return s.stopped_early ? cajal::exit_stopped : 0;
 }
@@ -124,6 +142,8 @@ int restart_command(const cajal::Communicator& comm, const Args& a) {
       used = candidates[k];
       previous_output = info.output_dir;
     } catch (const cajal::input_error&) {
+      throw;
+    } catch (const cajal::build_stopped&) {
       throw;
     } catch (const cajal::error& e) {
       if (candidates.size() == 1) throw;
@@ -188,12 +208,19 @@ int main(int argc, char** argv) {
         auto* val = app.add_subcommand("validate", "Check DECK (and any --set) without running; exit status 0 when valid, 2 otherwise.");
         val->add_option("DECK", a.deck, "input deck (TOML)")->required();
         val->add_option("-s,--set", a.sets, "override a deck value, as for run");
+        val->add_option("--ranks", a.ranks,
+                        "estimate the memory per rank for this many ranks (default: the ranks it runs on; for others "
+                        "it is checked against CAJAL_MEMORY_LIMIT only)")
+            ->check(CLI::Range(1, 1 << 24));
         std::string model_name;
         auto* mod = app.add_subcommand("models", "List every cell and synapse model with its parameters, units and "
                                                  "defaults (or only NAME).");
         mod->add_option("NAME", model_name, "a model name, e.g. astrocyte_gchi");
-        app.footer("Exit status: 0 success, 2 bad input (deck, command line, files), 3 stopped by SIGTERM/SIGUSR1 "
-                   "with a checkpoint written, 1 internal error.\n"
+        app.footer("Exit status: 0 success, 2 bad input (deck, command line, files; a network that cannot fit in "
+                   "memory), 3 stopped by SIGTERM/SIGUSR1 with a checkpoint written, 4 stopped by SIGTERM/SIGUSR1 "
+                   "while building the network (nothing written), 1 internal error.\n"
+                   "Environment: CAJAL_MEMORY_LIMIT=bytes per rank (suffix k, M, G or T allowed) replaces "
+                   "MemAvailable / ranks per node in the memory check.\n"
                    "Deck reference: inputs/README.md. Each error names FILE:LINE: key: what is wrong; what is allowed.");
         try {
           app.parse(argc, argv);
@@ -214,6 +241,9 @@ int main(int argc, char** argv) {
         rc = app.got_subcommand(mod)   ? models_command(comm, model_name)
              : app.got_subcommand(rst) ? restart_command(comm, a)
                                        : run_command(comm, a, app.got_subcommand(val));
+      } catch (const cajal::build_stopped& e) {
+        if (comm.is_root()) std::fprintf(stderr, "cajal: %s\n", e.what());
+        rc = e.exit_code();
       } catch (const cajal::error& e) {
         if (comm.is_root() && e.what()[0] != '\0') std::fprintf(stderr, "cajal: error: %s\n", e.what());
         rc = e.exit_code();

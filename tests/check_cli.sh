@@ -49,6 +49,27 @@ expect run_help 0 "--overwrite" -- run --help
 expect version 0 "cajal 0." -- --version
 expect validate_ok 0 "valid" -- validate "$deck"
 
+# Memory (issue 18): validate reports the estimate per rank; a network that cannot fit is
+# refused before anything is built or created (it used to build for minutes while its
+# memory grew), by MemAvailable or by CAJAL_MEMORY_LIMIT. 60 s: "did not hang".
+expect validate_memory 0 "memory: ~" -- validate "$deck"
+expect validate_memory_ranks 0 "per rank on 5 ranks" -- validate "$deck" --ranks 5
+big=(--set projection.exc_to_exc.indegree=100000000)
+expect validate_too_big 2 "use more ranks" -- validate "$deck" "${big[@]}"
+timeout 60 "$mpiexec" --oversubscribe -q -n "$n" "$cajal" run "$deck" "${big[@]}" --output "$work/big/out" \
+  >"$work/stdout" 2>"$work/stderr"
+rc=$?
+if [ $rc -eq 2 ] && [ "$(wc -l <"$work/stderr")" -eq 1 ] && grep -q "needs ~.* GB per rank.*available.*use more ranks" "$work/stderr" \
+   && [ ! -e "$work/big" ]; then echo "ok   run_too_big"; else
+  echo "FAIL run_too_big: exit status $rc (124: still building after 60 s)"; cat "$work/stderr"; fails=$((fails + 1)); fi
+# The limit can be set: this small network does not fit in 20 MB per rank, and fits in 1 GB.
+CAJAL_MEMORY_LIMIT=20M expect memory_limit 2 "available (CAJAL_MEMORY_LIMIT)" -- \
+  run "$deck" --output "$work/o3"
+[ -e "$work/o3" ] && { echo "FAIL memory_limit: created an output folder"; fails=$((fails + 1)); }
+CAJAL_MEMORY_LIMIT=1G expect memory_limit_ok 0 "1.07 GB available per rank (CAJAL_MEMORY_LIMIT)" -- \
+  validate "$deck"
+CAJAL_MEMORY_LIMIT=lots expect memory_limit_bad 2 "CAJAL_MEMORY_LIMIT=lots: not a size" -- validate "$deck"
+
 # A finished run is never overwritten without --overwrite, and stays byte for byte.
 "$mpiexec" --oversubscribe -q -n "$n" "$cajal" run "$deck" --set simulation.t_stop=20 --output "$work/done" --quiet 2>/dev/null
 before=$(cat "$work/done/summary.json" "$work/done/spikes.h5" | md5sum)

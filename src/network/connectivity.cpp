@@ -26,6 +26,56 @@ std::size_t Projection::bytes() const {
          third.extent(0) * sizeof(std::int64_t);
 }
 
+double expected_in_degree(const Deck& deck, int index) {
+  const ProjectionSpec& spec = deck.projections[index];
+  const auto n_of = [&](const std::string& pop) {
+    return static_cast<double>(deck.populations[deck.population_index(pop)].n);
+  };
+  const double n_pre = n_of(spec.pre);
+  const bool skip_self = spec.pre == spec.post && !spec.autapses;
+  switch (spec.rule) {
+    case ProjectionSpec::Rule::fixed_indegree:
+      return static_cast<double>(spec.indegree);
+    case ProjectionSpec::Rule::pairwise_bernoulli:
+      return spec.p * std::max(0.0, n_pre - (skip_self ? 1 : 0));
+    case ProjectionSpec::Rule::fixed_total_number:  // targets uniform: n / n_post each, in expectation
+      return static_cast<double>(spec.total) / std::max(1.0, n_of(spec.post));
+    case ProjectionSpec::Rule::distance: {
+      // Upper bound: p times the pre cells expected within the kernel, for a target whose
+      // cutoff ball lies inside the pre population's placement region (uniform density);
+      // targets near the edges see fewer. Never above p n_pre.
+      const Placement& pl = deck.populations[deck.population_index(spec.pre)].placement;
+      double volume = 1;
+      for (int d = 0; d < 3; ++d) volume *= pl.max[d] - pl.min[d];
+      constexpr int steps = 256;
+      const double h = spec.cutoff / steps, pi = 3.14159265358979323846;
+      double integral = 0;  // 4 pi int_0^cutoff kernel(r) r^2 dr, midpoint rule
+      for (int k = 0; k < steps; ++k) {
+        const double r = (k + 0.5) * h;
+        const double kern = spec.kernel == ProjectionSpec::Kernel::gaussian ? std::exp(-r * r / (2 * spec.scale * spec.scale))
+                                                                            : std::exp(-r / spec.scale);
+        integral += 4 * pi * kern * r * r * h;
+      }
+      return spec.p * std::min(n_pre, volume > 0 ? n_pre / volume * integral : n_pre);
+    }
+    case ProjectionSpec::Rule::tripartite: {
+      const ProjectionSpec& prim = spec.role == ProjectionSpec::Role::primary ? spec : deck.projections[spec.primary];
+      const double primary = prim.p * n_of(prim.pre);  // per neuron target of the primary
+      switch (spec.role) {
+        case ProjectionSpec::Role::third_out: return primary * prim.p_third;
+        case ProjectionSpec::Role::third_in: return primary * prim.p_third * n_of(prim.post) / std::max(1.0, n_of(prim.astrocytes));
+        default: return primary;
+      }
+    }
+  }
+  return 0;
+}
+
+std::size_t build_rounds(double synapses_per_rank) {
+  const double r = std::ceil(synapses_per_rank / double(1 << 19));
+  return static_cast<std::size_t>(std::max(1.0, std::min(r, 65536.0)));
+}
+
 namespace {
 
 /// Asks for transparent huge pages behind a per-synapse host array before it is first
@@ -58,6 +108,11 @@ struct Chunks {
         count(static_cast<std::size_t>(std::max<std::int64_t>(
             1, std::min<std::int64_t>(Kokkos::DefaultHostExecutionSpace().concurrency(), static_cast<std::int64_t>(items))))) {}
   std::size_t first(std::size_t c) const { return n * c / count; }
+  /// Round r of R of chunk c: its items [first_in(c, r, R), first_in(c, r + 1, R)), so that
+  /// the rounds visit each chunk's items in order.
+  std::size_t first_in(std::size_t c, std::size_t r, std::size_t rounds) const {
+    return first(c) + (first(c + 1) - first(c)) * r / rounds;
+  }
   template <class F>
   void run(const char* label, const F& f) const {
     Kokkos::parallel_for(label, Kokkos::RangePolicy<Kokkos::DefaultHostExecutionSpace>(0, count),
@@ -168,7 +223,7 @@ struct Drawer {
   // fixed_total_number: the synapse count of each local target (as part.local(post)).
   std::shared_ptr<const std::vector<std::uint64_t>> total_counts;
 
-  Drawer(const Deck& d, const Partition& p, int i)
+  Drawer(const Deck& d, const Partition& p, int i, const BuildPoll& poll = {})
       : deck(d), part(p), spec(d.projections[i]), index(i), pre(d.population_index(spec.pre)),
         post(d.population_index(spec.post)), n_pre(p.size(pre)), same(pre == post) {
     if (spec.rule == ProjectionSpec::Rule::distance)
@@ -177,7 +232,7 @@ struct Drawer {
       prim_index = spec.role == ProjectionSpec::Role::primary ? i : spec.primary;
       prim = &d.projections[prim_index];
     }
-    if (spec.role == ProjectionSpec::Role::third_in) gather_third_in();
+    if (spec.role == ProjectionSpec::Role::third_in) gather_third_in(poll);
     if (spec.rule == ProjectionSpec::Rule::fixed_total_number)
       total_counts = std::make_shared<const std::vector<std::uint64_t>>(
           total_number_counts(d, i, p.size(post), available(), p.local(post)));
@@ -235,24 +290,31 @@ struct Drawer {
   /// astrocyte it owns: O(synapses of the rule) work per rank at build time. The targets
   /// are replayed in chunks on the host threads, each chunk keeping its pairs in draw
   /// order; appending them chunk after chunk lists each astrocyte's sources in the order
-  /// of a single pass (targets ascending).
-  void gather_third_in() {
+  /// of a single pass (targets ascending). The chunks advance in rounds, `poll` between them.
+  void gather_third_in(const BuildPoll& poll) {
     const auto& mine = part.local(post);
-    const Chunks chunks(part.size(deck.population_index(prim->post)));
+    const std::uint64_t n_targets = part.size(deck.population_index(prim->post));
+    const Chunks chunks(n_targets);
+    // Every rank replays every target: the same rounds everywhere.
+    const std::size_t rounds = build_rounds(expected_in_degree(deck, prim_index) * static_cast<double>(n_targets));
     std::vector<std::vector<std::pair<std::size_t, std::uint64_t>>> found(chunks.count);  // (astrocyte, source)
-    chunks.run("cajal::connectivity::third_in", [&](std::size_t c) {
-      Drawer d = *this;
-      std::vector<std::uint64_t> srcs;
-      for (std::uint64_t t = chunks.first(c); t < chunks.first(c + 1); ++t) {
-        d.tripartite(t, srcs);
-        for (std::size_t k = 0; k < srcs.size(); ++k) {
-          if (d.paired[k] < 0) continue;
-          const auto a = static_cast<std::uint64_t>(d.paired[k]);
-          const auto it = std::lower_bound(mine.begin(), mine.end(), a);
-          if (it != mine.end() && *it == a) found[c].emplace_back(static_cast<std::size_t>(it - mine.begin()), srcs[k]);
+    std::vector<Drawer> drawers(chunks.count, *this);
+    for (std::size_t r = 0; r < rounds; ++r) {
+      chunks.run("cajal::connectivity::third_in", [&](std::size_t c) {
+        Drawer& d = drawers[c];
+        std::vector<std::uint64_t> srcs;
+        for (std::uint64_t t = chunks.first_in(c, r, rounds); t < chunks.first_in(c, r + 1, rounds); ++t) {
+          d.tripartite(t, srcs);
+          for (std::size_t k = 0; k < srcs.size(); ++k) {
+            if (d.paired[k] < 0) continue;
+            const auto a = static_cast<std::uint64_t>(d.paired[k]);
+            const auto it = std::lower_bound(mine.begin(), mine.end(), a);
+            if (it != mine.end() && *it == a) found[c].emplace_back(static_cast<std::size_t>(it - mine.begin()), srcs[k]);
+          }
         }
-      }
-    });
+      });
+      if (poll) poll();
+    }
     auto lists = std::make_shared<std::vector<std::vector<std::uint64_t>>>(mine.size());
     for (const auto& pairs : found)
       for (const auto& [a, j] : pairs) (*lists)[a].push_back(j);
@@ -406,9 +468,9 @@ void draw_sources(const Deck& deck, const Partition& part, int index, std::uint6
   d.sources(post_id, out);
 }
 
-Projection build_projection(const Deck& deck, const Partition& part, int index) {
+Projection build_projection(const Deck& deck, const Partition& part, int index, const BuildPoll& poll) {
   const ProjectionSpec& spec = deck.projections[index];
-  Drawer drawer(deck, part, index);
+  Drawer drawer(deck, part, index, poll);
   Projection pj;
   pj.pre = drawer.pre;
   pj.post = drawer.post;
@@ -446,13 +508,26 @@ Projection build_projection(const Deck& deck, const Partition& part, int index) 
   // position chunk c writes in source j's row (pass 2). It costs 8 n_pre bytes per chunk,
   // beside the synapses' own storage (9,000 sources on 16 threads: 1.2 MB).
   std::vector<std::uint64_t> cursor(n_chunks * n_pre, 0);
+  // Each pass runs in rounds, each chunk taking the next slice of its targets, with `poll`
+  // between rounds (a stop signal ends the build within a round or two). The rounds count
+  // the same on every rank: from the expected synapses of an average rank.
+  const auto& dims = part.bricks().dims;
+  const std::size_t rounds =
+      build_rounds(expected_in_degree(deck, index) * static_cast<double>(part.size(pj.post)) / (dims[0] * dims[1] * dims[2]));
+  std::vector<Drawer> drawers(n_chunks, drawer);
+  const auto in_rounds = [&](const char* label, const auto& per_chunk) {
+    for (std::size_t r = 0; r < rounds; ++r) {
+      chunks.run(label, [&](std::size_t c) { per_chunk(c, chunks.first_in(c, r, rounds), chunks.first_in(c, r + 1, rounds)); });
+      if (poll) poll();
+    }
+  };
 
   // Pass 1: synapses per source, per chunk.
-  chunks.run("cajal::connectivity::count", [&](std::size_t c) {
-    Drawer d = drawer;
+  in_rounds("cajal::connectivity::count", [&](std::size_t c, std::size_t lo, std::size_t hi) {
+    Drawer& d = drawers[c];
     std::vector<std::uint64_t> src;
     std::uint64_t* count = cursor.data() + c * n_pre;
-    for (std::size_t li = chunks.first(c); li < chunks.first(c + 1); ++li) {
+    for (std::size_t li = lo; li < hi; ++li) {
       d.sources(targets[li], src);
       for (auto j : src) ++count[j];
     }
@@ -538,11 +613,11 @@ Projection build_projection(const Deck& deck, const Partition& part, int index) 
 
   // Pass 2: fill, each chunk its own slots. Weights and delays come from their own streams
   // keyed by the target, in the target's canonical connection order.
-  chunks.run("cajal::connectivity::fill", [&](std::size_t c) {
-    Drawer d = drawer;
+  in_rounds("cajal::connectivity::fill", [&](std::size_t c, std::size_t lo, std::size_t hi) {
+    Drawer& d = drawers[c];
     std::vector<std::uint64_t> src;
     std::uint64_t* next = cursor.data() + c * n_pre;
-    for (std::size_t li = chunks.first(c); li < chunks.first(c + 1); ++li) {
+    for (std::size_t li = lo; li < hi; ++li) {
       const std::uint64_t post_gid = part.first_gid(pj.post) + targets[li];
       d.sources(targets[li], src);
       rng::Stream ws(rng::Key(deck.simulation.seed, rng::purpose::weight, static_cast<std::uint32_t>(index)), post_gid);

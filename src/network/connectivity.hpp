@@ -16,6 +16,7 @@
 // chunk writes its own slots of every row, in target order.
 #include <Kokkos_Core.hpp>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -87,8 +88,27 @@ struct Projection {
   std::size_t bytes() const;
 };
 
-/// Builds projection `index` of the deck for this rank's local targets.
-Projection build_projection(const Deck& deck, const Partition& part, int index);
+/// Called between rounds of a build, on the calling thread, the same number of times on
+/// every rank (the rounds follow from the deck and the number of ranks alone, see
+/// build_rounds), so that it may agree collectively; it throws to abandon the build (a
+/// stop signal). Empty: no polling.
+using BuildPoll = std::function<void()>;
+
+/// Builds projection `index` of the deck for this rank's local targets, calling `poll`
+/// after each round of targets of each pass.
+Projection build_projection(const Deck& deck, const Partition& part, int index, const BuildPoll& poll = {});
+
+/// The expected number of incoming synapses of one target cell of projection `index`, from
+/// the deck alone: exact in expectation for fixed_indegree (K) and pairwise_bernoulli
+/// (p (n_pre - 1 without autapses)); for distance an upper bound (p times the kernel's
+/// integral over the cutoff ball times the pre density, as for a target far from the
+/// placement region's edges); for the tripartite sets the mean (third_in: the primary's
+/// third-party synapses shared evenly among the astrocytes).
+double expected_in_degree(const Deck& deck, int index);
+
+/// Rounds each pass of a build is cut into: about 2^19 expected synapses per rank per
+/// round (a few tens of milliseconds), from the deck and the number of ranks only.
+std::size_t build_rounds(double synapses_per_rank);
 
 /// fixed_total_number: how many of projection `index`'s N synapses go to each target in
 /// `ids` (population-local ids, ascending), of `n_post` targets that may each draw from

@@ -82,6 +82,16 @@ MPI_Comm mpi_comm(const Communicator& comm) {
 
 void MpiCommunicator::barrier() const { detail::check(MPI_Barrier(comm_), "MPI_Barrier"); }
 
+int MpiCommunicator::ranks_on_node() const {
+  MPI_Comm node = MPI_COMM_NULL;
+  detail::check(MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node), "MPI_Comm_split_type");
+  int n = 1;
+  const int rc = MPI_Comm_size(node, &n);
+  MPI_Comm_free(&node);
+  detail::check(rc, "MPI_Comm_size");
+  return n;
+}
+
 void MpiCommunicator::allreduce(void* data, std::size_t n, Datatype t, ReduceOp op) const {
   detail::check(MPI_Allreduce(MPI_IN_PLACE, data, static_cast<int>(n), mpi_type(t), mpi_op(op), comm_),
                 "MPI_Allreduce");

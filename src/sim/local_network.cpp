@@ -6,11 +6,11 @@
 
 namespace cajal {
 
-LocalNetwork::LocalNetwork(const Communicator& c, const Deck& d, const Schedule& schedule)
+LocalNetwork::LocalNetwork(const Communicator& c, const Deck& d, const Schedule& schedule, const BuildPoll& poll)
     : comm(c), deck(d), part(d, c.size(), c.rank()), ring_size(schedule.ring_size()) {
   for (int p = 0; p < part.populations(); ++p) pops.push_back(make_population(deck, part, p, ring_size));
   for (int i = 0; i < static_cast<int>(deck.projections.size()); ++i)
-    projections.push_back(build_projection(deck, part, i));
+    projections.push_back(build_projection(deck, part, i, poll));
   for (const auto& pj : projections) slices.push_back(target_slices(pj, pops[pj.post]->local_size));
   // Models that average their input over their synapses learn their in-degree.
   for (std::size_t p = 0; p < pops.size(); ++p) {

@@ -24,7 +24,8 @@ namespace cajal {
 class CheckpointFile;
 
 struct LocalNetwork {
-  LocalNetwork(const Communicator& comm, const Deck& deck, const Schedule& schedule);
+  /// `poll`: called between the rounds of each projection's build (network/connectivity.hpp).
+  LocalNetwork(const Communicator& comm, const Deck& deck, const Schedule& schedule, const BuildPoll& poll = {});
 
   const Communicator& comm;
   const Deck& deck;

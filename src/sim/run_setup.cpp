@@ -9,12 +9,27 @@
 
 namespace cajal {
 
-void prepare_output_dir(const Communicator& comm, const std::string& dir, bool overwrite) {
-  std::string problem;
+namespace {
+/// `dir` as an absolute path without a trailing separator.
+std::filesystem::path absolute_folder(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::path q = std::filesystem::absolute(dir, ec).lexically_normal();
+  if (!q.has_filename() && q.has_parent_path()) q = q.parent_path();
+  return q;
+}
+}  // namespace
+
+std::string prepare_output_dir(const Communicator& comm, const std::string& dir, bool overwrite) {
+  std::string problem, created;
   if (comm.is_root()) {
     namespace fs = std::filesystem;
     std::error_code ec;
     const fs::path p(dir);
+    // The outermost folder that create_directories will make.
+    for (fs::path q = absolute_folder(dir); !q.empty() && !fs::exists(q, ec); q = q.parent_path()) {
+      created = q.string();
+      if (q == q.parent_path()) break;
+    }
     if (fs::exists(p, ec) && !fs::is_directory(p, ec)) {
       problem = dir + ": exists and is not a folder; allowed: a folder, or a path that does not exist yet";
     } else {
@@ -39,6 +54,22 @@ void prepare_output_dir(const Communicator& comm, const std::string& dir, bool o
   }
   problem = comm.broadcast(problem);
   if (!problem.empty()) throw usage_error(problem);
+  return comm.broadcast(created);
+}
+
+bool remove_created_output_dir(const Communicator& comm, const std::string& dir, const std::string& created) {
+  std::string gone;
+  if (comm.is_root() && !created.empty()) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path top(created);
+    for (fs::path q = absolute_folder(dir); !q.empty(); q = q.parent_path()) {
+      if (!fs::remove(q, ec)) break;  // not empty (or not removable): it and its parents stay
+      if (gone.empty()) gone = "1";
+      if (q == top || q == q.parent_path()) break;
+    }
+  }
+  return comm.broadcast(gone) == "1";
 }
 
 Deck load_deck(const Communicator& comm, const std::string& path, const std::vector<std::string>& overrides) {

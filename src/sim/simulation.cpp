@@ -43,6 +43,7 @@ struct Simulation::Impl {
   const Communicator& comm;
   const Deck& deck;
   clock_type::time_point t_build;
+  BuildStop build_stop;  // a stop signal ends the build on every rank (exit status 4)
   Schedule schedule;
   LocalNetwork net;
   Gliotransmission glio;
@@ -57,12 +58,14 @@ struct Simulation::Impl {
   RestoredRun restored;
 
   Impl(const Communicator& c, const Deck& d)
-      : comm(c), deck(d), t_build(clock_type::now()), schedule(d), net(c, d, schedule), glio(c, net, schedule),
+      : comm(c), deck(d), t_build(clock_type::now()), build_stop(c), schedule(d),
+        net(c, d, schedule, [this] { build_stop.poll(); }), glio(c, net, schedule),
         exchange(c, net.part, spike_projections(net)), sic(c, net, schedule), gap(c, net),
         update(net, schedule), delivery(net, glio, update.capacity()) {
     sampling.of_pop.resize(net.pops.size());
     if (deck.field.enabled) field = std::make_unique<FieldCoupling>(c, net);
     Kokkos::fence();
+    build_stop.finish();
     build_s = comm.max(seconds_since(t_build));
   }
 

@@ -54,6 +54,10 @@ public:
 
   virtual void barrier() const = 0;
 
+  /// How many ranks of this communicator share this rank's node (its memory), this one
+  /// included (MPI_Comm_split_type with MPI_COMM_TYPE_SHARED).
+  virtual int ranks_on_node() const = 0;
+
   /// Sum / max / min of one value over all ranks.
   template <class T> T sum(T v) const { return reduce(v, ReduceOp::sum); }
   template <class T> T max(T v) const { return reduce(v, ReduceOp::max); }
@@ -126,6 +130,7 @@ class SerialCommunicator final : public Communicator {
 public:
   SerialCommunicator() : Communicator(0, 1) {}
   void barrier() const override {}
+  int ranks_on_node() const override { return 1; }
   std::vector<std::uint64_t> alltoallv(const std::vector<std::vector<std::uint64_t>>& send,
                                        std::vector<int>* recv_counts = nullptr) const override;
   std::string broadcast(const std::string& s, int root = 0) const override;

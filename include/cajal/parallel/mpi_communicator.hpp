@@ -33,6 +33,7 @@ public:
   MPI_Comm raw() const { return comm_; }
 
   void barrier() const override;
+  int ranks_on_node() const override;
   std::vector<std::uint64_t> alltoallv(const std::vector<std::vector<std::uint64_t>>& send,
                                        std::vector<int>* recv_counts = nullptr) const override;
   std::string broadcast(const std::string& s, int root = 0) const override;

@@ -56,6 +56,8 @@ std::string describe_parallelism(int ranks, const Threading& t);
 
 class Simulation {
 public:
+  /// Collective: builds the network. Throws build_stopped, on every rank at the same
+  /// point, when a stop signal reaches any rank before the build ends.
   Simulation(const Communicator& comm, const Deck& deck);
   ~Simulation();
   Simulation(const Simulation&) = delete;
@@ -87,12 +89,19 @@ private:
 
 /// Installs handlers for SIGTERM and SIGUSR1 (what batch schedulers send before the
 /// wall-time limit): the run finishes its interval, writes a checkpoint and returns with
-/// RunSummary::stopped_early; the driver exits with status 3.
+/// RunSummary::stopped_early; the driver exits with status 3. A signal during the network
+/// build makes the Simulation constructor throw build_stopped on every rank (status 4).
 void install_stop_handlers();
 
 /// Collective: makes `dir` ready for a run's output, or throws usage_error with one
 /// clear sentence (unwritable, not a folder, or holding an earlier run without overwrite).
-void prepare_output_dir(const Communicator& comm, const std::string& dir, bool overwrite);
+/// Returns the outermost folder it created (`dir` or a parent of it), "" when `dir` existed.
+std::string prepare_output_dir(const Communicator& comm, const std::string& dir, bool overwrite);
+
+/// Collective: removes `dir` and its parents up to `created` (what prepare_output_dir
+/// returned), each only while it is empty: after a run that ended before writing anything.
+/// Returns whether `dir` is gone.
+bool remove_created_output_dir(const Communicator& comm, const std::string& dir, const std::string& created);
 
 /// Reads a deck file on rank 0, broadcasts its text, parses and checks it on every rank.
 Deck load_deck(const Communicator& comm, const std::string& path, const std::vector<std::string>& overrides);

@@ -12,8 +12,10 @@ namespace cajal {
 
 /// Exit statuses of the `cajal` program, documented in README.md.
 /// exit_stopped: the run was asked to stop (SIGTERM, SIGUSR1), wrote a checkpoint and
-/// can be resumed with `cajal restart`.
-enum exit_status : int { exit_ok = 0, exit_internal = 1, exit_user = 2, exit_stopped = 3 };
+/// can be resumed with `cajal restart`. exit_stopped_building: the signal came while the
+/// network was being built: the run ended before its first interval, wrote nothing (no
+/// checkpoint, no output; an output folder it created is removed) and must be run again.
+enum exit_status : int { exit_ok = 0, exit_internal = 1, exit_user = 2, exit_stopped = 3, exit_stopped_building = 4 };
 
 /// Base of Cajal's errors: a message and the exit status it maps to.
 class error : public std::runtime_error {
@@ -57,6 +59,13 @@ private:
 class usage_error : public error {
 public:
   explicit usage_error(const std::string& what) : error(what, exit_user) {}
+};
+
+/// A stop signal (SIGTERM, SIGUSR1) ended the network build, on every rank at the same
+/// point: exit status 4.
+class build_stopped : public error {
+public:
+  explicit build_stopped(const std::string& what) : error(what, exit_stopped_building) {}
 };
 
 /// An MPI call failed.
