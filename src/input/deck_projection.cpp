@@ -93,18 +93,28 @@ void read_synapse_part(const Reader& r, const tvalue& self, ProjectionSpec& pj, 
   if (synapse_allowed && r.has("synapse")) read_synapse_model(r, pj.synapse);
 }
 
+/// The count `key` of a counting rule (fixed_indegree, fixed_total_number), ≥ 0, and
+/// `multapses`. Returns the sources a target may draw from (n_pre, less the target itself
+/// without autapses), refusing a positive count when there are none.
+std::int64_t read_rule_count(const Reader& r, ProjectionSpec& pj, const std::string& key, const std::string& what,
+                             std::int64_t n_pre, std::int64_t& count) {
+  r.require(key, what);
+  count = r.integer(key);
+  pj.multapses = r.boolean("multapses", true);
+  if (count < 0) r.fail(r.at(key), key, "must be ≥ 0 (got " + std::to_string(count) + ")");
+  const std::int64_t avail = n_pre - ((!pj.autapses && pj.pre == pj.post) ? 1 : 0);
+  if (avail == 0 && count > 0)
+    r.fail(r.at(key), key,
+           "population '" + pj.pre + "' offers no source (its only cell is the target and autapses = false); "
+           "allowed: " + key + " = 0, or autapses = true");
+  return avail;
+}
+
 /// fixed_indegree: `indegree` sources per target, which the source population must offer.
 void read_fixed_indegree(const Reader& r, ProjectionSpec& pj, std::int64_t n_pre) {
   pj.rule = ProjectionSpec::Rule::fixed_indegree;
-  r.require("indegree", "the number of incoming connections per target neuron");
-  pj.indegree = r.integer("indegree");
-  pj.multapses = r.boolean("multapses", true);
-  if (pj.indegree < 0) r.fail(r.at("indegree"), "indegree", "must be ≥ 0 (got " + std::to_string(pj.indegree) + ")");
-  const std::int64_t avail = n_pre - ((!pj.autapses && pj.pre == pj.post) ? 1 : 0);
-  if (avail == 0 && pj.indegree > 0)
-    r.fail(r.at("indegree"), "indegree",
-           "population '" + pj.pre + "' offers no source (its only cell is the target and autapses = false); "
-           "allowed: indegree = 0, or autapses = true");
+  const std::int64_t avail =
+      read_rule_count(r, pj, "indegree", "the number of incoming connections per target neuron", n_pre, pj.indegree);
   if (!pj.multapses && pj.indegree > avail)
     r.fail(r.at("indegree"), "indegree",
            std::to_string(pj.indegree) + " distinct sources per target, but population '" + pj.pre +
@@ -117,15 +127,8 @@ void read_fixed_indegree(const Reader& r, ProjectionSpec& pj, std::int64_t n_pre
 /// distinct, so n can be at most the number of pairs.
 void read_fixed_total_number(const Reader& r, ProjectionSpec& pj, std::int64_t n_pre, std::int64_t n_post) {
   pj.rule = ProjectionSpec::Rule::fixed_total_number;
-  r.require("n", "the total number of synapses of the projection (NEST's N)");
-  pj.total = r.integer("n");
-  pj.multapses = r.boolean("multapses", true);
-  if (pj.total < 0) r.fail(r.at("n"), "n", "must be ≥ 0 (got " + std::to_string(pj.total) + ")");
-  const std::int64_t avail = n_pre - ((!pj.autapses && pj.pre == pj.post) ? 1 : 0);
-  if (avail == 0 && pj.total > 0)
-    r.fail(r.at("n"), "n",
-           "population '" + pj.pre + "' offers no source (its only cell is the target and autapses = false); "
-           "allowed: n = 0, or autapses = true");
+  const std::int64_t avail =
+      read_rule_count(r, pj, "n", "the total number of synapses of the projection (NEST's N)", n_pre, pj.total);
   if (!pj.multapses && static_cast<__int128>(avail) * n_post < pj.total)
     r.fail(r.at("n"), "n",
            std::to_string(pj.total) + " distinct pairs, but there are only " + std::to_string(avail * n_post) +

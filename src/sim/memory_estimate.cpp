@@ -39,17 +39,17 @@ constexpr double process_bytes = 48.0 * (1 << 20);
 constexpr double margin = 1.10;
 constexpr double field_bytes_per_voxel = 512;
 
-/// Expected local cells of every population on every rank: [rank][population].
-std::vector<std::vector<double>> local_cells(const Deck& deck, int ranks) {
+/// Local cells of every population on every rank of `part`'s decomposition (absent: one
+/// rank, which holds them all): [rank][population].
+std::vector<std::vector<double>> local_cells(const Deck& deck, int ranks, const Partition* part) {
   const std::size_t npop = deck.populations.size();
   std::vector<std::vector<double>> n(static_cast<std::size_t>(ranks), std::vector<double>(npop, 0.0));
-  if (ranks == 1) {
+  if (!part) {
     for (std::size_t p = 0; p < npop; ++p) n[0][p] = static_cast<double>(deck.populations[p].n);
     return n;
   }
-  const Partition part(deck, ranks, 0);
-  for (int p = 0; p < part.populations(); ++p)
-    for (std::uint64_t id = 0; id < part.size(p); ++id) n[static_cast<std::size_t>(part.owner(p, id))][p] += 1;
+  for (int p = 0; p < part->populations(); ++p)
+    for (std::uint64_t id = 0; id < part->size(p); ++id) n[static_cast<std::size_t>(part->owner(p, id))][p] += 1;
   return n;
 }
 
@@ -150,12 +150,13 @@ MemoryEstimate estimate_memory(const Communicator& comm, const Deck& deck, int r
   e.ranks = ranks;
   const Schedule schedule(deck);
   const double threads = Kokkos::DefaultHostExecutionSpace().concurrency();
-  const auto cells = local_cells(deck, ranks);
+  // One decomposition serves the cells of every rank and the field's bricks.
   std::unique_ptr<Partition> part;
-  if (deck.field.enabled) part = std::make_unique<Partition>(deck, ranks, 0);
+  if (ranks > 1 || deck.field.enabled) part = std::make_unique<Partition>(deck, ranks, 0);
+  const auto cells = local_cells(deck, ranks, part.get());
   for (int r = 0; r < ranks; ++r) {
     double voxels = 0;
-    if (part) {
+    if (deck.field.enabled) {
       voxels = 1;
       for (int d = 0; d < 3; ++d) voxels *= static_cast<double>(part->bricks().voxel_count(r, d));
     }
