@@ -44,6 +44,20 @@ inline bool read(hid_t f, const std::string& path, std::vector<unsigned char>& o
   return ok;
 }
 
+/// The dataset at `path` converted to `memtype` (e.g. H5T_NATIVE_DOUBLE for T = double);
+/// false when absent or unreadable.
+template <class T>
+bool values(hid_t f, const std::string& path, hid_t memtype, std::vector<T>& out) {
+  const hid_t d = H5Dopen2(f, path.c_str(), H5P_DEFAULT);
+  if (d < 0) return false;
+  const hid_t sp = H5Dget_space(d);
+  out.assign(static_cast<std::size_t>(H5Sget_simple_extent_npoints(sp)), T{});
+  const bool ok = out.empty() || H5Dread(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0;
+  H5Sclose(sp);
+  H5Dclose(d);
+  return ok;
+}
+
 /// Whether `raw` (elements of `size` bytes) carries information for an equality check: at
 /// least two elements that differ. Empty data, all zeros or one value repeated would make
 /// two runs agree whatever the code did, so the "equal" modes refuse them.

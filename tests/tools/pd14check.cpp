@@ -45,14 +45,8 @@ namespace {
 
 template <class T>
 std::vector<T> read(hid_t f, const std::string& path, hid_t type) {
-  const hid_t d = H5Dopen2(f, path.c_str(), H5P_DEFAULT);
-  if (d < 0) fail("no dataset " + path);
-  const hid_t sp = H5Dget_space(d);
-  const hssize_t n = H5Sget_simple_extent_npoints(sp);
-  std::vector<T> v(static_cast<std::size_t>(n));
-  if (n > 0 && H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0) fail("cannot read " + path);
-  H5Sclose(sp);
-  H5Dclose(d);
+  std::vector<T> v;
+  if (!h5read::values(f, path, type, v)) fail("cannot read dataset " + path);
   return v;
 }
 
