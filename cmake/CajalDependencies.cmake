@@ -69,23 +69,8 @@ if(Kokkos_VERSION VERSION_LESS 3.4)
   message(FATAL_ERROR "Cajal needs Kokkos 3.4 or newer, but the Kokkos found is ${Kokkos_VERSION} "
                       "(${Kokkos_DIR}). Install 'libtrilinos-kokkos-dev' or point -DKokkos_ROOT at a newer one.")
 endif()
-# Debian's Kokkos::kokkos points its includes at a folder that does not exist (the
-# Trilinos config computes <prefix>/lib/include). Repair only that case, so that any other
-# Kokkos keeps its own include folders and is never mixed with /usr/include/trilinos.
-get_target_property(_cajal_kokkos_includes Kokkos::kokkos INTERFACE_INCLUDE_DIRECTORIES)
-set(_cajal_kokkos_config_found FALSE)
-foreach(_dir IN LISTS _cajal_kokkos_includes)
-  if(EXISTS "${_dir}/KokkosCore_config.h")
-    set(_cajal_kokkos_config_found TRUE)
-  endif()
-endforeach()
-if(NOT _cajal_kokkos_config_found AND Kokkos_VERSION VERSION_LESS 4)
-  find_path(CAJAL_KOKKOS_INCLUDE_DIR KokkosCore_config.h PATH_SUFFIXES trilinos)
-  if(CAJAL_KOKKOS_INCLUDE_DIR)
-    set_target_properties(Kokkos::kokkos PROPERTIES
-      INTERFACE_INCLUDE_DIRECTORIES "${CAJAL_KOKKOS_INCLUDE_DIR}")
-  endif()
-endif()
+include(CajalKokkosIncludes)
+cajal_repair_kokkos_includes()
 # Which backends this Kokkos has: its config sets Kokkos_DEVICES and Kokkos_ENABLE_<DEVICE>.
 set(_cajal_kokkos_backends "")
 foreach(_dev IN ITEMS SERIAL OPENMP THREADS CUDA HIP SYCL)
