@@ -1,7 +1,7 @@
 // The `cajal` program: run or validate an input deck.
 //
-//   mpirun -n N cajal run DECK [--output DIR] [--set section.key=value ...] [--overwrite] [--threads T]
-//   mpirun -n N cajal restart CHECKPOINT [--output DIR] [--set simulation.t_stop=...]
+//   mpirun -n N cajal run DECK [--output DIR] [--set section.key=value ...] [--overwrite] [--threads T] [--plot]
+//   mpirun -n N cajal restart CHECKPOINT [--output DIR] [--set simulation.t_stop=...] [--plot]
 //   cajal validate DECK [--set ...]
 //   cajal models [NAME]
 //   cajal --version
@@ -11,9 +11,17 @@
 // stopped by SIGTERM or SIGUSR1 writes a checkpoint and exits with status 3; stopped while
 // the network is being built, it writes nothing and exits with status 4.
 #include <CLI/CLI.hpp>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <climits>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "cajal/parallel/mpi_communicator.hpp"
 #include "cajal/parallel/environment.hpp"
@@ -29,7 +37,7 @@ namespace {
 struct Args {
   std::string deck, output, checkpoint;
   std::vector<std::string> sets;
-  bool overwrite = false, quiet = false;
+  bool overwrite = false, quiet = false, plot = false;
   int threads = 0;  // per rank; 0: the Kokkos backend's default
   int ranks = 0;    // validate: the ranks to estimate the memory for; 0: those it runs on
 };
@@ -46,6 +54,46 @@ void report(const cajal::Communicator& comm, const cajal::RunSummary& s, const s
   for (const auto& p : s.populations)
     std::fprintf(stderr, "cajal:   %-12s %10llu spikes  %8.3f Hz\n", p.name.c_str(),
                  static_cast<unsigned long long>(p.spikes), p.rate_hz);
+}
+
+/// `--plot`: rank 0 runs cajal-plot on the output folder once the run has ended; it is
+/// looked for beside this program (both the build tree, build/bin, and the install tree,
+/// <prefix>/bin, hold it there). Pictures are an extra: when cajal-plot is missing or
+/// fails, a warning says so and the run keeps its exit status (its outputs are complete).
+void plot_outputs(const cajal::Communicator& comm, const std::string& out, bool quiet) {
+  if (!comm.is_root()) return;
+  char self[PATH_MAX];
+  const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+  std::string exe = len > 0 ? std::string(self, static_cast<std::size_t>(len)) : std::string();
+  std::string plot = exe.substr(0, exe.rfind('/') + 1) + "cajal-plot";
+  if (exe.empty() || access(plot.c_str(), X_OK) != 0) {
+    std::fprintf(stderr, "cajal: warning: --plot: no cajal-plot beside %s; the outputs are in %s/\n",
+                 exe.empty() ? "this program" : exe.c_str(), out.c_str());
+    return;
+  }
+  std::vector<std::string> args = {plot, out};
+  if (quiet) args.push_back("--quiet");
+  std::vector<char*> argv;
+  for (auto& x : args) argv.push_back(&x[0]);
+  argv.push_back(nullptr);
+  std::fflush(stdout);
+  std::fflush(stderr);
+  // posix_spawn (not system()): no shell, and no fork() of an MPI process's whole memory.
+  pid_t pid = 0;
+  int status = 0;
+  const int err = posix_spawn(&pid, plot.c_str(), nullptr, nullptr, argv.data(), environ);
+  std::string why;
+  if (err != 0)
+    why = std::strerror(err);
+  else if (waitpid(pid, &status, 0) != pid)
+    why = "lost its process";
+  else if (!WIFEXITED(status))
+    why = "killed by a signal";
+  else if (WEXITSTATUS(status) != 0)
+    why = "exit status " + std::to_string(WEXITSTATUS(status));
+  if (!why.empty())
+    std::fprintf(stderr, "cajal: warning: --plot: %s failed (%s); the run's outputs in %s/ are complete\n",
+                 plot.c_str(), why.c_str(), out.c_str());
 }
 
 /// `cajal models [NAME]`: the catalogue: every cell and synapse model with its parameters,
@@ -116,6 +164,7 @@ int run_command(const cajal::Communicator& comm, const Args& a, bool validate_on
   }
   const cajal::RunSummary s = sim->run(opt);
   report(comm, s, opt.output_dir);
+  if (a.plot && !s.stopped_early) plot_outputs(comm, opt.output_dir, a.quiet);
   return s.stopped_early ? cajal::exit_stopped : 0;
 }
 
@@ -164,6 +213,7 @@ int restart_command(const cajal::Communicator& comm, const Args& a) {
     std::fprintf(stderr, "cajal %s: restarting from %s on %s\n", CAJAL_VERSION, used.c_str(), parallelism.c_str());
   const cajal::RunSummary s = sim->run(opt);
   report(comm, s, opt.output_dir);
+  if (a.plot && !s.stopped_early) plot_outputs(comm, opt.output_dir, a.quiet);
   return s.stopped_early ? cajal::exit_stopped : 0;
 }
 
@@ -197,6 +247,10 @@ int main(int argc, char** argv) {
             "threads per rank (a Cajal built against a Kokkos with OpenMP; default: OMP_NUM_THREADS, else the "
             "cores the rank may use); results are the same for any number";
         run->add_option("-t,--threads", a.threads, threads_help)->check(CLI::Range(1, 4096));
+        const char* plot_help =
+            "at the end, draw PNGs of the outputs into OUTPUT/plots with cajal-plot (beside this program); "
+            "a plot that fails is a warning, not a failed run";
+        run->add_flag("--plot", a.plot, plot_help);
         auto* rst = app.add_subcommand("restart", "Continue a run from a checkpoint (a file, or a folder: its newest "
                                                   "valid checkpoint), on any number of ranks.");
         rst->add_option("CHECKPOINT", a.checkpoint, "checkpoint file or folder")->required();
@@ -205,6 +259,7 @@ int main(int argc, char** argv) {
                         "override simulation.t_stop, output.* or checkpoint.* (nothing that changes the network)");
         rst->add_flag("-q,--quiet", a.quiet, "no progress lines");
         rst->add_option("-t,--threads", a.threads, threads_help)->check(CLI::Range(1, 4096));
+        rst->add_flag("--plot", a.plot, plot_help);
         auto* val = app.add_subcommand("validate", "Check DECK (and any --set) without running; exit status 0 when valid, 2 otherwise.");
         val->add_option("DECK", a.deck, "input deck (TOML)")->required();
         val->add_option("-s,--set", a.sets, "override a deck value, as for run");
