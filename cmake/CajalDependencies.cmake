@@ -123,6 +123,8 @@ add_library(cajal::ext_json ALIAS cajal_ext_json)
 
 endif()
 
-# --- tests -------------------------------------------------------------------------
-find_package(GTest)
-cajal_require(GTest_FOUND "GoogleTest" "libgtest-dev")
+# --- tests (not looked for with -DBUILD_TESTING=OFF: an installation without its tests) -----
+if(NOT DEFINED BUILD_TESTING OR BUILD_TESTING)
+  find_package(GTest)
+  cajal_require(GTest_FOUND "GoogleTest" "libgtest-dev")
+endif()

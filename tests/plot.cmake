@@ -1,6 +1,15 @@
 # --- cajal-plot, `cajal run --plot`, and the installed tree (cmake --install, find_package) ---
 # The pictures are checked for what a script can check: each expected PNG exists, reads back
 # as an image and is not blank (tests/plot/pngcheck.py); bad input is one line and status 2.
+# The Spack recipe, as far as it can be checked without Spack (a stub of spack.package:
+# it loads, and cmake_args maps the variants to Cajal's CMake options).
+add_test(NAME spack_recipe_cmake_args
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/plot/check_spack_recipe.py ${PROJECT_SOURCE_DIR}/spack/packages/cajal/package.py)
+
+# With -DCAJAL_PLOT=OFF there is no cajal-plot (and the install test expects one).
+if(NOT CAJAL_PLOT)
+  return()
+endif()
 set(cajal_plot_exe ${PROJECT_BINARY_DIR}/bin/cajal-plot)
 set(plot_dir ${CMAKE_CURRENT_SOURCE_DIR}/plot)
 
