@@ -1,8 +1,10 @@
 # Spack recipe for Cajal. This repository's spack/ is a Spack package repository
 # (repo.yaml, namespace cajal):
+#   spack env create -d cajal-env && spack env activate cajal-env
 #   spack repo add <clone>/spack
 #   spack develop --path <clone> cajal@main     # Cajal has no public download yet
-#   spack install cajal@main +openmp            # or +cuda cuda_arch=90
+#   spack add cajal@main +openmp                # or +cuda cuda_arch=90
+#   spack install
 # Written to the conventions of Spack's builtin packages (spack-packages, 2025).
 
 from spack.package import *
