@@ -239,6 +239,10 @@ void read_one_to_one(const Reader& r, ProjectionSpec& pj, const Deck& deck) {
            "one_to_one connects cell i of '" + pj.pre + "' to cell i of '" + pj.post + "', but they have " +
                std::to_string(n_pre) + " and " + std::to_string(n_post) +
                " cells; allowed: populations of equal size, or rule = \"pairs\"");
+  if (pj.pre == pj.post && !pj.autapses)
+    r.fail(r.at("autapses"), "autapses",
+           "one_to_one within one population connects every cell to itself, which autapses = false forbids; "
+           "allowed: autapses = true, or another rule");
 }
 
 /// Where pair k came from, for messages: the deck's arrays (each key's line) or the CSV's

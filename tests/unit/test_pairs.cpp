@@ -146,6 +146,14 @@ TEST(Pairs, CsvFileIsExact) {
                                         "delays = [0.2, 1.0, 0.1, 3.0, 0.5, 0.2]"),
                                "t.toml");
   for (int n : {1, 3}) EXPECT_EQ(by_target(csv, 0, n), by_target(inl, 0, n)) << n << " ranks";
+  // Without a header the columns are source,target,weight,delay.
+  {
+    std::ofstream f(dir + "/pairs_unit_plain.csv");
+    f << "4,3,0.5,0.2\n0,1,1.25,1.0\n2,0,-0.0,0.1\n0,1,2.0,3.0\n4,0,3.5,0.5\n1,3,0.75,0.2\n";
+  }
+  const Deck plain = Deck::parse(
+      two_pops("pre = \"a\"\npost = \"b\"\nrule = \"pairs\"\nfile = \"pairs_unit_plain.csv\""), dir + "/t.toml");
+  EXPECT_EQ(by_target(plain, 0, 1), by_target(inl, 0, 1));
 }
 
 // one_to_one: cell i -> cell i, one synapse each, with the deck's weight and delay.
