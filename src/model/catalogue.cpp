@@ -126,14 +126,19 @@ void check_tripartite(const Deck& deck, const ProjectionSpec& pj, const Populati
     fail(pj.loc, ".pre", "the tripartite rule needs spiking cells as pre ('" + pre.name + "' is " + qm->name + ")");
 }
 
-/// ip3_gap_junction: within one astrocyte population, drawn symmetric, one weight ≥ 0.
+/// ip3_gap_junction: within one astrocyte population, symmetric (drawn per unordered pair, or
+/// listed pairs coupling both ways), one weight ≥ 0.
 void check_gap_junction(const ProjectionSpec& pj, const ModelInfo* qm, const Fail& fail) {
   if (qm->kind != ModelInfo::Kind::astrocyte || pj.pre != pj.post)
     fail(pj.synapse.loc, ".synapse", "ip3_gap_junction couples the cells of one astrocyte population: pre and post "
                                      "must be the same astrocyte population");
-  if (pj.rule != ProjectionSpec::Rule::distance)
+  if (pj.rule == ProjectionSpec::Rule::one_to_one)
+    fail(pj.loc, ".rule", "one_to_one would couple each astrocyte to itself; an ip3_gap_junction joins two distinct "
+                          "cells: list them with rule = \"pairs\" (each pair couples both ways), or use rule = \"distance\"");
+  if (pj.rule != ProjectionSpec::Rule::distance && pj.rule != ProjectionSpec::Rule::pairs)
     fail(pj.loc, ".rule", "ip3_gap_junction needs rule = \"distance\" (drawn once per pair, so junctions are "
-                          "symmetric); for nearest neighbours place the cells on a grid and set the cutoff");
+                          "symmetric) or rule = \"pairs\" (each listed pair couples both ways); for nearest "
+                          "neighbours place the cells on a grid and set the cutoff, or list the pairs");
   if (!pj.weight.is_constant() || pj.weight.value < 0)
     fail(pj.weight.loc, ".weight", "must be a constant ≥ 0 for ip3_gap_junction (it scales the flux of "
                                    "every junction, which must be the same both ways)");

@@ -1,0 +1,63 @@
+# Explicit connectivity (rule = "one_to_one", "pairs"; the edge-list builder): unit tests in
+# unit/test_pairs.cpp (exact synapses on 1 and 3 ranks, the explicit deck's arrays against
+# the rule deck's), and runs: the explicit deck gives the rule deck's spikes and the same
+# spikes on 1 and 3 ranks; the astrocyte ring (inputs/astro_ring.toml, initial IP3 drawn so
+# that its junctions carry flux) gives the same IP3 report on 1 and 3 ranks. Bad input:
+# decks/bad/pairs_*.toml, run by the bad-deck loop of CMakeLists.txt.
+target_sources(cajal_unit_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_pairs.cpp)
+
+cajal_mpi_run(run_pairs_rule_np1 1 run ${CMAKE_CURRENT_SOURCE_DIR}/decks/pairs_rule.toml
+              --output ${out}/pairs_rule_np1 --overwrite --quiet)
+set_tests_properties(run_pairs_rule_np1 PROPERTIES FIXTURES_SETUP pairs_rule_np1)
+foreach(n 1 3)
+  cajal_mpi_run(run_pairs_explicit_np${n} ${n} run ${CMAKE_CURRENT_SOURCE_DIR}/decks/pairs_explicit.toml
+                --output ${out}/pairs_explicit_np${n} --overwrite --quiet)
+  set_tests_properties(run_pairs_explicit_np${n} PROPERTIES FIXTURES_SETUP pairs_explicit_np${n})
+endforeach()
+add_test(NAME pairs_explicit_vs_rule
+         COMMAND spikecheck equal ${out}/pairs_rule_np1/spikes.h5 ${out}/pairs_explicit_np1/spikes.h5)
+set_tests_properties(pairs_explicit_vs_rule PROPERTIES FIXTURES_REQUIRED "pairs_rule_np1;pairs_explicit_np1")
+add_test(NAME invariance_pairs_explicit_np1_vs_np3
+         COMMAND spikecheck equal ${out}/pairs_explicit_np1/spikes.h5 ${out}/pairs_explicit_np3/spikes.h5)
+set_tests_properties(invariance_pairs_explicit_np1_vs_np3 PROPERTIES FIXTURES_REQUIRED "pairs_explicit_np1;pairs_explicit_np3")
+
+# The ring for 400 s (8000 steps of 50 ms), IP3 drawn in [0, 1.5] µM: gradients above the
+# junctions' threshold (I_Theta = 0.3 µM), so the coupling matters.
+foreach(n 1 3)
+  cajal_mpi_run(run_astro_ring_np${n} ${n} run ${PROJECT_SOURCE_DIR}/inputs/astro_ring.toml
+                --output ${out}/astro_ring_np${n} --overwrite --quiet --set simulation.t_stop=400000
+                "--set=population.astro.params.IP3={dist=\"uniform\",low=0.0,high=1.5}")
+  set_tests_properties(run_astro_ring_np${n} PROPERTIES FIXTURES_SETUP astro_ring_np${n})
+endforeach()
+add_test(NAME invariance_astro_ring_ip3_np1_vs_np3
+         COMMAND reportcheck equal ${out}/astro_ring_np1/report_IP3.h5 ${out}/astro_ring_np3/report_IP3.h5)
+set_tests_properties(invariance_astro_ring_ip3_np1_vs_np3 PROPERTIES FIXTURES_REQUIRED "astro_ring_np1;astro_ring_np3")
+
+# Plastic and short-term synapses on listed pairs: the explicit deck with stdp_synapse (ee)
+# and tsodyks_synapse (ie) gives the rule deck's spikes with the same synapses, the same
+# spikes on 1 and 3 ranks, and restarts bit for bit from a checkpoint on another number of
+# ranks (the synapse state is kept per target in canonical order, as for drawn rules).
+set(pairs_plastic projection.ee.synapse="stdp_synapse" projection.ie.synapse="tsodyks_synapse")
+set(pairs_plastic_sets)
+foreach(a ${pairs_plastic})
+  list(APPEND pairs_plastic_sets --set ${a})
+endforeach()
+foreach(run rule_np1 explicit_np1 explicit_np3)
+  string(REGEX REPLACE "_np.*" "" deck ${run})
+  string(REGEX REPLACE ".*_np" "" n ${run})
+  cajal_mpi_run(run_pairs_plastic_${run} ${n} run ${CMAKE_CURRENT_SOURCE_DIR}/decks/pairs_${deck}.toml
+                --output ${out}/pairs_plastic_${run} --overwrite --quiet ${pairs_plastic_sets})
+  set_tests_properties(run_pairs_plastic_${run} PROPERTIES FIXTURES_SETUP pairs_plastic_${run})
+endforeach()
+add_test(NAME pairs_plastic_explicit_vs_rule
+         COMMAND spikecheck equal ${out}/pairs_plastic_rule_np1/spikes.h5 ${out}/pairs_plastic_explicit_np1/spikes.h5)
+set_tests_properties(pairs_plastic_explicit_vs_rule PROPERTIES FIXTURES_REQUIRED "pairs_plastic_rule_np1;pairs_plastic_explicit_np1")
+add_test(NAME invariance_pairs_plastic_np1_vs_np3
+         COMMAND spikecheck equal ${out}/pairs_plastic_explicit_np1/spikes.h5 ${out}/pairs_plastic_explicit_np3/spikes.h5)
+set_tests_properties(invariance_pairs_plastic_np1_vs_np3 PROPERTIES FIXTURES_REQUIRED "pairs_plastic_explicit_np1;pairs_plastic_explicit_np3")
+add_test(NAME restart_pairs_plastic_np1_to_np3
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/check_restart.sh ${cajal_exe} ${MPIEXEC_EXECUTABLE}
+                 $<TARGET_FILE:spikecheck> ${CMAKE_CURRENT_SOURCE_DIR}/decks/pairs_explicit.toml 1 3
+                 ${out}/pairs_plastic_explicit_np1/spikes.h5 300 $<TARGET_FILE:weightcheck> $<TARGET_FILE:reportcheck>
+                 ${pairs_plastic})
+set_tests_properties(restart_pairs_plastic_np1_to_np3 PROPERTIES FIXTURES_REQUIRED pairs_plastic_explicit_np1 PROCESSORS 3)
