@@ -231,3 +231,29 @@ TEST(Stimulus, DcIntoAnAstrocyteIsIp3Production) {
   EXPECT_NEAR(d.v.back()[0], expect, 1e-12);
   EXPECT_GT(d.v.back()[0] - 0.16, 9e-4);  // the drive acted (about 9.9e-4 µM)
 }
+
+// Conductance-based neurons take the current too: without synaptic input and adaptation,
+// V relaxes to E_L + I / g_L (iaf_cond_exp: 100 pA / 16.6667 nS = 6.0 mV; aeif_cond_alpha_astro
+// with a = b = Delta_T = 0: 150 pA / 30 nS = 5 mV), here after 100 ms = 10 (resp. 6.9)
+// membrane time constants from start = 20 ms, to the integrator's tolerance. 17 cells:
+// aeif's SIMD lanes and its scalar rest.
+TEST(Stimulus, DcIntoConductanceNeuronsReachesTheSteadyState) {
+  struct Case {
+    const char* model;
+    const char* params;
+    double E_L, I, g_L, C;
+  };
+  for (const Case& c : {Case{"iaf_cond_exp", "V_th = 100.0", -70.0, 100.0, 16.6667, 250.0},
+                        Case{"aeif_cond_alpha_astro", "V_th = 100.0, V_peak = 200.0, a = 0.0, b = 0.0, Delta_T = 0.0",
+                             -70.6, 150.0, 30.0, 281.0}}) {
+    const std::string deck = std::string(kHead) + "[[population]]\nname = \"n\"\nmodel = \"" + c.model +
+                             "\"\nn = 17\nparams = { " + c.params + " }\n"
+                             "[[stimulus]]\nname = \"dc\"\nmodel = \"dc_generator\"\npopulation = \"n\"\namplitude = " +
+                             std::to_string(c.I) + "\nstart = 20.0\n";
+    const Driven d = drive(deck, 1200, "V_m");
+    for (double v : d.v[199]) EXPECT_EQ(v, c.E_L) << c.model;  // at rest until start
+    const double tau = c.C / c.g_L, V_inf = c.E_L + c.I / c.g_L;
+    for (double v : d.v[699]) EXPECT_NEAR(v, V_inf - (c.I / c.g_L) * std::exp(-50.0 / tau), 1e-5) << c.model;
+    for (double v : d.v.back()) EXPECT_NEAR(v, V_inf - (c.I / c.g_L) * std::exp(-100.0 / tau), 1e-5) << c.model;
+  }
+}
