@@ -61,6 +61,11 @@ struct StimulusInput {
   void build(const Deck& deck, const Partition& part, int pop, std::size_t local_size, int ring_size,
              bool two_ports);
   bool active() const { return !devices_.empty(); }
+  /// Bytes held per rank (the per-cell current and device lists, the per-device tables).
+  std::size_t bytes() const {
+    return current.size() * sizeof(double) + (first_.size() + member_.size()) * sizeof(int) +
+           value_.size() * (3 * sizeof(double) + sizeof(int));
+  }
   /// Evaluates the devices for steps t0 + from .. t0 + to - 1 into `current` and the ring
   /// slots of `p` (see the header).
   void fill(const Population& p, std::int64_t t0, int from, int to) const;
