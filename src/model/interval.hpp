@@ -124,12 +124,17 @@ struct AdvanceInterval {
     Drive<L> drive(bg, gid, i0);
     int slot = static_cast<int>((t0 + from) % ring_size);
     if (L > 1) prefetch_ring(i0 + 2 * L, slot);
+    // The stimulus row: 0 unless the population is stimulated (decided once: tested per
+    // step, the view's extent is reloaded after every ring store, which may alias it).
+    const bool stimulated = stim.extent(0) > 0;
+    double input[Receptors + 1][L];
+    for (int l = 0; l < L; ++l) input[Receptors][l] = 0.0;
     for (int k = from; k < to; ++k) {
-      double input[Receptors + 1][L];
       const auto extra = drive.events(t0 + k);  // the background, into its receptor
       for (int r = 0; r < Receptors; ++r)
         take_input<L>(ring, r, slot, i0, r == bg.receptor ? extra : decltype(extra){}, input[r]);
-      for (int l = 0; l < L; ++l) input[Receptors][l] = stim.extent(0) ? stim(slot, i0 + l) : 0.0;
+      if (stimulated)
+        for (int l = 0; l < L; ++l) input[Receptors][l] = stim(slot, i0 + l);
       int fired[L];
       if constexpr (L == 1) {
         double in[Receptors + 1];

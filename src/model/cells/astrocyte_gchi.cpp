@@ -62,6 +62,7 @@ struct GChIPopulation : Population {
       double g_s = gS(i), pending = acc(i);
       int arm = armed(i);
       const double j_gap = gap.extent(0) ? gap(i) : 0.0;
+      const bool stimulated = stim.extent(0) > 0;
       const double scale = glu_scale(i);
       const std::uint64_t g = gid(i);
       std::int64_t cached = -1;
@@ -73,12 +74,12 @@ struct GChIPopulation : Population {
         if (bg.chunks) in += bg.events(g, t0 + k, cached, blk) * bg.weight_fixed;
         pending = model.arrive(pending, from_fixed(in) * scale);
         // A stimulus acts through its value in the last time step of the astrocyte's step.
-        const double j_stim = stim.extent(0) ? stim(slot, i) : 0.0;
+        const double j_stim = stimulated ? stim(slot, i) : 0.0;
         slot = slot + 1 == ring_size ? 0 : slot + 1;
         if ((t0 + k + 1) % model.every != 0) continue;
         // Gamma_S over the coming step from G_A at its start; then the cell's own step.
         g_s = model.gamma_s(g_s, s[5], model.h);
-        if (model.step(s, arm, pending, stim.extent(0) ? j_gap + j_stim : j_gap)) {
+        if (model.step(s, arm, pending, stimulated ? j_gap + j_stim : j_gap)) {
           const int idx = Kokkos::atomic_fetch_add(&out.count(), 1);
           out.spikes(idx) = pack_spike(g, k);
         }

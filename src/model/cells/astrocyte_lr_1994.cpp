@@ -61,6 +61,7 @@ struct AstrocytePopulation : Population {
       T s = model.sic(y[1]);  // the SIC in force (it holds between the cell's steps)
       const T jg = gap.extent(0) ? lanes::load<T>(&gap(i0)) : lanes::splat<T>(0.0);
       Drive<L> drive(bg, gid, i0);
+      const bool stimulated = stim.extent(0) > 0;
       int slot = static_cast<int>((t0 + from) % ring_size);
       for (int k = from; k < to; ++k) {
         double in[L];
@@ -68,7 +69,7 @@ struct AstrocytePopulation : Population {
         acc = acc + lanes::load<T>(in);
         if (model.every == 1 || (t0 + k + 1) % model.every == 0) {
           // A stimulus acts through its value in the last time step of the astrocyte's step.
-          if (stim.extent(0))
+          if (stimulated)
             model.step(y, acc, jg + lanes::load<T>(&stim(slot, i0)));
           else
             model.step(y, acc, jg);
