@@ -257,3 +257,16 @@ TEST(Stimulus, DcIntoConductanceNeuronsReachesTheSteadyState) {
     for (double v : d.v.back()) EXPECT_NEAR(v, V_inf - (c.I / c.g_L) * std::exp(-100.0 / tau), 1e-5) << c.model;
   }
 }
+
+// astrocyte_gchi: the same IP3 production. Over the 50 ms after start IP3's own terms
+// barely move (its time scales are seconds), so the stimulated cell's IP3 exceeds the
+// other's by j x 50 ms = 0.01 µM to within 2 %; both cells are identical otherwise.
+TEST(Stimulus, DcIntoGChIAstrocyteIsIp3Production) {
+  const std::string deck = std::string(kHead) +
+                           "[[population]]\nname = \"a\"\nmodel = \"astrocyte_gchi\"\nn = 2\n"
+                           "[[stimulus]]\nname = \"dc\"\nmodel = \"dc_generator\"\npopulation = \"a\"\ncells = [1]\n"
+                           "amplitude = 2e-4\nstart = 50.0\n";
+  const Driven d = drive(deck, 1000, "IP3");
+  EXPECT_EQ(d.v[499][0], d.v[499][1]);  // nothing before start
+  EXPECT_NEAR((d.v.back()[1] - d.v.back()[0]) / (2e-4 * 50.0), 1.0, 0.02);
+}
