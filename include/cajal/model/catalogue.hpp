@@ -46,7 +46,7 @@ struct ModelInfo {
   bool k_feedback = false;
   /// What a current-like [[stimulus]] (dc, step_current, ac generator) drives, in this
   /// unit: the external current next to I_e ("pA"; izhikevich "mV/ms"), or an astrocyte's
-  /// IP3 production ("uM/ms"); empty: the model takes no stimulus current.
+  /// IP3 production ("µM/ms"); empty: the model takes no stimulus current.
   std::string stimulus_unit;
   /// Names a [[record]] of what = "state" may ask for (NEST's recordable names).
   std::vector<std::string> recordables;

@@ -202,7 +202,7 @@ ModelInfo astrocyte_gchi_model() {
                {"x_A", 1.0, "1", "initial gliotransmitter resources", true},
                {"G_A", 0.0, "µM", "initial released gliotransmitter", true}}};
   m.kind = ModelInfo::Kind::astrocyte;
-  m.stimulus_unit = "uM/ms";
+  m.stimulus_unit = "µM/ms";
   m.recordables = {"Gamma_A", "IP3", "Ca_astro", "h_IP3R", "x_A", "G_A", "Y_S", "Gamma_S"};
   m.check = check;
   m.make = make;

@@ -162,7 +162,7 @@ ModelInfo astrocyte_lr_1994_model() {
                {"Ca_astro", 0.073, "µM", "initial cytosolic Ca2+", true},
                {"h_IP3R", 0.793, "1", "initial fraction of IP3R not inactivated", true}}};
   m.kind = ModelInfo::Kind::astrocyte;
-  m.stimulus_unit = "uM/ms";
+  m.stimulus_unit = "µM/ms";
   m.recordables = {"IP3", "Ca_astro", "h_IP3R", "SIC"};
   m.check = check;
   m.make = make;
