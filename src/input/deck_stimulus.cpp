@@ -126,6 +126,10 @@ StimulusSpec read_stimulus(const tvalue& table, std::size_t k, const std::set<st
       if (s.weight == 0) r.fail(r.at("weight"), "weight", "must not be 0");
       break;
   }
+  if (s.current() && r.has("variable")) {
+    s.variable = r.choice("variable", {"IP3", "I_bias"}, "IP3");
+    s.variable_loc = r.loc("variable");
+  }
   r.finish({"name"});
   return s;
 }

@@ -242,6 +242,10 @@ void check_stimuli(const Deck& deck) {
                         "population '" + pop.name + "' (model " + m->name + ") takes no stimulus current from a " +
                             s.model + "; allowed: populations of model " + allowed);
     }
+    if (s.drives_bias() && m->name != "astrocyte_gchi")
+      throw input_error(s.variable_loc.file, s.variable_loc.line, "stimulus." + s.name + ".variable",
+                        "\"I_bias\" is a parameter of astrocyte_gchi, but population '" + pop.name + "' is " +
+                            m->name + "; allowed: \"IP3\" (the default), or a population of astrocyte_gchi");
     if (!s.current() && m->kind == ModelInfo::Kind::generator)
       throw input_error(s.population_loc.file, s.population_loc.line, key,
                         "population '" + pop.name + "' (model " + m->name +

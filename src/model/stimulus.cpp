@@ -15,7 +15,7 @@ void StimulusInput::build(const Deck& deck, const Partition& part, int pop, std:
   dt_ = deck.simulation.dt;
   local_size_ = local_size;
   const std::string& name = deck.populations[pop].name;
-  bool any_current = false;
+  bool any_current = false, any_bias = false;
   for (std::size_t k = 0; k < deck.stimuli.size(); ++k) {
     const StimulusSpec& s = deck.stimuli[k];
     if (s.population != name) continue;
@@ -30,7 +30,8 @@ void StimulusInput::build(const Deck& deck, const Partition& part, int pop, std:
       d.weight_fixed = to_fixed(s.weight);
       d.receptor = (two_ports && s.weight < 0) ? 1 : 0;
     }
-    any_current = any_current || s.current();
+    any_current = any_current || (s.current() && !s.drives_bias());
+    any_bias = any_bias || s.drives_bias();
     devices_.push_back(d);
   }
   if (devices_.empty()) return;
@@ -77,26 +78,27 @@ void StimulusInput::build(const Deck& deck, const Partition& part, int pop, std:
   value_host_ = Kokkos::create_mirror_view(value_);
   p0_host_ = Kokkos::create_mirror_view(p0_);
   chunks_host_ = Kokkos::create_mirror_view(chunks_);
-  poisson_ = Kokkos::View<int*>("cajal::stimulus::poisson", nd);
+  kind_ = Kokkos::View<int*>("cajal::stimulus::kind", nd);
   receptor_ = Kokkos::View<int*>("cajal::stimulus::receptor", nd);
   weight_fixed_ = Kokkos::View<std::int64_t*>("cajal::stimulus::weight", nd);
   key_ = Kokkos::View<std::uint32_t* [2]>("cajal::stimulus::key", nd);
-  auto ph = Kokkos::create_mirror_view(poisson_);
+  auto ph = Kokkos::create_mirror_view(kind_);
   auto rh = Kokkos::create_mirror_view(receptor_);
   auto wh = Kokkos::create_mirror_view(weight_fixed_);
   auto kh = Kokkos::create_mirror_view(key_);
   for (std::size_t j = 0; j < nd; ++j) {
-    ph(j) = devices_[j].spec->current() ? 0 : 1;
+    ph(j) = devices_[j].spec->drives_bias() ? 2 : devices_[j].spec->current() ? 0 : 1;
     rh(j) = devices_[j].receptor;
     wh(j) = devices_[j].weight_fixed;
     kh(j, 0) = devices_[j].key.k0;
     kh(j, 1) = devices_[j].key.k1;
   }
-  Kokkos::deep_copy(poisson_, ph);
+  Kokkos::deep_copy(kind_, ph);
   Kokkos::deep_copy(receptor_, rh);
   Kokkos::deep_copy(weight_fixed_, wh);
   Kokkos::deep_copy(key_, kh);
   if (any_current) current = decltype(current)("cajal::stimulus::current", ring_size, local_size);
+  if (any_bias) bias = decltype(bias)("cajal::stimulus::bias", ring_size, local_size);
 }
 
 /// The device's current (or rate, Hz) in step `step`; 0 outside its window.
@@ -146,23 +148,25 @@ void StimulusInput::fill(const Population& p, std::int64_t t0, int from, int to)
   Kokkos::deep_copy(p0_, p0_host_);
   Kokkos::deep_copy(chunks_, chunks_host_);
 
-  const auto first = first_, member = member_, poisson = poisson_, receptor = receptor_;
+  const auto first = first_, member = member_, kind = kind_, receptor = receptor_;
   const auto weight = weight_fixed_;
   const auto key = key_;
   const auto val = value_, p0 = p0_;
   const auto chunks = chunks_;
-  const auto cur = current;
+  const auto cur = current, bias_of = bias;
   const auto ring = p.ring;
   const auto gid = p.gid;
   Kokkos::parallel_for(
       "cajal::stimulus::fill", Kokkos::RangePolicy<>(0, local_size_), KOKKOS_LAMBDA(const std::size_t i) {
         int slot = static_cast<int>((t0 + from) % ring_size);
         for (int k = from; k < to; ++k) {
-          double sum = 0.0;
+          double sum = 0.0, bsum = 0.0;
           for (int m = first(i); m < first(i + 1); ++m) {
             const int j = member(m);
-            if (!poisson(j)) {
+            if (kind(j) == 0) {
               sum += val(j, slot);
+            } else if (kind(j) == 2) {
+              bsum += val(j, slot);
             } else if (chunks(j, slot)) {
               rng::Key kk;
               kk.k0 = key(j, 0);
@@ -172,6 +176,7 @@ void StimulusInput::fill(const Population& p, std::int64_t t0, int from, int to)
             }
           }
           if (cur.extent(0)) cur(slot, i) = sum;
+          if (bias_of.extent(0)) bias_of(slot, i) = bsum;
           slot = slot + 1 == ring_size ? 0 : slot + 1;
         }
       });

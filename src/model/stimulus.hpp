@@ -8,7 +8,8 @@
 // advances through steps [from, to) of an interval, `fill` evaluates every device for
 // those steps on the host (value per device and ring slot), then one kernel writes each
 // local cell's summed current into `current(slot, cell)` (which the model kernel adds to
-// its I_e, or, for an astrocyte, to its IP3 equation) and adds each cell's Poisson events
+// its I_e, or, for an astrocyte, to its IP3 equation; devices with variable = "I_bias" into
+// `bias(slot, cell)`, added to astrocyte_gchi's I_bias) and adds each cell's Poisson events
 // into its ring slots, in fixed point like spikes (exact and order-free).
 //
 // Time: step s covers (s h, (s + 1) h]. A device acts in step s when start < t for all t
@@ -63,7 +64,7 @@ struct StimulusInput {
   bool active() const { return !devices_.empty(); }
   /// Bytes held per rank (the per-cell current and device lists, the per-device tables).
   std::size_t bytes() const {
-    return current.size() * sizeof(double) + (first_.size() + member_.size()) * sizeof(int) +
+    return (current.size() + bias.size()) * sizeof(double) + (first_.size() + member_.size()) * sizeof(int) +
            value_.size() * (3 * sizeof(double) + sizeof(int));
   }
   /// Evaluates the devices for steps t0 + from .. t0 + to - 1 into `current` and the ring
@@ -74,6 +75,8 @@ struct StimulusInput {
   /// each local cell for each ring slot of the steps being advanced: (slot, cell). Empty
   /// view when no current-like device targets the population.
   Kokkos::View<double**, Kokkos::LayoutRight> current;
+  /// The same for devices with variable = "I_bias" (astrocyte_gchi: added to I_bias, µM).
+  Kokkos::View<double**, Kokkos::LayoutRight> bias;
 
 private:
   struct Device {
@@ -96,8 +99,8 @@ private:
   Kokkos::View<int**, Kokkos::LayoutRight> chunks_;
   Kokkos::View<double**, Kokkos::LayoutRight>::HostMirror value_host_, p0_host_;
   Kokkos::View<int**, Kokkos::LayoutRight>::HostMirror chunks_host_;
-  // Per device: kind (0 current, 1 Poisson), key, fixed-point weight, receptor.
-  Kokkos::View<int*> poisson_, receptor_;
+  // Per device: kind (0 current, 1 Poisson, 2 I_bias), key, fixed-point weight, receptor.
+  Kokkos::View<int*> kind_, receptor_;
   Kokkos::View<std::int64_t*> weight_fixed_;
   Kokkos::View<std::uint32_t* [2]> key_;
 };

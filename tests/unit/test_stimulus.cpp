@@ -270,3 +270,22 @@ TEST(Stimulus, DcIntoGChIAstrocyteIsIp3Production) {
   EXPECT_EQ(d.v[499][0], d.v[499][1]);  // nothing before start
   EXPECT_NEAR((d.v.back()[1] - d.v.back()[0]) / (2e-4 * 50.0), 1.0, 0.02);
 }
+
+// variable = "I_bias" (astrocyte_gchi): the device's value is added to the cell's I_bias,
+// the target of its exogenous flux J_ex (Stimberg et al. 2019, example 5). A cell driven
+// with 1 µM from 0 + a population whose I_bias is 1 µM give the same bits (0 + 1 = 1).
+TEST(Stimulus, IBiasOfGChIEqualsTheParameter) {
+  const std::string pop = "[[population]]\nname = \"a\"\nmodel = \"astrocyte_gchi\"\nn = 2\n"
+                          "params = { O_beta = 0.0, O_delta = 0.6e-3, F_ex = 0.09e-3, I_Theta = 0.3, omega_I = 0.05, "
+                          "h_IP3R = 0.9, IP3 = 0.0, Ca_astro = 0.0, Gamma_A = 0.0, I_bias = ";
+  const Driven driven = drive(std::string(kHead) + pop + "0.0 }\n[[stimulus]]\nname = \"b\"\nmodel = \"dc_generator\"\n"
+                                                        "population = \"a\"\ncells = [1]\nvariable = \"I_bias\"\namplitude = 1.0\n",
+                              1000, "IP3");
+  const Driven param = drive(std::string(kHead) + pop + "1.0 }\n", 1000, "IP3");
+  const Driven none = drive(std::string(kHead) + pop + "0.0 }\n", 1000, "IP3");
+  for (std::size_t k = 0; k < driven.v.size(); ++k) {
+    ASSERT_EQ(driven.v[k][1], param.v[k][1]) << "step " << k;
+    ASSERT_EQ(driven.v[k][0], none.v[k][0]) << "step " << k;
+  }
+  EXPECT_GT(driven.v.back()[1], driven.v.back()[0] + 1e-3);  // the bias pulled IP3 up
+}

@@ -184,8 +184,12 @@ struct StimulusSpec {
   std::vector<double> times;          ///< step_current: amplitude_times; poisson: rate_times (ms, ascending)
   std::vector<double> values;         ///< amplitude_values (pA) or rate_values (Hz)
   double weight = 0.0;                ///< inhomogeneous_poisson, in the target's synaptic unit
+  /// Current-like devices on astrocyte_gchi: "IP3" (the default: IP3 production, µM/ms)
+  /// or "I_bias" (added to the cell's I_bias, µM: the target of its exogenous flux J_ex).
+  std::string variable = "IP3";
   bool current() const { return kind != Kind::inhomogeneous_poisson; }
-  SourceLoc loc, model_loc, population_loc, weight_loc;
+  bool drives_bias() const { return current() && variable == "I_bias"; }
+  SourceLoc loc, model_loc, population_loc, weight_loc, variable_loc;
 };
 
 struct RecordSpec {
