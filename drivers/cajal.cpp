@@ -113,6 +113,7 @@ int models_command(const cajal::Communicator& comm, const std::string& name) {
       if (!name.empty() && m.name != name) continue;
       found = true;
       std::string extra = "weight unit: " + m.weight_unit;
+      if (!m.stimulus_unit.empty()) extra += "; stimulus current: " + m.stimulus_unit;
       if (!m.recordables.empty()) {
         extra += "; recordables:";
         for (const auto& r : m.recordables) extra += " " + r;

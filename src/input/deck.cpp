@@ -92,6 +92,7 @@ Deck Deck::parse(const std::string& text, const std::string& file,
   read_simulation(top, deck);
   read_populations(top, deck);
   read_projections(top, deck);
+  read_stimuli(top, deck);
   read_field(top, deck);
   read_records(top, deck);
   read_output(top, deck);

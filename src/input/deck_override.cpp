@@ -34,7 +34,7 @@ tvalue parse_value(const std::string& path, const std::string& text) {
   return parsed.as_table().at("value");
 }
 
-/// The entry of the array of tables `section` (population, projection, record) called
+/// The entry of the array of tables `section` (population, projection, record, stimulus) called
 /// `name`: its `name` key, for a projection without one "PRE_to_POST", else its index.
 tvalue& named_entry(toml::table& top, const std::string& section, const std::string& name, const std::string& path) {
   if (!top.count(section) || !top.at(section).is_array())
@@ -72,7 +72,7 @@ void apply_override(tvalue& root, const std::string& assignment) {
   tvalue* node = nullptr;
   std::size_t i = 1;
   const std::string& section = parts[0];
-  if (section == "population" || section == "projection" || section == "record") {
+  if (section == "population" || section == "projection" || section == "record" || section == "stimulus") {
     node = &named_entry(top, section, parts[1], path);
     i = 2;
     if (parts.size() < 3) throw input_error("--set", 0, path, "expected " + section + ".NAME.key=value");

@@ -22,6 +22,8 @@ void read_populations(const Reader& top, Deck& deck);
 /// [[projection]] with its rule, weight and delay distributions, synapse, and the
 /// tripartite rule's two extra connection sets (deck_projection.cpp).
 void read_projections(const Reader& top, Deck& deck);
+/// [[stimulus]]: stimulus devices and their target populations (deck_stimulus.cpp).
+void read_stimuli(const Reader& top, Deck& deck);
 /// [field] and [field.potassium] (deck_field.cpp).
 void read_field(const Reader& top, Deck& deck);
 /// [[record]], [output] and [checkpoint] (deck_output.cpp).

@@ -327,10 +327,10 @@ struct AeifCondAlphaAstro {
   /// accepted sub-step (kept between steps, as NEST keeps its integration step). Returns
   /// the number of spikes in the step, or -1 when the integration failed or the state left
   /// NEST's bounds of numerical stability (V < -1000 mV or |w| > 10^6 pA); the caller
-  /// reports it.
+  /// reports it. `I_stim`, a stimulus current over the step (pA), adds to I_SIC in dV/dt.
   KOKKOS_INLINE_FUNCTION int step(double y[6], double& I_sic, int& r, double& hint, double in_ex, double in_in,
-                                  double in_sic) const {
-    System sys{*this, r, I_sic, y[1], y[2], y[3], y[4]};
+                                  double in_sic, double I_stim = 0.0) const {
+    System sys{*this, r, I_sic + I_stim, y[1], y[2], y[3], y[4]};
     double z[2] = {y[0], y[5]};
     const int spikes = dopri_step<2>(sys, z, h, hint, tol);
     return finish(y, z, spikes, I_sic, r, in_ex, in_in, in_sic);
@@ -355,15 +355,17 @@ struct AeifCondAlphaAstro {
   /// would (error within the tolerance); then the threshold (System::after_substep) and
   /// finish() run in the lanes too. The other cells, rare (sub-steps near a spike, after a
   /// rejection), run step() alone. Each lane does step()'s operations in its order, so
-  /// every cell gets step()'s bits. `in` is (receptor, lane).
-  KOKKOS_INLINE_FUNCTION void step_block(Block& cells, const double in[3][simd_width], int spikes[simd_width]) const {
+  /// every cell gets step()'s bits. `in` is (receptor, lane), its row 3 the stimulus
+  /// current (pA), which adds to I_SIC in dV/dt.
+  KOKKOS_INLINE_FUNCTION void step_block(Block& cells, const double in[4][simd_width], int spikes[simd_width]) const {
     using P = lanes::Pack;
     using I = lanes::IntPack;
-    const LaneSystem sys{*this, cells.y[1], cells.y[2], cells.y[3], cells.y[4], cells.r > 0, cells.I_sic};
+    const P I_drive = cells.I_sic + lanes::load<P>(in[3]);
+    const LaneSystem sys{*this, cells.y[1], cells.y[2], cells.y[3], cells.y[4], cells.r > 0, I_drive};
     const P z[2] = {cells.y[0], cells.y[5]};
     P y5[2], k1[2];
     if (cells.reuse) {
-      k1[0] = dV(sys.refractory, cells.I_sic, cells.last_currents);
+      k1[0] = dV(sys.refractory, I_drive, cells.last_currents);
       k1[1] = cells.last_dw;
     }
     const P err = dopri_trial<2, P>(sys, z, lanes::splat<P>(h), tol, y5, cells.reuse ? k1 : nullptr);
@@ -401,7 +403,7 @@ struct AeifCondAlphaAstro {
       double yl[6], isic = cells.I_sic[l], hint = cells.hint[l];
       for (int j = 0; j < 6; ++j) yl[j] = cells.y[j][l];
       int rl = static_cast<int>(cells.r[l]);
-      spikes[l] = step(yl, isic, rl, hint, in[0][l], in[1][l], in[2][l]);
+      spikes[l] = step(yl, isic, rl, hint, in[0][l], in[1][l], in[2][l], in[3][l]);
       for (int j = 0; j < 6; ++j) out.y[j][l] = yl[j];
       out.I_sic[l] = isic;
       out.hint[l] = hint;

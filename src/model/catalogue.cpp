@@ -232,6 +232,32 @@ void check_weight_signs(const Deck& deck) {
   }
 }
 
+/// A current-like stimulus needs a model that takes one (ModelInfo::stimulus_unit); a
+/// Poisson stimulus any model with synaptic input (not a spike_generator).
+void check_stimuli(const Deck& deck) {
+  for (const auto& s : deck.stimuli) {
+    const auto& pop = deck.populations[deck.population_index(s.population)];
+    const ModelInfo* m = find_model(pop.model);
+    const std::string key = "stimulus." + s.name + ".population";
+    if (s.current() && m->stimulus_unit.empty()) {
+      std::string allowed;
+      for (const auto& c : model_catalogue())
+        if (!c.stimulus_unit.empty()) allowed += (allowed.empty() ? "" : ", ") + c.name;
+      throw input_error(s.population_loc.file, s.population_loc.line, key,
+                        "population '" + pop.name + "' (model " + m->name + ") takes no stimulus current from a " +
+                            s.model + "; allowed: populations of model " + allowed);
+    }
+    if (s.drives_bias() && m->name != "astrocyte_gchi")
+      throw input_error(s.variable_loc.file, s.variable_loc.line, "stimulus." + s.name + ".variable",
+                        "\"I_bias\" is a parameter of astrocyte_gchi, but population '" + pop.name + "' is " +
+                            m->name + "; allowed: \"IP3\" (the default), or a population of astrocyte_gchi");
+    if (!s.current() && m->kind == ModelInfo::Kind::generator)
+      throw input_error(s.population_loc.file, s.population_loc.line, key,
+                        "population '" + pop.name + "' (model " + m->name +
+                            ") has no synaptic input; allowed: a population of neurons or astrocytes");
+  }
+}
+
 }  // namespace
 
 void check_models(const Deck& deck) {
@@ -242,6 +268,7 @@ void check_models(const Deck& deck) {
   check_connections(deck);
   check_state_records(deck);
   check_weight_signs(deck);
+  check_stimuli(deck);
 }
 
 }  // namespace cajal

@@ -98,7 +98,9 @@ KOKKOS_FORCEINLINE_FUNCTION void take_input(const Kokkos::View<std::int64_t***, 
 /// load_block(i0) -> Block, step_block(Block&, input[Receptors][lanes], fired[lanes]) and
 /// store_block(i0, Block), which advance `lanes` cells in SIMD lanes with step()'s
 /// results; the cells of the last, partial block run step() alone. `Receptors` input
-/// ports (1, 2 or 3).
+/// ports (1, 2 or 3); the input has one row more, in[Receptors]: the cell's stimulus
+/// current in the step (pA, StimulusInput::current; 0 without stimuli), which models with
+/// an I_e add to it (ModelInfo::stimulus_unit).
 template <class Cell, int Receptors>
 struct AdvanceInterval {
   static constexpr int lanes = LanesOf<Cell>::value;
@@ -107,6 +109,7 @@ struct AdvanceInterval {
   PostHistory history;  // recorded only when enabled
   Kokkos::View<const std::uint64_t*> gid;
   Kokkos::View<std::int64_t***, Kokkos::LayoutRight> ring;
+  Kokkos::View<const double**, Kokkos::LayoutRight> stim;  // (slot, cell); empty: no stimulus current
   SpikeBuffer out;
   std::int64_t t0;
   int from, to, ring_size;
@@ -121,15 +124,21 @@ struct AdvanceInterval {
     Drive<L> drive(bg, gid, i0);
     int slot = static_cast<int>((t0 + from) % ring_size);
     if (L > 1) prefetch_ring(i0 + 2 * L, slot);
+    // The stimulus row: 0 unless the population is stimulated (decided once: tested per
+    // step, the view's extent is reloaded after every ring store, which may alias it).
+    const bool stimulated = stim.extent(0) > 0;
+    double input[Receptors + 1][L];
+    for (int l = 0; l < L; ++l) input[Receptors][l] = 0.0;
     for (int k = from; k < to; ++k) {
-      double input[Receptors][L];
       const auto extra = drive.events(t0 + k);  // the background, into its receptor
       for (int r = 0; r < Receptors; ++r)
         take_input<L>(ring, r, slot, i0, r == bg.receptor ? extra : decltype(extra){}, input[r]);
+      if (stimulated)
+        for (int l = 0; l < L; ++l) input[Receptors][l] = stim(slot, i0 + l);
       int fired[L];
       if constexpr (L == 1) {
-        double in[Receptors];
-        for (int r = 0; r < Receptors; ++r) in[r] = input[r][0];
+        double in[Receptors + 1];
+        for (int r = 0; r <= Receptors; ++r) in[r] = input[r][0];
         fired[0] = cell.step(state, in);
       } else {
         cell.step_block(state, input, fired);
@@ -182,7 +191,7 @@ void advance_cells(const char* label, const Population& p, const Cell& cell, std
                    const SpikeBuffer& out) {
   using Kernel = AdvanceInterval<Cell, Receptors>;
   Kokkos::parallel_for(label, Kokkos::RangePolicy<>(0, (p.local_size + Kernel::lanes - 1) / Kernel::lanes),
-                       Kernel{cell, p.background, p.history, p.gid, p.ring, out, t0, from, to, p.ring_size,
+                       Kernel{cell, p.background, p.history, p.gid, p.ring, p.stimulus.current, out, t0, from, to, p.ring_size,
                               p.history.enabled(), p.local_size});
 }
 

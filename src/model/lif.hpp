@@ -36,9 +36,10 @@ struct IafPscDelta {
 
   /// One step; `jump` is the sum of the voltage jumps arriving in this step (mV).
   /// Returns true when the neuron fires.
-  KOKKOS_INLINE_FUNCTION bool step(double& V, int& r, double jump) const {
+  /// `I_stim`: the stimulus current in the step (pA), added to I_e.
+  KOKKOS_INLINE_FUNCTION bool step(double& V, int& r, double jump, double I_stim = 0.0) const {
     if (r == 0) {
-      V = P30 * I_e + P33 * V + jump;
+      V = P30 * (I_e + I_stim) + P33 * V + jump;
       if (V < V_min) V = V_min;
     } else {
       --r;
@@ -64,9 +65,9 @@ struct IafPscExp {
 
   /// One step; `in_ex`, `in_in` are the currents (pA) arriving in this step.
   KOKKOS_INLINE_FUNCTION bool step(double& V, double& i_ex, double& i_in, int& r, double in_ex,
-                                   double in_in) const {
+                                   double in_in, double I_stim = 0.0) const {
     if (r == 0)
-      V = V * P22 + i_ex * P21ex + i_in * P21in + I_e * P20;
+      V = V * P22 + i_ex * P21ex + i_in * P21in + (I_e + I_stim) * P20;
     else
       --r;
     i_ex = i_ex * P11ex + in_ex;
@@ -98,9 +99,9 @@ struct IafPscAlpha {
   static double propagator_31(double tau_s, double tau_m, double C, double h);
 
   KOKKOS_INLINE_FUNCTION bool step(double& V, double& dIe, double& Ie, double& dIi, double& Ii, int& r,
-                                   double in_ex, double in_in) const {
+                                   double in_ex, double in_in, double I_stim = 0.0) const {
     if (r == 0) {
-      V = P30 * I_e + P31ex * dIe + P32ex * Ie + P31in * dIi + P32in * Ii + P33 * V;
+      V = P30 * (I_e + I_stim) + P31ex * dIe + P32ex * Ie + P31in * dIi + P32in * Ii + P33 * V;
       if (V < V_min) V = V_min;
     } else {
       --r;
@@ -128,9 +129,9 @@ struct Izhikevich {
 
   static Izhikevich make(const std::map<std::string, double>& p, double h);
 
-  KOKKOS_INLINE_FUNCTION bool step(double& v, double& u, double jump) const {
+  KOKKOS_INLINE_FUNCTION bool step(double& v, double& u, double jump, double I_stim = 0.0) const {
     const double v0 = v, u0 = u;
-    v = v0 + h * (0.04 * v0 * v0 + 5.0 * v0 + 140.0 - u0 + I_e) + jump;
+    v = v0 + h * (0.04 * v0 * v0 + 5.0 * v0 + 140.0 - u0 + I_e + I_stim) + jump;
     u = u0 + h * a * (b * v0 - u0);
     if (v < V_min) v = V_min;
     if (v >= V_th) {

@@ -36,7 +36,8 @@ PoissonDrive PoissonDrive::make(const Background& bg, double dt, std::uint64_t s
 
 std::size_t Population::bytes() const {
   return gid.extent(0) * sizeof(std::uint64_t) + ring.size() * sizeof(std::int64_t) +
-         history.t.size() * (sizeof(std::int64_t) + sizeof(double)) + history.total.size() * sizeof(std::int64_t);
+         history.t.size() * (sizeof(std::int64_t) + sizeof(double)) + history.total.size() * sizeof(std::int64_t) +
+         stimulus.bytes();
 }
 
 std::vector<Population::StateArray> Population::all_state() {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cajal/input/deck.hpp"
+#include "model/stimulus.hpp"
 #include "random/philox.hpp"
 #include "synapse/stdp.hpp"
 #include "util/lanes.hpp"
@@ -160,6 +161,9 @@ public:
   /// populations that send SIC and have sic_connection targets; not state (a function of
   /// Ca, delivered in the interval that computes it).
   Kokkos::View<double**, Kokkos::LayoutRight> sic_out;
+  /// The [[stimulus]] devices that target the population (inactive when none): their
+  /// current per cell and slot, which the model kernels read, and their Poisson events.
+  StimulusInput stimulus;
 
   std::size_t bytes() const;
 };

@@ -74,7 +74,9 @@ std::unique_ptr<Population> make_population(const Deck& deck, const Partition& p
     throw input_error(spec.model_loc.file, spec.model_loc.line, "population." + spec.name + ".model",
                       "unknown model '" + spec.model + "'");
   const auto params = resolve_params(spec);
-  return m->make(ModelBuild{deck, part, pop, ring_size, params, deck.simulation.dt});
+  auto p = m->make(ModelBuild{deck, part, pop, ring_size, params, deck.simulation.dt});
+  p->stimulus.build(deck, part, pop, p->local_size, ring_size, p->receptors >= 2);
+  return p;
 }
 
 std::string param_num(double x) {

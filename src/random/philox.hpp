@@ -27,6 +27,7 @@ enum class purpose : std::uint32_t {
   background = 5,
   initial = 6,  // initial values of state variables, drawn per cell
   total_number = 7,  // fixed_total_number: the split of N over the targets
+  stimulus = 8,      // inhomogeneous_poisson_generator events, sub-stream = the [[stimulus]] index
 };
 
 struct Key {

@@ -71,6 +71,12 @@ Need need_of(const Deck& deck, const Schedule& schedule, double threads, const s
     const double ring = 8.0 * (m ? m->receptors : 1) * schedule.ring_size();
     double per_cell = 16 + state + ring + 8.0 * schedule.interval();
     if (stdp_target[p]) per_cell += PostHistory::capacity * 16.0 + 8;
+    // Stimulus devices: their current per ring slot (model/stimulus.hpp) and the cell's
+    // device list (an upper bound: every device on every cell).
+    double devices = 0;
+    for (const auto& s : deck.stimuli)
+      if (s.population == deck.populations[p].name) devices += 1;
+    if (devices > 0) per_cell += 8.0 * schedule.ring_size() + 4.0 * (devices + 1);
     held += per_cell * local[p];
   }
   for (int i = 0; i < static_cast<int>(deck.projections.size()); ++i) {

@@ -74,6 +74,7 @@ void Update::advance_all(std::int64_t t0, int seg, int seg_end, StateSampling& s
         const std::int64_t e = reports[r].every(), next = ((t0 + from) / e + 1) * e;
         to = static_cast<int>(std::min<std::int64_t>(to, next - t0));
       }
+      if (pops[p]->stimulus.active()) pops[p]->stimulus.fill(*pops[p], t0, from, to);
       pops[p]->advance(t0, from, to, buffer_);
       if (pops[p]->can_fail()) {
         int failed = 0;

@@ -378,11 +378,12 @@ TEST(AeifCondAlphaAstro, LanesGiveTheScalarBits) {
   long spikes = 0, substepped = 0, reused = 0;
   AeifCondAlphaAstro::Block block;
   for (long k = 0; k < 20000; ++k) {
-    double in[3][L];
+    double in[4][L];
     for (int l = 0; l < L; ++l) {
       in[0][l] = uniform() < 0.1 + 0.05 * l ? 4.0 * uniform() : 0.0;
       in[1][l] = uniform() < 0.05 ? -10.0 * uniform() : 0.0;
       in[2][l] = l % 2 ? 200.0 * uniform() : 0.0;
+      in[3][l] = l % 3 == 0 ? 150.0 * (k / 1000 % 2) : 0.0;  // a stimulus current switching every 100 ms
     }
     if (k % 10 == 0) {  // reloaded from the state arrays, as at the start of an interval
       block = AeifCondAlphaAstro::Block{};
@@ -403,7 +404,7 @@ TEST(AeifCondAlphaAstro, LanesGiveTheScalarBits) {
       r_l[l] = static_cast<int>(block.r[l]);
     }
     for (int l = 0; l < L; ++l) {
-      const int n_s = m.step(ys[l], isic_s[l], r_s[l], hint_s[l], in[0][l], in[1][l], in[2][l]);
+      const int n_s = m.step(ys[l], isic_s[l], r_s[l], hint_s[l], in[0][l], in[1][l], in[2][l], in[3][l]);
       ASSERT_EQ(n_s, n_l[l]) << "cell " << l << ", step " << k;
       for (int j = 0; j < 6; ++j) ASSERT_EQ(std::memcmp(&ys[l][j], &yl[l][j], sizeof(double)), 0) << l << " " << j;
       ASSERT_EQ(std::memcmp(&hint_s[l], &hint_l[l], sizeof(double)), 0);

@@ -176,6 +176,35 @@ struct FieldSpec {
   SourceLoc loc, voxel_loc, dt_loc, solver_loc, mode_loc;
 };
 
+/// A stimulus device (`[[stimulus]]`, NEST's names and units): a current-like generator
+/// (dc_generator, step_current_generator, ac_generator) adds its current I(t) to the
+/// external current of its target cells (pA; for astrocytes an IP3 production flux in
+/// µM/ms); an inhomogeneous_poisson_generator sends each target cell its own Poisson
+/// events at a rate piecewise constant in time, each of weight `weight`. Active while
+/// start < t <= stop (the steps that end after start and no later than stop).
+struct StimulusSpec {
+  enum class Kind { dc, step_current, ac, inhomogeneous_poisson };
+  std::string name;
+  Kind kind = Kind::dc;
+  std::string model;                  ///< NEST's name, for messages
+  std::string population;             ///< the target
+  std::vector<std::int64_t> cells;    ///< population-local ids; empty: every cell
+  double start = 0.0, stop = -1.0;    ///< ms; stop < 0: no end
+  double amplitude = 0.0;             ///< dc, ac (pA or µM/ms)
+  double offset = 0.0;                ///< ac
+  double frequency = 0.0;             ///< ac, Hz
+  double phase = 0.0;                 ///< ac, degrees
+  std::vector<double> times;          ///< step_current: amplitude_times; poisson: rate_times (ms, ascending)
+  std::vector<double> values;         ///< amplitude_values (pA) or rate_values (Hz)
+  double weight = 0.0;                ///< inhomogeneous_poisson, in the target's synaptic unit
+  /// Current-like devices on astrocyte_gchi: "IP3" (the default: IP3 production, µM/ms)
+  /// or "I_bias" (added to the cell's I_bias, µM: the target of its exogenous flux J_ex).
+  std::string variable = "IP3";
+  bool current() const { return kind != Kind::inhomogeneous_poisson; }
+  bool drives_bias() const { return current() && variable == "I_bias"; }
+  SourceLoc loc, model_loc, population_loc, weight_loc, variable_loc;
+};
+
 struct RecordSpec {
   std::string what = "spikes";           ///< "spikes", "weights", "state" or "field"
   std::vector<std::string> populations;  ///< spikes: the populations recorded; state: the one population
@@ -203,6 +232,7 @@ struct Deck {
   } simulation;
   std::vector<PopulationSpec> populations;
   std::vector<ProjectionSpec> projections;
+  std::vector<StimulusSpec> stimuli;
   std::vector<RecordSpec> records;
   FieldSpec field;
   struct {

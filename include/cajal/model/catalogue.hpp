@@ -44,6 +44,10 @@ struct ModelInfo {
   /// The leak reversal potential can follow the extracellular K+ field
   /// (field.potassium.feedback_to; the population reads Population::leak_shift).
   bool k_feedback = false;
+  /// What a current-like [[stimulus]] (dc, step_current, ac generator) drives, in this
+  /// unit: the external current next to I_e ("pA"; izhikevich "mV/ms"), or an astrocyte's
+  /// IP3 production ("µM/ms"); empty: the model takes no stimulus current.
+  std::string stimulus_unit;
   /// Names a [[record]] of what = "state" may ask for (NEST's recordable names).
   std::vector<std::string> recordables;
   /// The model's own checks of a population's parameters (defaults filled in), after the

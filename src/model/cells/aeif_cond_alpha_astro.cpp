@@ -52,7 +52,7 @@ struct AeifPopulation : Population {
       return {{V(i), dge(i), ge(i), dgi(i), gi(i), w(i)}, isic(i), hint(i), r(i)};
     }
     KOKKOS_INLINE_FUNCTION int step(State& s, const double* in) const {
-      const int n = model.step(s.y, s.isic, s.ref, s.hint, in[0], in[1], in[2]);
+      const int n = model.step(s.y, s.isic, s.ref, s.hint, in[0], in[1], in[2], in[3]);
       return n < 0 ? -1 : (n > 0 ? 1 : 0);
     }
     static constexpr int lanes = cell_lanes;
@@ -66,7 +66,7 @@ struct AeifPopulation : Population {
       for (int l = 0; l < lanes; ++l) b.r[l] = r(i0 + l);
       return b;
     }
-    KOKKOS_INLINE_FUNCTION void step_block(Block& b, const double in[3][lanes], int fired[lanes]) const {
+    KOKKOS_INLINE_FUNCTION void step_block(Block& b, const double in[4][lanes], int fired[lanes]) const {
       model.step_block(b, in, fired);
       for (int l = 0; l < lanes; ++l) fired[l] = fired[l] < 0 ? -1 : (fired[l] > 0 ? 1 : 0);
     }
@@ -155,6 +155,7 @@ ModelInfo aeif_cond_alpha_astro_model() {
                {"w", 0.0, "pA", "initial adaptation current", true},
                tau_minus_param()}};
   m.receptors = 3;
+  m.stimulus_unit = "pA";
   m.recordables = {"V_m", "w", "g_ex", "g_in", "I_SIC"};
   m.check = check;
   m.make = make;

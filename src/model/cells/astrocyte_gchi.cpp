@@ -52,6 +52,8 @@ struct GChIPopulation : Population {
     Kokkos::View<int*> armed;
     Kokkos::View<const std::uint64_t*> gid;
     Kokkos::View<std::int64_t***, Kokkos::LayoutRight> ring;
+    Kokkos::View<const double**, Kokkos::LayoutRight> stim;  // IP3 production (µM/ms) per (slot, cell); may be empty
+    Kokkos::View<const double**, Kokkos::LayoutRight> bias;  // added to I_bias (µM) per (slot, cell); may be empty
     SpikeBuffer out;
     std::int64_t t0;
     int from, to, ring_size;
@@ -61,6 +63,7 @@ struct GChIPopulation : Population {
       double g_s = gS(i), pending = acc(i);
       int arm = armed(i);
       const double j_gap = gap.extent(0) ? gap(i) : 0.0;
+      const bool stimulated = stim.extent(0) > 0, biased = bias.extent(0) > 0;
       const double scale = glu_scale(i);
       const std::uint64_t g = gid(i);
       std::int64_t cached = -1;
@@ -71,11 +74,22 @@ struct GChIPopulation : Population {
         ring(0, slot, i) = 0;
         if (bg.chunks) in += bg.events(g, t0 + k, cached, blk) * bg.weight_fixed;
         pending = model.arrive(pending, from_fixed(in) * scale);
+        // A stimulus acts through its value in the last time step of the astrocyte's step.
+        const double j_stim = stimulated ? stim(slot, i) : 0.0;
+        const double b_stim = biased ? bias(slot, i) : 0.0;
         slot = slot + 1 == ring_size ? 0 : slot + 1;
         if ((t0 + k + 1) % model.every != 0) continue;
         // Gamma_S over the coming step from G_A at its start; then the cell's own step.
         g_s = model.gamma_s(g_s, s[5], model.h);
-        if (model.step(s, arm, pending, j_gap)) {
+        bool fired;
+        if (biased) {  // a copy of the model with this cell's I_bias in this step
+          AstrocyteGChI m = model;
+          m.I_bias = model.I_bias + b_stim;
+          fired = m.step(s, arm, pending, stimulated ? j_gap + j_stim : j_gap);
+        } else {
+          fired = model.step(s, arm, pending, stimulated ? j_gap + j_stim : j_gap);
+        }
+        if (fired) {
           const int idx = Kokkos::atomic_fetch_add(&out.count(), 1);
           out.spikes(idx) = pack_spike(g, k);
         }
@@ -101,7 +115,7 @@ struct GChIPopulation : Population {
   void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) override {
     Kokkos::parallel_for("cajal::model::astrocyte_gchi::advance", Kokkos::RangePolicy<>(0, local_size),
                          Kernel{model, background, gA, ip3, ca, hh, xA, GA, Y, gS, acc, glu_scale, gap_flux, armed, gid,
-                                ring, out, t0, from, to, ring_size});
+                                ring, stimulus.current, stimulus.bias, out, t0, from, to, ring_size});
   }
 };
 
@@ -198,6 +212,7 @@ ModelInfo astrocyte_gchi_model() {
                {"x_A", 1.0, "1", "initial gliotransmitter resources", true},
                {"G_A", 0.0, "µM", "initial released gliotransmitter", true}}};
   m.kind = ModelInfo::Kind::astrocyte;
+  m.stimulus_unit = "µM/ms";
   m.recordables = {"Gamma_A", "IP3", "Ca_astro", "h_IP3R", "x_A", "G_A", "Y_S", "Gamma_S"};
   m.check = check;
   m.make = make;

@@ -46,6 +46,7 @@ struct AstrocytePopulation : Population {
     Kokkos::View<const std::uint64_t*> gid;
     Kokkos::View<std::int64_t***, Kokkos::LayoutRight> ring;
     Kokkos::View<double**, Kokkos::LayoutRight> sic_out;  // empty: no SIC targets
+    Kokkos::View<const double**, Kokkos::LayoutRight> stim;  // IP3 production (µM/ms) per (slot, cell); may be empty
     std::int64_t t0;
     int from, to, ring_size;
     std::size_t n;
@@ -60,13 +61,18 @@ struct AstrocytePopulation : Population {
       T s = model.sic(y[1]);  // the SIC in force (it holds between the cell's steps)
       const T jg = gap.extent(0) ? lanes::load<T>(&gap(i0)) : lanes::splat<T>(0.0);
       Drive<L> drive(bg, gid, i0);
+      const bool stimulated = stim.extent(0) > 0;
       int slot = static_cast<int>((t0 + from) % ring_size);
       for (int k = from; k < to; ++k) {
         double in[L];
         take_input<L>(ring, 0, slot, i0, drive.events(t0 + k), in);
         acc = acc + lanes::load<T>(in);
         if (model.every == 1 || (t0 + k + 1) % model.every == 0) {
-          model.step(y, acc, jg);
+          // A stimulus acts through its value in the last time step of the astrocyte's step.
+          if (stimulated)
+            model.step(y, acc, jg + lanes::load<T>(&stim(slot, i0)));
+          else
+            model.step(y, acc, jg);
           s = model.sic(y[1]);
           acc = lanes::splat<T>(0.0);
         }
@@ -87,7 +93,7 @@ struct AstrocytePopulation : Population {
   void advance(std::int64_t t0, int from, int to, const SpikeBuffer&) override {
     Kokkos::parallel_for("cajal::model::astrocyte_lr_1994::advance",
                          Kokkos::RangePolicy<>(0, (local_size + cell_lanes - 1) / cell_lanes),
-                         Kernel{model, background, ip3, ca, hh, sic, gap_flux, pending, gid, ring, sic_out, t0, from,
+                         Kernel{model, background, ip3, ca, hh, sic, gap_flux, pending, gid, ring, sic_out, stimulus.current, t0, from,
                                 to, ring_size, local_size});
   }
 };
@@ -156,6 +162,7 @@ ModelInfo astrocyte_lr_1994_model() {
                {"Ca_astro", 0.073, "µM", "initial cytosolic Ca2+", true},
                {"h_IP3R", 0.793, "1", "initial fraction of IP3R not inactivated", true}}};
   m.kind = ModelInfo::Kind::astrocyte;
+  m.stimulus_unit = "µM/ms";
   m.recordables = {"IP3", "Ca_astro", "h_IP3R", "SIC"};
   m.check = check;
   m.make = make;

@@ -47,9 +47,11 @@ struct CondExpPopulation : Population {
       return {{V(i), ge(i), gi(i)}, hint(i), r(i), shift.extent(0) ? model.E_L + shift(i) : model.E_L};
     }
     KOKKOS_INLINE_FUNCTION int step(State& s, const double* in) const {
-      if (s.E_L == model.E_L) return model.step(s.y, s.ref, s.hint, in[0], in[1]);
+      // A copy of the model for a cell with its own E_L (K+ feedback) or a stimulus current.
+      if (s.E_L == model.E_L && in[2] == 0.0) return model.step(s.y, s.ref, s.hint, in[0], in[1]);
       IafCondExp m = model;
       m.E_L = s.E_L;
+      m.I_e = model.I_e + in[2];
       return m.step(s.y, s.ref, s.hint, in[0], in[1]);
     }
     KOKKOS_INLINE_FUNCTION void store(std::size_t i, const State& s) const {
@@ -106,6 +108,7 @@ ModelInfo iaf_cond_exp_model() {
                tau_minus_param()}};
   m.receptors = 2;
   m.k_feedback = true;
+  m.stimulus_unit = "pA";
   m.recordables = {"V_m", "g_ex", "g_in"};
   m.check = check;
   m.make = make;

@@ -28,7 +28,7 @@ struct AlphaPopulation : IafPopulation<IafPscAlpha> {
     };
     KOKKOS_INLINE_FUNCTION State load(std::size_t i) const { return {V(i), dIe(i), Ie(i), dIi(i), Ii(i), r(i)}; }
     KOKKOS_INLINE_FUNCTION bool step(State& s, const double* in) const {
-      return model.step(s.v, s.dIe, s.Ie, s.dIi, s.Ii, s.ref, in[0], in[1]);
+      return model.step(s.v, s.dIe, s.Ie, s.dIi, s.Ii, s.ref, in[0], in[1], in[2]);
     }
     KOKKOS_INLINE_FUNCTION void store(std::size_t i, const State& s) const {
       V(i) = s.v;
@@ -75,6 +75,7 @@ ModelInfo iaf_psc_alpha_model() {
   m.params.push_back({"tau_syn_ex", 2.0, "ms", "excitatory synaptic time constant (rise to peak)"});
   m.params.push_back({"tau_syn_in", 2.0, "ms", "inhibitory synaptic time constant (rise to peak)"});
   m.receptors = 2;
+  m.stimulus_unit = "pA";
   m.recordables = {"V_m", "I_syn_ex", "I_syn_in"};
   m.check = check;
   m.make = make;

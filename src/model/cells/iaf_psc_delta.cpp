@@ -16,7 +16,7 @@ struct DeltaPopulation : IafPopulation<IafPscDelta> {
       int ref;
     };
     KOKKOS_INLINE_FUNCTION State load(std::size_t i) const { return {V(i), r(i)}; }
-    KOKKOS_INLINE_FUNCTION bool step(State& s, const double* in) const { return model.step(s.v, s.ref, in[0]); }
+    KOKKOS_INLINE_FUNCTION bool step(State& s, const double* in) const { return model.step(s.v, s.ref, in[0], in[1]); }
     KOKKOS_INLINE_FUNCTION void store(std::size_t i, const State& s) const {
       V(i) = s.v;
       r(i) = s.ref;
@@ -46,6 +46,7 @@ ModelInfo iaf_psc_delta_model() {
   ModelInfo m{"iaf_psc_delta", "leaky integrate-and-fire, delta synapses (voltage jumps), exact integration", "mV",
               iaf_params()};
   m.params.push_back(iaf_v_min_param());
+  m.stimulus_unit = "pA";
   m.recordables = {"V_m"};
   m.check = check;
   m.make = make;

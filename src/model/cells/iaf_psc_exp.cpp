@@ -26,7 +26,7 @@ struct ExpPopulation : IafPopulation<IafPscExp> {
     };
     KOKKOS_INLINE_FUNCTION State load(std::size_t i) const { return {V(i), ie(i), ii(i), r(i)}; }
     KOKKOS_INLINE_FUNCTION bool step(State& s, const double* in) const {
-      return model.step(s.v, s.ie, s.ii, s.ref, in[0], in[1]);
+      return model.step(s.v, s.ie, s.ii, s.ref, in[0], in[1], in[2]);
     }
     KOKKOS_INLINE_FUNCTION void store(std::size_t i, const State& s) const {
       V(i) = s.v;
@@ -52,9 +52,10 @@ struct ExpPopulation : IafPopulation<IafPscExp> {
       for (int l = 0; l < lanes; ++l) b.ref[l] = r(i0 + l);
       return b;
     }
-    KOKKOS_INLINE_FUNCTION void step_block(Block& b, const double in[2][lanes], int fired[lanes]) const {
+    KOKKOS_INLINE_FUNCTION void step_block(Block& b, const double in[3][lanes], int fired[lanes]) const {
       const IafPscExp& m = model;
-      const lanes::Pack v_free = b.v * m.P22 + b.ie * m.P21ex + b.ii * m.P21in + m.I_e * m.P20;
+      const lanes::Pack I = m.I_e + lanes::load<lanes::Pack>(in[2]);  // I_e plus the stimulus current
+      const lanes::Pack v_free = b.v * m.P22 + b.ie * m.P21ex + b.ii * m.P21in + I * m.P20;
       const lanes::IntPack free = b.ref == 0;
       b.v = lanes::select(free, v_free, b.v);
       b.ref = lanes::select(free, b.ref, b.ref - 1);
@@ -104,6 +105,7 @@ ModelInfo iaf_psc_exp_model() {
   m.params.push_back({"tau_syn_ex", 2.0, "ms", "excitatory synaptic time constant"});
   m.params.push_back({"tau_syn_in", 2.0, "ms", "inhibitory synaptic time constant"});
   m.receptors = 2;
+  m.stimulus_unit = "pA";
   m.recordables = {"V_m", "I_syn_ex", "I_syn_in"};
   m.check = check;
   m.make = make;

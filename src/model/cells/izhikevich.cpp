@@ -32,7 +32,7 @@ struct IzhikevichPopulation : Population {
       double v, u;
     };
     KOKKOS_INLINE_FUNCTION State load(std::size_t i) const { return {V(i), U(i)}; }
-    KOKKOS_INLINE_FUNCTION bool step(State& s, const double* in) const { return model.step(s.v, s.u, in[0]); }
+    KOKKOS_INLINE_FUNCTION bool step(State& s, const double* in) const { return model.step(s.v, s.u, in[0], in[1]); }
     KOKKOS_INLINE_FUNCTION void store(std::size_t i, const State& s) const {
       V(i) = s.v;
       U(i) = s.u;
@@ -91,6 +91,7 @@ ModelInfo izhikevich_model() {
                {"V_m", -65.0, "mV", "initial v", true},
                {"U_m", 0.0, "mV", "initial u (default b * V_m)", true},
                tau_minus_param()}};
+  m.stimulus_unit = "mV/ms";
   m.recordables = {"V_m", "U_m"};
   m.check = check;
   m.derive = derive;
