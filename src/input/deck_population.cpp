@@ -35,7 +35,8 @@ bool parse_number(const std::string& s, double& x) {
 /// that name in a CSV file whose first line is the header. Blank lines and lines starting
 /// with '#' are skipped. Errors name the file's line; there must be exactly n values.
 std::vector<double> read_value_file(const std::string& path, const std::string& column, std::int64_t n,
-                                    const std::string& key) {
+                                    const std::string& key, const std::string& given_at) {
+  const std::string from = " (the file of " + given_at + ")";
   std::ifstream f(path);
   std::vector<double> out;
   std::string line;
@@ -51,7 +52,7 @@ std::vector<double> read_value_file(const std::string& path, const std::string& 
       const auto it = std::find(fields.begin(), fields.end(), column);
       if (it == fields.end())
         throw input_error(path, lineno, key, not_found("column", column, fields) + "; allowed: a column of the header '" +
-                                                 line + "'");
+                                                 line + "'" + from);
       col = static_cast<int>(it - fields.begin());
       width = fields.size();
       continue;
@@ -59,20 +60,20 @@ std::vector<double> read_value_file(const std::string& path, const std::string& 
     if (column.empty() && fields.size() != 1)
       throw input_error(path, lineno, key, "has " + std::to_string(fields.size()) +
                                                " columns; allowed: one number per line, or name a CSV column with "
-                                               "column = \"NAME\"");
+                                               "column = \"NAME\"" + from);
     if (!column.empty() && fields.size() != width)
       throw input_error(path, lineno, key, "has " + std::to_string(fields.size()) + " columns, the header " +
-                                               std::to_string(width) + "; allowed: the same number on every line");
+                                               std::to_string(width) + "; allowed: the same number on every line" + from);
     double x = 0;
     const std::string& v = fields[column.empty() ? 0 : col];
     if (!parse_number(v, x))
-      throw input_error(path, lineno, key, "'" + v + "' is not a finite number; allowed: one number per cell");
+      throw input_error(path, lineno, key, "'" + v + "' is not a finite number; allowed: one number per cell" + from);
     out.push_back(x);
   }
-  if (!column.empty() && col < 0) throw input_error(path, lineno, key, "has no header line naming column '" + column + "'");
+  if (!column.empty() && col < 0) throw input_error(path, lineno, key, "has no header line naming column '" + column + "'" + from);
   if (static_cast<std::int64_t>(out.size()) != n)
     throw input_error(path, lineno, key, "has " + std::to_string(out.size()) + " values; allowed: exactly n = " +
-                                             std::to_string(n) + " (one per cell, in id order)");
+                                             std::to_string(n) + " (one per cell, in id order)" + from);
   return out;
 }
 
@@ -102,12 +103,13 @@ void read_per_cell(const Reader& t, const std::string& name, std::int64_t n, Par
     fr.finish();
     if (path.empty()) fr.fail(fr.at("file"), "file", "must not be empty");
     namespace fs = std::filesystem;
-    if (fs::path(path).is_relative()) path = (fs::path(t.file()).parent_path() / path).string();
+    if (fs::path(path).is_relative()) path = (fs::path(t.file()).parent_path() / path).lexically_normal().string();
     if (!std::ifstream(path))
       fr.fail(fr.at("file"), "file",
               path + ": cannot open the file of per-cell values (missing or unreadable); a relative path starts at "
                      "the deck's folder");
-    prm.per_cell = read_value_file(path, column, n, key);
+    const SourceLoc at = t.loc(name);
+    prm.per_cell = read_value_file(path, column, n, key, at.file + ":" + std::to_string(at.line));
   }
   prm.value = prm.per_cell[0];
 }
