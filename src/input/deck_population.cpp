@@ -135,8 +135,9 @@ void read_params(const Reader& r, PopulationSpec& p) {
       prm.value = prm.dist.kind == Distribution::Kind::normal ? prm.dist.mean : 0.5 * (prm.dist.low + prm.dist.high);
     } else
       throw input_error(prm.loc.file, prm.loc.line, r.full("params." + kv.first),
-                        "must be a number, an array of n numbers or { file = \"...\" } (one value per cell), or, for "
-                        "an initial value, a distribution table; got " + Reader::type_name(kv.second));
+                        "must be a number (or, for an initial value, a distribution table); got " +
+                            Reader::type_name(kv.second) +
+                            "; per cell: an array of n numbers, or { file = \"...\", column = \"...\" }");
     prm.dist.loc = prm.loc;
     if (!std::isfinite(prm.value))
       throw input_error(prm.loc.file, prm.loc.line, r.full("params." + kv.first), "must be finite");
