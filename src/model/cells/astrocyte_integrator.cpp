@@ -9,10 +9,7 @@ namespace cajal {
 
 namespace {
 
-/// astrocyte_integrator: A decays exactly with tau_A and jumps by the weights arriving in
-/// each step; the STDP gate g = clamp(1 + gain A, 0, 2) is snapshot at each interval start
-/// and shared with the synapses it gates.
-/// The parameters of one set (model/param_sets.hpp).
+/// The parameters of one set (model/param_sets.hpp): the decay of A over a step, the gain.
 struct Integrator {
   double decay = 1.0, gain = 0.0;
   static Integrator make(const std::map<std::string, double>& p, double dt) {
@@ -20,6 +17,9 @@ struct Integrator {
   }
 };
 
+/// astrocyte_integrator: A decays exactly with tau_A and jumps by the weights arriving in
+/// each step; the STDP gate g = clamp(1 + gain A, 0, 2) is snapshot at each interval start
+/// and shared with the synapses it gates.
 struct IntegratorPopulation : Population {
   ParamSets<Integrator> sets;
   Kokkos::View<double*> A, gate_snap;
