@@ -195,7 +195,7 @@ TEST(Pairs, DeckDistributionDrawnPerTarget) {
 // neighbours as sources, on 1 and 3 ranks.
 TEST(Pairs, GapJunctionRingCouplesBothWays) {
   const Deck d = deck_file(std::string(CAJAL_SOURCE_DIR) + "/inputs/astro_ring.toml");
-  const std::uint64_t N = 20;
+  const std::uint64_t N = static_cast<std::uint64_t>(d.populations.at(0).n);  // 50, as the example
   for (int n : {1, 3}) {
     const auto got = by_target(d, 0, n);
     ASSERT_EQ(got.size(), N) << n << " ranks";
