@@ -194,6 +194,8 @@ struct Deck {
   FieldSpec field;
   struct {
     std::string dir = "output";
+    /// Write the network as built, in SONATA's format, into <dir>/network/ at the end.
+    bool network = false;
     SourceLoc loc;
   } output;
   /// Checkpoints: written at the first communication-interval edge at or after each
