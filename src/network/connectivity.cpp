@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <type_traits>
 #ifdef __linux__
@@ -58,6 +59,10 @@ double expected_in_degree(const Deck& deck, int index) {
       }
       return spec.p * std::min(n_pre, volume > 0 ? n_pre / volume * integral : n_pre);
     }
+    case ProjectionSpec::Rule::one_to_one:
+      return 1;
+    case ProjectionSpec::Rule::pairs:  // the mean over the targets (gap junctions count both ways)
+      return static_cast<double>(spec.pair_sources.size()) * (spec.synapse.gap() ? 2 : 1) / std::max(1.0, n_of(spec.post));
     case ProjectionSpec::Rule::tripartite: {
       const ProjectionSpec& prim = spec.role == ProjectionSpec::Role::primary ? spec : deck.projections[spec.primary];
       const double primary = prim.p * n_of(prim.pre);  // per neuron target of the primary
@@ -418,6 +423,9 @@ struct Drawer {
       }
       case ProjectionSpec::Rule::tripartite:
         break;  // handled above
+      case ProjectionSpec::Rule::one_to_one:
+      case ProjectionSpec::Rule::pairs:
+        break;  // explicit: build_from_edges, never drawn
       case ProjectionSpec::Rule::distance: {
         const Point x = part.position(post, post_id);
         const SpatialBins& b = *bins;
@@ -468,12 +476,21 @@ void draw_sources(const Deck& deck, const Partition& part, int index, std::uint6
   d.sources(post_id, out);
 }
 
-Projection build_projection(const Deck& deck, const Partition& part, int index, const BuildPoll& poll) {
+namespace {
+
+/// What build_projection and build_from_edges store per synapse, from the spec alone (so
+/// the same on every rank): a weight unless it is one constant, a delay unless constant,
+/// the paired astrocyte for astrocyte-gated STDP.
+struct Layout {
+  bool const_w = false, const_d = false, gated = false;
+};
+
+/// The projection's fields that follow from the deck alone: populations, receptor port,
+/// synapse kind and rule, the constant weight (fixed point) and delay when they are constant.
+Layout projection_header(const Deck& deck, const Partition& part, int index, Projection& pj) {
   const ProjectionSpec& spec = deck.projections[index];
-  Drawer drawer(deck, part, index, poll);
-  Projection pj;
-  pj.pre = drawer.pre;
-  pj.post = drawer.post;
+  pj.pre = deck.population_index(spec.pre);
+  pj.post = deck.population_index(spec.post);
   pj.pre_first_gid = part.first_gid(pj.pre);
   const bool exc_inh_ports = find_model(deck.populations[pj.post].model)->sign_routed();
   pj.receptor = (exc_inh_ports && spec.weight.upper_bound() <= 0 && spec.weight.lower_bound() < 0) ? 1 : 0;
@@ -484,18 +501,112 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
   }
   if (pj.sic) pj.receptor = 2;  // the SIC port of the target
   pj.plastic = spec.synapse.plastic();
+  Layout l;
   // Plastic weights are per synapse and double: the rule needs each synapse's own value.
-  const bool const_w = spec.weight.is_constant() && !pj.plastic, const_d = spec.delay.is_constant();
-  if (const_w) {
+  l.const_w = spec.weight.is_constant() && !pj.plastic && !spec.edge_weights;
+  l.const_d = spec.delay.is_constant() && !spec.edge_delays;
+  if (l.const_w) {
     pj.weight_fixed = to_fixed(spec.weight.value);
     pj.weight_value = spec.weight.value;
   }
-  if (const_d) pj.delay_steps = static_cast<int>(deck.to_steps(spec.delay.value));
-
+  if (l.const_d) pj.delay_steps = static_cast<int>(deck.to_steps(spec.delay.value));
+  if (pj.plastic) pj.rule = stdp_rule(spec.synapse.model, resolve_synapse_params(spec.synapse), deck.simulation.dt);
+  pj.glio = spec.synapse.glio();
+  // Astrocyte-gated STDP: a plastic primary synapse of a tripartite rule whose astrocytes
+  // gate plasticity (astrocyte_integrator) keeps its astrocyte, as a tripartite_synapse.
+  l.gated = spec.synapse.plastic() && spec.role == ProjectionSpec::Role::primary &&
+            deck.populations[deck.population_index(spec.astrocytes)].model == "astrocyte_integrator";
+  if (l.gated) pj.third_pop = deck.population_index(spec.astrocytes);
+  if (pj.glio) {
+    pj.gr = glio_rule(resolve_synapse_params(spec.synapse), deck.simulation.dt);
+    if (spec.rule == ProjectionSpec::Rule::tripartite)
+      pj.third_pop = deck.population_index(deck.projections[spec.role == ProjectionSpec::Role::primary ? index : spec.primary].astrocytes);
+  }
+  pj.stp = spec.synapse.stp();
+  if (pj.stp) pj.tm = tsodyks_rule(resolve_synapse_params(spec.synapse), deck.simulation.dt);
   const auto& targets = part.local(pj.post);
   if (targets.size() >= (std::uint64_t(1) << 32))
     throw usage_error("population '" + spec.post + "' has " + std::to_string(targets.size()) +
                       " cells on one rank; at most 2^32 - 1 per rank are allowed: use more ranks");
+  return l;
+}
+
+/// Allocates the storage of `nsrc` source rows and `total` synapses: the layout's
+/// per-synapse arrays (left to be filled) and the synapse state at its initial values.
+void allocate(const Deck& deck, int index, const Layout& l, std::uint64_t nsrc, std::uint64_t total, Projection& pj) {
+  const ProjectionSpec& spec = deck.projections[index];
+  pj.synapses = total;
+  pj.sources = Kokkos::View<std::uint64_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::sources"), nsrc);
+  pj.row = Kokkos::View<std::uint64_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::row"), nsrc + 1);
+  pj.target = Kokkos::View<std::uint32_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::target"), total);
+  if (!l.const_w && !pj.plastic)
+    pj.weight = Kokkos::View<float*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::weight"), total);
+  if (pj.plastic) {
+    pj.plastic_weight = Kokkos::View<double*>(
+        Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::plastic_weight"), total);
+    pj.kplus = Kokkos::View<double*>("cajal::projection::kplus", nsrc);     // no spike yet: 0
+    pj.t_last = Kokkos::View<std::int64_t*>("cajal::projection::t_last", nsrc);  // NEST: t = 0
+  }
+  if (l.gated)
+    pj.third = Kokkos::View<std::int64_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::third"), total);
+  if (pj.glio) {
+    const auto v = resolve_synapse_params(spec.synapse);
+    pj.t_last = Kokkos::View<std::int64_t*>("cajal::projection::t_last", nsrc);
+    pj.stp_u = filled("cajal::projection::stp_u", total, v.at("u"));
+    pj.stp_x = filled("cajal::projection::stp_x", total, v.at("x"));
+    pj.third = Kokkos::View<std::int64_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::third"), total);
+  }
+  if (pj.stp) {
+    const auto v = resolve_synapse_params(spec.synapse);
+    pj.t_last = Kokkos::View<std::int64_t*>("cajal::projection::t_last", nsrc);  // NEST: t = 0
+    pj.stp_u = filled("cajal::projection::stp_u", total, v.at("u"));
+    pj.stp_x = filled("cajal::projection::stp_x", total, v.at("x"));
+    pj.stp_y = filled("cajal::projection::stp_y", total, v.at("y"));
+  }
+  if (!l.const_d) pj.delay = Kokkos::View<std::uint16_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::delay"), total);
+}
+
+/// Host mirrors of a projection's per-synapse arrays, filled by a builder and copied back.
+struct HostArrays {
+  Kokkos::View<std::uint64_t*>::HostMirror sources, row;
+  Kokkos::View<std::uint32_t*>::HostMirror target;
+  Kokkos::View<float*>::HostMirror weight;
+  Kokkos::View<std::uint16_t*>::HostMirror delay;
+  Kokkos::View<double*>::HostMirror pweight;
+  Kokkos::View<std::int64_t*>::HostMirror third;
+  explicit HostArrays(const Projection& pj)
+      : sources(Kokkos::create_mirror_view(pj.sources)), row(Kokkos::create_mirror_view(pj.row)),
+        target(Kokkos::create_mirror_view(pj.target)), weight(Kokkos::create_mirror_view(pj.weight)),
+        delay(Kokkos::create_mirror_view(pj.delay)), pweight(Kokkos::create_mirror_view(pj.plastic_weight)),
+        third(Kokkos::create_mirror_view(pj.third)) {
+    prefer_huge_pages(target);
+    prefer_huge_pages(weight);
+    prefer_huge_pages(delay);
+    prefer_huge_pages(pweight);
+    prefer_huge_pages(third);
+  }
+  void copy_to(Projection& pj) const {
+    Kokkos::deep_copy(pj.sources, sources);
+    Kokkos::deep_copy(pj.row, row);
+    Kokkos::deep_copy(pj.target, target);
+    if (pj.weight.extent(0)) Kokkos::deep_copy(pj.weight, weight);
+    if (pj.plastic_weight.extent(0)) Kokkos::deep_copy(pj.plastic_weight, pweight);
+    if (pj.third.extent(0)) Kokkos::deep_copy(pj.third, third);
+    if (pj.delay.extent(0)) Kokkos::deep_copy(pj.delay, delay);
+  }
+};
+
+}  // namespace
+
+Projection build_projection(const Deck& deck, const Partition& part, int index, const BuildPoll& poll) {
+  const ProjectionSpec& spec = deck.projections[index];
+  if (spec.rule == ProjectionSpec::Rule::one_to_one || spec.rule == ProjectionSpec::Rule::pairs)
+    return build_from_edges(deck, part, index, local_edges(deck, part, index));
+  Drawer drawer(deck, part, index, poll);
+  Projection pj;
+  const Layout layout = projection_header(deck, part, index, pj);
+  const bool const_w = layout.const_w, const_d = layout.const_d, gated = layout.gated;
+  const auto& targets = part.local(pj.post);
 
   // The targets are drawn in contiguous chunks, one per host thread (Serial: one chunk),
   // each chunk with its own Drawer copy. A source's row holds chunk 0's synapses, then
@@ -539,60 +650,15 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
     nsrc += n ? 1 : 0;
     total += n;
   }
-  pj.synapses = total;
-  pj.sources = Kokkos::View<std::uint64_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::sources"), nsrc);
-  pj.row = Kokkos::View<std::uint64_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::row"), nsrc + 1);
-  pj.target = Kokkos::View<std::uint32_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::target"), total);
-  if (!const_w && !pj.plastic)
-    pj.weight = Kokkos::View<float*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::weight"), total);
-  if (pj.plastic) {
-    pj.plastic_weight = Kokkos::View<double*>(
-        Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::plastic_weight"), total);
-    pj.kplus = Kokkos::View<double*>("cajal::projection::kplus", nsrc);     // no spike yet: 0
-    pj.t_last = Kokkos::View<std::int64_t*>("cajal::projection::t_last", nsrc);  // NEST: t = 0
-    pj.rule = stdp_rule(spec.synapse.model, resolve_synapse_params(spec.synapse), deck.simulation.dt);
-  }
-  pj.glio = spec.synapse.glio();
-  // Astrocyte-gated STDP: a plastic primary synapse of a tripartite rule whose astrocytes
-  // gate plasticity (astrocyte_integrator) keeps its astrocyte, as a tripartite_synapse.
-  const bool gated = spec.synapse.plastic() && spec.role == ProjectionSpec::Role::primary &&
-                     deck.populations[deck.population_index(spec.astrocytes)].model == "astrocyte_integrator";
-  if (gated) {
-    pj.third_pop = deck.population_index(spec.astrocytes);
-    pj.third = Kokkos::View<std::int64_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::third"), total);
-  }
-  if (pj.glio) {
-    const auto v = resolve_synapse_params(spec.synapse);
-    pj.gr = glio_rule(v, deck.simulation.dt);
-    pj.t_last = Kokkos::View<std::int64_t*>("cajal::projection::t_last", nsrc);
-    pj.stp_u = filled("cajal::projection::stp_u", total, v.at("u"));
-    pj.stp_x = filled("cajal::projection::stp_x", total, v.at("x"));
-    pj.third = Kokkos::View<std::int64_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::third"), total);
-    if (spec.rule == ProjectionSpec::Rule::tripartite)
-      pj.third_pop = deck.population_index(deck.projections[spec.role == ProjectionSpec::Role::primary ? index : spec.primary].astrocytes);
-  }
-  pj.stp = spec.synapse.stp();
-  if (pj.stp) {
-    const auto v = resolve_synapse_params(spec.synapse);
-    pj.tm = tsodyks_rule(v, deck.simulation.dt);
-    pj.t_last = Kokkos::View<std::int64_t*>("cajal::projection::t_last", nsrc);  // NEST: t = 0
-    pj.stp_u = filled("cajal::projection::stp_u", total, v.at("u"));
-    pj.stp_x = filled("cajal::projection::stp_x", total, v.at("x"));
-    pj.stp_y = filled("cajal::projection::stp_y", total, v.at("y"));
-  }
-  auto h_pweight = Kokkos::create_mirror_view(pj.plastic_weight);
-  auto h_third = Kokkos::create_mirror_view(pj.third);
-  if (!const_d) pj.delay = Kokkos::View<std::uint16_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::delay"), total);
-  auto h_sources = Kokkos::create_mirror_view(pj.sources);
-  auto h_row = Kokkos::create_mirror_view(pj.row);
-  auto h_target = Kokkos::create_mirror_view(pj.target);
-  auto h_weight = Kokkos::create_mirror_view(pj.weight);
-  auto h_delay = Kokkos::create_mirror_view(pj.delay);
-  prefer_huge_pages(h_target);
-  prefer_huge_pages(h_weight);
-  prefer_huge_pages(h_delay);
-  prefer_huge_pages(h_pweight);
-  prefer_huge_pages(h_third);
+  allocate(deck, index, layout, nsrc, total, pj);
+  HostArrays h(pj);
+  auto& h_sources = h.sources;
+  auto& h_row = h.row;
+  auto& h_target = h.target;
+  auto& h_weight = h.weight;
+  auto& h_delay = h.delay;
+  auto& h_pweight = h.pweight;
+  auto& h_third = h.third;
   {
     std::uint64_t k = 0, off = 0;
     for (std::uint64_t j = 0; j < n_pre; ++j) {
@@ -640,13 +706,108 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
       }
     }
   });
-  Kokkos::deep_copy(pj.sources, h_sources);
-  Kokkos::deep_copy(pj.row, h_row);
-  Kokkos::deep_copy(pj.target, h_target);
-  if (!const_w && !pj.plastic) Kokkos::deep_copy(pj.weight, h_weight);
-  if (pj.plastic) Kokkos::deep_copy(pj.plastic_weight, h_pweight);
-  if (pj.third.extent(0)) Kokkos::deep_copy(pj.third, h_third);
-  if (!const_d) Kokkos::deep_copy(pj.delay, h_delay);
+  h.copy_to(pj);
+  return pj;
+}
+
+std::vector<LocalEdge> local_edges(const Deck& deck, const Partition& part, int index) {
+  const ProjectionSpec& spec = deck.projections[index];
+  const auto& mine = part.local(deck.population_index(spec.post));  // ascending
+  const auto owned = [&](std::uint64_t id) { return std::binary_search(mine.begin(), mine.end(), id); };
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<LocalEdge> out;
+  switch (spec.rule) {
+    case ProjectionSpec::Rule::one_to_one:
+      out.reserve(mine.size());
+      for (const std::uint64_t id : mine) out.push_back({id, id, nan, nan});
+      return out;
+    case ProjectionSpec::Rule::pairs: {
+      // An ip3_gap_junction couples both ways, as the distance rule's one draw per
+      // unordered pair does: pair (a, b) gives a -> b and b -> a.
+      const bool both = spec.synapse.gap();
+      for (std::size_t k = 0; k < spec.pair_sources.size(); ++k) {
+        const std::uint64_t a = spec.pair_sources[k], b = spec.pair_targets[k];
+        const double w = spec.edge_weights ? spec.pair_weights[k] : nan;
+        const double d = spec.edge_delays ? spec.pair_delays[k] : nan;
+        if (owned(b)) out.push_back({a, b, w, d});
+        if (both && owned(a)) out.push_back({b, a, w, d});
+      }
+      return out;
+    }
+    default:
+      throw usage_error("projection '" + spec.name + "': its rule draws its synapses; it has no edge list");
+  }
+}
+
+Projection build_from_edges(const Deck& deck, const Partition& part, int index, std::vector<LocalEdge> edges) {
+  const ProjectionSpec& spec = deck.projections[index];
+  Projection pj;
+  const Layout layout = projection_header(deck, part, index, pj);
+  const auto& targets = part.local(pj.post);  // ascending
+  const std::uint64_t n_pre = part.size(pj.pre), n = edges.size();
+  // Each edge's local target, checked: the caller gives this rank's edges only.
+  std::vector<std::uint32_t> li(n);
+  for (std::size_t e = 0; e < n; ++e) {
+    const auto it = std::lower_bound(targets.begin(), targets.end(), edges[e].post);
+    if (edges[e].pre >= n_pre || it == targets.end() || *it != edges[e].post)
+      throw usage_error("projection '" + spec.name + "': edge " + std::to_string(edges[e].pre) + " -> " +
+                        std::to_string(edges[e].post) + " has a source outside population '" + spec.pre +
+                        "' or a target this rank does not own");
+    li[e] = static_cast<std::uint32_t>(it - targets.begin());
+  }
+  // Weights and delays, target by target in the target's canonical order (source, then
+  // list position): the deck's distributions are drawn from the target's streams, as the
+  // drawn rules draw them.
+  std::vector<std::size_t> order(n);
+  for (std::size_t e = 0; e < n; ++e) order[e] = e;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return li[a] != li[b] ? li[a] < li[b] : edges[a].pre < edges[b].pre;
+  });
+  const bool per_w = !layout.const_w, per_d = !layout.const_d;
+  std::vector<double> w(per_w ? n : 0);
+  std::vector<std::uint16_t> d(per_d ? n : 0);
+  for (std::size_t q = 0; q < n;) {
+    const std::uint64_t post_gid = part.first_gid(pj.post) + edges[order[q]].post;
+    rng::Stream ws(rng::Key(deck.simulation.seed, rng::purpose::weight, static_cast<std::uint32_t>(index)), post_gid);
+    rng::Stream ds(rng::Key(deck.simulation.seed, rng::purpose::delay, static_cast<std::uint32_t>(index)), post_gid);
+    const std::uint32_t t = li[order[q]];
+    for (; q < n && li[order[q]] == t; ++q) {
+      const LocalEdge& x = edges[order[q]];
+      if (per_w)
+        w[order[q]] = spec.edge_weights ? x.weight : spec.weight.is_constant() ? spec.weight.value : draw_value(spec.weight, ws);
+      if (per_d) {
+        const std::int64_t steps = deck.to_steps(spec.edge_delays ? x.delay_ms : draw_value(spec.delay, ds));
+        if (spec.edge_delays && !(steps >= 1 && steps <= 65535))
+          throw usage_error("projection '" + spec.name + "': edge " + std::to_string(x.pre) + " -> " +
+                            std::to_string(x.post) + " has delay " + std::to_string(x.delay_ms) +
+                            " ms; allowed: dt ≤ delay ≤ 65535 dt");
+        d[order[q]] = static_cast<std::uint16_t>(std::max<std::int64_t>(1, std::min<std::int64_t>(65535, steps)));
+      }
+    }
+  }
+  // Storage order: source, then local target, then list position.
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return edges[a].pre != edges[b].pre ? edges[a].pre < edges[b].pre : li[a] < li[b];
+  });
+  std::uint64_t nsrc = 0;
+  for (std::size_t q = 0; q < n; ++q) nsrc += (q == 0 || edges[order[q]].pre != edges[order[q - 1]].pre) ? 1 : 0;
+  allocate(deck, index, layout, nsrc, n, pj);
+  HostArrays h(pj);
+  std::uint64_t k = 0;
+  for (std::size_t q = 0; q < n; ++q) {
+    const std::size_t e = order[q];
+    if (q == 0 || edges[e].pre != edges[order[q - 1]].pre) {
+      h.sources(k) = edges[e].pre;
+      h.row(k++) = q;
+    }
+    h.target(q) = li[e];
+    if (pj.plastic) h.pweight(q) = w[e];
+    else if (per_w) h.weight(q) = static_cast<float>(w[e]);
+    if (per_d) h.delay(q) = d[e];
+    if (pj.glio) h.third(q) = -1;  // no astrocyte modulates an explicit synapse
+  }
+  h.row(nsrc) = n;
+  h.copy_to(pj);
   return pj;
 }
 

@@ -95,8 +95,36 @@ struct Projection {
 using BuildPoll = std::function<void()>;
 
 /// Builds projection `index` of the deck for this rank's local targets, calling `poll`
-/// after each round of targets of each pass.
+/// after each round of targets of each pass. Explicit rules (one_to_one, pairs) go through
+/// local_edges and build_from_edges.
 Projection build_projection(const Deck& deck, const Partition& part, int index, const BuildPoll& poll = {});
+
+/// One synapse of an explicit edge list: population-local ids of its source (pre) and
+/// target (post); its own weight (the target model's unit) and delay (ms) when the
+/// projection's spec says the edges carry them (spec.edge_weights / spec.edge_delays),
+/// otherwise ignored (write NaN): the deck's weight / delay apply, drawn per synapse.
+struct LocalEdge {
+  std::uint64_t pre = 0, post = 0;
+  double weight = 0, delay_ms = 0;
+};
+
+/// The edges of explicit projection `index` whose target this rank owns, in list order:
+/// one case per source of edges (one_to_one: i -> i; pairs: the deck's arrays or CSV
+/// file, each pair both ways for ip3_gap_junction). Throws usage_error for a rule that
+/// draws its synapses.
+std::vector<LocalEdge> local_edges(const Deck& deck, const Partition& part, int index);
+
+/// Builds projection `index` from `edges`: exactly the edges whose target this rank owns,
+/// in any order (each list position is its rank in the canonical order's tie-break). The
+/// storage is build_projection's: rows by source, ascending; within a row, targets
+/// ascending, then the edges' order in `edges`. Give the edges of each target in the same
+/// relative order on every number of ranks (list order) and the arrays are the same.
+/// Weights and delays: each edge's own with spec.edge_weights / spec.edge_delays (stored per
+/// synapse; delays rounded to steps, which must lie in [1, 65535]), else the deck's: a
+/// constant kept once, a distribution drawn per synapse from the target's stream, in the
+/// target's canonical order (source ascending, then list order). Synapse state (STDP, STP,
+/// tripartite_synapse) starts as in build_projection.
+Projection build_from_edges(const Deck& deck, const Partition& part, int index, std::vector<LocalEdge> edges);
 
 /// The expected number of incoming synapses of one target cell of projection `index`, from
 /// the deck alone: exact in expectation for fixed_indegree (K) and pairwise_bernoulli

@@ -94,7 +94,7 @@ struct SynapseSpec {
 };
 
 struct ProjectionSpec {
-  enum class Rule { fixed_indegree, fixed_total_number, pairwise_bernoulli, distance, tripartite };
+  enum class Rule { fixed_indegree, fixed_total_number, pairwise_bernoulli, distance, tripartite, one_to_one, pairs };
   enum class Kernel { gaussian, exponential };
   std::string name, pre, post;
   Rule rule = Rule::fixed_indegree;
@@ -110,6 +110,19 @@ struct ProjectionSpec {
   Distribution delay;          ///< ms, multiples of dt
   SynapseSpec synapse;
   SourceLoc loc;
+
+  /// Explicit edges (rule "pairs"): population-local ids, pair k = (sources[k], targets[k]),
+  /// from the deck's arrays or a CSV file (`pairs_loc` names where they came from).
+  /// edge_weights / edge_delays: every edge carries its own weight / delay (pair_weights,
+  /// pair_delays; ms); then `weight` / `delay` hold the edges' range (kind uniform, low =
+  /// min, high = max), which the checks, the receptor choice and the schedule read, and the
+  /// builder takes each edge's own value. Otherwise the deck's `weight` / `delay` apply to
+  /// every edge, drawn per synapse as for the drawn rules. A SONATA edge file may set the
+  /// same fields.
+  std::vector<std::uint64_t> pair_sources, pair_targets;
+  std::vector<double> pair_weights, pair_delays;
+  bool edge_weights = false, edge_delays = false;
+  SourceLoc pairs_loc;
 
   /// tripartite_bernoulli_with_pool (NEST's rule): one [[projection]] makes three
   /// connection sets, each a ProjectionSpec: the primary (pre -> post, pairwise Bernoulli
