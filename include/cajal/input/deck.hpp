@@ -51,12 +51,22 @@ struct Background {
   SourceLoc loc;
 };
 
-/// A model parameter: a number, or (for initial values only, which the model catalogue
-/// checks) a distribution drawn once per cell.
+/// A model parameter: a number, (for initial values only, which the model catalogue
+/// checks) a distribution drawn once per cell, or one value per cell.
+///
+/// Per-cell values: `per_cell` is empty unless the value is given per cell; then it holds
+/// exactly the population's n values in population-local id order (id 0 .. n-1), and
+/// `value` is per_cell[0] (the number messages and defaults derived from it see). Any
+/// reader (a deck array, a file, a SONATA node attribute) only has to fill `per_cell` (and
+/// `loc`): the model catalogue checks every value like the scalar one (errors name the
+/// cell id: `params.V_th[37]`), and the models use it for parameters and initial values
+/// alike (model/registry.hpp: ParamSets, fill_initial).
 struct Param {
   double value = 0.0;  ///< the number; for a distribution, its centre (mean, or mid-range)
   Distribution dist;   ///< constant unless the deck gives a table
+  std::vector<double> per_cell;  ///< empty, or one value per cell of the population
   SourceLoc loc;
+  bool is_per_cell() const { return !per_cell.empty(); }
 };
 
 struct PopulationSpec {
