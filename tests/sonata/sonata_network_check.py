@@ -6,6 +6,10 @@
   sonata_network_check.py index DIR          the indices of edges.h5 agree with its
                                              source/target ids (SONATA developer guide):
                                              each node's ranges hold exactly its edges
+  sonata_network_check.py weights DIR WEIGHTS_H5 PROJ
+                                             the edges of the targets weights.h5 records
+                                             for projection PROJ are its synapses (same
+                                             order), with its last sample as syn_weight
 Exit 0 when the check holds, 1 with a message otherwise.
 """
 import os
@@ -79,10 +83,29 @@ def index(d):
     print(f"index: {d} consistent")
 
 
+def weights(d, wfile, proj):
+    with h5py.File(os.path.join(d, "edges.h5"), "r") as f, h5py.File(wfile, "r") as w:
+        g, r = f["edges"][proj], w["weights"][proj]
+        n = r["source_node_ids"].shape[0]
+        if n == 0:
+            sys.exit(f"{wfile}: {proj} records no synapse")
+        for a, b in (("source_node_id", "source_node_ids"), ("target_node_id", "target_node_ids")):
+            if not np.array_equal(g[a][:n], r[b][()]):
+                sys.exit(f"{proj}: {a} differs from {wfile}'s {b}")
+        last = r["data"][-1, :]
+        if last.tobytes() != g["0"]["syn_weight"][:n].tobytes():
+            sys.exit(f"{proj}: syn_weight differs from the last sample of {wfile}")
+        if not np.all(r["target_node_ids"][()] < g["target_node_id"][n] if n < g["target_node_id"].shape[0] else True):
+            sys.exit(f"{proj}: the recorded targets have more edges in {d}")
+    print(f"weights: {proj} of {d} = {wfile} ({n} synapses)")
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "same":
         same(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 3 and sys.argv[1] == "index":
         index(sys.argv[2])
+    elif len(sys.argv) == 5 and sys.argv[1] == "weights":
+        weights(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         sys.exit(__doc__)
