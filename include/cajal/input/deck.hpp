@@ -104,7 +104,7 @@ struct SynapseSpec {
 };
 
 struct ProjectionSpec {
-  enum class Rule { fixed_indegree, fixed_total_number, pairwise_bernoulli, distance, tripartite, one_to_one, pairs };
+  enum class Rule { fixed_indegree, fixed_total_number, pairwise_bernoulli, distance, tripartite, one_to_one, pairs, sonata };
   enum class Kernel { gaussian, exponential };
   std::string name, pre, post;
   Rule rule = Rule::fixed_indegree;
@@ -133,6 +133,14 @@ struct ProjectionSpec {
   std::vector<double> pair_weights, pair_delays;
   bool edge_weights = false, edge_delays = false;
   SourceLoc pairs_loc;
+
+  /// rule "sonata": the edges of population `sonata_population` of the SONATA edge file
+  /// `sonata_edges` (path resolved against the deck's folder), with their syn_weight and
+  /// delay (edge_weights / edge_delays, or a constant when every edge has the same value),
+  /// and the synapse model of `sonata_edge_types` (a CSV) when the deck names none.
+  std::string sonata_edges, sonata_population, sonata_edge_types;
+  std::uint64_t sonata_count = 0;  ///< edges in the population (set by the scanner)
+  SourceLoc sonata_loc;
 
   /// tripartite_bernoulli_with_pool (NEST's rule): one [[projection]] makes three
   /// connection sets, each a ProjectionSpec: the primary (pre -> post, pairwise Bernoulli
@@ -242,6 +250,14 @@ struct Deck {
   std::int64_t to_steps(double ms) const;  ///< rounds to the nearest step
   int population_index(const std::string& name) const;  ///< -1 when absent
 };
+
+/// SONATA edge files are HDF5, which the deck's layer does not link: the program registers
+/// the scanner (io/sonata_edges.hpp) that checks a rule = "sonata" projection's files when
+/// the deck is parsed and sets its weight, delay and synapse model. Throws input_error or
+/// usage_error (one line naming the file, the dataset and what is wrong).
+using EdgeFileScanner = void (*)(const Deck& deck, ProjectionSpec& pj);
+void set_edge_file_scanner(EdgeFileScanner scan);
+EdgeFileScanner edge_file_scanner();
 
 /// Case-sensitive edit distance (with transpositions), for "did you mean".
 std::size_t edit_distance(const std::string& a, const std::string& b);
