@@ -27,3 +27,52 @@ foreach(proj EE EI)
            COMMAND ${sonata_check} weights ${out}/sonata_out_stdp_small_np3/network ${out}/sonata_out_stdp_small_np3/weights.h5 ${proj})
   set_tests_properties(sonata_out_stdp_small_weights_${proj} PROPERTIES FIXTURES_REQUIRED sonata_out_stdp_small_np3)
 endforeach()
+
+# --- SONATA network input (rule = "sonata").
+# Round trip: sonata_rt.toml's network written at t = 0 (initial plastic weights), read
+# back by sonata_rt_read.toml (copied beside it, every projection from edges.h5 with its
+# edge types), gives the spikes of sonata_rt.toml itself bit for bit, on 1 and 3 ranks.
+set(rt ${out}/sonata_rt)
+add_test(NAME sonata_rt_write
+         COMMAND bash -c "rm -rf \"$2\" && \"$0\" run \"$1/sonata_rt.toml\" --output \"$2/written\" --quiet --set simulation.t_stop=0 --set output.network=true && cp \"$1/sonata_rt_read.toml\" \"$2/written/\""
+                 ${cajal_exe} ${CMAKE_CURRENT_SOURCE_DIR}/decks ${rt})
+set_tests_properties(sonata_rt_write PROPERTIES FIXTURES_SETUP sonata_rt_written)
+cajal_mpi_run(sonata_rt_direct 1 run ${CMAKE_CURRENT_SOURCE_DIR}/decks/sonata_rt.toml --output ${rt}/direct --overwrite --quiet)
+set_tests_properties(sonata_rt_direct PROPERTIES FIXTURES_SETUP sonata_rt_direct)
+foreach(n 1 3)
+  cajal_mpi_run(sonata_rt_read_np${n} ${n} run ${rt}/written/sonata_rt_read.toml --output ${rt}/read_np${n} --overwrite --quiet)
+  set_tests_properties(sonata_rt_read_np${n} PROPERTIES FIXTURES_REQUIRED sonata_rt_written FIXTURES_SETUP sonata_rt_read_np${n})
+  add_test(NAME sonata_rt_spikes_np${n} COMMAND spikecheck equal ${rt}/direct/spikes.h5 ${rt}/read_np${n}/spikes.h5)
+  set_tests_properties(sonata_rt_spikes_np${n} PROPERTIES FIXTURES_REQUIRED "sonata_rt_direct;sonata_rt_read_np${n}")
+endforeach()
+
+# An edge file written by h5py alone (tests/sonata/sonata_h5py_net.py): loaded on 1 and 3
+# ranks, the network Cajal builds (written out with [output] network) has exactly its
+# edges (sources, targets, weights, delays, in-degrees), with and without the index, and
+# the spikes agree between 1 and 3 ranks.
+set(h5net ${CMAKE_CURRENT_SOURCE_DIR}/sonata/sonata_h5py_net.py)
+set(h5dir ${out}/sonata_h5py)
+add_test(NAME sonata_h5py_gen
+         COMMAND bash -c "rm -rf \"$2\" && \"$0\" gen \"$2\" && cp \"$1\" \"$2/\""
+                 ${h5net} ${CMAKE_CURRENT_SOURCE_DIR}/decks/sonata_h5py.toml ${h5dir})
+set_tests_properties(sonata_h5py_gen PROPERTIES FIXTURES_SETUP sonata_h5py_gen)
+foreach(n 1 3)
+  cajal_mpi_run(sonata_h5py_run_np${n} ${n} run ${h5dir}/sonata_h5py.toml --output ${h5dir}/out_np${n} --overwrite --quiet
+                --set output.network=true)
+  set_tests_properties(sonata_h5py_run_np${n} PROPERTIES FIXTURES_REQUIRED sonata_h5py_gen FIXTURES_SETUP sonata_h5py_np${n})
+  add_test(NAME sonata_h5py_edges_np${n} COMMAND ${h5net} check ${h5dir} ${h5dir}/out_np${n}/network)
+  set_tests_properties(sonata_h5py_edges_np${n} PROPERTIES FIXTURES_REQUIRED sonata_h5py_np${n})
+endforeach()
+add_test(NAME sonata_h5py_spikes_np1_vs_np3 COMMAND spikecheck equal ${h5dir}/out_np1/spikes.h5 ${h5dir}/out_np3/spikes.h5)
+set_tests_properties(sonata_h5py_spikes_np1_vs_np3 PROPERTIES FIXTURES_REQUIRED "sonata_h5py_np1;sonata_h5py_np3")
+
+# Bad SONATA input: exit status 2, one line naming the file, the dataset and what is wrong.
+foreach(case missing_file not_hdf5 no_population missing_dataset float_ids wrong_shape two_d id_out_of_range
+             index_inconsistent delay_off_grid wrong_population nan_weight unknown_model)
+  foreach(n 1 2)
+    add_test(NAME sonata_bad_${case}_np${n}
+             COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sonata/check_sonata_bad.sh ${cajal_exe} ${MPIEXEC_EXECUTABLE} ${n} ${case}
+                     ${CMAKE_CURRENT_SOURCE_DIR}/decks/sonata_h5py.toml ${h5net})
+    set_tests_properties(sonata_bad_${case}_np${n} PROPERTIES PROCESSORS ${n})
+  endforeach()
+endforeach()
