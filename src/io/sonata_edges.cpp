@@ -87,7 +87,7 @@ struct EdgeFile {
     h5::Handle sp(H5Dget_space(ds), H5Sclose);
     const int nd = H5Sget_simple_extent_ndims(sp);
     hsize_t dims[2] = {0, 0};
-    if (nd == ndims) H5Sget_simple_extent_dims(sp, dims, nullptr);
+    if (nd >= 1 && nd <= 2) H5Sget_simple_extent_dims(sp, dims, nullptr);
     if (nd != ndims || (ndims == 2 && dims[1] != 2))
       fail(n, "wrong shape: expected " + std::string(ndims == 1 ? "[n]" : "[n, 2]") + ", got " + std::to_string(nd) +
                   " dimensions" + (nd == 2 ? " [" + std::to_string(dims[0]) + ", " + std::to_string(dims[1]) + "]" : ""));
@@ -149,6 +149,7 @@ struct EdgeFile {
     if (H5Tis_variable_str(t) > 0) {
       h5::Handle mt(H5Tcopy(H5T_C_S1), H5Tclose);
       H5Tset_size(mt, H5T_VARIABLE);
+      H5Tset_cset(mt, H5Tget_cset(t));  // h5py writes UTF-8
       char* s = nullptr;
       if (H5Aread(a, mt, &s) >= 0 && s) out = s;
       if (s) H5free_memory(s);
@@ -157,6 +158,7 @@ struct EdgeFile {
       std::vector<char> buf(len + 1, 0);
       h5::Handle mt(H5Tcopy(H5T_C_S1), H5Tclose);
       H5Tset_size(mt, len);
+      H5Tset_cset(mt, H5Tget_cset(t));
       H5Aread(a, mt, buf.data());
       out.assign(buf.data());
     }
