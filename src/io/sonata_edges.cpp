@@ -31,19 +31,22 @@ struct EdgeFile {
   }
   std::string name(const std::string& rel) const { return group + "/" + rel; }
 
-  EdgeFile(const std::string& p, const std::string& population) : path(p), group("/edges/" + population) {
+  EdgeFile(const std::string& p, const std::string& population, const std::string& top = "edges")
+      : path(p), group("/" + top + "/" + population) {
+    const std::string kind = top == "edges" ? "edge" : "node";
     h5::silence_errors();
-    if (!std::filesystem::exists(path)) throw usage_error(path + ": cannot open the SONATA edge file: no such file");
+    if (!std::filesystem::exists(path)) throw usage_error(path + ": cannot open the SONATA " + kind + " file: no such file");
     const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) {
       h5::reason();
-      throw usage_error(path + ": cannot open the SONATA edge file: not an HDF5 file (or unreadable)");
+      throw usage_error(path + ": cannot open the SONATA " + kind + " file: not an HDF5 file (or unreadable)");
     }
     file = h5::Handle(f, H5Fclose);
-    if (H5Lexists(file, "/edges", H5P_DEFAULT) <= 0 || H5Lexists(file, group.c_str(), H5P_DEFAULT) <= 0) {
+    const std::string top_group = "/" + top;
+    if (H5Lexists(file, top_group.c_str(), H5P_DEFAULT) <= 0 || H5Lexists(file, group.c_str(), H5P_DEFAULT) <= 0) {
       h5::reason();
       std::string have;
-      const hid_t g = H5Gopen2(file, "/edges", H5P_DEFAULT);
+      const hid_t g = H5Gopen2(file, top_group.c_str(), H5P_DEFAULT);
       if (g >= 0) {
         H5Literate(g, H5_INDEX_NAME, H5_ITER_NATIVE, nullptr,
                    [](hid_t, const char* n, const H5L_info_t*, void* out) -> herr_t {
@@ -55,7 +58,7 @@ struct EdgeFile {
         H5Gclose(g);
       }
       h5::reason();
-      fail(group, "no such edge population; the file has: " + (have.empty() ? std::string("none") : have));
+      fail(group, "no such " + kind + " population; the file has: " + (have.empty() ? std::string("none") : have));
     }
   }
 
@@ -204,6 +207,87 @@ std::map<std::int64_t, std::string> read_edge_types(const std::string& path,
     if (params && dp != head.end()) (*params)[id] = w[static_cast<std::size_t>(dp - head.begin())];
   }
   return out;
+}
+
+/// A SONATA types table (node_types.csv / edge_types.csv): `id_col` -> (model_template,
+/// dynamics_params or "").
+std::map<std::int64_t, std::pair<std::string, std::string>> read_types(const std::string& path, const std::string& id_col) {
+  std::map<std::int64_t, std::string> dyn;
+  std::map<std::int64_t, std::pair<std::string, std::string>> out;
+  std::ifstream f(path);
+  if (!f) throw usage_error(path + ": cannot open the SONATA types file: no such file (or unreadable)");
+  std::string line;
+  if (!std::getline(f, line)) throw usage_error(path + ": line 1: empty; expected a header with " + id_col);
+  std::vector<std::string> head;
+  {
+    std::istringstream is(line);
+    for (std::string w; is >> w;) head.push_back(w);
+  }
+  const auto col = [&](const std::string& c) {
+    const auto it = std::find(head.begin(), head.end(), c);
+    if (it == head.end()) throw usage_error(path + ": line 1: header has no column '" + c + "'");
+    return static_cast<std::size_t>(it - head.begin());
+  };
+  const std::size_t cid = col(id_col), cm = col("model_template");
+  const auto dp = std::find(head.begin(), head.end(), "dynamics_params");
+  for (int lineno = 2; std::getline(f, line); ++lineno) {
+    std::istringstream is(line);
+    std::vector<std::string> w;
+    for (std::string x; is >> x;) w.push_back(x);
+    if (w.empty()) continue;
+    if (w.size() != head.size())
+      throw usage_error(path + ": line " + std::to_string(lineno) + ": " + std::to_string(w.size()) +
+                        " columns, the header has " + std::to_string(head.size()));
+    char* end = nullptr;
+    const long long id = std::strtoll(w[cid].c_str(), &end, 10);
+    if (!end || *end)
+      throw usage_error(path + ": line " + std::to_string(lineno) + ": " + id_col + " '" + w[cid] + "' is not an integer");
+    out[id] = {w[cm], dp != head.end() ? w[static_cast<std::size_t>(dp - head.begin())] : ""};
+  }
+  return out;
+}
+
+/// Parameters from a JSON file (as Cajal writes them): numbers, "inf"/"-inf", and
+/// distribution tables {dist = normal: mean, std, min, max; uniform: low, high}. Keys the
+/// deck already gives are kept.
+void read_params_json(const std::string& path, std::map<std::string, Param>& params) {
+  std::ifstream f(path);
+  if (!f) return;
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(f);
+  } catch (const std::exception& e) {
+    throw usage_error(path + ": not valid JSON (" + std::string(e.what()) + ")");
+  }
+  if (!j.is_object()) throw usage_error(path + ": expected a JSON object of parameters");
+  const double inf = std::numeric_limits<double>::infinity();
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (params.count(it.key())) continue;
+    Param prm;
+    prm.loc = {path, 0};
+    prm.dist.loc = prm.loc;
+    const auto& v = it.value();
+    if (v.is_number()) prm.value = v.get<double>();
+    else if (v.is_string() && (v == "inf" || v == "-inf")) prm.value = v == "inf" ? inf : -inf;
+    else if (v.is_object() && v.contains("dist") && (v["dist"] == "normal" || v["dist"] == "uniform")) {
+      auto num = [&](const char* k, double def) { return v.contains(k) && v[k].is_number() ? v[k].get<double>() : def; };
+      if (v["dist"] == "normal") {
+        prm.dist.kind = Distribution::Kind::normal;
+        prm.dist.mean = num("mean", 0);
+        prm.dist.stddev = num("std", 0);
+        prm.dist.low = num("min", -1e300);
+        prm.dist.high = num("max", 1e300);
+        prm.value = prm.dist.mean;
+      } else {
+        prm.dist.kind = Distribution::Kind::uniform;
+        prm.dist.low = num("low", 0);
+        prm.dist.high = num("high", 0);
+        prm.value = 0.5 * (prm.dist.low + prm.dist.high);
+      }
+    } else
+      throw usage_error(path + ": " + it.key() + ": expected a number or a distribution table");
+    params[it.key()] = prm;
+  }
 }
 
 /// The synapse parameters of the edge type's dynamics_params file, looked up where Cajal
@@ -469,7 +553,114 @@ std::vector<LocalEdge> read_sonata_edges(const Deck& deck, const Partition& part
   return out;
 }
 
+void scan_sonata_nodes(const Deck& deck, PopulationSpec& pop) {
+  const EdgeFile nf(pop.sonata_nodes, pop.sonata_population, "nodes");
+  std::uint64_t n = unknown;
+  h5::Handle types = nf.open("node_type_id", H5T_INTEGER, 1, &n);
+  if (n == 0) nf.fail(nf.name("node_type_id"), "no nodes");
+  if (n > (std::uint64_t(1) << 40)) nf.fail(nf.name("node_type_id"), "more than 2^40 nodes");
+  if (pop.n != 0 && static_cast<std::uint64_t>(pop.n) != n)
+    nf.fail(nf.name("node_type_id"), std::to_string(n) + " nodes, but population." + pop.name + ".n is " + std::to_string(pop.n));
+  pop.n = static_cast<std::int64_t>(n);
+  std::vector<std::uint64_t> ids;
+  if (nf.has("node_id")) {
+    h5::Handle d = nf.open("node_id", H5T_INTEGER, 1, &n);
+    for (hsize_t a = 0; a < n; a += block) {
+      nf.read_rows(d, H5T_NATIVE_UINT64, a, std::min<hsize_t>(n, a + block), 1, ids, "node_id");
+      for (std::size_t k = 0; k < ids.size(); ++k)
+        if (ids[k] != a + k)
+          nf.fail(nf.name("node_id"), "row " + std::to_string(a + k) + " holds id " + std::to_string(ids[k]) +
+                                          "; allowed: the ids 0 .. n-1 in order");
+    }
+  }
+  if (nf.has("node_group_id")) {
+    h5::Handle d = nf.open("node_group_id", H5T_INTEGER, 1, &n);
+    for (hsize_t a = 0; a < n; a += block) {
+      nf.read_rows(d, H5T_NATIVE_UINT64, a, std::min<hsize_t>(n, a + block), 1, ids, "node_group_id");
+      for (std::size_t k = 0; k < ids.size(); ++k)
+        if (ids[k] != 0) nf.fail(nf.name("node_group_id"), "node " + std::to_string(a + k) + " is in group " +
+                                                              std::to_string(ids[k]) + "; only group 0 is read");
+    }
+  }
+  // Positions: every rank holds them (the partition needs any cell's position).
+  pop.placement.kind = Placement::Kind::file;
+  pop.placement.min = {0, 0, 0};
+  pop.placement.max = deck.simulation.box;
+  pop.placement.loc = pop.sonata_loc;
+  pop.placement.positions.assign(n, {0, 0, 0});
+  std::vector<double> v;
+  const char* axis[3] = {"0/x", "0/y", "0/z"};
+  for (int d = 0; d < 3; ++d) {
+    h5::Handle ds = nf.open(axis[d], H5T_FLOAT, 1, &n);
+    for (hsize_t a = 0; a < n; a += block) {
+      nf.read_rows(ds, H5T_NATIVE_DOUBLE, a, std::min<hsize_t>(n, a + block), 1, v, axis[d]);
+      for (std::size_t k = 0; k < v.size(); ++k) {
+        if (!(v[k] >= 0 && v[k] <= deck.simulation.box[d]))
+          nf.fail(nf.name(axis[d]), "node " + std::to_string(a + k) + " at " + std::to_string(v[k]) +
+                                        " µm, outside simulation.box [0, " + std::to_string(deck.simulation.box[d]) + "]");
+        pop.placement.positions[a + k][d] = v[k];
+      }
+    }
+  }
+  // The model and its parameters: the node types' (one model for every node).
+  if (!pop.sonata_node_types.empty()) {
+    const auto table = read_types(pop.sonata_node_types, "node_type_id");
+    std::string model, params_file;
+    std::vector<std::int64_t> ty;
+    for (hsize_t a = 0; a < n; a += block) {
+      nf.read_rows(types, H5T_NATIVE_INT64, a, std::min<hsize_t>(n, a + block), 1, ty, "node_type_id");
+      for (std::size_t k = 0; k < ty.size(); ++k) {
+        const auto it = table.find(ty[k]);
+        if (it == table.end())
+          nf.fail(nf.name("node_type_id"), "node " + std::to_string(a + k) + ": node type " + std::to_string(ty[k]) +
+                                               " is not in " + pop.sonata_node_types);
+        if (!model.empty() && it->second.first != model)
+          nf.fail(nf.name("node_type_id"), "node types with different models (" + model + ", " + it->second.first +
+                                               ") in one population; give each model its own population");
+        model = it->second.first;
+        params_file = it->second.second;
+      }
+    }
+    const std::string m = model.rfind("cajal:", 0) == 0 ? model.substr(6) : "";
+    if (m.empty() || !find_model(m)) {
+      std::string allowed;
+      for (const auto& mi : model_catalogue()) allowed += (allowed.empty() ? "cajal:" : ", cajal:") + mi.name;
+      throw usage_error(pop.sonata_node_types + ": model_template: unknown model '" + model + "'; allowed: " + allowed);
+    }
+    if (pop.model.empty()) {
+      pop.model = m;
+      pop.model_loc = pop.sonata_loc;
+      if (!params_file.empty() && params_file != "NULL" && params_file != "None")
+        read_params_json((std::filesystem::path(pop.sonata_node_types).parent_path() / "components" /
+                          "point_neuron_models" / params_file).string(),
+                         pop.params);
+    } else if (pop.model != m) {
+      throw usage_error(pop.sonata_node_types + ": model_template: '" + model + "', but population." + pop.name +
+                        ".model is '" + pop.model + "'");
+    }
+  }
+  // Per-cell values: group 0's datasets named like a parameter of the model, unless the
+  // deck gives that parameter.
+  const ModelInfo* mi = find_model(pop.model);
+  if (mi)
+    for (const auto& pi : mi->params) {
+      const auto given = pop.params.find(pi.name);
+      if (given != pop.params.end() && given->second.loc.file == deck.file) continue;
+      if (!nf.has("0/" + pi.name)) continue;
+      h5::Handle ds = nf.open("0/" + pi.name, H5T_FLOAT, 1, &n);
+      Param prm;
+      prm.loc = pop.sonata_loc;
+      prm.dist.loc = prm.loc;
+      nf.read_rows(ds, H5T_NATIVE_DOUBLE, 0, n, 1, prm.per_cell, "0/" + pi.name);
+      for (std::size_t k = 0; k < prm.per_cell.size(); ++k)
+        if (!std::isfinite(prm.per_cell[k])) nf.fail(nf.name("0/" + pi.name), "node " + std::to_string(k) + ": not finite");
+      prm.value = prm.per_cell[0];
+      pop.params[pi.name] = prm;
+    }
+}
+
 void register_sonata_readers() {
+  set_node_file_scanner(&scan_sonata_nodes);
   set_edge_file_scanner(&scan_sonata_edges);
   set_edge_file_reader(&read_sonata_edges);
 }

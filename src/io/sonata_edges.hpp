@@ -24,6 +24,9 @@
 namespace cajal {
 
 void scan_sonata_edges(const Deck& deck, ProjectionSpec& pj);
+/// A population's node file: n, positions (every rank holds them: 24 bytes per cell of a
+/// SONATA population), the node types' model and parameters, per-cell values.
+void scan_sonata_nodes(const Deck& deck, PopulationSpec& pop);
 std::vector<LocalEdge> read_sonata_edges(const Deck& deck, const Partition& part, int index);
 
 /// Registers both with the deck and the builder (call once at program start).

@@ -239,6 +239,12 @@ void write_nodes(hid_t file, hid_t xfer, const std::string& tmp, const Deck& dec
       for (std::size_t k = 0; k < ids.size(); ++k) xyz[k] = part.position(p, ids[k])[d];
       column(g0, axis[d], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, ids, xyz.data(), xfer, tmp, where + "/0");
     }
+    // Parameters given per cell: one dataset each, named as the parameter.
+    for (const auto& kv : deck.populations[p].params) {
+      if (kv.second.per_cell.empty()) continue;
+      for (std::size_t k = 0; k < ids.size(); ++k) xyz[k] = kv.second.per_cell[ids[k]];
+      column(g0, kv.first, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, ids, xyz.data(), xfer, tmp, where + "/0");
+    }
   }
 }
 
@@ -289,7 +295,16 @@ void write_text_files(const Deck& deck, const std::vector<Projection>& projectio
     nt += std::to_string(p) + (virt ? " virtual" : " point_neuron") + " cajal:" + pop.model + " " + pop.name +
           ".json " + pop.name + "\n";
     nlohmann::json j = nlohmann::json::object();
-    for (const auto& kv : resolve_params(pop)) j[kv.first] = param_json(kv.second, pop.params, kv.first);
+    // Every parameter the deck gives, and the model's defaults; a value the model derives
+    // from others (izhikevich's U_m = b V_m, V_m = E_L) is left out, so that a reader
+    // derives it again (per cell, where V_m is drawn per cell).
+    for (const auto& kv : resolve_params(pop)) {
+      bool derived = false;
+      if (!pop.params.count(kv.first) && m)
+        for (const auto& pi : m->params)
+          if (pi.name == kv.first) derived = !(pi.def == kv.second || (std::isnan(pi.def) && std::isnan(kv.second)));
+      if (!derived) j[kv.first] = param_json(kv.second, pop.params, kv.first);
+    }
     write(neurons + "/" + pop.name + ".json", j.dump(2) + "\n");
   }
   write("node_types.csv", nt);

@@ -37,10 +37,12 @@ struct Distribution {
 };
 
 struct Placement {
-  enum class Kind { random, grid };
+  enum class Kind { random, grid, file };
   Kind kind = Kind::random;
   std::array<double, 3> min{0, 0, 0}, max{0, 0, 0};  ///< µm; defaults to the whole box
   std::array<std::int64_t, 3> shape{0, 0, 0};        ///< grid only
+  /// file (a SONATA node file): every cell's position, held on every rank.
+  std::vector<std::array<double, 3>> positions;
   SourceLoc loc;
 };
 
@@ -84,6 +86,11 @@ struct PopulationSpec {
   std::vector<std::vector<double>> spike_times;
   bool has_spike_times = false;
   SourceLoc spikes_loc;
+  /// `sonata = { nodes, population, node_types }`: n, positions, and (unless the deck gives
+  /// them) the model and parameters come from a SONATA node file (paths resolved against
+  /// the deck's folder); per-cell values from group 0's datasets named like parameters.
+  std::string sonata_nodes, sonata_population, sonata_node_types;
+  SourceLoc sonata_loc;
 };
 
 /// The synapse model of a projection: "static" (the default), or a plastic model with its
@@ -258,6 +265,11 @@ struct Deck {
 using EdgeFileScanner = void (*)(const Deck& deck, ProjectionSpec& pj);
 void set_edge_file_scanner(EdgeFileScanner scan);
 EdgeFileScanner edge_file_scanner();
+
+/// The same for a population with `sonata = {...}` (io/sonata_edges.hpp).
+using NodeFileScanner = void (*)(const Deck& deck, PopulationSpec& pop);
+void set_node_file_scanner(NodeFileScanner scan);
+NodeFileScanner node_file_scanner();
 
 /// Case-sensitive edit distance (with transpositions), for "did you mean".
 std::size_t edit_distance(const std::string& a, const std::string& b);
