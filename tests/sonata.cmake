@@ -68,7 +68,8 @@ set_tests_properties(sonata_h5py_spikes_np1_vs_np3 PROPERTIES FIXTURES_REQUIRED 
 
 # Bad SONATA input: exit status 2, one line naming the file, the dataset and what is wrong.
 foreach(case missing_file not_hdf5 no_population missing_dataset float_ids wrong_shape two_d id_out_of_range
-             index_inconsistent delay_off_grid wrong_population nan_weight unknown_model)
+             index_inconsistent delay_off_grid wrong_population nan_weight unknown_model
+             node_outside_box node_missing_z node_type_unknown node_model_unknown)
   foreach(n 1 2)
     add_test(NAME sonata_bad_${case}_np${n}
              COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sonata/check_sonata_bad.sh ${cajal_exe} ${MPIEXEC_EXECUTABLE} ${n} ${case}

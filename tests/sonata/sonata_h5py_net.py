@@ -118,6 +118,35 @@ def gen(d, case=None):
             w[3] = np.nan
             ab["0/syn_weight"][...] = w
             expect = "/edges/ab/0/syn_weight: edge 3: not finite"
+    # Nodes of population b: positions on a known lattice, the model from node_types.csv.
+    with h5py.File(os.path.join(net, "nodes.h5"), "w") as f:
+        g = f.create_group("nodes/b")
+        g["node_id"] = np.arange(N_B, dtype=np.uint64)
+        g["node_type_id"] = np.full(N_B, 7, dtype=np.int64)
+        g["node_group_id"] = np.zeros(N_B, dtype=np.uint32)
+        g["node_group_index"] = np.arange(N_B, dtype=np.uint64)
+        k = np.arange(N_B)
+        g["0/x"] = 2.5 * (k % 10) + 1.0
+        g["0/y"] = 2.5 * (k // 10) + 1.0
+        g["0/z"] = np.full(N_B, 50.0)
+        if case == "node_outside_box":
+            x = g["0/x"][()]
+            x[5] = 150.0
+            g["0/x"][...] = x
+            expect = "nodes.h5: /nodes/b/0/x: node 5 at 150"
+        elif case == "node_missing_z":
+            del g["0/z"]
+            expect = "nodes.h5: /nodes/b/0/z: missing"
+        elif case == "node_type_unknown":
+            t = g["node_type_id"][()]
+            t[3] = 8
+            g["node_type_id"][...] = t
+            expect = "nodes.h5: /nodes/b/node_type_id: node 3: node type 8 is not in"
+    with open(os.path.join(net, "node_types.csv"), "w") as f:
+        f.write("node_type_id model_type model_template dynamics_params\n")
+        f.write("7 point_neuron %s NULL\n" % ("cajal:iaf_psc_alfa" if case == "node_model_unknown" else "cajal:iaf_psc_alpha"))
+    if case == "node_model_unknown":
+        expect = "node_types.csv: model_template: unknown model 'cajal:iaf_psc_alfa'"
     model = "cajal:static"
     if case == "unknown_model":
         model = "nest:static_synapse"
@@ -161,6 +190,12 @@ def check(d, out_net):
                 if have != k:
                     sys.exit(f"{pop}: target {node} has {have} edges, expected {k}")
             print(f"{pop}: {len(s)} edges, sources, targets, weights and delays exact")
+    with h5py.File(os.path.join(out_net, "nodes.h5"), "r") as f:
+        k = np.arange(N_B)
+        for axis, want in (("x", 2.5 * (k % 10) + 1.0), ("y", 2.5 * (k // 10) + 1.0), ("z", np.full(N_B, 50.0))):
+            if f[f"nodes/b/0/{axis}"][()].tobytes() != want.tobytes():
+                sys.exit(f"nodes b: {axis} differs from the positions written")
+        print(f"b: {N_B} nodes, positions exact")
 
 
 if __name__ == "__main__":
