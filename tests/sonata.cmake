@@ -77,3 +77,15 @@ foreach(case missing_file not_hdf5 no_population missing_dataset float_ids wrong
     set_tests_properties(sonata_bad_${case}_np${n} PROPERTIES PROCESSORS ${n})
   endforeach()
 endforeach()
+
+# A restart of a deck with SONATA inputs (the deck is parsed again and the files read
+# again): 20 ms on 2 ranks with a checkpoint at the end, restarted to 50 ms on 3 ranks,
+# gives the spikes of the uninterrupted run.
+cajal_mpi_run(sonata_h5py_half_np2 2 run ${h5dir}/sonata_h5py.toml --output ${h5dir}/half --overwrite --quiet
+              --set simulation.t_stop=20 --set checkpoint.at_end=true)
+set_tests_properties(sonata_h5py_half_np2 PROPERTIES FIXTURES_REQUIRED sonata_h5py_gen FIXTURES_SETUP sonata_h5py_half)
+cajal_mpi_run(sonata_h5py_restart_np3 3 restart ${h5dir}/half/checkpoints --set simulation.t_stop=50
+              --output ${h5dir}/restarted --quiet)
+set_tests_properties(sonata_h5py_restart_np3 PROPERTIES FIXTURES_REQUIRED sonata_h5py_half FIXTURES_SETUP sonata_h5py_restarted)
+add_test(NAME sonata_h5py_restart_spikes COMMAND spikecheck equal ${h5dir}/out_np1/spikes.h5 ${h5dir}/restarted/spikes.h5)
+set_tests_properties(sonata_h5py_restart_spikes PROPERTIES FIXTURES_REQUIRED "sonata_h5py_np1;sonata_h5py_restarted")
