@@ -84,8 +84,10 @@ endforeach()
 cajal_mpi_run(sonata_h5py_half_np2 2 run ${h5dir}/sonata_h5py.toml --output ${h5dir}/half --overwrite --quiet
               --set simulation.t_stop=20 --set checkpoint.at_end=true)
 set_tests_properties(sonata_h5py_half_np2 PROPERTIES FIXTURES_REQUIRED sonata_h5py_gen FIXTURES_SETUP sonata_h5py_half)
-cajal_mpi_run(sonata_h5py_restart_np3 3 restart ${h5dir}/half/checkpoints --set simulation.t_stop=50
-              --output ${h5dir}/restarted --quiet)
+add_test(NAME sonata_h5py_restart_np3
+         COMMAND bash -c "rm -rf \"$3\" && \"$0\" --oversubscribe -q -n 3 \"$1\" restart \"$2\" --set simulation.t_stop=50 --output \"$3\" --quiet"
+                 ${MPIEXEC_EXECUTABLE} ${cajal_exe} ${h5dir}/half/checkpoints ${h5dir}/restarted)
+set_tests_properties(sonata_h5py_restart_np3 PROPERTIES PROCESSORS 3)
 set_tests_properties(sonata_h5py_restart_np3 PROPERTIES FIXTURES_REQUIRED sonata_h5py_half FIXTURES_SETUP sonata_h5py_restarted)
 add_test(NAME sonata_h5py_restart_spikes COMMAND spikecheck equal ${h5dir}/out_np1/spikes.h5 ${h5dir}/restarted/spikes.h5)
 set_tests_properties(sonata_h5py_restart_spikes PROPERTIES FIXTURES_REQUIRED "sonata_h5py_np1;sonata_h5py_restarted")
