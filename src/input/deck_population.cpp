@@ -12,26 +12,132 @@
 namespace cajal::input {
 namespace {
 
-/// `params`: numbers, or (for initial values, checked by the model catalogue) distributions.
+/// Splits a CSV line at commas, trimming blanks around each field.
+std::vector<std::string> csv_fields(const std::string& line) {
+  std::vector<std::string> out;
+  std::stringstream ss(line);
+  for (std::string c; std::getline(ss, c, ',');) {
+    const auto a = c.find_first_not_of(" \t"), b = c.find_last_not_of(" \t");
+    out.push_back(a == std::string::npos ? std::string() : c.substr(a, b - a + 1));
+  }
+  if (!line.empty() && line.back() == ',') out.emplace_back();
+  return out;
+}
+
+/// A finite number written in `s`, or false.
+bool parse_number(const std::string& s, double& x) {
+  char* end = nullptr;
+  x = std::strtod(s.c_str(), &end);
+  return !s.empty() && end && *end == '\0' && std::isfinite(x);
+}
+
+/// Per-cell values from a file: one number per line, or (with `column`) the column of
+/// that name in a CSV file whose first line is the header. Blank lines and lines starting
+/// with '#' are skipped. Errors name the file's line; there must be exactly n values.
+std::vector<double> read_value_file(const std::string& path, const std::string& column, std::int64_t n,
+                                    const std::string& key, const std::string& given_at) {
+  const std::string from = " (the file of " + given_at + ")";
+  std::ifstream f(path);
+  std::vector<double> out;
+  std::string line;
+  int lineno = 0, col = -1;
+  std::size_t width = 0;
+  while (std::getline(f, line)) {
+    ++lineno;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const auto first = line.find_first_not_of(" \t");
+    if (first == std::string::npos || line[first] == '#') continue;
+    const auto fields = csv_fields(line);
+    if (!column.empty() && col < 0) {  // the header
+      const auto it = std::find(fields.begin(), fields.end(), column);
+      if (it == fields.end())
+        throw input_error(path, lineno, key, not_found("column", column, fields) + "; allowed: a column of the header '" +
+                                                 line + "'" + from);
+      col = static_cast<int>(it - fields.begin());
+      width = fields.size();
+      continue;
+    }
+    if (column.empty() && fields.size() != 1)
+      throw input_error(path, lineno, key, "has " + std::to_string(fields.size()) +
+                                               " columns; allowed: one number per line, or name a CSV column with "
+                                               "column = \"NAME\"" + from);
+    if (!column.empty() && fields.size() != width)
+      throw input_error(path, lineno, key, "has " + std::to_string(fields.size()) + " columns, the header " +
+                                               std::to_string(width) + "; allowed: the same number on every line" + from);
+    double x = 0;
+    const std::string& v = fields[column.empty() ? 0 : col];
+    if (!parse_number(v, x))
+      throw input_error(path, lineno, key, "'" + v + "' is not a finite number; allowed: one number per cell" + from);
+    out.push_back(x);
+  }
+  if (!column.empty() && col < 0) throw input_error(path, lineno, key, "has no header line naming column '" + column + "'" + from);
+  if (static_cast<std::int64_t>(out.size()) != n)
+    throw input_error(path, lineno, key, "has " + std::to_string(out.size()) + " values; allowed: exactly n = " +
+                                             std::to_string(n) + " (one per cell, in id order)" + from);
+  return out;
+}
+
+/// A parameter given per cell: an array of exactly n numbers, or { file = "...", column =
+/// "..." } (the path relative to the deck's folder).
+void read_per_cell(const Reader& t, const std::string& name, std::int64_t n, Param& prm) {
+  const tvalue& v = t.at(name);
+  const std::string key = t.full(name);
+  if (v.is_array()) {
+    const auto& a = v.as_array();
+    if (static_cast<std::int64_t>(a.size()) != n)
+      t.fail(v, name, "has " + std::to_string(a.size()) + " values; allowed: exactly n = " + std::to_string(n) +
+                          " (one per cell, in id order), or one number for every cell");
+    prm.per_cell.reserve(a.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      double x = 0;
+      if (a[i].is_floating()) x = a[i].as_floating();
+      else if (a[i].is_integer()) x = static_cast<double>(a[i].as_integer());
+      else t.fail(v, name + "[" + std::to_string(i) + "]", "must be a number; got " + Reader::type_name(a[i]));
+      if (!std::isfinite(x)) t.fail(v, name + "[" + std::to_string(i) + "]", "must be finite");
+      prm.per_cell.push_back(x);
+    }
+  } else {
+    const Reader fr(v, key, t.file());
+    std::string path = fr.string("file");
+    const std::string column = fr.string("column", "");
+    fr.finish();
+    if (path.empty()) fr.fail(fr.at("file"), "file", "must not be empty");
+    namespace fs = std::filesystem;
+    if (fs::path(path).is_relative()) path = (fs::path(t.file()).parent_path() / path).lexically_normal().string();
+    if (!std::ifstream(path))
+      fr.fail(fr.at("file"), "file",
+              path + ": cannot open the file of per-cell values (missing or unreadable); a relative path starts at "
+                     "the deck's folder");
+    const SourceLoc at = t.loc(name);
+    prm.per_cell = read_value_file(path, column, n, key, at.file + ":" + std::to_string(at.line));
+  }
+  prm.value = prm.per_cell[0];
+}
+
+/// `params`: numbers, per-cell values (an array or a file), or (for initial values,
+/// checked by the model catalogue) distributions.
 void read_params(const Reader& r, PopulationSpec& p) {
   p.params_loc = r.loc();
   if (!r.has("params")) return;
   const tvalue& t = r.at("params");
   if (!t.is_table()) r.fail(t, "params", "must be a table of model parameters, e.g. { tau_m = 20.0 }");
   p.params_loc = loc_of(t, r.file());
+  const Reader pr(t, r.full("params"), r.file());
   for (const auto& kv : t.as_table()) {
     Param prm;
     prm.loc = loc_of(kv.second, r.file());
     if (kv.second.is_floating()) prm.value = kv.second.as_floating();
     else if (kv.second.is_integer()) prm.value = static_cast<double>(kv.second.as_integer());
+    else if (kv.second.is_array() || (kv.second.is_table() && kv.second.as_table().count("file")))
+      read_per_cell(pr, kv.first, p.n, prm);
     else if (kv.second.is_table()) {
-      const Reader pr(t, r.full("params"), r.file());
       prm.dist = read_distribution(pr, kv.first, "the parameter's unit");
       prm.value = prm.dist.kind == Distribution::Kind::normal ? prm.dist.mean : 0.5 * (prm.dist.low + prm.dist.high);
     } else
       throw input_error(prm.loc.file, prm.loc.line, r.full("params." + kv.first),
                         "must be a number (or, for an initial value, a distribution table); got " +
-                            Reader::type_name(kv.second));
+                            Reader::type_name(kv.second) +
+                            "; per cell: an array of n numbers, or { file = \"...\", column = \"...\" }");
     prm.dist.loc = prm.loc;
     if (!std::isfinite(prm.value))
       throw input_error(prm.loc.file, prm.loc.line, r.full("params." + kv.first), "must be finite");

@@ -37,10 +37,12 @@ void StateReport::sample(std::int64_t step, const Population& p) {
   const Population::Recordable r = p.recordable(variable_);
   const auto v = r.view;
   const double off = r.offset;
+  const auto offs = r.offsets;
   const auto idx = local_dev_;
   const auto buf = buf_;
-  Kokkos::parallel_for("cajal::report::gather", Kokkos::RangePolicy<>(0, n),
-                       KOKKOS_LAMBDA(const std::size_t k) { buf(k) = v(idx(k)) + off; });
+  Kokkos::parallel_for("cajal::report::gather", Kokkos::RangePolicy<>(0, n), KOKKOS_LAMBDA(const std::size_t k) {
+    buf(k) = v(idx(k)) + (offs.extent(0) ? offs(idx(k)) : off);
+  });
   Kokkos::deep_copy(buf_host_, buf_);
   data_.insert(data_.end(), buf_host_.data(), buf_host_.data() + n);
 }

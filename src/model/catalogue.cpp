@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <set>
 
 #include "cajal/model/catalogue.hpp"
 #include "cajal/util/error.hpp"
@@ -25,6 +26,21 @@ std::string unknown(const std::string& what, const std::string& word, const std:
   std::string all;
   for (const auto& n : options) all += (all.empty() ? "" : ", ") + n;
   return why + "; " + label + ": " + (all.empty() ? std::string("none") : all);
+}
+
+/// The model's checks of every cell of a population with per-cell values: once for each
+/// distinct combination of them, in the order of its first cell, so the error names the
+/// lowest cell id that fails.
+void check_per_cell(const Deck& deck, const PopulationSpec& pop, const ModelInfo& m,
+                    const std::vector<const std::vector<double>*>& per_cell) {
+  std::set<std::vector<double>> seen;
+  std::vector<double> key(per_cell.size());
+  for (std::int64_t c = 0; c < pop.n; ++c) {
+    for (std::size_t k = 0; k < per_cell.size(); ++k) key[k] = (*per_cell[k])[static_cast<std::size_t>(c)];
+    if (!seen.insert(key).second) continue;
+    const auto v = resolve_params(pop, c);
+    m.check(ModelCheck{deck, pop, v, c});
+  }
 }
 
 /// Every population: a known model, known parameters (only initial values drawn), spike
@@ -55,10 +71,24 @@ void check_populations(const Deck& deck) {
         throw input_error(kv.second.loc.file, kv.second.loc.line, key + ".params." + kv.first,
                           unknown("unknown parameter of " + m->name, kv.first, pnames, "parameters"));
     }
+    std::vector<const std::vector<double>*> per_cell;
+    for (const auto& p : m->params) {
+      const auto it = pop.params.find(p.name);
+      if (it == pop.params.end() || !it->second.is_per_cell()) continue;
+      if (!p.per_cell)
+        throw input_error(it->second.loc.file, it->second.loc.line, key + ".params." + p.name,
+                          "must be one number for the whole population (it is shared by its cells); got per-cell values");
+      if (static_cast<std::int64_t>(it->second.per_cell.size()) != pop.n)
+        throw input_error(it->second.loc.file, it->second.loc.line, key + ".params." + p.name,
+                          "has " + std::to_string(it->second.per_cell.size()) + " per-cell values; allowed: exactly n = " +
+                              std::to_string(pop.n));
+      per_cell.push_back(&it->second.per_cell);
+    }
     if (pop.has_spike_times && m->kind != ModelInfo::Kind::generator)
       throw input_error(pop.spikes_loc.file, pop.spikes_loc.line, key + ".spike_times",
                         "only a spike_generator population takes spike times (this one is " + m->name + ")");
-    if (m->check) m->check(ModelCheck{deck, pop, resolve_params(pop)});
+    if (m->check && per_cell.empty()) m->check(ModelCheck{deck, pop, resolve_params(pop), -1});
+    if (m->check && !per_cell.empty()) check_per_cell(deck, pop, *m, per_cell);
   }
 }
 

@@ -97,8 +97,9 @@ KOKKOS_FORCEINLINE_FUNCTION void take_input(const Kokkos::View<std::int64_t***, 
 /// fired (1, 0, or -1 for a failure), store(i, State). A Cell with `lanes` > 1 also has
 /// load_block(i0) -> Block, step_block(Block&, input[Receptors][lanes], fired[lanes]) and
 /// store_block(i0, Block), which advance `lanes` cells in SIMD lanes with step()'s
-/// results; the cells of the last, partial block run step() alone. `Receptors` input
-/// ports (1, 2 or 3).
+/// results, and shares_set(i0) (whether the block's cells share one parameter set, see
+/// model/param_sets.hpp); the cells of the last, partial block, and of a block whose cells
+/// do not share one set, run step() alone. `Receptors` input ports (1, 2 or 3).
 template <class Cell, int Receptors>
 struct AdvanceInterval {
   static constexpr int lanes = LanesOf<Cell>::value;
@@ -113,7 +114,17 @@ struct AdvanceInterval {
   bool track;
   std::size_t n;
 
-  KOKKOS_INLINE_FUNCTION void operator()(const std::size_t block) const { run_block<lanes>(*this, block, n); }
+  KOKKOS_INLINE_FUNCTION void operator()(const std::size_t block) const {
+    if constexpr (lanes > 1) {
+      // Cells with different parameter sets (per-cell parameters) run one by one.
+      const std::size_t i0 = block * lanes;
+      if (i0 + lanes <= n && !cell.shares_set(i0)) {
+        for (std::size_t i = i0; i < i0 + lanes; ++i) run<1>(i);
+        return;
+      }
+    }
+    run_block<lanes>(*this, block, n);
+  }
 
   template <int L>
   KOKKOS_INLINE_FUNCTION void run(const std::size_t i0) const {

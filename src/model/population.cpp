@@ -52,23 +52,29 @@ std::vector<Population::StateArray> Population::all_state() {
 
 
 void fill_initial(Kokkos::View<double*> v, const ModelBuild& b, const std::string& name, std::uint32_t stream,
-                  double fallback, double shift) {
+                  const std::vector<double>& fallback, const std::vector<double>& shift) {
   const auto& spec = b.spec();
   const auto& ids = b.part.local(b.pop);
   auto h = Kokkos::create_mirror_view(v);
   const auto it = spec.params.find(name);
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    double x = fallback;
+    double x = fallback[i];
     if (it != spec.params.end()) {
-      x = it->second.value;
+      x = it->second.is_per_cell() ? it->second.per_cell[static_cast<std::size_t>(ids[i])] : it->second.value;
       if (!it->second.dist.is_constant()) {
         rng::Stream s(rng::Key(b.deck.simulation.seed, rng::purpose::initial, stream), b.part.first_gid(b.pop) + ids[i]);
         x = draw_value(it->second.dist, s);
       }
     }
-    h(i) = x - shift;
+    h(i) = x - shift[i];
   }
   Kokkos::deep_copy(v, h);
+}
+
+void fill_initial(Kokkos::View<double*> v, const ModelBuild& b, const std::string& name, std::uint32_t stream,
+                  double fallback, double shift) {
+  const std::size_t n = b.part.local(b.pop).size();
+  fill_initial(v, b, name, stream, std::vector<double>(n, fallback), std::vector<double>(n, shift));
 }
 
 void init_base(Population& p, const ModelBuild& b) {

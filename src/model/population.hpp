@@ -97,8 +97,12 @@ public:
   /// A state variable for reports: value of local cell i = view(i) + offset. Empty view when
   /// the model has no variable of that name.
   struct Recordable {
+    Recordable() = default;
+    Recordable(Kokkos::View<double*> v, double off, Kokkos::View<double*> offs = {})
+        : view(v), offset(off), offsets(offs) {}
     Kokkos::View<double*> view;
     double offset = 0.0;
+    Kokkos::View<double*> offsets;  ///< per local cell, in place of `offset` (per-cell E_L); empty: none
   };
   virtual Recordable recordable(const std::string& name) const = 0;
   /// The number of incoming synapses of each local cell, for models that average their

@@ -48,12 +48,14 @@ std::map<std::string, double> resolve_synapse_params(const SynapseSpec& syn) {
   return out;
 }
 
-std::map<std::string, double> resolve_params(const PopulationSpec& pop) {
+std::map<std::string, double> resolve_params(const PopulationSpec& pop, std::int64_t cell) {
   const ModelInfo* m = find_model(pop.model);
   std::map<std::string, double> out;
   if (!m) return out;
   for (const auto& p : m->params) out[p.name] = p.def;
-  for (const auto& kv : pop.params) out[kv.first] = kv.second.value;
+  for (const auto& kv : pop.params)
+    out[kv.first] = cell >= 0 && kv.second.is_per_cell() ? kv.second.per_cell[static_cast<std::size_t>(cell)]
+                                                         : kv.second.value;
   if (out.count("E_L") && !pop.params.count("V_m")) out["V_m"] = out["E_L"];
   if (m->derive) m->derive(out, pop);
   return out;
@@ -77,6 +79,44 @@ std::unique_ptr<Population> make_population(const Deck& deck, const Partition& p
   return m->make(ModelBuild{deck, part, pop, ring_size, params, deck.simulation.dt});
 }
 
+std::vector<double> ModelBuild::values(const std::string& name) const {
+  const auto& ids = part.local(pop);
+  const auto it = spec().params.find(name);
+  if (it == spec().params.end() && name == "V_m" && params.count("E_L")) return values("E_L");
+  std::vector<double> out(ids.size(), params.at(name));
+  if (it != spec().params.end() && it->second.is_per_cell())
+    for (std::size_t i = 0; i < ids.size(); ++i) out[i] = it->second.per_cell[static_cast<std::size_t>(ids[i])];
+  return out;
+}
+
+CellSets cell_sets(const ModelBuild& b) {
+  const auto& spec = b.spec();
+  const ModelInfo* m = find_model(spec.model);
+  std::vector<const std::vector<double>*> per_cell;  // the per-cell parameters (not initial values)
+  for (const auto& p : m->params) {
+    const auto it = spec.params.find(p.name);
+    if (!p.initial && it != spec.params.end() && it->second.is_per_cell()) per_cell.push_back(&it->second.per_cell);
+  }
+  const auto& ids = b.part.local(b.pop);
+  CellSets cs;
+  if (per_cell.empty() || ids.empty()) {
+    cs.params.push_back(b.params);
+    return cs;
+  }
+  std::map<std::vector<double>, std::uint32_t> seen;
+  std::vector<double> key(per_cell.size());
+  cs.index.resize(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const auto id = static_cast<std::size_t>(ids[i]);
+    for (std::size_t k = 0; k < per_cell.size(); ++k) key[k] = (*per_cell[k])[id];
+    const auto ins = seen.emplace(key, static_cast<std::uint32_t>(cs.params.size()));
+    if (ins.second) cs.params.push_back(resolve_params(spec, ids[i]));
+    cs.index[i] = ins.first->second;
+  }
+  if (cs.params.size() == 1) cs.index.clear();  // one set on this rank: as without per-cell values
+  return cs;
+}
+
 std::string param_num(double x) {
   std::ostringstream os;
   os.precision(12);
@@ -87,7 +127,11 @@ std::string param_num(double x) {
 void ModelCheck::fail(const std::string& p, const std::string& why) const {
   const auto it = pop.params.find(p);
   const SourceLoc l = it != pop.params.end() ? it->second.loc : pop.params_loc;
-  throw input_error(l.file, l.line, "population." + pop.name + ".params." + p, why);
+  const bool own = it != pop.params.end() && it->second.is_per_cell();
+  const std::string at = "[" + std::to_string(cell) + "]";
+  if (cell >= 0 && own) throw input_error(l.file, l.line, "population." + pop.name + ".params." + p + at, why);
+  throw input_error(l.file, l.line, "population." + pop.name + ".params." + p,
+                    cell >= 0 ? why + " (at cell " + std::to_string(cell) + ", with its per-cell values)" : why);
 }
 
 void ModelCheck::positive(const std::string& p, const std::string& unit) const {
@@ -109,7 +153,8 @@ void SynapseCheck::fail(const std::string& p, const std::string& why) const {
 }
 
 ParamInfo tau_minus_param() {
-  return {"tau_minus", 20.0, "ms", "time constant of the postsynaptic STDP trace (used when plastic synapses target the cell)"};
+  return {"tau_minus", 20.0, "ms", "time constant of the postsynaptic STDP trace (used when plastic synapses target the cell)",
+          false, false};
 }
 
 }  // namespace cajal

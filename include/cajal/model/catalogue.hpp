@@ -26,6 +26,9 @@ struct ParamInfo {
   std::string unit;
   std::string doc;
   bool initial = false;  ///< an initial value of the state: may be drawn per cell
+  /// May be given per cell (Param::per_cell); false for what the population shares (its
+  /// own step, the STDP trace of its history).
+  bool per_cell = true;
 };
 
 struct ModelInfo {
@@ -85,7 +88,8 @@ void check_models(const Deck& deck);
 /// The unit of a recordable variable (for report files): "mV", "pA", "nS", "uM" or "1".
 std::string recordable_unit(const std::string& variable);
 
-/// A population's parameters with defaults filled in.
-std::map<std::string, double> resolve_params(const PopulationSpec& pop);
+/// A population's parameters with defaults filled in; with `cell` (a population id), that
+/// cell's own values in place of the per-cell parameters' (else their values of cell 0).
+std::map<std::string, double> resolve_params(const PopulationSpec& pop, std::int64_t cell = -1);
 
 }  // namespace cajal

@@ -15,7 +15,7 @@ namespace {
 /// At most one spike per step is emitted (NEST can emit several within one step when
 /// t_ref = 0 and the drive is extreme).
 struct AeifPopulation : Population {
-  AeifCondAlphaAstro model;
+  ParamSets<AeifCondAlphaAstro> sets;
   bool can_fail() const override { return true; }
   Kokkos::View<double*> V, dg_ex, g_ex, dg_in, g_in, w, I_sic, hint;
   Kokkos::View<int*> refractory;
@@ -40,34 +40,42 @@ struct AeifPopulation : Population {
   }
 
   struct Cell {
-    AeifCondAlphaAstro model;
+    ParamSets<AeifCondAlphaAstro> sets;
     Kokkos::View<double*> V, dge, ge, dgi, gi, w, isic, hint;
     Kokkos::View<int*> r;
     struct State {
+      const AeifCondAlphaAstro* m;
       double y[6];
       double isic, hint;
       int ref;
     };
     KOKKOS_INLINE_FUNCTION State load(std::size_t i) const {
-      return {{V(i), dge(i), ge(i), dgi(i), gi(i), w(i)}, isic(i), hint(i), r(i)};
+      return {&sets.of(i), {V(i), dge(i), ge(i), dgi(i), gi(i), w(i)}, isic(i), hint(i), r(i)};
     }
     KOKKOS_INLINE_FUNCTION int step(State& s, const double* in) const {
-      const int n = model.step(s.y, s.isic, s.ref, s.hint, in[0], in[1], in[2]);
+      const int n = s.m->step(s.y, s.isic, s.ref, s.hint, in[0], in[1], in[2]);
       return n < 0 ? -1 : (n > 0 ? 1 : 0);
     }
     static constexpr int lanes = cell_lanes;
-    using Block = AeifCondAlphaAstro::Block;
+    /// The block path needs one parameter set for its lanes.
+    KOKKOS_INLINE_FUNCTION bool shares_set(std::size_t i0) const { return sets.shared(i0, lanes); }
+    struct Block {
+      const AeifCondAlphaAstro* m;
+      AeifCondAlphaAstro::Block cells;
+    };
     KOKKOS_INLINE_FUNCTION Block load_block(std::size_t i0) const {
-      Block b;
+      Block blk;
+      blk.m = &sets.of(i0);
+      AeifCondAlphaAstro::Block& b = blk.cells;
       const double* y[6] = {V.data(), dge.data(), ge.data(), dgi.data(), gi.data(), w.data()};
       for (int j = 0; j < 6; ++j) b.y[j] = lanes::load<lanes::Pack>(y[j] + i0);
       b.I_sic = lanes::load<lanes::Pack>(&isic(i0));
       b.hint = lanes::load<lanes::Pack>(&hint(i0));
       for (int l = 0; l < lanes; ++l) b.r[l] = r(i0 + l);
-      return b;
+      return blk;
     }
     KOKKOS_INLINE_FUNCTION void step_block(Block& b, const double in[3][lanes], int fired[lanes]) const {
-      model.step_block(b, in, fired);
+      b.m->step_block(b.cells, in, fired);
       for (int l = 0; l < lanes; ++l) fired[l] = fired[l] < 0 ? -1 : (fired[l] > 0 ? 1 : 0);
     }
     KOKKOS_INLINE_FUNCTION void store(std::size_t i, const State& s) const {
@@ -81,7 +89,8 @@ struct AeifPopulation : Population {
       hint(i) = s.hint;
       r(i) = s.ref;
     }
-    KOKKOS_INLINE_FUNCTION void store_block(std::size_t i0, const Block& b) const {
+    KOKKOS_INLINE_FUNCTION void store_block(std::size_t i0, const Block& blk) const {
+      const AeifCondAlphaAstro::Block& b = blk.cells;
       double* y[6] = {V.data(), dge.data(), ge.data(), dgi.data(), gi.data(), w.data()};
       for (int j = 0; j < 6; ++j) lanes::store(y[j] + i0, b.y[j]);
       lanes::store(&isic(i0), b.I_sic);
@@ -91,13 +100,14 @@ struct AeifPopulation : Population {
   };
   void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) override {
     advance_cells<3>("cajal::model::aeif_cond_alpha_astro::advance", *this,
-                     Cell{model, V, dg_ex, g_ex, dg_in, g_in, w, I_sic, hint, refractory}, t0, from, to, out);
+                     Cell{sets, V, dg_ex, g_ex, dg_in, g_in, w, I_sic, hint, refractory}, t0, from, to, out);
   }
 };
 
 std::unique_ptr<Population> make(const ModelBuild& b) {
   auto p = std::make_unique<AeifPopulation>();
-  p->model = AeifCondAlphaAstro::make(b.params, b.dt);
+  p->sets = make_param_sets<AeifCondAlphaAstro>(
+      b, [&](const std::map<std::string, double>& prm) { return AeifCondAlphaAstro::make(prm, b.dt); });
   p->receptors = 3;
   init_base(*p, b);
   init_conductance_state(*p, "cajal::aeif::", b);
@@ -106,7 +116,7 @@ std::unique_ptr<Population> make(const ModelBuild& b) {
   p->dg_in = view("cajal::aeif::dg_in");
   p->w = view("cajal::aeif::w");
   p->I_sic = view("cajal::aeif::I_SIC");
-  fill_initial(p->w, b, "w", 1, b.params.at("w"), 0.0);
+  fill_initial(p->w, b, "w", 1, b.params.at("w"), 0.0);  // per cell, when the deck gives it so
   return p;
 }
 

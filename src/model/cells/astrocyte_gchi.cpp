@@ -15,17 +15,18 @@ namespace {
 /// every `every` time steps (its own step), with the input of those steps, each decayed
 /// from its arrival to the step's end (`acc`: that sum so far).
 struct GChIPopulation : Population {
-  AstrocyteGChI model;
+  ParamSets<AstrocyteGChI> sets;
+  int every = 1;  // the population's own step (dt_astro is one number for it)
   Kokkos::View<double*> gA, ip3, ca, hh, xA, GA, Y, gS, acc, glu_scale, gS_snap;
   Kokkos::View<int*> armed;
 
   Kokkos::View<double*> gamma_s_snapshot() const override { return gS_snap; }
-  int own_step() const override { return model.every; }
+  int own_step() const override { return every; }
   void take_snapshot() override { Kokkos::deep_copy(gS_snap, gS); }
   Kokkos::View<double*>::HostMirror membrane() const override {
     return Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), ca);
   }
-  int max_spikes(int m) const override { return (m + model.every - 1) / model.every; }
+  int max_spikes(int m) const override { return (m + every - 1) / every; }
   std::vector<StateArray> state() override {
     return {{"Gamma_A", gA, {}, {}, {}}, {"IP3", ip3, {}, {}, {}},   {"Ca_astro", ca, {}, {}, {}},
             {"h_IP3R", hh, {}, {}, {}},  {"x_A", xA, {}, {}, {}},    {"G_A", GA, {}, {}, {}},
@@ -46,7 +47,7 @@ struct GChIPopulation : Population {
   }
 
   struct Kernel {
-    AstrocyteGChI model;
+    ParamSets<AstrocyteGChI> sets;
     PoissonDrive bg;
     Kokkos::View<double*> gA, ip3, ca, hh, xA, GA, Y, gS, acc, glu_scale, gap;
     Kokkos::View<int*> armed;
@@ -57,6 +58,7 @@ struct GChIPopulation : Population {
     int from, to, ring_size;
 
     KOKKOS_INLINE_FUNCTION void operator()(const std::size_t i) const {
+      const AstrocyteGChI& model = sets.of(i);
       double s[7] = {gA(i), ip3(i), ca(i), hh(i), xA(i), GA(i), Y(i)};
       double g_s = gS(i), pending = acc(i);
       int arm = armed(i);
@@ -100,14 +102,16 @@ struct GChIPopulation : Population {
   }
   void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) override {
     Kokkos::parallel_for("cajal::model::astrocyte_gchi::advance", Kokkos::RangePolicy<>(0, local_size),
-                         Kernel{model, background, gA, ip3, ca, hh, xA, GA, Y, gS, acc, glu_scale, gap_flux, armed, gid,
+                         Kernel{sets, background, gA, ip3, ca, hh, xA, GA, Y, gS, acc, glu_scale, gap_flux, armed, gid,
                                 ring, out, t0, from, to, ring_size});
   }
 };
 
 std::unique_ptr<Population> make(const ModelBuild& b) {
   auto p = std::make_unique<GChIPopulation>();
-  p->model = AstrocyteGChI::make(b.params, b.dt);
+  p->sets = make_param_sets<AstrocyteGChI>(
+      b, [&](const std::map<std::string, double>& prm) { return AstrocyteGChI::make(prm, b.dt); });
+  p->every = p->sets.one.every;
   p->receptors = 1;
   init_base(*p, b);
   auto view = [&](const std::string& label) { return Kokkos::View<double*>(label, p->local_size); };
@@ -190,7 +194,7 @@ ModelInfo astrocyte_gchi_model() {
                {"glutamate", 0.0, "µM", "constant external glutamate added to Y_S"},
                {"O_G", 1.5e-3, "1/(µM·ms)", "gliotransmitter binding rate of presynaptic receptors"},
                {"Omega_G", 0.5 / 60.0 * 1e-3, "1/ms", "inactivation rate of presynaptic receptors"},
-               {"dt_astro", 0.0, "ms", "the astrocyte's own step, a multiple of dt (0: dt)"},
+               {"dt_astro", 0.0, "ms", "the astrocyte's own step, a multiple of dt (0: dt)", false, false},
                {"Gamma_A", 0.0, "1", "initial activated receptor fraction", true},
                {"IP3", 0.01, "µM", "initial IP3", true},
                {"Ca_astro", 0.01, "µM", "initial Ca2+", true},

@@ -12,8 +12,16 @@ namespace {
 /// astrocyte_integrator: A decays exactly with tau_A and jumps by the weights arriving in
 /// each step; the STDP gate g = clamp(1 + gain A, 0, 2) is snapshot at each interval start
 /// and shared with the synapses it gates.
-struct IntegratorPopulation : Population {
+/// The parameters of one set (model/param_sets.hpp).
+struct Integrator {
   double decay = 1.0, gain = 0.0;
+  static Integrator make(const std::map<std::string, double>& p, double dt) {
+    return {std::exp(-dt / p.at("tau_A")), p.at("gain")};
+  }
+};
+
+struct IntegratorPopulation : Population {
+  ParamSets<Integrator> sets;
   Kokkos::View<double*> A, gate_snap;
 
   Kokkos::View<double*>::HostMirror membrane() const override {
@@ -30,10 +38,10 @@ struct IntegratorPopulation : Population {
   void take_snapshot() override {
     const auto a = A;
     const auto g = gate_snap;
-    const double k = gain;
+    const auto s = sets;
     Kokkos::parallel_for(
         "cajal::model::astrocyte_integrator::gate", Kokkos::RangePolicy<>(0, local_size), KOKKOS_LAMBDA(const std::size_t i) {
-          const double x = 1.0 + k * a(i);
+          const double x = 1.0 + s.of(i).gain * a(i);
           g(i) = x < 0.0 ? 0.0 : (x > 2.0 ? 2.0 : x);
         });
   }
@@ -42,12 +50,13 @@ struct IntegratorPopulation : Population {
     const auto ring_ = ring;
     const auto bg = background;
     const auto gid_ = gid;
-    const double dec = decay;
+    const auto s = sets;
     const int rs = ring_size;
     Kokkos::parallel_for(
         "cajal::model::astrocyte_integrator::advance", Kokkos::RangePolicy<>(0, local_size),
         KOKKOS_LAMBDA(const std::size_t i) {
           double x = a(i);
+          const double dec = s.of(i).decay;
           std::int64_t cached = -1;
           rng::Block blk{};
           int slot = static_cast<int>((t0 + from) % rs);
@@ -67,8 +76,8 @@ std::unique_ptr<Population> make(const ModelBuild& b) {
   auto p = std::make_unique<IntegratorPopulation>();
   p->receptors = 1;
   init_base(*p, b);
-  p->decay = std::exp(-b.dt / b.params.at("tau_A"));
-  p->gain = b.params.at("gain");
+  p->sets = make_param_sets<Integrator>(
+      b, [&](const std::map<std::string, double>& prm) { return Integrator::make(prm, b.dt); });
   p->A = Kokkos::View<double*>("cajal::integrator::A", p->local_size);
   p->gate_snap = Kokkos::View<double*>("cajal::integrator::gate", p->local_size);
   fill_initial(p->A, b, "A", 0, b.params.at("A"), 0.0);

@@ -13,9 +13,10 @@ namespace {
 /// astrocyte_lr_1994: no spikes; the SIC of every step goes to sic_out for the
 /// sic_connection projections. Input port 0 sums the weights of arriving spikes.
 struct AstrocytePopulation : Population {
-  AstrocyteLR1994 model;
+  ParamSets<AstrocyteLR1994> sets;
+  int every = 1;  // the population's own step (dt_astro is one number for it)
   Kokkos::View<double*> ip3, ca, hh, sic, pending;
-  int own_step() const override { return model.every; }
+  int own_step() const override { return every; }
 
   Kokkos::View<double*>::HostMirror membrane() const override {
     return Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), ca);
@@ -38,9 +39,10 @@ struct AstrocytePopulation : Population {
   }
 
   /// Advances a block of cell_lanes cells in SIMD lanes (the cells of the last, partial
-  /// block one by one), its state in registers through the interval.
+  /// block, and of a block whose cells do not share one parameter set, one by one), its
+  /// state in registers through the interval.
   struct Kernel {
-    AstrocyteLR1994 model;
+    ParamSets<AstrocyteLR1994> sets;
     PoissonDrive bg;
     Kokkos::View<double*> ip3, ca, hh, sic, gap, pending;
     Kokkos::View<const std::uint64_t*> gid;
@@ -50,11 +52,19 @@ struct AstrocytePopulation : Population {
     int from, to, ring_size;
     std::size_t n;
 
-    KOKKOS_INLINE_FUNCTION void operator()(const std::size_t block) const { run_block<cell_lanes>(*this, block, n); }
+    KOKKOS_INLINE_FUNCTION void operator()(const std::size_t block) const {
+      const std::size_t i0 = block * cell_lanes;
+      if (i0 + cell_lanes <= n && !sets.shared(i0, cell_lanes)) {
+        for (std::size_t i = i0; i < i0 + cell_lanes; ++i) run<1>(i);
+        return;
+      }
+      run_block<cell_lanes>(*this, block, n);
+    }
 
     template <int L>
     KOKKOS_INLINE_FUNCTION void run(const std::size_t i0) const {
       using T = lanes::Number<L>;
+      const AstrocyteLR1994& model = sets.of(i0);
       T y[3] = {lanes::load<T>(&ip3(i0)), lanes::load<T>(&ca(i0)), lanes::load<T>(&hh(i0))};
       T acc = lanes::load<T>(&pending(i0));
       T s = model.sic(y[1]);  // the SIC in force (it holds between the cell's steps)
@@ -87,14 +97,16 @@ struct AstrocytePopulation : Population {
   void advance(std::int64_t t0, int from, int to, const SpikeBuffer&) override {
     Kokkos::parallel_for("cajal::model::astrocyte_lr_1994::advance",
                          Kokkos::RangePolicy<>(0, (local_size + cell_lanes - 1) / cell_lanes),
-                         Kernel{model, background, ip3, ca, hh, sic, gap_flux, pending, gid, ring, sic_out, t0, from,
+                         Kernel{sets, background, ip3, ca, hh, sic, gap_flux, pending, gid, ring, sic_out, t0, from,
                                 to, ring_size, local_size});
   }
 };
 
 std::unique_ptr<Population> make(const ModelBuild& b) {
   auto p = std::make_unique<AstrocytePopulation>();
-  p->model = AstrocyteLR1994::make(b.params, b.dt);
+  p->sets = make_param_sets<AstrocyteLR1994>(
+      b, [&](const std::map<std::string, double>& prm) { return AstrocyteLR1994::make(prm, b.dt); });
+  p->every = p->sets.one.every;
   p->receptors = 1;
   init_base(*p, b);
   auto view = [&](const std::string& label) { return Kokkos::View<double*>(label, p->local_size); };
@@ -151,7 +163,7 @@ ModelInfo astrocyte_lr_1994_model() {
                {"ratio_ER_cyt", 0.185, "1", "ER to cytosol volume ratio"},
                {"tau_IP3", 7142.0, "ms", "time constant of IP3 relaxation to IP3_0"},
                {"substeps", 1.0, "1", "RK4 sub-steps per astrocyte step (an integer ≥ 1)"},
-               {"dt_astro", 0.0, "ms", "the astrocyte's own step, a multiple of dt (0: dt, NEST's scheme)"},
+               {"dt_astro", 0.0, "ms", "the astrocyte's own step, a multiple of dt (0: dt, NEST's scheme)", false, false},
                {"IP3", 0.16, "µM", "initial IP3", true},
                {"Ca_astro", 0.073, "µM", "initial cytosolic Ca2+", true},
                {"h_IP3R", 0.793, "1", "initial fraction of IP3R not inactivated", true}}};

@@ -1,6 +1,7 @@
 #pragma once
 // What the conductance-based neurons (iaf_cond_exp, aeif_cond_alpha_astro) share.
 #include <string>
+#include <vector>
 
 #include "model/registry.hpp"
 
@@ -16,7 +17,7 @@ void init_conductance_state(P& p, const std::string& prefix, const ModelBuild& b
   p.g_in = view("g_in");
   p.hint = view("hint");
   p.refractory = Kokkos::View<int*>(prefix + "refractory", p.local_size);
-  fill_initial(p.V, b, "V_m", 0, b.params.at("V_m"), 0.0);
+  fill_initial(p.V, b, "V_m", 0, b.values("V_m"), std::vector<double>(p.local_size, 0.0));
   Kokkos::deep_copy(p.hint, b.dt);
 }
 

@@ -2,7 +2,9 @@
 // What the current-based integrate-and-fire models (iaf_psc_delta, iaf_psc_exp,
 // iaf_psc_alpha) share: NEST's common parameters, their checks, and the population base
 // that keeps V relative to E_L with a refractory count.
+#include <algorithm>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "model/interval.hpp"
@@ -51,33 +53,55 @@ inline void check_iaf_floor(const ModelCheck& c) {
   if (!(c.at("V_min") < c.at("V_th"))) c.fail("V_min", "must be below V_th (" + param_num(c.at("V_th")) + " mV)");
 }
 
-/// Integrate-and-fire populations: membrane potential (relative to E_L) and refractory count.
+/// Integrate-and-fire populations: membrane potential (relative to the cell's E_L) and
+/// refractory count; the parameters of each cell in `sets` (model/param_sets.hpp).
 template <class Model>
 struct IafPopulation : Population {
-  Model model;
+  ParamSets<Model> sets;
+  int min_ref_steps = 0;      // over the sets: bounds the spikes of an interval
   Kokkos::View<double*> V;
   Kokkos::View<int*> refractory;
+  Kokkos::View<double*> E_L;  // each local cell's E_L, only when the sets differ; else sets.one.E_L
 
   Kokkos::View<double*>::HostMirror membrane() const override {
     auto h = Kokkos::create_mirror_view(V);
     Kokkos::deep_copy(h, V);
-    for (std::size_t i = 0; i < h.extent(0); ++i) h(i) += model.E_L;
+    if (E_L.extent(0)) {
+      auto e = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), E_L);
+      for (std::size_t i = 0; i < h.extent(0); ++i) h(i) += e(i);
+    } else {
+      for (std::size_t i = 0; i < h.extent(0); ++i) h(i) += sets.one.E_L;
+    }
     return h;
   }
-  int max_spikes(int m) const override { return (m + model.ref_steps) / (model.ref_steps + 1); }
+  int max_spikes(int m) const override { return (m + min_ref_steps) / (min_ref_steps + 1); }
   std::vector<StateArray> state() override { return {{"V", V, {}, {}, {}}, {"refractory", {}, refractory, {}, {}}}; }
   Recordable recordable(const std::string& name) const override {
-    return name == "V_m" ? Recordable{V, model.E_L} : extra(name);
+    return name == "V_m" ? Recordable{V, sets.one.E_L, E_L} : extra(name);
   }
   virtual Recordable extra(const std::string&) const { return {}; }
 };
 
-/// Integrate-and-fire populations: V starts at V_m (default E_L), relative to E_L.
+/// Integrate-and-fire populations: the parameter sets of the local cells, and V starting at
+/// V_m (default E_L), relative to each cell's E_L.
 template <class P>
-void init_iaf(P& p, const ModelBuild& b, double E_L) {
+void init_iaf(P& p, const ModelBuild& b) {
+  using Model = std::decay_t<decltype(p.sets.one)>;
+  std::vector<Model> all;
+  p.sets = make_param_sets<Model>(b, [&](const std::map<std::string, double>& prm) { return Model::make(prm, b.dt); },
+                                  &all);
+  p.min_ref_steps = all[0].ref_steps;
+  for (const auto& m : all) p.min_ref_steps = std::min(p.min_ref_steps, m.ref_steps);
   init_base(p, b);
   p.V = Kokkos::View<double*>("cajal::population::V", p.local_size);
-  fill_initial(p.V, b, "V_m", 0, E_L, E_L);
+  const std::vector<double> el = b.values("E_L");
+  fill_initial(p.V, b, "V_m", 0, el, el);
+  if (p.sets.varies()) {
+    p.E_L = Kokkos::View<double*>("cajal::population::E_L", p.local_size);
+    auto h = Kokkos::create_mirror_view(p.E_L);
+    for (std::size_t i = 0; i < p.local_size; ++i) h(i) = el[i];
+    Kokkos::deep_copy(p.E_L, h);
+  }
   p.refractory = Kokkos::View<int*>("cajal::population::refractory", p.local_size);
 }
 

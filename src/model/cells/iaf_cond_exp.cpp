@@ -1,5 +1,7 @@
 // iaf_cond_exp: its descriptor (parameters, checks, recordables) and its population. The
 // step itself is IafCondExp in model/cond.hpp.
+#include <algorithm>
+
 #include "model/cells/conductance_common.hpp"
 #include "model/cond.hpp"
 #include "model/interval.hpp"
@@ -10,7 +12,8 @@ namespace {
 
 /// iaf_cond_exp: ports 0 (excitatory, nS) and 1 (inhibitory, negative nS).
 struct CondExpPopulation : Population {
-  IafCondExp model;
+  ParamSets<IafCondExp> sets;
+  int min_ref_steps = 0;  // over the sets
   bool can_fail() const override { return true; }
   Kokkos::View<double*> V, g_ex, g_in, hint;
   Kokkos::View<int*> refractory;
@@ -18,7 +21,7 @@ struct CondExpPopulation : Population {
   Kokkos::View<double*>::HostMirror membrane() const override {
     return Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), V);
   }
-  int max_spikes(int m) const override { return (m + model.ref_steps) / (model.ref_steps + 1); }
+  int max_spikes(int m) const override { return (m + min_ref_steps) / (min_ref_steps + 1); }
   std::vector<StateArray> state() override {
     return {{"V_m", V, {}, {}, {}},
             {"g_ex", g_ex, {}, {}, {}},
@@ -33,22 +36,24 @@ struct CondExpPopulation : Population {
     return {};
   }
   struct Cell {
-    IafCondExp model;
+    ParamSets<IafCondExp> sets;
     Kokkos::View<double*> V, ge, gi, hint;
     Kokkos::View<int*> r;
     Kokkos::View<double*> shift;  // E_L shift from the K+ field; empty without feedback
     struct State {
+      const IafCondExp* m;
       double y[3];
       double hint;
       int ref;
       double E_L;
     };
     KOKKOS_INLINE_FUNCTION State load(std::size_t i) const {
-      return {{V(i), ge(i), gi(i)}, hint(i), r(i), shift.extent(0) ? model.E_L + shift(i) : model.E_L};
+      const IafCondExp& m = sets.of(i);
+      return {&m, {V(i), ge(i), gi(i)}, hint(i), r(i), shift.extent(0) ? m.E_L + shift(i) : m.E_L};
     }
     KOKKOS_INLINE_FUNCTION int step(State& s, const double* in) const {
-      if (s.E_L == model.E_L) return model.step(s.y, s.ref, s.hint, in[0], in[1]);
-      IafCondExp m = model;
+      if (s.E_L == s.m->E_L) return s.m->step(s.y, s.ref, s.hint, in[0], in[1]);
+      IafCondExp m = *s.m;
       m.E_L = s.E_L;
       return m.step(s.y, s.ref, s.hint, in[0], in[1]);
     }
@@ -61,14 +66,18 @@ struct CondExpPopulation : Population {
     }
   };
   void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) override {
-    advance_cells<2>("cajal::model::iaf_cond_exp::advance", *this, Cell{model, V, g_ex, g_in, hint, refractory, leak_shift}, t0,
+    advance_cells<2>("cajal::model::iaf_cond_exp::advance", *this, Cell{sets, V, g_ex, g_in, hint, refractory, leak_shift}, t0,
                      from, to, out);
   }
 };
 
 std::unique_ptr<Population> make(const ModelBuild& b) {
   auto p = std::make_unique<CondExpPopulation>();
-  p->model = IafCondExp::make(b.params, b.dt);
+  std::vector<IafCondExp> all;
+  p->sets = make_param_sets<IafCondExp>(
+      b, [&](const std::map<std::string, double>& prm) { return IafCondExp::make(prm, b.dt); }, &all);
+  p->min_ref_steps = all[0].ref_steps;
+  for (const auto& m : all) p->min_ref_steps = std::min(p->min_ref_steps, m.ref_steps);
   p->receptors = 2;
   init_base(*p, b);
   init_conductance_state(*p, "cajal::cond_exp::", b);

@@ -19,16 +19,19 @@ struct AlphaPopulation : IafPopulation<IafPscAlpha> {
   }
 
   struct Cell {
-    IafPscAlpha model;
+    ParamSets<IafPscAlpha> sets;
     Kokkos::View<double*> V, dIe, Ie, dIi, Ii;
     Kokkos::View<int*> r;
     struct State {
+      const IafPscAlpha* m;
       double v, dIe, Ie, dIi, Ii;
       int ref;
     };
-    KOKKOS_INLINE_FUNCTION State load(std::size_t i) const { return {V(i), dIe(i), Ie(i), dIi(i), Ii(i), r(i)}; }
+    KOKKOS_INLINE_FUNCTION State load(std::size_t i) const {
+      return {&sets.of(i), V(i), dIe(i), Ie(i), dIi(i), Ii(i), r(i)};
+    }
     KOKKOS_INLINE_FUNCTION bool step(State& s, const double* in) const {
-      return model.step(s.v, s.dIe, s.Ie, s.dIi, s.Ii, s.ref, in[0], in[1]);
+      return s.m->step(s.v, s.dIe, s.Ie, s.dIi, s.Ii, s.ref, in[0], in[1]);
     }
     KOKKOS_INLINE_FUNCTION void store(std::size_t i, const State& s) const {
       V(i) = s.v;
@@ -44,15 +47,14 @@ struct AlphaPopulation : IafPopulation<IafPscAlpha> {
   }
   void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) override {
     advance_cells<2>("cajal::model::iaf_psc_alpha::advance", *this,
-                     Cell{model, V, dI_ex, I_ex, dI_in, I_in, refractory}, t0, from, to, out);
+                     Cell{sets, V, dI_ex, I_ex, dI_in, I_in, refractory}, t0, from, to, out);
   }
 };
 
 std::unique_ptr<Population> make(const ModelBuild& b) {
   auto p = std::make_unique<AlphaPopulation>();
-  p->model = IafPscAlpha::make(b.params, b.dt);
   p->receptors = 2;
-  init_iaf(*p, b, p->model.E_L);
+  init_iaf(*p, b);
   p->dI_ex = Kokkos::View<double*>("cajal::population::dI_ex", p->local_size);
   p->I_ex = Kokkos::View<double*>("cajal::population::I_ex", p->local_size);
   p->dI_in = Kokkos::View<double*>("cajal::population::dI_in", p->local_size);

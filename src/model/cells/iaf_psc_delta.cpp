@@ -8,30 +8,30 @@ namespace {
 
 struct DeltaPopulation : IafPopulation<IafPscDelta> {
   struct Cell {
-    IafPscDelta model;
+    ParamSets<IafPscDelta> sets;
     Kokkos::View<double*> V;
     Kokkos::View<int*> r;
     struct State {
+      const IafPscDelta* m;
       double v;
       int ref;
     };
-    KOKKOS_INLINE_FUNCTION State load(std::size_t i) const { return {V(i), r(i)}; }
-    KOKKOS_INLINE_FUNCTION bool step(State& s, const double* in) const { return model.step(s.v, s.ref, in[0]); }
+    KOKKOS_INLINE_FUNCTION State load(std::size_t i) const { return {&sets.of(i), V(i), r(i)}; }
+    KOKKOS_INLINE_FUNCTION bool step(State& s, const double* in) const { return s.m->step(s.v, s.ref, in[0]); }
     KOKKOS_INLINE_FUNCTION void store(std::size_t i, const State& s) const {
       V(i) = s.v;
       r(i) = s.ref;
     }
   };
   void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) override {
-    advance_cells<1>("cajal::model::iaf_psc_delta::advance", *this, Cell{model, V, refractory}, t0, from, to, out);
+    advance_cells<1>("cajal::model::iaf_psc_delta::advance", *this, Cell{sets, V, refractory}, t0, from, to, out);
   }
 };
 
 std::unique_ptr<Population> make(const ModelBuild& b) {
   auto p = std::make_unique<DeltaPopulation>();
-  p->model = IafPscDelta::make(b.params, b.dt);
   p->receptors = 1;
-  init_iaf(*p, b, p->model.E_L);
+  init_iaf(*p, b);
   return p;
 }
 

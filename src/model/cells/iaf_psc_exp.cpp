@@ -17,16 +17,17 @@ struct ExpPopulation : IafPopulation<IafPscExp> {
   }
 
   struct Cell {
-    IafPscExp model;
+    ParamSets<IafPscExp> sets;
     Kokkos::View<double*> V, ie, ii;
     Kokkos::View<int*> r;
     struct State {
+      const IafPscExp* m;
       double v, ie, ii;
       int ref;
     };
-    KOKKOS_INLINE_FUNCTION State load(std::size_t i) const { return {V(i), ie(i), ii(i), r(i)}; }
+    KOKKOS_INLINE_FUNCTION State load(std::size_t i) const { return {&sets.of(i), V(i), ie(i), ii(i), r(i)}; }
     KOKKOS_INLINE_FUNCTION bool step(State& s, const double* in) const {
-      return model.step(s.v, s.ie, s.ii, s.ref, in[0], in[1]);
+      return s.m->step(s.v, s.ie, s.ii, s.ref, in[0], in[1]);
     }
     KOKKOS_INLINE_FUNCTION void store(std::size_t i, const State& s) const {
       V(i) = s.v;
@@ -40,12 +41,16 @@ struct ExpPopulation : IafPopulation<IafPscExp> {
     // intervals, 77,169 cells): update 8.2 s of 22 s per 1.2 s simulated on 1 rank
     // with the scalar path.
     static constexpr int lanes = cell_lanes;
+    /// The block path needs one parameter set for its lanes.
+    KOKKOS_INLINE_FUNCTION bool shares_set(std::size_t i0) const { return sets.shared(i0, lanes); }
     struct Block {
+      const IafPscExp* m;
       lanes::Pack v, ie, ii;
       lanes::IntPack ref;
     };
     KOKKOS_INLINE_FUNCTION Block load_block(std::size_t i0) const {
       Block b;
+      b.m = &sets.of(i0);
       b.v = lanes::load<lanes::Pack>(&V(i0));
       b.ie = lanes::load<lanes::Pack>(&ie(i0));
       b.ii = lanes::load<lanes::Pack>(&ii(i0));
@@ -53,7 +58,7 @@ struct ExpPopulation : IafPopulation<IafPscExp> {
       return b;
     }
     KOKKOS_INLINE_FUNCTION void step_block(Block& b, const double in[2][lanes], int fired[lanes]) const {
-      const IafPscExp& m = model;
+      const IafPscExp& m = *b.m;
       const lanes::Pack v_free = b.v * m.P22 + b.ie * m.P21ex + b.ii * m.P21in + m.I_e * m.P20;
       const lanes::IntPack free = b.ref == 0;
       b.v = lanes::select(free, v_free, b.v);
@@ -76,16 +81,15 @@ struct ExpPopulation : IafPopulation<IafPscExp> {
     return n == "I_syn_ex" ? Recordable{i_ex, 0.0} : n == "I_syn_in" ? Recordable{i_in, 0.0} : Recordable{};
   }
   void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) override {
-    advance_cells<2>("cajal::model::iaf_psc_exp::advance", *this, Cell{model, V, i_ex, i_in, refractory}, t0, from,
+    advance_cells<2>("cajal::model::iaf_psc_exp::advance", *this, Cell{sets, V, i_ex, i_in, refractory}, t0, from,
                      to, out);
   }
 };
 
 std::unique_ptr<Population> make(const ModelBuild& b) {
   auto p = std::make_unique<ExpPopulation>();
-  p->model = IafPscExp::make(b.params, b.dt);
   p->receptors = 2;
-  init_iaf(*p, b, p->model.E_L);
+  init_iaf(*p, b);
   p->i_ex = Kokkos::View<double*>("cajal::population::i_ex", p->local_size);
   p->i_in = Kokkos::View<double*>("cajal::population::i_in", p->local_size);
   return p;

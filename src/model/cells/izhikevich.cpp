@@ -11,7 +11,7 @@ namespace cajal {
 namespace {
 
 struct IzhikevichPopulation : Population {
-  Izhikevich model;
+  ParamSets<Izhikevich> sets;
   Kokkos::View<double*> V, U;
 
   Kokkos::View<double*>::HostMirror membrane() const override {
@@ -26,26 +26,27 @@ struct IzhikevichPopulation : Population {
   }
 
   struct Cell {
-    Izhikevich model;
+    ParamSets<Izhikevich> sets;
     Kokkos::View<double*> V, U;
     struct State {
+      const Izhikevich* m;
       double v, u;
     };
-    KOKKOS_INLINE_FUNCTION State load(std::size_t i) const { return {V(i), U(i)}; }
-    KOKKOS_INLINE_FUNCTION bool step(State& s, const double* in) const { return model.step(s.v, s.u, in[0]); }
+    KOKKOS_INLINE_FUNCTION State load(std::size_t i) const { return {&sets.of(i), V(i), U(i)}; }
+    KOKKOS_INLINE_FUNCTION bool step(State& s, const double* in) const { return s.m->step(s.v, s.u, in[0]); }
     KOKKOS_INLINE_FUNCTION void store(std::size_t i, const State& s) const {
       V(i) = s.v;
       U(i) = s.u;
     }
   };
   void advance(std::int64_t t0, int from, int to, const SpikeBuffer& out) override {
-    advance_cells<1>("cajal::model::izhikevich::advance", *this, Cell{model, V, U}, t0, from, to, out);
+    advance_cells<1>("cajal::model::izhikevich::advance", *this, Cell{sets, V, U}, t0, from, to, out);
   }
 };
 
 std::unique_ptr<Population> make(const ModelBuild& b) {
   auto p = std::make_unique<IzhikevichPopulation>();
-  p->model = Izhikevich::make(b.params, b.dt);
+  p->sets = make_param_sets<Izhikevich>(b, [&](const std::map<std::string, double>& prm) { return Izhikevich::make(prm, b.dt); });
   p->receptors = 1;
   init_base(*p, b);
   p->V = Kokkos::View<double*>("cajal::population::V", p->local_size);
@@ -56,7 +57,8 @@ std::unique_ptr<Population> make(const ModelBuild& b) {
   } else {  // u at rest for each cell's own v: b * V_m
     auto v = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), p->V);
     auto u = Kokkos::create_mirror_view(p->U);
-    for (std::size_t i = 0; i < u.extent(0); ++i) u(i) = p->model.b * v(i);
+    const std::vector<double> bs = b.values("b");
+    for (std::size_t i = 0; i < u.extent(0); ++i) u(i) = bs[i] * v(i);
     Kokkos::deep_copy(p->U, u);
   }
   return p;
