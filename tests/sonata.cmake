@@ -91,3 +91,22 @@ set_tests_properties(sonata_h5py_restart_np3 PROPERTIES PROCESSORS 3)
 set_tests_properties(sonata_h5py_restart_np3 PROPERTIES FIXTURES_REQUIRED sonata_h5py_half FIXTURES_SETUP sonata_h5py_restarted)
 add_test(NAME sonata_h5py_restart_spikes COMMAND spikecheck equal ${h5dir}/out_np1/spikes.h5 ${h5dir}/restarted/spikes.h5)
 set_tests_properties(sonata_h5py_restart_spikes PROPERTIES FIXTURES_REQUIRED "sonata_h5py_np1;sonata_h5py_restarted")
+
+# Per-cell values through SONATA: percell_network.toml's per-cell E_L, V_th, V_m, I_e are
+# written as node attributes and read back into Param::per_cell; 100 ms, 1 and 3 ranks,
+# the spikes of the original deck bit for bit.
+set(pc ${out}/sonata_percell)
+add_test(NAME sonata_percell_write
+         COMMAND bash -c "rm -rf \"$3\" && \"$0\" run \"$1\" --output \"$3/written\" --quiet --set simulation.t_stop=0 --set output.network=true && cp \"$2\" \"$3/written/\""
+                 ${cajal_exe} ${CMAKE_CURRENT_SOURCE_DIR}/decks/percell/percell_network.toml
+                 ${CMAKE_CURRENT_SOURCE_DIR}/decks/sonata_percell_read.toml ${pc})
+set_tests_properties(sonata_percell_write PROPERTIES FIXTURES_SETUP sonata_percell_written)
+cajal_mpi_run(sonata_percell_direct 1 run ${CMAKE_CURRENT_SOURCE_DIR}/decks/percell/percell_network.toml
+              --output ${pc}/direct --overwrite --quiet --set simulation.t_stop=100)
+set_tests_properties(sonata_percell_direct PROPERTIES FIXTURES_SETUP sonata_percell_direct)
+foreach(n 1 3)
+  cajal_mpi_run(sonata_percell_read_np${n} ${n} run ${pc}/written/sonata_percell_read.toml --output ${pc}/read_np${n} --overwrite --quiet)
+  set_tests_properties(sonata_percell_read_np${n} PROPERTIES FIXTURES_REQUIRED sonata_percell_written FIXTURES_SETUP sonata_percell_read_np${n})
+  add_test(NAME sonata_percell_spikes_np${n} COMMAND spikecheck equal ${pc}/direct/spikes.h5 ${pc}/read_np${n}/spikes.h5)
+  set_tests_properties(sonata_percell_spikes_np${n} PROPERTIES FIXTURES_REQUIRED "sonata_percell_direct;sonata_percell_read_np${n}")
+endforeach()
