@@ -31,6 +31,7 @@
 #include "cajal/model/catalogue.hpp"
 #include "cajal/util/error.hpp"
 #include "cajal/version.hpp"
+#include "io/sonata_edges.hpp"
 
 namespace {
 
@@ -222,6 +223,7 @@ int restart_command(const cajal::Communicator& comm, const Args& a) {
 
 int main(int argc, char** argv) {
   int status = 0;
+  cajal::register_sonata_readers();  // rule = "sonata" projections read HDF5 through io
   try {
     cajal::Environment env(argc, argv, false);  // Kokkos starts once --threads is known
     int rc = 0;

@@ -10,6 +10,17 @@
 #include "input/deck_sections.hpp"
 
 namespace cajal {
+
+namespace {
+EdgeFileScanner g_edge_file_scanner = nullptr;
+}
+void set_edge_file_scanner(EdgeFileScanner scan) { g_edge_file_scanner = scan; }
+EdgeFileScanner edge_file_scanner() { return g_edge_file_scanner; }
+namespace {
+NodeFileScanner g_node_file_scanner = nullptr;
+}
+void set_node_file_scanner(NodeFileScanner scan) { g_node_file_scanner = scan; }
+NodeFileScanner node_file_scanner() { return g_node_file_scanner; }
 namespace input {
 
 tvalue parse_toml(const std::string& text, const std::string& file) {

@@ -121,6 +121,7 @@ void read_output(const Reader& top, Deck& deck) {
   deck.output.loc = r.loc();
   deck.output.dir = r.string("dir", deck.output.dir);
   if (deck.output.dir.empty()) r.fail(r.at("dir"), "dir", "must not be empty");
+  deck.output.network = r.boolean("network", false);
   r.finish();
 }
 

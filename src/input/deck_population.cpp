@@ -324,6 +324,32 @@ void read_spike_times(const Reader& r, PopulationSpec& p, double dt) {
 
 /// The k-th [[population]]. Until its name is known, messages call it population[k];
 /// after, population.NAME.
+/// `sonata = { nodes, population, node_types }`: the population from a SONATA node file.
+void read_sonata_nodes(const Reader& r, PopulationSpec& p, const Deck& deck) {
+  namespace fs = std::filesystem;
+  const Reader sr(r.at("sonata"), r.full("sonata"), r.file());
+  sr.require("nodes", "the SONATA node file (nodes.h5), relative to the deck's folder");
+  const auto path = [&](const std::string& key) {
+    std::string s = sr.string(key);
+    if (s.empty()) sr.fail(sr.at(key), key, "must not be empty");
+    if (fs::path(s).is_relative()) s = (fs::path(r.file()).parent_path() / s).string();
+    return s;
+  };
+  p.sonata_nodes = path("nodes");
+  p.sonata_loc = sr.loc();
+  p.sonata_population = sr.has("population") ? sr.string("population") : p.name;
+  if (sr.has("node_types")) p.sonata_node_types = path("node_types");
+  sr.finish();
+  if (r.has("placement"))
+    r.fail(r.at("placement"), "placement", "not allowed with sonata: the node file gives the positions");
+  if (p.model.empty() && p.sonata_node_types.empty())
+    sr.fail(r.at("sonata"), "node_types", "missing; without a model in the deck, the node types file names it");
+  if (!node_file_scanner())
+    throw input_error(p.sonata_loc.file, p.sonata_loc.line, r.full("sonata"),
+                      "this program cannot read SONATA files (no HDF5 reader registered)");
+  node_file_scanner()(deck, p);
+}
+
 PopulationSpec read_population(const tvalue& table, std::size_t k, const Deck& deck) {
   const Reader pre(table, "population[" + std::to_string(k) + "]", deck.file);
   pre.require("name", "every population needs a name");
@@ -335,15 +361,21 @@ PopulationSpec read_population(const tvalue& table, std::size_t k, const Deck& d
   const Reader r(table, "population." + p.name, deck.file);
   r.has("name");
   p.loc = r.loc();
-  r.require("model", "the neuron model, e.g. \"iaf_psc_delta\"");
-  p.model = r.string("model");
-  p.model_loc = r.loc("model");
-  r.require("n", "the number of cells");
-  p.n = r.integer("n");
-  if (p.n < 1) r.fail(r.at("n"), "n", "must be ≥ 1 (got " + std::to_string(p.n) + ")");
-  if (p.n > (std::int64_t(1) << 40)) r.fail(r.at("n"), "n", "must be at most 2^40");
+  const bool sonata = r.has("sonata");
+  if (!sonata || r.has("model")) {
+    r.require("model", "the neuron model, e.g. \"iaf_psc_delta\"");
+    p.model = r.string("model");
+    p.model_loc = r.loc("model");
+  }
+  if (!sonata || r.has("n")) {
+    r.require("n", "the number of cells");
+    p.n = r.integer("n");
+    if (p.n < 1) r.fail(r.at("n"), "n", "must be ≥ 1 (got " + std::to_string(p.n) + ")");
+    if (p.n > (std::int64_t(1) << 40)) r.fail(r.at("n"), "n", "must be at most 2^40");
+  }
   read_params(r, p);
   read_placement(r, p, deck);
+  if (sonata) read_sonata_nodes(r, p, deck);
   read_background(r, p, deck.simulation.dt);
   read_spike_times(r, p, deck.simulation.dt);
   r.finish({"name"});

@@ -450,12 +450,37 @@ void check_pairs(const ProjectionSpec& pj, const PairOrigin& o, const Deck& deck
   }
 }
 
+/// rule = "sonata": the edge file, its edge population (default: the projection's name) and
+/// optionally its edge types; weights, delays and the synapse model come from the files.
+void read_sonata_edges(const Reader& r, ProjectionSpec& pj) {
+  namespace fs = std::filesystem;
+  pj.rule = ProjectionSpec::Rule::sonata;
+  r.require("edges", "the SONATA edge file (edges.h5), relative to the deck's folder");
+  const auto path = [&](const std::string& key) {
+    std::string p = r.string(key);
+    if (p.empty()) r.fail(r.at(key), key, "must not be empty");
+    if (fs::path(p).is_relative()) p = (fs::path(r.file()).parent_path() / p).string();
+    return p;
+  };
+  pj.sonata_edges = path("edges");
+  pj.sonata_loc = loc_of(r.at("edges"), r.file());
+  pj.sonata_population = r.has("population") ? r.string("population") : pj.name;
+  if (r.has("edge_types")) pj.sonata_edge_types = path("edge_types");
+  for (const char* key : {"weight", "delay"})
+    if (r.has(key))
+      r.fail(r.at(key), key, "not allowed with rule = \"sonata\": the edge file gives each edge's syn_weight and delay");
+}
+
 /// `rule` and its parameters; pre and post are known populations.
 PairOrigin read_rule(const Reader& r, ProjectionSpec& pj, const Deck& deck) {
   const std::int64_t n_pre = deck.populations[deck.population_index(pj.pre)].n;
   const std::string rule =
       r.choice("rule", {"fixed_indegree", "fixed_total_number", "pairwise_bernoulli", "distance",
-                        "tripartite_bernoulli_with_pool", "one_to_one", "pairs"}, "");
+                        "tripartite_bernoulli_with_pool", "one_to_one", "pairs", "sonata"}, "");
+  if (rule == "sonata") {
+    read_sonata_edges(r, pj);
+    return {};
+  }
   pj.autapses = r.boolean("autapses", true);
   if (rule == "one_to_one") {
     read_one_to_one(r, pj, deck);
@@ -550,10 +575,17 @@ void read_projection(const tvalue& table, std::size_t k, std::set<std::string>& 
       r.fail(r.at(key), key, not_found("population", pop, popnames) + "; populations: " + join(popnames));
   }
   const PairOrigin origin = read_rule(r, pj, deck);
-  read_synapse_part(r, table, pj, deck);
+  read_synapse_part(r, table, pj, deck, pj.rule != ProjectionSpec::Rule::sonata);
   if (pj.rule == ProjectionSpec::Rule::pairs) {
     check_pairs(pj, origin, deck);
     fold_constant_edges(pj);
+  }
+  if (pj.rule == ProjectionSpec::Rule::sonata) {
+    if (!edge_file_scanner())
+      throw input_error(pj.sonata_loc.file, pj.sonata_loc.line, "projection." + pj.name + ".edges",
+                        "this program cannot read SONATA files (no HDF5 reader registered)");
+    if (!r.has("synapse")) pj.synapse.model = "";  // the edge types' model, else static
+    edge_file_scanner()(deck, pj);
   }
   std::vector<ProjectionSpec> thirds;
   if (pj.role == ProjectionSpec::Role::primary) thirds = read_third_parties(r, table, pj, names, deck);

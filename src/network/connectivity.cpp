@@ -61,6 +61,8 @@ double expected_in_degree(const Deck& deck, int index) {
     }
     case ProjectionSpec::Rule::one_to_one:
       return 1;
+    case ProjectionSpec::Rule::sonata:
+      return static_cast<double>(spec.sonata_count) / std::max(1.0, n_of(spec.post));
     case ProjectionSpec::Rule::pairs:  // the mean over the targets (gap junctions count both ways)
       return static_cast<double>(spec.pair_sources.size()) * (spec.synapse.gap() ? 2 : 1) / std::max(1.0, n_of(spec.post));
     case ProjectionSpec::Rule::tripartite: {
@@ -425,6 +427,7 @@ struct Drawer {
         break;  // handled above
       case ProjectionSpec::Rule::one_to_one:
       case ProjectionSpec::Rule::pairs:
+      case ProjectionSpec::Rule::sonata:
         break;  // explicit: build_from_edges, never drawn
       case ProjectionSpec::Rule::distance: {
         const Point x = part.position(post, post_id);
@@ -600,7 +603,8 @@ struct HostArrays {
 
 Projection build_projection(const Deck& deck, const Partition& part, int index, const BuildPoll& poll) {
   const ProjectionSpec& spec = deck.projections[index];
-  if (spec.rule == ProjectionSpec::Rule::one_to_one || spec.rule == ProjectionSpec::Rule::pairs)
+  if (spec.rule == ProjectionSpec::Rule::one_to_one || spec.rule == ProjectionSpec::Rule::pairs ||
+      spec.rule == ProjectionSpec::Rule::sonata)
     return build_from_edges(deck, part, index, local_edges(deck, part, index));
   Drawer drawer(deck, part, index, poll);
   Projection pj;
@@ -710,6 +714,11 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
   return pj;
 }
 
+namespace {
+EdgeFileReader g_edge_file_reader = nullptr;
+}
+void set_edge_file_reader(EdgeFileReader read) { g_edge_file_reader = read; }
+
 std::vector<LocalEdge> local_edges(const Deck& deck, const Partition& part, int index) {
   const ProjectionSpec& spec = deck.projections[index];
   const auto& mine = part.local(deck.population_index(spec.post));  // ascending
@@ -734,6 +743,9 @@ std::vector<LocalEdge> local_edges(const Deck& deck, const Partition& part, int 
       }
       return out;
     }
+    case ProjectionSpec::Rule::sonata:
+      if (!g_edge_file_reader) throw usage_error(spec.sonata_edges + ": this program cannot read SONATA files");
+      return g_edge_file_reader(deck, part, index);
     default:
       throw usage_error("projection '" + spec.name + "': its rule draws its synapses; it has no edge list");
   }

@@ -114,6 +114,11 @@ struct LocalEdge {
 /// draws its synapses.
 std::vector<LocalEdge> local_edges(const Deck& deck, const Partition& part, int index);
 
+/// rule = "sonata": the edge file is HDF5, which this layer does not link; the program
+/// registers the reader (io/sonata_edges.hpp) that returns this rank's edges.
+using EdgeFileReader = std::vector<LocalEdge> (*)(const Deck& deck, const Partition& part, int index);
+void set_edge_file_reader(EdgeFileReader read);
+
 /// Builds projection `index` from `edges`: exactly the edges whose target this rank owns,
 /// in any order (each list position is its rank in the canonical order's tie-break). The
 /// storage is build_projection's: rows by source, ascending; within a row, targets

@@ -106,6 +106,7 @@ int Partition::population_of(std::uint64_t gid) const {
 Point Partition::position(int pop, std::uint64_t id) const {
   const Placement& pl = deck_.populations[pop].placement;
   Point x{};
+  if (pl.kind == Placement::Kind::file) return pl.positions[id];
   if (pl.kind == Placement::Kind::grid) {
     const std::uint64_t nx = pl.shape[0], ny = pl.shape[1];
     const std::uint64_t idx[3] = {id % nx, (id / nx) % ny, id / (nx * ny)};

@@ -9,6 +9,7 @@
 #include "cajal/model/catalogue.hpp"
 #include "cajal/util/error.hpp"
 #include "io/h5.hpp"
+#include "io/sonata_network.hpp"
 #include "io/state_report.hpp"
 
 namespace cajal {
@@ -213,6 +214,9 @@ void Recorders::finish(bool stopped) {
   if (writer_) writer_->close(!stopped);
   if (stopped) return;
   write_samples();
+  // The network as it ends the run (plastic weights included), for SONATA tools.
+  if (net_.deck.output.network)
+    write_sonata_network(comm_, net_.deck, net_.part, net_.projections, out_dir_ + "/network");
   // The interrupted run's spike file is now contained in the new one.
   if (comm_.is_root() && !spike_source_.empty() && spike_source_ == out_dir_ + "/spikes.h5.interrupted")
     std::remove(spike_source_.c_str());
@@ -230,6 +234,7 @@ void Recorders::describe(nlohmann::json& outputs) const {
   if (writer_) outputs["spikes"] = "spikes.h5";
   if (!weights_.empty()) outputs["weights"] = "weights.h5";
   if (!report_files_.empty()) outputs["reports"] = report_files_;
+  if (net_.deck.output.network) outputs["network"] = "network/circuit_config.json";
 }
 
 }  // namespace cajal

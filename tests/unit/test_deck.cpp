@@ -137,7 +137,7 @@ TEST(Deck, IndegreeBeyondSourcesNeedsMultapses) {
 // a section is checked against the sections read before it.
 TEST(Deck, SectionReadersListTheirKeysAndCheckEarlierSections) {
   EXPECT_EQ(error_of(valid, {"population.exc.foo=1"}),
-            "--set:1: population.exc.foo: unknown key; allowed here: background, model, n, name, params, placement, "
+            "--set:1: population.exc.foo: unknown key; allowed here: background, model, n, name, params, placement, sonata, "
             "spike_file, spike_times");
   EXPECT_EQ(error_of(valid, {"population.exc.n.x=1"}), "--set: population.exc.n.x: 'n' is not a table");
   EXPECT_EQ(error_of(valid, {"record.0.what=\"field\""}),

@@ -37,10 +37,12 @@ struct Distribution {
 };
 
 struct Placement {
-  enum class Kind { random, grid };
+  enum class Kind { random, grid, file };
   Kind kind = Kind::random;
   std::array<double, 3> min{0, 0, 0}, max{0, 0, 0};  ///< µm; defaults to the whole box
   std::array<std::int64_t, 3> shape{0, 0, 0};        ///< grid only
+  /// file (a SONATA node file): every cell's position, held on every rank.
+  std::vector<std::array<double, 3>> positions;
   SourceLoc loc;
 };
 
@@ -84,6 +86,11 @@ struct PopulationSpec {
   std::vector<std::vector<double>> spike_times;
   bool has_spike_times = false;
   SourceLoc spikes_loc;
+  /// `sonata = { nodes, population, node_types }`: n, positions, and (unless the deck gives
+  /// them) the model and parameters come from a SONATA node file (paths resolved against
+  /// the deck's folder); per-cell values from group 0's datasets named like parameters.
+  std::string sonata_nodes, sonata_population, sonata_node_types;
+  SourceLoc sonata_loc;
 };
 
 /// The synapse model of a projection: "static" (the default), or a plastic model with its
@@ -104,7 +111,7 @@ struct SynapseSpec {
 };
 
 struct ProjectionSpec {
-  enum class Rule { fixed_indegree, fixed_total_number, pairwise_bernoulli, distance, tripartite, one_to_one, pairs };
+  enum class Rule { fixed_indegree, fixed_total_number, pairwise_bernoulli, distance, tripartite, one_to_one, pairs, sonata };
   enum class Kernel { gaussian, exponential };
   std::string name, pre, post;
   Rule rule = Rule::fixed_indegree;
@@ -133,6 +140,14 @@ struct ProjectionSpec {
   std::vector<double> pair_weights, pair_delays;
   bool edge_weights = false, edge_delays = false;
   SourceLoc pairs_loc;
+
+  /// rule "sonata": the edges of population `sonata_population` of the SONATA edge file
+  /// `sonata_edges` (path resolved against the deck's folder), with their syn_weight and
+  /// delay (edge_weights / edge_delays, or a constant when every edge has the same value),
+  /// and the synapse model of `sonata_edge_types` (a CSV) when the deck names none.
+  std::string sonata_edges, sonata_population, sonata_edge_types;
+  std::uint64_t sonata_count = 0;  ///< edges in the population (set by the scanner)
+  SourceLoc sonata_loc;
 
   /// tripartite_bernoulli_with_pool (NEST's rule): one [[projection]] makes three
   /// connection sets, each a ProjectionSpec: the primary (pre -> post, pairwise Bernoulli
@@ -247,6 +262,8 @@ struct Deck {
   FieldSpec field;
   struct {
     std::string dir = "output";
+    /// Write the network as built, in SONATA's format, into <dir>/network/ at the end.
+    bool network = false;
     SourceLoc loc;
   } output;
   /// Checkpoints: written at the first communication-interval edge at or after each
@@ -270,6 +287,19 @@ struct Deck {
   std::int64_t to_steps(double ms) const;  ///< rounds to the nearest step
   int population_index(const std::string& name) const;  ///< -1 when absent
 };
+
+/// SONATA edge files are HDF5, which the deck's layer does not link: the program registers
+/// the scanner (io/sonata_edges.hpp) that checks a rule = "sonata" projection's files when
+/// the deck is parsed and sets its weight, delay and synapse model. Throws input_error or
+/// usage_error (one line naming the file, the dataset and what is wrong).
+using EdgeFileScanner = void (*)(const Deck& deck, ProjectionSpec& pj);
+void set_edge_file_scanner(EdgeFileScanner scan);
+EdgeFileScanner edge_file_scanner();
+
+/// The same for a population with `sonata = {...}` (io/sonata_edges.hpp).
+using NodeFileScanner = void (*)(const Deck& deck, PopulationSpec& pop);
+void set_node_file_scanner(NodeFileScanner scan);
+NodeFileScanner node_file_scanner();
 
 /// Case-sensitive edit distance (with transpositions), for "did you mean".
 std::size_t edit_distance(const std::string& a, const std::string& b);
