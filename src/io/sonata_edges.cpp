@@ -172,43 +172,6 @@ struct EdgeFile {
 
 const std::uint64_t unknown = std::numeric_limits<std::uint64_t>::max();
 
-/// edge_types.csv: edge_type_id -> model_template, and -> dynamics_params ("" without the column).
-std::map<std::int64_t, std::string> read_edge_types(const std::string& path,
-                                                    std::map<std::int64_t, std::string>* params = nullptr) {
-  std::ifstream f(path);
-  if (!f) throw usage_error(path + ": cannot open the SONATA edge types file: no such file (or unreadable)");
-  std::string line;
-  if (!std::getline(f, line)) throw usage_error(path + ": line 1: empty; expected a header with edge_type_id");
-  std::vector<std::string> head;
-  {
-    std::istringstream is(line);
-    for (std::string w; is >> w;) head.push_back(w);
-  }
-  const auto col = [&](const std::string& c) {
-    const auto it = std::find(head.begin(), head.end(), c);
-    if (it == head.end()) throw usage_error(path + ": line 1: header has no column '" + c + "'");
-    return static_cast<std::size_t>(it - head.begin());
-  };
-  const std::size_t cid = col("edge_type_id"), cm = col("model_template");
-  const auto dp = std::find(head.begin(), head.end(), "dynamics_params");
-  std::map<std::int64_t, std::string> out;
-  for (int lineno = 2; std::getline(f, line); ++lineno) {
-    std::istringstream is(line);
-    std::vector<std::string> w;
-    for (std::string x; is >> x;) w.push_back(x);
-    if (w.empty()) continue;
-    if (w.size() != head.size())
-      throw usage_error(path + ": line " + std::to_string(lineno) + ": " + std::to_string(w.size()) + " columns, the header has " +
-                        std::to_string(head.size()));
-    char* end = nullptr;
-    const long long id = std::strtoll(w[cid].c_str(), &end, 10);
-    if (!end || *end) throw usage_error(path + ": line " + std::to_string(lineno) + ": edge_type_id '" + w[cid] + "' is not an integer");
-    out[id] = w[cm];
-    if (params && dp != head.end()) (*params)[id] = w[static_cast<std::size_t>(dp - head.begin())];
-  }
-  return out;
-}
-
 /// A SONATA types table (node_types.csv / edge_types.csv): `id_col` -> (model_template,
 /// dynamics_params or "").
 std::map<std::int64_t, std::pair<std::string, std::string>> read_types(const std::string& path, const std::string& id_col) {
@@ -404,8 +367,7 @@ void scan_sonata_edges(const Deck& deck, ProjectionSpec& pj) {
   }
   // The synapse model: the edge types' (one for every edge), unless the deck names one.
   if (!pj.sonata_edge_types.empty()) {
-    std::map<std::int64_t, std::string> dyn;
-    const auto types = read_edge_types(pj.sonata_edge_types, &dyn);
+    const auto types = read_types(pj.sonata_edge_types, "edge_type_id");
     std::string model, params_file;
     if (ef.has("edge_type_id")) {
       h5::Handle et = ef.open("edge_type_id", H5T_INTEGER, 1, &E);
@@ -417,11 +379,11 @@ void scan_sonata_edges(const Deck& deck, ProjectionSpec& pj) {
           if (it == types.end())
             ef.fail(ef.name("edge_type_id"), "edge " + std::to_string(a + k) + ": edge type " + std::to_string(ty[k]) +
                                                  " is not in " + pj.sonata_edge_types);
-          if (!model.empty() && it->second != model)
-            ef.fail(ef.name("edge_type_id"), "edge types with different models (" + model + ", " + it->second +
+          if (!model.empty() && it->second.first != model)
+            ef.fail(ef.name("edge_type_id"), "edge types with different models (" + model + ", " + it->second.first +
                                                  ") in one projection; give each model its own projection");
-          model = it->second;
-          params_file = dyn.count(ty[k]) ? dyn.at(ty[k]) : "";
+          model = it->second.first;
+          params_file = it->second.second;
         }
       }
     }
