@@ -244,7 +244,6 @@ struct AeifCondAlphaAstro {
   // sub-step: s_i = t + c_i hs from the step's start and e^{-s_i/tau}. For a whole step
   // (the common case) they are tabulated once, in `whole`.
   static constexpr int stages = 7;
-  static constexpr double stage_c[stages] = {0.0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1.0, 1.0};
   struct Stages {
     double s[simd_width], ex[simd_width], in[simd_width];  // s_i, e^{-s_i/tau_ex}, e^{-s_i/tau_in}
   };
@@ -253,14 +252,25 @@ struct AeifCondAlphaAstro {
 
   /// The stage times of the sub-step [t, t + hs] and the decays there, all seven stages
   /// at once in SIMD lanes (each lane the scalar formula's bits).
+  /// On a device backend, one stage after the other (the same operations per stage).
   KOKKOS_INLINE_FUNCTION void stages_of(double t, double hs, Stages& out) const {
     static_assert(stages <= simd_width, "one lane per stage");
-    lanes::Pack c{};
-    for (int i = 0; i < stages; ++i) c[i] = stage_c[i];
-    const lanes::Pack st = t + c * hs;
+    // The Butcher nodes c_i, then 0 in the unused lanes. A local table: a static member
+    // array indexed at run time has no copy in device memory.
+    constexpr double c[simd_width] = {0.0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1.0, 1.0, 0.0};
+#ifdef CAJAL_DEVICE_BACKEND
+    for (int i = 0; i < simd_width; ++i) {
+      const double st = t + c[i] * hs;
+      out.s[i] = st;
+      out.ex[i] = lanes::exp(-st * inv_tau_ex);
+      out.in[i] = lanes::exp(-st * inv_tau_in);
+    }
+#else
+    const lanes::Pack st = t + lanes::load<lanes::Pack>(c) * hs;
     lanes::store(out.s, st);
     lanes::store(out.ex, lanes::exp(-st * inv_tau_ex));
     lanes::store(out.in, lanes::exp(-st * inv_tau_in));
+#endif
   }
 
   /// The right-hand side of (V, w) at conductances g_ex, g_in, for T = double (one cell)
@@ -357,9 +367,8 @@ struct AeifCondAlphaAstro {
   /// rejection), run step() alone. Each lane does step()'s operations in its order, so
   /// every cell gets step()'s bits. `in` is (receptor, lane), its row 3 the stimulus
   /// current (pA), which adds to I_SIC in dV/dt.
-  KOKKOS_INLINE_FUNCTION void step_block(Block& cells, const double in[4][simd_width], int spikes[simd_width]) const {
-    using P = lanes::Pack;
-    using I = lanes::IntPack;
+  template <class P = lanes::Pack, class I = lanes::IntPack>  // a template: see CAJAL_PACK_FUNCTION
+  CAJAL_PACK_FUNCTION void step_block(Block& cells, const double in[4][simd_width], int spikes[simd_width]) const {
     const P I_drive = cells.I_sic + lanes::load<P>(in[3]);
     const LaneSystem sys{*this, cells.y[1], cells.y[2], cells.y[3], cells.y[4], cells.r > 0, I_drive};
     const P z[2] = {cells.y[0], cells.y[5]};
@@ -420,7 +429,8 @@ struct AeifCondAlphaAstro {
     lanes::IntPack refractory;
     lanes::Pack I_sic;
     mutable lanes::Pack last_currents{}, last_dw{};  // of the last stage (Block::reuse)
-    KOKKOS_FORCEINLINE_FUNCTION void rhs(int stage, const lanes::Pack* z, lanes::Pack* f) const {
+    template <class P = lanes::Pack>
+    CAJAL_PACK_FUNCTION void rhs(int stage, const P* z, P* f) const {
       const double s = m.whole.s[stage];
       const lanes::Pack c =
           m.currents((ge0 + dge0 * s) * m.whole.ex[stage], (gi0 + dgi0 * s) * m.whole.in[stage], refractory, z, f[1]);

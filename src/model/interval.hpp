@@ -52,8 +52,9 @@ struct Drive {
       : bg(d) {
     std::memcpy(&gid, &g(i0), sizeof gid);
   }
-  KOKKOS_INLINE_FUNCTION lanes::IntPack events(std::int64_t step) {
-    return bg.chunks ? bg.events(gid, step, cached, blk) * bg.weight_fixed : lanes::IntPack{};
+  using Count = lanes::Bits<lanes::Number<L>>;  // IntPack, named through L: see CAJAL_PACK_FUNCTION
+  KOKKOS_INLINE_FUNCTION Count events(std::int64_t step) {
+    return bg.chunks ? bg.events(gid, step, cached, blk) * bg.weight_fixed : Count{};
   }
 };
 template <>
@@ -81,11 +82,13 @@ KOKKOS_FORCEINLINE_FUNCTION void take_input(const Kokkos::View<std::int64_t***, 
     *p = 0;
   } else {
     static_assert(L == simd_width, "a block is one vector");
-    lanes::IntPack v;
+    using P = lanes::Number<L>;  // Pack and IntPack, named through L (see CAJAL_PACK_FUNCTION)
+    using I = lanes::Bits<P>;
+    I v;
     std::memcpy(&v, p, sizeof v);
-    const lanes::Pack x = __builtin_convertvector(v + extra, lanes::Pack) * (1.0 / fixed_scale);
+    const P x = __builtin_convertvector(v + extra, P) * (1.0 / fixed_scale);
     lanes::store(in, x);
-    const lanes::IntPack zero{};
+    const I zero{};
     std::memcpy(p, &zero, sizeof zero);
   }
 }
@@ -135,7 +138,7 @@ struct AdvanceInterval {
     auto state = load<L>(i0);
     Drive<L> drive(bg, gid, i0);
     int slot = static_cast<int>((t0 + from) % ring_size);
-    if (L > 1) prefetch_ring(i0 + 2 * L, slot);
+    if constexpr (L > 1) prefetch_ring(i0 + 2 * L, slot);
     // The stimulus row: 0 unless the population is stimulated (decided once: tested per
     // step, the view's extent is reloaded after every ring store, which may alias it).
     const bool stimulated = stim.extent(0) > 0;
@@ -153,7 +156,7 @@ struct AdvanceInterval {
         for (int r = 0; r <= Receptors; ++r) in[r] = input[r][0];
         fired[0] = cell.step(state, in);
       } else {
-        cell.step_block(state, input, fired);
+        cell.template step_block<L>(state, input, fired);
       }
       for (int l = 0; l < L; ++l) {
         if (fired[l] < 0) {
@@ -169,7 +172,7 @@ struct AdvanceInterval {
     if constexpr (L == 1) {
       cell.store(i0, state);
     } else {
-      cell.store_block(i0, state);
+      cell.template store_block<L>(i0, state);
     }
   }
 
@@ -178,7 +181,7 @@ struct AdvanceInterval {
     if constexpr (L == 1) {
       return cell.load(i0);
     } else {
-      return cell.load_block(i0);
+      return cell.template load_block<L>(i0);
     }
   }
 
@@ -187,7 +190,7 @@ struct AdvanceInterval {
   /// the ring (a population apart): more streams than the hardware prefetcher follows.
   /// Measured on astrocyte_brunel (1 rank, 300 ms, same sitting): update 3.4-4.2 s without,
   /// 3.2 s with.
-  KOKKOS_INLINE_FUNCTION void prefetch_ring(const std::size_t i, int slot) const {
+  CAJAL_PACK_FUNCTION void prefetch_ring(const std::size_t i, int slot) const {
     if (i >= n) return;
     for (int k = from; k < to; ++k) {
       for (int r = 0; r < Receptors; ++r) __builtin_prefetch(&ring(r, slot, i), 1);

@@ -62,7 +62,7 @@ struct PoissonDrive {
   /// the lanes share the step).
   template <class Gid, class Blk>
   KOKKOS_INLINE_FUNCTION auto events(Gid gid, std::int64_t step, std::int64_t& cached, Blk& blk) const {
-    using Count = std::conditional_t<std::is_same_v<Gid, std::uint64_t>, std::int64_t, lanes::IntPack>;
+    using Count = lanes::Bits<Gid>;  // int64 for one cell, IntPack for a block (a device build sees only the first)
     Count total{};
     for (int c = 0; c < chunks; ++c) {
       const std::int64_t j = step * chunks + c;

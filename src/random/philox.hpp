@@ -60,7 +60,7 @@ KOKKOS_INLINE_FUNCTION Block draw(const Key& key, std::uint64_t a, std::uint64_t
 struct BlockLanes {
   lanes::UPack w[4];
 };
-KOKKOS_INLINE_FUNCTION BlockLanes draw(const Key& key, lanes::UPack a, std::uint64_t b) {
+CAJAL_PACK_FUNCTION BlockLanes draw(const Key& key, lanes::UPack a, std::uint64_t b) {
   constexpr std::uint64_t lo = 0xFFFFFFFFu;
   const lanes::UPack zero{};
   lanes::UPack c0 = a & lo, c1 = a >> 32, c2 = zero + (b & lo), c3 = zero + (b >> 32);

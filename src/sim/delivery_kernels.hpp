@@ -20,6 +20,8 @@
 
 #include "model/population.hpp"
 #include "network/connectivity.hpp"
+#include "util/backend.hpp"
+#include "util/lanes.hpp"
 
 namespace cajal {
 
@@ -33,27 +35,60 @@ using Ring = Kokkos::View<std::int64_t***, Kokkos::LayoutRight>;
 /// and slice, where a search of the row cost several dependent misses (measured on brunel,
 /// 1 thread, 2 slices: a binary search added 27 % to deliver, a galloping search from the
 /// interpolated position 22 %).
+///
+/// On a device backend (CAJAL_DEVICE_BACKEND) a slice is instead every count-th synapse of
+/// each row (synapse b + s, b + s + count, ...): thousands of threads would need a split
+/// table thousands of columns wide, and a row is short against them. Slices then share
+/// targets, so their adds to the ring are atomic (ring_add); the sums are integers, the
+/// same in any order. Each synapse still belongs to exactly one slice, so synapse state
+/// (STDP, STP) is updated by one thread in spike order, as on the host.
 struct TargetSlices {
   int count = 1;
   std::uint64_t cells = 0;
-  Kokkos::View<const std::uint32_t**, Kokkos::LayoutRight> split;  // (rows, count - 1)
+  Kokkos::View<const std::uint32_t**, Kokkos::LayoutRight> split;  // (rows, count - 1); host backends
   KOKKOS_INLINE_FUNCTION std::uint32_t lo(int s) const { return static_cast<std::uint32_t>(cells * s / count); }
 
-  /// The synapses of slice s in row r, whose synapses are [b, e).
+  /// The synapses of slice s in row r, whose synapses are [b, e): b, b + step, ... below e.
   struct Part {
     std::uint64_t b, e;
+#ifdef CAJAL_DEVICE_BACKEND
+    std::uint64_t step;
+#else
+    static constexpr std::uint64_t step = 1;
+#endif
+    KOKKOS_INLINE_FUNCTION std::uint64_t size() const { return e > b ? (e - b + step - 1) / step : 0; }
   };
   KOKKOS_INLINE_FUNCTION Part of_row(int s, std::uint64_t r, std::uint64_t b, std::uint64_t e) const {
+#ifdef CAJAL_DEVICE_BACKEND
+    (void)r;
+    return {b + static_cast<std::uint64_t>(s), e, static_cast<std::uint64_t>(count)};
+#else
     if (count == 1) return {b, e};
     return {s == 0 ? b : b + split(r, s - 1), s + 1 == count ? e : b + split(r, s)};
+#endif
   }
 };
 
-/// Slices for projection `pj` into a population of `cells` local cells: one per thread of
-/// the default execution space (each walks all spikes, so more slices than threads only add
-/// walks), at most one per cell, at least one. Made for host threads: a device backend,
-/// with thousands of threads, will want atomic adds instead (the GPU issue).
+/// Adds v to a ring entry: plainly on host backends (one slice per target), atomically on
+/// a device backend (slices share targets; see TargetSlices).
+KOKKOS_FORCEINLINE_FUNCTION void ring_add(std::int64_t& entry, std::int64_t v) {
+#ifdef CAJAL_DEVICE_BACKEND
+  Kokkos::atomic_add(&entry, v);
+#else
+  entry += v;
+#endif
+}
+
+/// Slices for projection `pj` into a population of `cells` local cells: on a host backend,
+/// one per thread of the default execution space (each walks all spikes, so more slices
+/// than threads only add walks), at most one per cell, at least one; on a device backend,
+/// device_slices interleaved slices (no table).
 TargetSlices target_slices(const Projection& pj, std::uint64_t cells);
+
+/// Interleaved slices per projection on a device backend: enough threads to fill an H100 or
+/// H200's 132 SMs several times over while each still walks the interval's spikes. Not yet
+/// tuned on a GPU.
+constexpr int device_slices = 16384;
 
 /// The row of source `id` in a projection's sorted source list, or -1 when the source has
 /// no targets here: its own index when every source has targets here (dense random
@@ -104,12 +139,12 @@ struct Deliver {
       const auto lo = static_cast<std::size_t>(r);
       const auto part = slices.of_row(s, lo, row(lo), row(lo + 1));
       const int base = static_cast<int>((t0 + spike_offset(sp)) % rs);
-      n += part.e - part.b;
+      n += part.size();
       if (ConstD) {
         int slot = base + ds;
         if (slot >= rs) slot -= rs;
         std::int64_t* const dst = &ring(receptor, slot, 0);
-        for (std::uint64_t j = part.b; j < part.e; ++j) dst[tgt[j]] += ConstW ? w_fixed : to_fixed(weight(j));
+        for (std::uint64_t j = part.b; j < part.e; j += part.step) ring_add(dst[tgt[j]], ConstW ? w_fixed : to_fixed(weight(j)));
       } else {
         // Drawn delays scatter a row's adds over many slots, each a population of cells
         // wide: nearly every add misses the cache. The entry `ahead` synapses on is
@@ -118,15 +153,15 @@ struct Deliver {
         // 5.8-7.6 s at 64.
         constexpr std::uint64_t ahead = 32;
         const std::uint64_t pf_end = part.e > ahead ? part.e - ahead : 0;
-        for (std::uint64_t j = part.b; j < part.e; ++j) {
+        for (std::uint64_t j = part.b; j < part.e; j += part.step) {
           if (j < pf_end) {
             int pslot = base + delay(j + ahead);
             if (pslot >= rs) pslot -= rs;
-            __builtin_prefetch(&ring(receptor, pslot, tgt[j + ahead]), 1);
+            prefetch(&ring(receptor, pslot, tgt[j + ahead]));
           }
           int slot = base + delay(j);
           if (slot >= rs) slot -= rs;
-          ring(receptor, slot, tgt[j]) += ConstW ? w_fixed : to_fixed(weight(j));
+          ring_add(ring(receptor, slot, tgt[j]), ConstW ? w_fixed : to_fixed(weight(j)));
         }
       }
     }
@@ -173,7 +208,7 @@ struct DeliverPlastic {
         const int off = spike_offset(spikes(k));
         const std::int64_t stamp = t0 + off + 1;
         const int base = static_cast<int>((t0 + off) % ring_size);
-        for (std::uint64_t j = part.b; j < part.e; ++j) {
+        for (std::uint64_t j = part.b; j < part.e; j += part.step) {
           const int d = const_d ? delay_steps : delay(j);
           const std::uint32_t post = target(j);
           const double gj = third.extent(0) && third(j) >= 0 ? gate(third(j)) : 1.0;
@@ -181,9 +216,9 @@ struct DeliverPlastic {
           weight(j) = w;
           int slot = base + d;
           if (slot >= ring_size) slot -= ring_size;
-          ring(receptor, slot, post) += to_fixed(w);
+          ring_add(ring(receptor, slot, post), to_fixed(w));
         }
-        events += part.e - part.b;
+        events += part.size();
         rule.advance_trace(kp, tl, stamp);
       }
     }
@@ -222,13 +257,13 @@ struct DeliverShortTerm {
         const std::int64_t stamp = t0 + off + 1;
         const auto f = dyn.factors(stamp - tl);
         const int base = static_cast<int>((t0 + off) % ring_size);
-        for (std::uint64_t j = part.b; j < part.e; ++j) {
+        for (std::uint64_t j = part.b; j < part.e; j += part.step) {
           const double w = (weight.extent(0) ? static_cast<double>(weight(j)) : weight_value) * dyn.release(f, j);
           int slot = base + (delay.extent(0) ? static_cast<int>(delay(j)) : delay_steps);
           if (slot >= ring_size) slot -= ring_size;
-          ring(receptor, slot, target(j)) += to_fixed(w);
+          ring_add(ring(receptor, slot, target(j)), to_fixed(w));
         }
-        events += part.e - part.b;
+        events += part.size();
         tl = stamp;
       }
     }
@@ -316,11 +351,11 @@ struct DeliverSic {
         double value;
         memcpy(&value, &bits, sizeof value);
         const int base = static_cast<int>((t0 + q) % ring_size);
-        for (std::uint64_t j = part.b; j < part.e; ++j) {
+        for (std::uint64_t j = part.b; j < part.e; j += part.step) {
           int slot = base + (delay.extent(0) ? static_cast<int>(delay(j)) : delay_steps);
           if (slot >= ring_size) slot -= ring_size;
           const double w = weight.extent(0) ? static_cast<double>(weight(j)) : weight_value;
-          ring(receptor, slot, target(j)) += to_fixed(w * value);
+          ring_add(ring(receptor, slot, target(j)), to_fixed(w * value));
         }
       }
     }

@@ -8,6 +8,12 @@ TargetSlices target_slices(const Projection& pj, std::uint64_t cells) {
   const auto threads = static_cast<std::uint64_t>(Kokkos::DefaultExecutionSpace().concurrency());
   TargetSlices sl;
   sl.cells = cells;
+#ifdef CAJAL_DEVICE_BACKEND
+  (void)pj;
+  (void)threads;
+  sl.count = device_slices;  // interleaved: no table
+  return sl;
+#endif
   sl.count = static_cast<int>(std::max<std::uint64_t>(1, std::min(threads, cells)));
   if (sl.count == 1) return sl;
   const std::size_t rows = pj.sources.extent(0);

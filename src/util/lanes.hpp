@@ -15,6 +15,8 @@
 #include <cstring>
 #include <type_traits>
 
+#include "util/backend.hpp"
+
 namespace cajal {
 
 /// Doubles per host vector (Pack): 8 fill an AVX-512 register (two AVX2 registers).
@@ -29,11 +31,39 @@ constexpr int lanes_for = Kokkos::SpaceAccessibility<Kokkos::HostSpace, typename
 /// Cells per block of the kernels (which run on the default execution space).
 constexpr int cell_lanes = lanes_for<Kokkos::DefaultExecutionSpace>;
 
+/// Functions whose signature or body holds a host vector type (Pack, IntPack): callable in
+/// kernels on host backends, host-only on a device backend (CUDA, HIP), where nvcc rejects
+/// vector types in device code, even in functions no kernel calls. Member functions that
+/// advance a block of cells in lanes (step_block and its helpers) are in addition templates,
+/// instantiated only by the block path (lanes > 1): the host-device templates they call
+/// (dopri_trial, exp, ...) are then never instantiated on Pack in a device build, whose
+/// blocks are one cell (cell_lanes).
+#ifdef CAJAL_DEVICE_BACKEND
+#define CAJAL_PACK_FUNCTION inline
+#else
+#define CAJAL_PACK_FUNCTION KOKKOS_FORCEINLINE_FUNCTION
+#endif
+
+/// Asks the cache for the line at p, to be written (a hint; nothing on a device backend).
+KOKKOS_FORCEINLINE_FUNCTION void prefetch(const void* p) {
+#ifdef CAJAL_DEVICE_BACKEND
+  (void)p;
+#else
+  __builtin_prefetch(p, 1);
+#endif
+}
+
 namespace lanes {
 
 typedef double Pack __attribute__((vector_size(simd_width * sizeof(double))));
 typedef std::int64_t IntPack __attribute__((vector_size(simd_width * sizeof(std::int64_t))));
 typedef std::uint64_t UPack __attribute__((vector_size(simd_width * sizeof(std::uint64_t))));
+
+/// The integers holding the bits of T (double or Pack): a type that depends on T, so that
+/// a device build, which instantiates the functions below on double only, never meets a
+/// vector type.
+template <class T>
+using Bits = std::conditional_t<sizeof(T) == sizeof(double), std::int64_t, IntPack>;
 
 /// The number type of a block of L cells: double for one, Pack for cell_lanes.
 template <int L>
@@ -63,20 +93,20 @@ KOKKOS_FORCEINLINE_FUNCTION T splat(double v) {
 
 /// Per lane: m ? a : b. For T = double, m is a bool; for Pack, a lane mask (a comparison).
 KOKKOS_FORCEINLINE_FUNCTION double select(bool m, double a, double b) { return m ? a : b; }
-KOKKOS_FORCEINLINE_FUNCTION Pack select(IntPack m, Pack a, Pack b) { return m ? a : b; }
-KOKKOS_FORCEINLINE_FUNCTION IntPack select(IntPack m, IntPack a, IntPack b) { return m ? a : b; }
+CAJAL_PACK_FUNCTION Pack select(IntPack m, Pack a, Pack b) { return m ? a : b; }
+CAJAL_PACK_FUNCTION IntPack select(IntPack m, IntPack a, IntPack b) { return m ? a : b; }
 KOKKOS_FORCEINLINE_FUNCTION std::int64_t select(bool m, std::int64_t a, std::int64_t b) { return m ? a : b; }
 
 /// Whether any lane of a mask (a comparison) is set; for one cell, the bool.
 KOKKOS_FORCEINLINE_FUNCTION bool any(bool m) { return m; }
-KOKKOS_FORCEINLINE_FUNCTION bool any(IntPack m) {
+CAJAL_PACK_FUNCTION bool any(IntPack m) {
   bool set = false;
   for (int l = 0; l < simd_width; ++l) set = set || m[l] != 0;
   return set;
 }
 
 /// Whether every lane of a mask is set.
-KOKKOS_FORCEINLINE_FUNCTION bool all(IntPack m) {
+CAJAL_PACK_FUNCTION bool all(IntPack m) {
   bool set = true;
   for (int l = 0; l < simd_width; ++l) set = set && m[l] != 0;
   return set;
@@ -128,17 +158,10 @@ KOKKOS_FORCEINLINE_FUNCTION T exp(T x) {
   // 2^(n-1): n (an integer held exactly in `big`'s low mantissa bits) minus 1 plus the
   // bias, shifted into the exponent field; n - 1 lies in [-1023, 1023].
   T scale;
-  if constexpr (sizeof(T) == sizeof(double)) {
-    std::int64_t bits;
-    std::memcpy(&bits, &big, sizeof bits);
-    bits = (bits - std::int64_t{0x4338000000000000} + 1022) << 52;
-    std::memcpy(&scale, &bits, sizeof scale);
-  } else {
-    IntPack bits;
-    std::memcpy(&bits, &big, sizeof bits);
-    bits = (bits - std::int64_t{0x4338000000000000} + 1022) << 52;
-    std::memcpy(&scale, &bits, sizeof scale);
-  }
+  Bits<T> bits;
+  std::memcpy(&bits, &big, sizeof bits);
+  bits = (bits - std::int64_t{0x4338000000000000} + 1022) << 52;
+  std::memcpy(&scale, &bits, sizeof scale);
   T y = p * scale * 2.0;
   y = select(x < -708.0, splat<T>(0.0), y);
   return select(x != x, x, y);
@@ -153,21 +176,16 @@ KOKKOS_FORCEINLINE_FUNCTION T log(T x) {
   constexpr double ln2_hi = 0.693145751953125, ln2_lo = 1.4286068203094173e-06;
   constexpr std::int64_t sqrt_half = 0x3fe6a09e667f3bcd;  // the bits of sqrt(1/2)
   T m, k;
+  Bits<T> bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  // Exponent relative to sqrt(1/2), so that the mantissa lands in [sqrt(1/2), sqrt(2)).
+  const Bits<T> e = (bits - sqrt_half) >> 52;
+  bits -= e << 52;
+  std::memcpy(&m, &bits, sizeof m);
   if constexpr (sizeof(T) == sizeof(double)) {
-    std::int64_t bits;
-    std::memcpy(&bits, &x, sizeof bits);
-    // Exponent relative to sqrt(1/2), so that the mantissa lands in [sqrt(1/2), sqrt(2)).
-    const std::int64_t e = (bits - sqrt_half) >> 52;
-    bits -= e << 52;
-    std::memcpy(&m, &bits, sizeof m);
     k = static_cast<double>(e);
   } else {
-    IntPack bits;
-    std::memcpy(&bits, &x, sizeof bits);
-    const IntPack e = (bits - sqrt_half) >> 52;
-    bits -= e << 52;
-    std::memcpy(&m, &bits, sizeof m);
-    k = __builtin_convertvector(e, Pack);
+    k = __builtin_convertvector(e, T);
   }
   // fdlibm's arrangement: ln m = f - (f^2/2 - s (f^2/2 + R)), f = m - 1 (exact), where
   // R = 2 (s^2/3 + s^4/5 + ...) carries only the small correction's rounding.

@@ -63,7 +63,8 @@ struct AeifPopulation : Population {
       const AeifCondAlphaAstro* m;
       AeifCondAlphaAstro::Block cells;
     };
-    KOKKOS_INLINE_FUNCTION Block load_block(std::size_t i0) const {
+    template <int L = lanes>
+    CAJAL_PACK_FUNCTION Block load_block(std::size_t i0) const {
       Block blk;
       blk.m = &sets.of(i0);
       AeifCondAlphaAstro::Block& b = blk.cells;
@@ -74,7 +75,8 @@ struct AeifPopulation : Population {
       for (int l = 0; l < lanes; ++l) b.r[l] = r(i0 + l);
       return blk;
     }
-    KOKKOS_INLINE_FUNCTION void step_block(Block& b, const double in[4][lanes], int fired[lanes]) const {
+    template <int L = lanes>
+    CAJAL_PACK_FUNCTION void step_block(Block& b, const double in[4][L], int fired[L]) const {
       b.m->step_block(b.cells, in, fired);
       for (int l = 0; l < lanes; ++l) fired[l] = fired[l] < 0 ? -1 : (fired[l] > 0 ? 1 : 0);
     }
@@ -89,7 +91,8 @@ struct AeifPopulation : Population {
       hint(i) = s.hint;
       r(i) = s.ref;
     }
-    KOKKOS_INLINE_FUNCTION void store_block(std::size_t i0, const Block& blk) const {
+    template <int L = lanes>
+    CAJAL_PACK_FUNCTION void store_block(std::size_t i0, const Block& blk) const {
       const AeifCondAlphaAstro::Block& b = blk.cells;
       double* y[6] = {V.data(), dge.data(), ge.data(), dgi.data(), gi.data(), w.data()};
       for (int j = 0; j < 6; ++j) lanes::store(y[j] + i0, b.y[j]);

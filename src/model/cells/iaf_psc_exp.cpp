@@ -48,7 +48,8 @@ struct ExpPopulation : IafPopulation<IafPscExp> {
       lanes::Pack v, ie, ii;
       lanes::IntPack ref;
     };
-    KOKKOS_INLINE_FUNCTION Block load_block(std::size_t i0) const {
+    template <int L = lanes>
+    CAJAL_PACK_FUNCTION Block load_block(std::size_t i0) const {
       Block b;
       b.m = &sets.of(i0);
       b.v = lanes::load<lanes::Pack>(&V(i0));
@@ -57,7 +58,8 @@ struct ExpPopulation : IafPopulation<IafPscExp> {
       for (int l = 0; l < lanes; ++l) b.ref[l] = r(i0 + l);
       return b;
     }
-    KOKKOS_INLINE_FUNCTION void step_block(Block& b, const double in[3][lanes], int fired[lanes]) const {
+    template <int L = lanes>
+    CAJAL_PACK_FUNCTION void step_block(Block& b, const double in[3][L], int fired[L]) const {
       const IafPscExp& m = *b.m;
       const lanes::Pack I = m.I_e + lanes::load<lanes::Pack>(in[2]);  // I_e plus the stimulus current
       const lanes::Pack v_free = b.v * m.P22 + b.ie * m.P21ex + b.ii * m.P21in + I * m.P20;
@@ -71,7 +73,8 @@ struct ExpPopulation : IafPopulation<IafPscExp> {
       b.v = lanes::select(spike, lanes::splat<lanes::Pack>(m.V_reset), b.v);
       for (int l = 0; l < lanes; ++l) fired[l] = spike[l] != 0;
     }
-    KOKKOS_INLINE_FUNCTION void store_block(std::size_t i0, const Block& b) const {
+    template <int L = lanes>
+    CAJAL_PACK_FUNCTION void store_block(std::size_t i0, const Block& b) const {
       lanes::store(&V(i0), b.v);
       lanes::store(&ie(i0), b.ie);
       lanes::store(&ii(i0), b.ii);
