@@ -48,3 +48,18 @@ foreach(n 1 3)
                    ${out}/brunel_small_1000_np${n}/summary.json ${branching_brunel_small_1000})
   set_tests_properties(branching_brunel_small_1000_np${n} PROPERTIES FIXTURES_REQUIRED brunel_small_1000_np${n})
 endforeach()
+
+# The field on 16 ranks: field_poisson at 8^3 voxels in reproducible mode (Richardson with
+# the multigrid's exact residual norms, Multigrid::exact_norm, summed over ranks in one
+# integer Allreduce): the snapshots of 1 and 16 ranks bit for bit (16 subdomains of 32
+# voxels).
+foreach(n 1 16)
+  cajal_mpi_run(run_field_poisson_8_np${n} ${n} run ${PROJECT_SOURCE_DIR}/inputs/field_poisson.toml
+                --output ${out}/field_poisson_8_np${n} --overwrite --quiet
+                --set field.voxel=160 --set field.mode="reproducible")
+  set_tests_properties(run_field_poisson_8_np${n} PROPERTIES FIXTURES_SETUP field_poisson_8_np${n})
+endforeach()
+add_test(NAME invariance_field_poisson_8_np1_vs_np16
+         COMMAND fieldcheck equal ${out}/field_poisson_8_np1/field.h5 ${out}/field_poisson_8_np16/field.h5)
+set_tests_properties(invariance_field_poisson_8_np1_vs_np16
+                     PROPERTIES FIXTURES_REQUIRED "field_poisson_8_np1;field_poisson_8_np16")
