@@ -160,7 +160,8 @@ std::vector<std::uint64_t> MpiCommunicator::alltoallv(const std::vector<std::vec
                   "MPI_Alltoallv");
     if (direct) continue;
     for (std::size_t r = 0; r < P; ++r)
-      std::copy(rbuf.begin() + rd[r], rbuf.begin() + rd[r] + rc[r], out.begin() + static_cast<std::ptrdiff_t>(rstart[r] + from));
+      std::copy(rbuf.begin() + rd[r], rbuf.begin() + rd[r] + rc[r],
+                out.begin() + static_cast<std::ptrdiff_t>(rstart[r] + from));
   }
   if (recv_counts) *recv_counts = rcount;
   return out;
