@@ -40,7 +40,7 @@ SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
   for (int r = 0; r < P; ++r)
     if (!want[r].empty()) src_.push_back(r);
 
-  std::vector<int> counts;
+  std::vector<std::uint64_t> counts;
   const std::vector<std::uint64_t> asked = comm.alltoallv(want, &counts);
   for (int r = 0; r < P; ++r)
     if (counts[r] > 0) dest_.push_back(r);
@@ -51,7 +51,7 @@ SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
   {
     std::size_t k = 0;
     for (int r = 0; r < P; ++r)
-      for (int c = 0; c < counts[r]; ++c) ++n_sub[local_index(asked[k++]) + 1];
+      for (std::uint64_t c = 0; c < counts[r]; ++c) ++n_sub[local_index(asked[k++]) + 1];
   }
   for (std::uint64_t i = 0; i < nlocal; ++i) n_sub[i + 1] += n_sub[i];
   sub_row_ = n_sub;
@@ -61,7 +61,7 @@ SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
     std::size_t k = 0, slot = 0;
     for (int r = 0; r < P; ++r) {
       if (counts[r] == 0) continue;
-      for (int c = 0; c < counts[r]; ++c) {
+      for (std::uint64_t c = 0; c < counts[r]; ++c) {
         const std::uint64_t li = local_index(asked[k++]);
         sub_to_[fill[li]++] = static_cast<std::uint32_t>(slot);
       }

@@ -670,9 +670,12 @@ double Multigrid::exact_norm(Grid v, double local_max) const {
         }
       },
       sum);
-  const std::vector<std::int64_t> all = comm_.allgather<std::int64_t>(sum);
-  __int128 total = 0;
-  for (const std::int64_t s : all) total += s;
+  // The exact sum over ranks, whatever their number: each rank's sum (>= 0, < 2^63) as
+  // 32-bit halves, each summed in a 64-bit integer (no overflow below 2^31 ranks): one
+  // fixed-size Allreduce, integer, hence the same in any order.
+  std::int64_t halves[2] = {sum >> 32, sum & 0xffffffff};
+  comm_.sum_each(halves, 2);
+  const __int128 total = (static_cast<__int128>(halves[0]) << 32) + halves[1];
   return std::ldexp(std::sqrt(static_cast<double>(total) / unit), e);
 }
 

@@ -14,8 +14,8 @@ std::string Communicator::first_problem(const std::string& problem) const {
 }
 
 std::vector<std::uint64_t> SerialCommunicator::alltoallv(const std::vector<std::vector<std::uint64_t>>& send,
-                                                         std::vector<int>* recv_counts) const {
-  if (recv_counts) *recv_counts = {static_cast<int>(send.at(0).size())};
+                                                         std::vector<std::uint64_t>* recv_counts) const {
+  if (recv_counts) *recv_counts = {send.at(0).size()};
   return send.at(0);
 }
 

@@ -1,5 +1,8 @@
 #include "cajal/parallel/mpi_communicator.hpp"
 
+#include <algorithm>
+#include <climits>
+
 #include "cajal/util/error.hpp"
 
 namespace cajal {
@@ -93,8 +96,13 @@ int MpiCommunicator::ranks_on_node() const {
 }
 
 void MpiCommunicator::allreduce(void* data, std::size_t n, Datatype t, ReduceOp op) const {
-  detail::check(MPI_Allreduce(MPI_IN_PLACE, data, static_cast<int>(n), mpi_type(t), mpi_op(op), comm_),
-                "MPI_Allreduce");
+  // In pieces below INT_MAX elements (an MPI count is an int).
+  int bytes = 0;
+  detail::check(MPI_Type_size(mpi_type(t), &bytes), "MPI_Type_size");
+  for (std::size_t at = 0; at < n; at += piece())
+    detail::check(MPI_Allreduce(MPI_IN_PLACE, static_cast<char*>(data) + at * static_cast<std::size_t>(bytes),
+                                static_cast<int>(std::min(piece(), n - at)), mpi_type(t), mpi_op(op), comm_),
+                  "MPI_Allreduce");
 }
 
 void MpiCommunicator::exscan_sum(const void* in, void* out, Datatype t) const {
@@ -105,29 +113,56 @@ void MpiCommunicator::allgather_one(const void* in, void* out, Datatype t) const
   detail::check(MPI_Allgather(in, 1, mpi_type(t), out, 1, mpi_type(t), comm_), "MPI_Allgather");
 }
 
+void MpiCommunicator::set_piece_limit(std::size_t elements) { piece_limit_ = elements; }
+
+std::size_t MpiCommunicator::piece() const {
+  const std::size_t most = INT_MAX;
+  return piece_limit_ > 0 ? std::min(piece_limit_, most) : most;
+}
+
 std::vector<std::uint64_t> MpiCommunicator::alltoallv(const std::vector<std::vector<std::uint64_t>>& send,
-                                                      std::vector<int>* recv_counts) const {
-  std::vector<int> scount(size_), sdispl(size_), rcount(size_), rdispl(size_);
-  std::vector<std::uint64_t> flat;
-  std::size_t total = 0;
-  for (int r = 0; r < size_; ++r) total += send[r].size();
-  flat.reserve(total);
-  for (int r = 0; r < size_; ++r) {
-    scount[r] = static_cast<int>(send[r].size());
-    sdispl[r] = static_cast<int>(flat.size());
-    flat.insert(flat.end(), send[r].begin(), send[r].end());
+                                                      std::vector<std::uint64_t>* recv_counts) const {
+  const std::size_t P = static_cast<std::size_t>(size_);
+  std::vector<std::uint64_t> scount(P), rcount(P), rstart(P + 1, 0);
+  for (std::size_t r = 0; r < P; ++r) scount[r] = send[r].size();
+  // The counts first, as 64-bit numbers; then the data in rounds in which every pair moves
+  // at most `each` elements, so that a round's counts and displacements (int) stay below
+  // INT_MAX however much the whole exchange holds.
+  detail::check(MPI_Alltoall(scount.data(), 1, MPI_UINT64_T, rcount.data(), 1, MPI_UINT64_T, comm_), "MPI_Alltoall");
+  std::uint64_t longest = 0;
+  for (std::size_t r = 0; r < P; ++r) {
+    rstart[r + 1] = rstart[r] + rcount[r];
+    longest = std::max({longest, scount[r], rcount[r]});
   }
-  detail::check(MPI_Alltoall(scount.data(), 1, MPI_INT, rcount.data(), 1, MPI_INT, comm_),
-                "MPI_Alltoall");
-  int rtotal = 0;
-  for (int r = 0; r < size_; ++r) {
-    rdispl[r] = rtotal;
-    rtotal += rcount[r];
+  const std::uint64_t each = std::max<std::size_t>(1, std::min(piece(), static_cast<std::size_t>(INT_MAX) / P));
+  const std::uint64_t rounds = (max<unsigned long long>(longest) + each - 1) / each;
+  std::vector<std::uint64_t> out(rstart[P]);
+  std::vector<int> sc(P), sd(P), rc(P), rd(P);
+  std::vector<std::uint64_t> sbuf, rbuf;
+  // In one round the data arrive in place; in several, each round's go through rbuf.
+  const bool direct = rounds == 1;
+  auto part = [each](std::uint64_t count, std::uint64_t from) {
+    return static_cast<int>(count > from ? std::min(each, count - from) : 0);
+  };
+  for (std::uint64_t k = 0; k < rounds; ++k) {
+    const std::uint64_t from = k * each;
+    int st = 0, rt = 0;
+    sbuf.clear();
+    for (std::size_t r = 0; r < P; ++r) {
+      sc[r] = part(scount[r], from), sd[r] = st, st += sc[r];
+      sbuf.insert(sbuf.end(), send[r].begin() + static_cast<std::ptrdiff_t>(std::min(from, scount[r])),
+                  send[r].begin() + static_cast<std::ptrdiff_t>(std::min(from, scount[r]) + sc[r]));
+      rc[r] = part(rcount[r], from), rd[r] = direct ? static_cast<int>(rstart[r]) : rt, rt += rc[r];
+    }
+    if (!direct) rbuf.resize(static_cast<std::size_t>(rt));
+    detail::check(MPI_Alltoallv(sbuf.data(), sc.data(), sd.data(), MPI_UINT64_T, direct ? out.data() : rbuf.data(),
+                                rc.data(), rd.data(), MPI_UINT64_T, comm_),
+                  "MPI_Alltoallv");
+    if (direct) continue;
+    for (std::size_t r = 0; r < P; ++r)
+      std::copy(rbuf.begin() + rd[r], rbuf.begin() + rd[r] + rc[r],
+                out.begin() + static_cast<std::ptrdiff_t>(rstart[r] + from));
   }
-  std::vector<std::uint64_t> out(rtotal);
-  detail::check(MPI_Alltoallv(flat.data(), scount.data(), sdispl.data(), MPI_UINT64_T, out.data(),
-                              rcount.data(), rdispl.data(), MPI_UINT64_T, comm_),
-                "MPI_Alltoallv");
   if (recv_counts) *recv_counts = rcount;
   return out;
 }
@@ -136,7 +171,9 @@ std::string MpiCommunicator::broadcast(const std::string& s, int root) const {
   unsigned long long n = s.size();
   detail::check(MPI_Bcast(&n, 1, MPI_UNSIGNED_LONG_LONG, root, comm_), "MPI_Bcast");
   std::string out = rank_ == root ? s : std::string(n, '\0');
-  if (n > 0) detail::check(MPI_Bcast(&out[0], static_cast<int>(n), MPI_CHAR, root, comm_), "MPI_Bcast");
+  for (std::size_t at = 0; at < n; at += piece())
+    detail::check(MPI_Bcast(&out[at], static_cast<int>(std::min<std::size_t>(piece(), n - at)), MPI_CHAR, root, comm_),
+                  "MPI_Bcast");
   return out;
 }
 

@@ -223,12 +223,12 @@ void LocalNetwork::load_synapses(CheckpointFile& f, std::size_t i) {
   auto src = plastic_sources[i];
   std::vector<std::vector<std::uint64_t>> ask(P);
   for (std::size_t r = 0; r < src.extent(0); ++r) ask[part.owner(pj.pre, src(r))].push_back(src(r));
-  std::vector<int> counts;
+  std::vector<std::uint64_t> counts;
   const std::vector<std::uint64_t> asked = comm.alltoallv(ask, &counts);
   std::vector<std::vector<std::uint64_t>> reply(P);
   std::size_t k = 0;
   for (int r = 0; r < P; ++r)
-    for (int c = 0; c < counts[r]; ++c, ++k) {
+    for (std::uint64_t c = 0; c < counts[r]; ++c, ++k) {
       const std::size_t li = static_cast<std::size_t>(std::lower_bound(owned.begin(), owned.end(), asked[k]) - owned.begin());
       reply[r].insert(reply[r].end(), own.begin() + li * words, own.begin() + (li + 1) * words);
     }

@@ -44,6 +44,11 @@ public:
   Epoch epoch_at(std::int64_t t0) const {
     return {t0, t0 + std::min<std::int64_t>(m_ - t0 % m_, nsteps_ - t0)};
   }
+  /// How many epochs run from step `t0` to t_stop: one per multiple of m in (t0, t_stop),
+  /// plus the last one.
+  std::int64_t epochs_from(std::int64_t t0) const {
+    return t0 >= nsteps_ ? 0 : (nsteps_ + m_ - 1) / m_ - t0 / m_;
+  }
   /// A period in steps rounded up to whole intervals (couplings refreshed at interval edges).
   std::int64_t whole_intervals(std::int64_t steps) const { return (steps + m_ - 1) / m_ * m_; }
 

@@ -130,7 +130,7 @@ struct Simulation::Impl {
 
   RunSummary summarize(std::int64_t end, bool stopped, const SpikeCounts& counts, std::uint64_t events,
                        const PhaseTimes& times, double simulate_local, double checkpoint_s) const;
-  RunFacts facts(const SpikeCounts& counts) const;
+  RunFacts facts(SpikeCounts& counts) const;
 };
 
 Simulation::Simulation(const Communicator& comm, const Deck& deck) : impl_(std::make_unique<Impl>(comm, deck)) {}
@@ -209,7 +209,7 @@ RunSummary Simulation::run(const RunOptions& opt) {
     Stopwatch w(times.io);
     recorders = std::make_unique<Recorders>(comm, s.net, s.schedule, s.field.get(), s.sampling, s.restored, out_dir);
   }
-  SpikeCounts counts(deck.populations.size());
+  SpikeCounts counts(comm, deck.populations.size(), s.schedule.epochs_from(start));
   Checkpointer checkpointer(comm, deck, out_dir, start);
   double checkpoint_s = 0;
   std::uint64_t events = 0;
@@ -317,9 +317,9 @@ RunSummary Simulation::Impl::summarize(std::int64_t end, bool stopped, const Spi
 }
 
 /// Collective: what summary.json reports beyond RunSummary.
-RunFacts Simulation::Impl::facts(const SpikeCounts& counts) const {
+RunFacts Simulation::Impl::facts(SpikeCounts& counts) const {
   RunFacts f;
-  f.branching = counts.branching(comm);
+  f.branching = counts.branching();
   f.restore_s = restored.seconds;
   f.plastic = net.any_plastic;
   // Facilitations or depressions that needed a postsynaptic spike older than the kept

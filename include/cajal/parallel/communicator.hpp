@@ -67,7 +67,12 @@ public:
   /// Element-wise sum over all ranks of `v` (the same length on every rank), in place.
   template <class T> void sum_each(std::vector<T>& v) const {
     static_assert(std::is_integral<T>::value, "sum_each of integers only (exact in any order)");
-    allreduce(v.data(), v.size(), detail::datatype_of<T>(), ReduceOp::sum);
+    sum_each(v.data(), v.size());
+  }
+  /// The same over n elements at `v`.
+  template <class T> void sum_each(T* v, std::size_t n) const {
+    static_assert(std::is_integral<T>::value, "sum_each of integers only (exact in any order)");
+    allreduce(v, n, detail::datatype_of<T>(), ReduceOp::sum);
   }
 
   /// Exclusive prefix sum: the sum of `v` over ranks below this one (0 on rank 0).
@@ -85,9 +90,10 @@ public:
   }
 
   /// Sends `send[r]` to rank r, returns what each rank sent here, concatenated in rank
-  /// order. Used at build time (subscriptions), not in the time loop.
+  /// order; `recv_counts[r]`: how many came from rank r. Any sizes (64-bit counts). Used at
+  /// build time (subscriptions), not in the time loop.
   virtual std::vector<std::uint64_t> alltoallv(const std::vector<std::vector<std::uint64_t>>& send,
-                                               std::vector<int>* recv_counts = nullptr) const = 0;
+                                               std::vector<std::uint64_t>* recv_counts = nullptr) const = 0;
 
   /// The string of rank `root`, on every rank.
   virtual std::string broadcast(const std::string& s, int root = 0) const = 0;
@@ -132,7 +138,7 @@ public:
   void barrier() const override {}
   int ranks_on_node() const override { return 1; }
   std::vector<std::uint64_t> alltoallv(const std::vector<std::vector<std::uint64_t>>& send,
-                                       std::vector<int>* recv_counts = nullptr) const override;
+                                       std::vector<std::uint64_t>* recv_counts = nullptr) const override;
   std::string broadcast(const std::string& s, int root = 0) const override;
   void sendrecv(const double* send, std::size_t n, int dest, int tag, double* recv, int source) const override;
   void allgatherv(const double* send, int count, double* recv, const int* counts,

@@ -32,10 +32,16 @@ public:
 
   MPI_Comm raw() const { return comm_; }
 
+  /// The most elements one message of a collective carries (MPI counts and displacements
+  /// are int): larger exchanges go in rounds of pieces this long. Default and upper bound:
+  /// what keeps every count and displacement of a round below INT_MAX. Tests set a small
+  /// one to run the pieced path on small data.
+  void set_piece_limit(std::size_t elements);
+
   void barrier() const override;
   int ranks_on_node() const override;
   std::vector<std::uint64_t> alltoallv(const std::vector<std::vector<std::uint64_t>>& send,
-                                       std::vector<int>* recv_counts = nullptr) const override;
+                                       std::vector<std::uint64_t>* recv_counts = nullptr) const override;
   std::string broadcast(const std::string& s, int root = 0) const override;
   void sendrecv(const double* send, std::size_t n, int dest, int tag, double* recv, int source) const override;
   void allgatherv(const double* send, int count, double* recv, const int* counts,
@@ -49,6 +55,8 @@ protected:
 
 private:
   MPI_Comm comm_ = MPI_COMM_NULL;
+  std::size_t piece_limit_ = 0;  // 0: the default
+  std::size_t piece() const;
 };
 
 /// The MPI communicator behind `comm`, for the layers that call MPI, PETSc or MPI-IO
