@@ -174,6 +174,8 @@ Multigrid::Multigrid(const Communicator& comm, const Index3& N, const Bricks& br
     Index3 wn;
     window_of(rank_, window_s_, wn);
     window_ = make_grid("cajal::field::mg::window", wn);
+    window_host_ = Kokkos::create_mirror_view(window_);
+    if (rank_ == aggregator) coarse_host_ = Kokkos::create_mirror_view(lv_[first_gathered_].u);
     scatter_recv_.resize(static_cast<std::size_t>(window_cells_of(rank_)));
     if (rank_ == aggregator) {
       gather_counts_.resize(size_);
@@ -496,7 +498,8 @@ void Multigrid::scatter_correction(int l) {
   if (rank_ == aggregator) {
     const Level& C = lv_[l + 1];
     fill_ghosts(l + 1, C.u);
-    auto full = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), C.u);
+    Kokkos::deep_copy(coarse_host_, C.u);  // a no-op on a host backend
+    const auto& full = coarse_host_;
     std::size_t q = 0;
     for (int p = 0; p < size_; ++p) {
       Index3 ws, wn;
@@ -510,7 +513,7 @@ void Multigrid::scatter_correction(int l) {
   }
   comm_.scatterv(scatter_send_.data(), scatter_counts_.data(), scatter_displs_.data(), scatter_recv_.data(),
                  static_cast<int>(scatter_recv_.size()), aggregator);
-  auto w = Kokkos::create_mirror_view(window_);
+  const auto& w = window_host_;
   std::size_t q = 0;
   for (std::size_t k = 0; k < w.extent(0); ++k)
     for (std::size_t j = 0; j < w.extent(1); ++j)

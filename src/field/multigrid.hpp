@@ -165,6 +165,7 @@ private:
   std::vector<int> scatter_counts_, scatter_displs_;
   Grid window_;
   Index3 window_s_{};
+  Grid::HostMirror window_host_, coarse_host_;  // host copies (the grids themselves on a host backend)
 };
 
 }  // namespace cajal::field
