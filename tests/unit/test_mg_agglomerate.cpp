@@ -215,3 +215,30 @@ TEST(MgAgglomerate, WCyclesOnABoxGiveTheBitsOfOneRank) {
   opt.gamma = 2;
   run_case({48, 32, 16}, {true, true, true, true, true, true}, opt);
 }
+
+// The two collectives the agglomeration adds: rank r sends r + 1 values to the last rank
+// (the root here, not 0), which gets them in rank order and sends each rank back its own
+// values doubled; the other ranks' recv, counts and displs are never read.
+TEST(MgAgglomerate, GathervAndScattervRoundTrip) {
+  cajal::MpiCommunicator comm(MPI_COMM_WORLD);
+  const int P = comm.size(), r = comm.rank(), root = P - 1;
+  std::vector<double> mine(r + 1);
+  for (int i = 0; i <= r; ++i) mine[i] = 100.0 * r + i;
+  std::vector<int> counts, displs;
+  std::vector<double> all;
+  if (r == root) {
+    for (int q = 0; q < P; ++q) {
+      displs.push_back(static_cast<int>(all.size()));
+      counts.push_back(q + 1);
+      all.resize(all.size() + q + 1, -1.0);
+    }
+  }
+  comm.gatherv(mine.data(), r + 1, all.data(), counts.data(), displs.data(), root);
+  if (r == root)
+    for (int q = 0; q < P; ++q)
+      for (int i = 0; i <= q; ++i) EXPECT_EQ(all[displs[q] + i], 100.0 * q + i) << q << " " << i;
+  for (double& v : all) v *= 2;
+  std::vector<double> back(r + 1, -1.0);
+  comm.scatterv(all.data(), counts.data(), displs.data(), back.data(), r + 1, root);
+  for (int i = 0; i <= r; ++i) EXPECT_EQ(back[i], 2 * (100.0 * r + i)) << i;
+}
