@@ -137,11 +137,16 @@ Multigrid::Multigrid(const Communicator& comm, const Index3& N, const Bricks& br
     }
     lv.a0 = a0;
     lv.c = c0 / std::pow(4.0, l);
-    lv.u = make_grid("cajal::field::mg::u", lv.n);
-    lv.b = make_grid("cajal::field::mg::b", lv.n);
-    lv.r = make_grid("cajal::field::mg::r", lv.n);
-    if (l + 1 == first_gathered_ && l + 1 < L) lv.r_full = make_grid("cajal::field::mg::r_full", lv.N);
-    if (l == L - 1 && L > 1) {
+    const bool here = !lv.gathered || rank_ == aggregator;  // a gathered level: the aggregator's alone
+    if (!here) lv.n = {0, 0, 0};
+    if (here) {
+      lv.u = make_grid("cajal::field::mg::u", lv.n);
+      lv.b = make_grid("cajal::field::mg::b", lv.n);
+      lv.r = make_grid("cajal::field::mg::r", lv.n);
+    }
+    if (l + 1 == first_gathered_ && l + 1 < L && rank_ == aggregator)
+      lv.r_full = make_grid("cajal::field::mg::r_full", lv.N);
+    if (l == L - 1 && L > 1 && here) {
       lv.p = make_grid("cajal::field::mg::p", lv.n);
       lv.q = make_grid("cajal::field::mg::q", lv.n);
     }
@@ -152,17 +157,52 @@ Multigrid::Multigrid(const Communicator& comm, const Index3& N, const Bricks& br
   send_ = Kokkos::View<double*>("cajal::field::mg::halo_send", 2 * face);
   recv_ = Kokkos::View<double*>("cajal::field::mg::halo_recv", 2 * face);
   if (first_gathered_ < L) {
+    // Up: every rank's residual of level l, whole, to the aggregator. Down: every rank's
+    // window of level l + 1 (the counts and displacements only the aggregator reads).
     const int l = first_gathered_ - 1;
-    gather_counts_.resize(size_);
-    gather_displs_.resize(size_ + 1, 0);
-    for (int q = 0; q < size_; ++q) {
+    auto cells_of = [&](int q) {
       std::int64_t cells = 1;
       for (int d = 0; d < 3; ++d) cells *= bricks.voxel_count(q, d) >> l;
-      gather_counts_[q] = static_cast<int>(cells);
-      gather_displs_[q + 1] = gather_displs_[q] + gather_counts_[q];
+      return cells;
+    };
+    auto window_cells_of = [&](int q) {
+      Index3 ws, wn;
+      window_of(q, ws, wn);
+      return (wn[0] + 2) * (wn[1] + 2) * (wn[2] + 2);
+    };
+    gather_send_.resize(static_cast<std::size_t>(cells_of(rank_)));
+    Index3 wn;
+    window_of(rank_, window_s_, wn);
+    window_ = make_grid("cajal::field::mg::window", wn);
+    window_host_ = Kokkos::create_mirror_view(window_);
+    if (rank_ == aggregator) coarse_host_ = Kokkos::create_mirror_view(lv_[first_gathered_].u);
+    scatter_recv_.resize(static_cast<std::size_t>(window_cells_of(rank_)));
+    if (rank_ == aggregator) {
+      gather_counts_.resize(size_);
+      gather_displs_.resize(size_ + 1, 0);
+      scatter_counts_.resize(size_);
+      scatter_displs_.resize(size_ + 1, 0);
+      for (int q = 0; q < size_; ++q) {
+        gather_counts_[q] = static_cast<int>(cells_of(q));
+        gather_displs_[q + 1] = gather_displs_[q] + gather_counts_[q];
+        scatter_counts_[q] = static_cast<int>(window_cells_of(q));
+        scatter_displs_[q + 1] = scatter_displs_[q] + scatter_counts_[q];
+      }
+      gather_recv_.resize(gather_displs_[size_]);
+      scatter_send_.resize(scatter_displs_[size_]);
     }
-    gather_send_.resize(gather_counts_[rank_]);
-    gather_recv_.resize(gather_displs_[size_]);
+  }
+}
+
+void Multigrid::window_of(int p, Index3& start, Index3& cells) const {
+  // Rank p's cells of level l = first_gathered - 1 are s .. s + n - 1; their prolongation
+  // reads the coarse cells (s >> 1) - 1 .. ((s + n - 1) >> 1) + 1, the window's owned cells
+  // and its ghost layer (the aggregator's ghosts on the box boundary).
+  const int l = first_gathered_ - 1;
+  for (int d = 0; d < 3; ++d) {
+    const std::int64_t s = bricks_.voxel_start(p, d) >> l, n = bricks_.voxel_count(p, d) >> l;
+    start[d] = s >> 1;
+    cells[d] = ((s + n - 1) >> 1) - start[d] + 1;
   }
 }
 
@@ -434,11 +474,9 @@ void Multigrid::gather_residual(int l) {
   for (std::int64_t k = 1; k <= nz; ++k)
     for (std::int64_t j = 1; j <= ny; ++j)
       for (std::int64_t i = 1; i <= nx; ++i) gather_send_[q++] = r(k, j, i);
-  if (size_ > 1)
-    comm_.allgatherv(gather_send_.data(), gather_counts_[rank_], gather_recv_.data(), gather_counts_.data(),
-                     gather_displs_.data());
-  else
-    gather_recv_ = gather_send_;
+  comm_.gatherv(gather_send_.data(), static_cast<int>(gather_send_.size()), gather_recv_.data(),
+                gather_counts_.data(), gather_displs_.data(), aggregator);
+  if (rank_ != aggregator) return;
   auto full = Kokkos::create_mirror_view(L.r_full);
   for (int p = 0; p < size_; ++p) {
     std::int64_t s[3], n[3];
@@ -454,6 +492,35 @@ void Multigrid::gather_residual(int l) {
   Kokkos::deep_copy(L.r_full, full);
 }
 
+void Multigrid::scatter_correction(int l) {
+  // The aggregator fills the ghosts of the whole level l + 1 (its box boundary) and packs
+  // every rank's window, ghosts included; each rank unpacks its own.
+  if (rank_ == aggregator) {
+    const Level& C = lv_[l + 1];
+    fill_ghosts(l + 1, C.u);
+    Kokkos::deep_copy(coarse_host_, C.u);  // a no-op on a host backend
+    const auto& full = coarse_host_;
+    std::size_t q = 0;
+    for (int p = 0; p < size_; ++p) {
+      Index3 ws, wn;
+      window_of(p, ws, wn);
+      // Window cell (k, j, i), ghosts included, is global cell ws - 1 + (k, j, i): index
+      // ws + (k, j, i) of the full grid with its ghost layer.
+      for (std::int64_t k = 0; k < wn[2] + 2; ++k)
+        for (std::int64_t j = 0; j < wn[1] + 2; ++j)
+          for (std::int64_t i = 0; i < wn[0] + 2; ++i) scatter_send_[q++] = full(ws[2] + k, ws[1] + j, ws[0] + i);
+    }
+  }
+  comm_.scatterv(scatter_send_.data(), scatter_counts_.data(), scatter_displs_.data(), scatter_recv_.data(),
+                 static_cast<int>(scatter_recv_.size()), aggregator);
+  const auto& w = window_host_;
+  std::size_t q = 0;
+  for (std::size_t k = 0; k < w.extent(0); ++k)
+    for (std::size_t j = 0; j < w.extent(1); ++j)
+      for (std::size_t i = 0; i < w.extent(2); ++i) w(k, j, i) = scatter_recv_[q++];
+  Kokkos::deep_copy(window_, w);
+}
+
 void Multigrid::restrict_to(int l) {
   // The average of the 8 children (cell-centred full weighting). (The transpose of the
   // trilinear prolongation was tried: its V-cycle contracts about 0.22 against 0.15.)
@@ -461,6 +528,7 @@ void Multigrid::restrict_to(int l) {
   const Level& F = lv_[l];
   const bool from_full = C.gathered && !F.gathered;
   if (from_full) gather_residual(l);
+  if (!holds(l + 1)) return;  // the gathered levels are the aggregator's
   const Grid src = from_full ? F.r_full : F.r, b = C.b;
   const std::int64_t fx = from_full ? 0 : F.s[0], fy = from_full ? 0 : F.s[1], fz = from_full ? 0 : F.s[2];
   const std::int64_t nx = C.n[0], ny = C.n[1], cx = C.s[0], cy = C.s[1], cz = C.s[2];
@@ -482,12 +550,18 @@ void Multigrid::restrict_to(int l) {
 }
 
 void Multigrid::prolong_add(int l) {
+  if (!holds(l)) return;
   Level& C = lv_[l + 1];
   const Level& F = lv_[l];
-  fill_ghosts(l + 1, C.u);
-  const Grid uc = C.u, uf = F.u;
+  // From the last distributed level, the coarse correction comes as this rank's window
+  // (the same values, ghosts included, that the whole level holds there).
+  const bool from_window = C.gathered && !F.gathered;
+  if (from_window) scatter_correction(l);
+  else fill_ghosts(l + 1, C.u);
+  const Grid uc = from_window ? window_ : C.u, uf = F.u;
   const std::int64_t nx = F.n[0], ny = F.n[1], sx = F.s[0], sy = F.s[1], sz = F.s[2];
-  const std::int64_t cx = C.s[0], cy = C.s[1], cz = C.s[2];
+  const Index3& cs = from_window ? window_s_ : C.s;
+  const std::int64_t cx = cs[0], cy = cs[1], cz = cs[2];
   for_rows(F,
       "cajal::field::mg::prolong", Rows(0, ny * F.n[2]), KOKKOS_LAMBDA(std::int64_t row) {
         const std::int64_t k = row / ny + 1, j = row % ny + 1;
@@ -538,7 +612,8 @@ double Multigrid::dot(const Level& L, Grid a, Grid b) const {
 }
 
 void Multigrid::coarse_solve(int l) {
-  // Conjugate gradients on the gathered coarsest grid, the same on every rank.
+  // Conjugate gradients on the gathered coarsest grid, on the aggregator.
+  if (!holds(l)) return;
   Level& L = lv_[l];
   const std::int64_t nx = L.n[0], ny = L.n[1];
   const double c = L.c, diag = L.a0 + 6 * c;
@@ -585,6 +660,7 @@ void Multigrid::cycle(int l) {
     smooth(0, opt_.pre + opt_.post, false);
     return;
   }
+  if (!holds(l)) return;  // the gathered levels are the aggregator's
   if (l == L - 1) {
     coarse_solve(l);
     return;
@@ -613,12 +689,13 @@ void Multigrid::fmg(double start) {
   }
   residual(0);
   restrict_to(0);
-  for (int l = 1; l + 1 < L; ++l) {
+  for (int l = 1; l + 1 < L && holds(l); ++l) {
     Kokkos::deep_copy(lv_[l].r, lv_[l].b);
     restrict_to(l);
   }
   coarse_solve(L - 1);
   for (int l = L - 2; l >= 1; --l) {
+    if (!holds(l)) continue;  // the aggregator's
     Kokkos::deep_copy(lv_[l].u, 0.0);
     prolong_add(l);
     cycle(l);

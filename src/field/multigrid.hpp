@@ -18,18 +18,32 @@
 // formula of fixed neighbours, evaluated in the same order whatever the partition, and
 // there is no reduction inside a cycle: levels 0 .. aligned-1 are distributed over the
 // ranks' bricks (whose cuts are multiples of 2^aligned voxels, so a coarse cell never
-// straddles two ranks), and from the first level that could straddle, the residual is
-// gathered and every rank computes the rest of the hierarchy redundantly on the whole
-// grid, the coarse CG included (its dot products then run in one global order on every
-// rank). One rank and four ranks thus run the same arithmetic on every cell.
+// straddles two ranks), and from the first level that could straddle (first_gathered) the
+// hierarchy is agglomerated onto one rank, the aggregator (rank 0): the residual of the
+// last distributed level is gathered there (gatherv), the aggregator alone computes the
+// rest of the hierarchy on the whole grid, the coarse CG included (its dot products run in
+// one global order), and sends each rank back only the window of the coarse correction its
+// brick's prolongation reads: its coarse cells and one ghost layer (scatterv). One rank
+// and four ranks thus run the same arithmetic on every cell.
+//
+// Why one aggregator (HPGMG's and PETSc's PCTELESCOPE's agglomeration, taken to one rank):
+// the gathered levels are what cannot be split along the bricks' cuts, at most 8^-aligned
+// of the fine grid; one rank solves them in the one order that gives the bits of one rank,
+// with no message inside the coarse cycle. Every other rank then holds and moves per
+// V-cycle O(its brick) (its residual up, its window down), instead of the whole gathered
+// level that an allgather gave every rank, and computes nothing on the coarse levels; the
+// aggregator holds and moves O(gathered level). A set of aggregators would need the
+// coarse levels' halos and the CG's dot products across them, in a fixed order again: not
+// worth it while the gathered levels are 8^aligned times smaller than the fine grid.
 //
 // Halos: each distributed level exchanges one ghost layer with the 6 face neighbours of
 // the brick (the DMDA's neighbours), dimension by dimension over the already-filled ghost
 // layers, so edges and corners (which trilinear prolongation reads) arrive too.
 //
-// Messages: the multigrid calls no MPI itself. Halo exchange, the gather of the residual
-// and the norm's reductions go through the communicator interface (sendrecv, allgatherv,
-// max, allgather), so it runs on the serial communicator as well as on MPI.
+// Messages: the multigrid calls no MPI itself. Halo exchange, the gather of the residual,
+// the scatter of the correction and the norm's reductions go through the communicator
+// interface (sendrecv, gatherv, scatterv, max, allgather), so it runs on the serial
+// communicator as well as on MPI.
 #include <Kokkos_Core.hpp>
 
 #include <array>
@@ -53,10 +67,10 @@ Grid make_grid(const char* label, const Index3& n);
 
 struct Level {
   Index3 N{}, s{}, n{};  ///< global cells, first owned cell, owned cells (x, y, z)
-  bool gathered = false;  ///< every rank holds the whole level
+  bool gathered = false;  ///< the whole level, on the aggregator alone (empty grids elsewhere)
   double a0 = 0.0, c = 0.0;
   Grid u, b, r;
-  Grid r_full;  ///< the whole residual, gathered, when the next level is gathered
+  Grid r_full;  ///< the whole residual, gathered on the aggregator, when the next level is gathered
   Grid p, q;    ///< coarse CG only
 };
 
@@ -81,6 +95,13 @@ public:
   const Level& level(int l) const { return lv_[l]; }
   /// Level at which the hierarchy becomes gathered (levels() when it never does).
   int first_gathered() const { return first_gathered_; }
+  /// The rank that holds and solves the gathered levels.
+  static constexpr int aggregator = 0;
+  /// Whether this rank holds level l (every rank a distributed level, the aggregator all).
+  bool holds(int l) const { return !lv_[l].gathered || rank_ == aggregator; }
+  /// Cells of the coarse correction's window this rank receives per visit to the last
+  /// distributed level (its coarse cells and one ghost layer; 0 without gathered levels).
+  std::int64_t window_cells() const { return static_cast<std::int64_t>(scatter_recv_.size()); }
 
   /// One V-cycle on level 0: improves u for the right-hand side b (u is the whole
   /// approximation: zero it first to apply the cycle as a preconditioner).
@@ -117,6 +138,9 @@ private:
   void restrict_to(int l);  // level l's residual -> level l + 1's b (u zeroed)
   void prolong_add(int l);  // level l + 1's u, interpolated, added to level l's u
   void gather_residual(int l);
+  void scatter_correction(int l);  // the aggregator's level l + 1 u -> every rank's window_
+  /// Rank p's window of the first gathered level: first cell (global, x y z) and cells.
+  void window_of(int p, Index3& start, Index3& cells) const;
   void coarse_solve(int l);
   double dot(const Level& L, Grid a, Grid b) const;  // coarse (gathered) levels only
   double exact_norm(Grid v, double local_max) const;
@@ -132,8 +156,16 @@ private:
   Options opt_;
   Kokkos::View<double*> send_, recv_;  // halo faces, both directions
   Kokkos::View<double> dot_{"cajal::field::mg::dot"};  // the coarse CG's dot on a device backend
-  std::vector<double> gather_send_, gather_recv_;
-  std::vector<int> gather_counts_, gather_displs_;
+  std::vector<double> gather_send_, gather_recv_;  // gather_recv_: the aggregator's only
+  std::vector<int> gather_counts_, gather_displs_;  // the aggregator's only
+  // The coarse correction's way back: the aggregator's packed windows of every rank, and
+  // this rank's own window (first gathered level, cells plus one ghost layer, global start
+  // window_s_ of its first owned cell), which prolong_add reads in place of the level's u.
+  std::vector<double> scatter_send_, scatter_recv_;
+  std::vector<int> scatter_counts_, scatter_displs_;
+  Grid window_;
+  Index3 window_s_{};
+  Grid::HostMirror window_host_, coarse_host_;  // host copies (the grids themselves on a host backend)
 };
 
 }  // namespace cajal::field

@@ -34,6 +34,16 @@ void SerialCommunicator::allgatherv(const double* send, int count, double* recv,
   if (count > 0) std::memmove(recv + displs[0], send, static_cast<std::size_t>(count) * sizeof(double));
 }
 
+void SerialCommunicator::gatherv(const double* send, int count, double* recv, const int*, const int* displs,
+                                 int) const {
+  if (count > 0) std::memmove(recv + displs[0], send, static_cast<std::size_t>(count) * sizeof(double));
+}
+
+void SerialCommunicator::scatterv(const double* send, const int*, const int* displs, double* recv, int count,
+                                  int) const {
+  if (count > 0) std::memmove(recv, send + displs[0], static_cast<std::size_t>(count) * sizeof(double));
+}
+
 namespace {
 class ReadyAny final : public PendingAny {
 public:

@@ -190,6 +190,17 @@ void MpiCommunicator::allgatherv(const double* send, int count, double* recv, co
                 "MPI_Allgatherv");
 }
 
+void MpiCommunicator::gatherv(const double* send, int count, double* recv, const int* counts, const int* displs,
+                              int root) const {
+  detail::check(MPI_Gatherv(send, count, MPI_DOUBLE, recv, counts, displs, MPI_DOUBLE, root, comm_), "MPI_Gatherv");
+}
+
+void MpiCommunicator::scatterv(const double* send, const int* counts, const int* displs, double* recv, int count,
+                               int root) const {
+  detail::check(MPI_Scatterv(send, counts, displs, MPI_DOUBLE, recv, count, MPI_DOUBLE, root, comm_),
+                "MPI_Scatterv");
+}
+
 std::unique_ptr<PendingAny> MpiCommunicator::start_any(bool flag) const {
   return std::make_unique<MpiPendingAny>(flag, comm_);
 }

@@ -108,6 +108,15 @@ public:
   /// Gathers `count` doubles of every rank into `recv`: rank r's at displs[r], counts[r] long.
   virtual void allgatherv(const double* send, int count, double* recv, const int* counts,
                           const int* displs) const = 0;
+  /// Gathers `count` doubles of every rank into `recv` on rank `root` alone: rank r's at
+  /// displs[r], counts[r] long (recv, counts and displs are read on `root` only). The
+  /// multigrid's coarse levels, agglomerated onto one rank.
+  virtual void gatherv(const double* send, int count, double* recv, const int* counts, const int* displs,
+                       int root) const = 0;
+  /// The reverse: rank r receives counts[r] doubles of root's `send` from displs[r] into
+  /// `recv`, `count` long (send, counts and displs are read on `root` only).
+  virtual void scatterv(const double* send, const int* counts, const int* displs, double* recv, int count,
+                        int root) const = 0;
 
   /// Starts a logical "or" of `flag` over all ranks that completes in the background
   /// (DeferredAny).
@@ -143,6 +152,10 @@ public:
   void sendrecv(const double* send, std::size_t n, int dest, int tag, double* recv, int source) const override;
   void allgatherv(const double* send, int count, double* recv, const int* counts,
                   const int* displs) const override;
+  void gatherv(const double* send, int count, double* recv, const int* counts, const int* displs,
+               int root) const override;
+  void scatterv(const double* send, const int* counts, const int* displs, double* recv, int count,
+                int root) const override;
   std::unique_ptr<PendingAny> start_any(bool flag) const override;
 
 protected:

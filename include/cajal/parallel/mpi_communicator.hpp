@@ -46,6 +46,10 @@ public:
   void sendrecv(const double* send, std::size_t n, int dest, int tag, double* recv, int source) const override;
   void allgatherv(const double* send, int count, double* recv, const int* counts,
                   const int* displs) const override;
+  void gatherv(const double* send, int count, double* recv, const int* counts, const int* displs,
+               int root) const override;
+  void scatterv(const double* send, const int* counts, const int* displs, double* recv, int count,
+                int root) const override;
   std::unique_ptr<PendingAny> start_any(bool flag) const override;
 
 protected:
