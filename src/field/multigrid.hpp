@@ -42,7 +42,7 @@
 //
 // Messages: the multigrid calls no MPI itself. Halo exchange, the gather of the residual,
 // the scatter of the correction and the norm's reductions go through the communicator
-// interface (sendrecv, gatherv, scatterv, max, allgather), so it runs on the serial
+// interface (sendrecv, gatherv, scatterv, max, sum_each), so it runs on the serial
 // communicator as well as on MPI.
 #include <Kokkos_Core.hpp>
 
