@@ -140,7 +140,11 @@ Multigrid::Multigrid(const Communicator& comm, const Index3& N, const Bricks& br
     lv.u = make_grid("cajal::field::mg::u", lv.n);
     lv.b = make_grid("cajal::field::mg::b", lv.n);
     lv.r = make_grid("cajal::field::mg::r", lv.n);
-    if (l + 1 == first_gathered_ && l + 1 < L) lv.r_full = make_grid("cajal::field::mg::r_full", lv.N);
+    if (l + 1 == first_gathered_ && l + 1 < L) {
+      lv.r_full = make_grid("cajal::field::mg::r_full", lv.N);
+      r_host_ = Kokkos::create_mirror_view(lv.r);
+      r_full_host_ = Kokkos::create_mirror_view(lv.r_full);
+    }
     if (l == L - 1 && L > 1) {
       lv.p = make_grid("cajal::field::mg::p", lv.n);
       lv.q = make_grid("cajal::field::mg::q", lv.n);
@@ -151,6 +155,8 @@ Multigrid::Multigrid(const Communicator& comm, const Index3& N, const Bricks& br
   }
   send_ = Kokkos::View<double*>("cajal::field::mg::halo_send", 2 * face);
   recv_ = Kokkos::View<double*>("cajal::field::mg::halo_recv", 2 * face);
+  send_host_ = Kokkos::create_mirror_view(send_);
+  recv_host_ = Kokkos::create_mirror_view(recv_);
   if (first_gathered_ < L) {
     const int l = first_gathered_ - 1;
     gather_counts_.resize(size_);
@@ -192,10 +198,16 @@ void Multigrid::fill_ghosts(int l, Grid v) {
           });
       Kokkos::fence();
       // Up: my top layer to the high neighbour, its top layer into my low ghost; then down.
-      // (Host pointers: with a device backend, a CUDA-aware MPI or host mirrors go here.)
+      // MPI reads and writes host memory: the faces pass through their host copies (the
+      // same memory on host backends, where deep_copy does nothing).
       const std::size_t n = static_cast<std::size_t>(fs);
-      comm_.sendrecv(snd.data() + fs, n, nbr_[2 * d + 1], 40 + d, rcv.data(), nbr_[2 * d]);
-      comm_.sendrecv(snd.data(), n, nbr_[2 * d], 50 + d, rcv.data() + fs, nbr_[2 * d + 1]);
+      const auto both = std::make_pair(std::size_t(0), 2 * n);
+      Kokkos::deep_copy(Kokkos::subview(send_host_, both), Kokkos::subview(snd, both));
+      double* const hs = send_host_.data();
+      double* const hr = recv_host_.data();
+      comm_.sendrecv(hs + fs, n, nbr_[2 * d + 1], 40 + d, hr, nbr_[2 * d]);
+      comm_.sendrecv(hs, n, nbr_[2 * d], 50 + d, hr + fs, nbr_[2 * d + 1]);
+      Kokkos::deep_copy(Kokkos::subview(rcv, both), Kokkos::subview(recv_host_, both));
       const bool lo = nbr_[2 * d] != Communicator::no_rank, hi = nbr_[2 * d + 1] != Communicator::no_rank;
       for_rows(L,
           "cajal::field::mg::halo_unpack", plane, KOKKOS_LAMBDA(std::int64_t q) {
@@ -429,7 +441,8 @@ void Multigrid::apply(Grid in, double* out) {
 void Multigrid::gather_residual(int l) {
   Level& L = lv_[l];
   const std::int64_t nx = L.n[0], ny = L.n[1], nz = L.n[2];
-  auto r = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), L.r);
+  const auto r = r_host_;
+  Kokkos::deep_copy(r, L.r);
   std::size_t q = 0;
   for (std::int64_t k = 1; k <= nz; ++k)
     for (std::int64_t j = 1; j <= ny; ++j)
@@ -439,7 +452,7 @@ void Multigrid::gather_residual(int l) {
                      gather_displs_.data());
   else
     gather_recv_ = gather_send_;
-  auto full = Kokkos::create_mirror_view(L.r_full);
+  const auto full = r_full_host_;
   for (int p = 0; p < size_; ++p) {
     std::int64_t s[3], n[3];
     for (int d = 0; d < 3; ++d) {
