@@ -86,6 +86,15 @@ KOKKOS_INLINE_FUNCTION void stencil_row(const Grid& u, std::int64_t k, std::int6
   }
 }
 
+/// The sum of a b over the owned cells, in one fixed order (z, then y, then x).
+KOKKOS_INLINE_FUNCTION double serial_dot(const Grid& a, const Grid& b, std::int64_t nx, std::int64_t ny, std::int64_t nz) {
+  double acc = 0;
+  for (std::int64_t k = 1; k <= nz; ++k)
+    for (std::int64_t j = 1; j <= ny; ++j)
+      for (std::int64_t i = 1; i <= nx; ++i) acc += a(k, j, i) * b(k, j, i);
+  return acc;
+}
+
 }  // namespace
 
 Grid make_grid(const char* label, const Index3& n) {
@@ -532,18 +541,14 @@ double Multigrid::dot(const Level& L, Grid a, Grid b) const {
   // by the thread count, and the coarse CG's iterates (and its stopping) would follow. The
   // coarse grid is small; its bits are those of the Serial backend.
   const std::int64_t nx = L.n[0], ny = L.n[1], nz = L.n[2];
-  auto sum = KOKKOS_LAMBDA() {
-    double acc = 0;
-    for (std::int64_t k = 1; k <= nz; ++k)
-      for (std::int64_t j = 1; j <= ny; ++j)
-        for (std::int64_t i = 1; i <= nx; ++i) acc += a(k, j, i) * b(k, j, i);
-    return acc;
-  };
   if constexpr (Kokkos::SpaceAccessibility<Kokkos::HostSpace, Grid::memory_space>::accessible) {
-    return sum();
+    return serial_dot(a, b, nx, ny, nz);
   } else {
+    // A function, not a lambda captured by the kernel's lambda (nvcc restricts extended
+    // lambdas inside extended lambdas).
     const Kokkos::View<double> out = dot_;
-    Kokkos::parallel_for("cajal::field::mg::dot", Kokkos::RangePolicy<>(0, 1), KOKKOS_LAMBDA(int) { out() = sum(); });
+    Kokkos::parallel_for("cajal::field::mg::dot", Kokkos::RangePolicy<>(0, 1),
+                         KOKKOS_LAMBDA(int) { out() = serial_dot(a, b, nx, ny, nz); });
     double v = 0;
     Kokkos::deep_copy(v, out);
     return v;
