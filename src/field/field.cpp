@@ -22,6 +22,13 @@ namespace {
 
 constexpr double pi = 3.14159265358979323846;
 
+/// Whether the multigrid's grids live in memory the host can address (host backends).
+/// There PETSc's arrays (host memory) go straight into the grid kernels; on a device
+/// backend they pass through a device copy of the owned block (Impl::flat).
+constexpr bool host_grids = Kokkos::SpaceAccessibility<Kokkos::HostSpace, field::Grid::memory_space>::accessible;
+/// A PETSc array's owned block, as a view for deep_copy.
+using HostBlock = Kokkos::View<double*, Kokkos::HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
+
 /// PETSc reports an error through this handler, which keeps its first message and makes
 /// the call return the code (PETSc prints nothing itself).
 std::string g_petsc_message;
@@ -64,6 +71,7 @@ struct Field::Impl : Field::State {
   double alpha = 0, Dstar = 0, dtf = 0, a0 = 0, c0 = 0, voxel_volume = 0;
   std::unique_ptr<field::Multigrid> mg;
   field::Grid io_in;  // the input of matrix-free products (the stencil needs its ghosts)
+  Kokkos::View<double*> flat;  // the owned block, x fastest, in device memory (device backends only)
   std::vector<std::int32_t> uptake_sites;
   std::vector<double> manufactured_source;
   std::vector<std::string> inserted;  // option names the deck put into PETSc's database
@@ -93,17 +101,22 @@ struct Field::Impl : Field::State {
   }
 
   // Copies between a PETSc vector's owned block (x fastest) and a grid's interior, row by
-  // row (the PETSc array is host memory: with a device backend this is a staging copy).
+  // row (the PETSc array is host memory: with a device backend it is staged through `flat`).
   // They return PETSc's error code, so that the callbacks below can pass it on.
   PetscErrorCode to_grid(Vec v, field::Grid g) const {
     PetscFunctionBeginUser;
     const PetscScalar* a = nullptr;
     PetscCall(VecGetArrayRead(v, &a));
+    const double* block = a;
+    if (!host_grids) {  // deep_copy waits for the copy: `a` may be given back after it
+      Kokkos::deep_copy(flat, HostBlock(const_cast<double*>(a), static_cast<std::size_t>(owned)));
+      block = flat.data();
+    }
     const std::int64_t nx = n[0], ny = n[1];
     Kokkos::parallel_for(
         "cajal::field::to_grid", Kokkos::RangePolicy<Kokkos::IndexType<std::int64_t>>(0, n[1] * n[2]),
         KOKKOS_LAMBDA(std::int64_t row) {
-          const double* src = a + row * nx;
+          const double* src = block + row * nx;
           double* dst = &g(row / ny + 1, row % ny + 1, 1);
           for (std::int64_t i = 0; i < nx; ++i) dst[i] = src[i];
         });
@@ -114,14 +127,16 @@ struct Field::Impl : Field::State {
     PetscFunctionBeginUser;
     PetscScalar* a = nullptr;
     PetscCall(VecGetArray(v, &a));
+    double* const block = host_grids ? a : flat.data();
     const std::int64_t nx = n[0], ny = n[1];
     Kokkos::parallel_for(
         "cajal::field::from_grid", Kokkos::RangePolicy<Kokkos::IndexType<std::int64_t>>(0, n[1] * n[2]),
         KOKKOS_LAMBDA(std::int64_t row) {
           const double* src = &g(row / ny + 1, row % ny + 1, 1);
-          double* dst = a + row * nx;
+          double* dst = block + row * nx;
           for (std::int64_t i = 0; i < nx; ++i) dst[i] = src[i];
         });
+    if (!host_grids) Kokkos::deep_copy(HostBlock(a, static_cast<std::size_t>(owned)), flat);
     PetscCall(VecRestoreArray(v, &a));
     PetscFunctionReturn(0);
   }
@@ -135,7 +150,9 @@ struct Field::Impl : Field::State {
     PetscCall(self->to_grid(in, self->io_in));
     PetscScalar* a = nullptr;
     PetscCall(VecGetArray(out, &a));
-    self->mg->apply(self->io_in, a);  // straight into the owned block (x fastest)
+    // Straight into the owned block (x fastest); on a device backend through flat.
+    self->mg->apply(self->io_in, host_grids ? a : self->flat.data());
+    if (!host_grids) Kokkos::deep_copy(HostBlock(a, static_cast<std::size_t>(self->owned)), self->flat);
     PetscCall(VecRestoreArray(out, &a));
     PetscFunctionReturn(0);
   }
@@ -282,6 +299,7 @@ struct Field::Impl : Field::State {
       throw option_error("-field_mg_pre and -field_mg_post must be ≥ 0 with at least one sweep");
     mg = std::make_unique<field::Multigrid>(comm, N, bricks, comm.rank(), spec.potassium.dirichlet, a0, c0, mo);
     io_in = field::make_grid("cajal::field::in", {n[0], n[1], n[2]});
+    if (!host_grids) flat = Kokkos::View<double*>("cajal::field::flat", static_cast<std::size_t>(owned));
     st.levels = mg->levels();
 
     const PetscInt nl = static_cast<PetscInt>(owned);

@@ -86,6 +86,15 @@ KOKKOS_INLINE_FUNCTION void stencil_row(const Grid& u, std::int64_t k, std::int6
   }
 }
 
+/// The sum of a b over the owned cells, in one fixed order (z, then y, then x).
+KOKKOS_INLINE_FUNCTION double serial_dot(const Grid& a, const Grid& b, std::int64_t nx, std::int64_t ny, std::int64_t nz) {
+  double acc = 0;
+  for (std::int64_t k = 1; k <= nz; ++k)
+    for (std::int64_t j = 1; j <= ny; ++j)
+      for (std::int64_t i = 1; i <= nx; ++i) acc += a(k, j, i) * b(k, j, i);
+  return acc;
+}
+
 }  // namespace
 
 Grid make_grid(const char* label, const Index3& n) {
@@ -144,8 +153,13 @@ Multigrid::Multigrid(const Communicator& comm, const Index3& N, const Bricks& br
       lv.b = make_grid("cajal::field::mg::b", lv.n);
       lv.r = make_grid("cajal::field::mg::r", lv.n);
     }
-    if (l + 1 == first_gathered_ && l + 1 < L && rank_ == aggregator)
-      lv.r_full = make_grid("cajal::field::mg::r_full", lv.N);
+    if (l + 1 == first_gathered_ && l + 1 < L) {
+      r_host_ = Kokkos::create_mirror_view(lv.r);  // the gather's staging, made once
+      if (rank_ == aggregator) {
+        lv.r_full = make_grid("cajal::field::mg::r_full", lv.N);
+        r_full_host_ = Kokkos::create_mirror_view(lv.r_full);
+      }
+    }
     if (l == L - 1 && L > 1 && here) {
       lv.p = make_grid("cajal::field::mg::p", lv.n);
       lv.q = make_grid("cajal::field::mg::q", lv.n);
@@ -156,6 +170,8 @@ Multigrid::Multigrid(const Communicator& comm, const Index3& N, const Bricks& br
   }
   send_ = Kokkos::View<double*>("cajal::field::mg::halo_send", 2 * face);
   recv_ = Kokkos::View<double*>("cajal::field::mg::halo_recv", 2 * face);
+  send_host_ = Kokkos::create_mirror_view(send_);
+  recv_host_ = Kokkos::create_mirror_view(recv_);
   if (first_gathered_ < L) {
     // Up: every rank's residual of level l, whole, to the aggregator. Down: every rank's
     // window of level l + 1 (the counts and displacements only the aggregator reads).
@@ -232,10 +248,16 @@ void Multigrid::fill_ghosts(int l, Grid v) {
           });
       Kokkos::fence();
       // Up: my top layer to the high neighbour, its top layer into my low ghost; then down.
-      // (Host pointers: with a device backend, a CUDA-aware MPI or host mirrors go here.)
+      // MPI reads and writes host memory: the faces pass through their host copies (the
+      // same memory on host backends, where deep_copy does nothing).
       const std::size_t n = static_cast<std::size_t>(fs);
-      comm_.sendrecv(snd.data() + fs, n, nbr_[2 * d + 1], 40 + d, rcv.data(), nbr_[2 * d]);
-      comm_.sendrecv(snd.data(), n, nbr_[2 * d], 50 + d, rcv.data() + fs, nbr_[2 * d + 1]);
+      const auto both = std::make_pair(std::size_t(0), 2 * n);
+      Kokkos::deep_copy(Kokkos::subview(send_host_, both), Kokkos::subview(snd, both));
+      double* const hs = send_host_.data();
+      double* const hr = recv_host_.data();
+      comm_.sendrecv(hs + fs, n, nbr_[2 * d + 1], 40 + d, hr, nbr_[2 * d]);
+      comm_.sendrecv(hs, n, nbr_[2 * d], 50 + d, hr + fs, nbr_[2 * d + 1]);
+      Kokkos::deep_copy(Kokkos::subview(rcv, both), Kokkos::subview(recv_host_, both));
       const bool lo = nbr_[2 * d] != Communicator::no_rank, hi = nbr_[2 * d + 1] != Communicator::no_rank;
       for_rows(L,
           "cajal::field::mg::halo_unpack", plane, KOKKOS_LAMBDA(std::int64_t q) {
@@ -469,7 +491,8 @@ void Multigrid::apply(Grid in, double* out) {
 void Multigrid::gather_residual(int l) {
   Level& L = lv_[l];
   const std::int64_t nx = L.n[0], ny = L.n[1], nz = L.n[2];
-  auto r = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), L.r);
+  const auto r = r_host_;
+  Kokkos::deep_copy(r, L.r);
   std::size_t q = 0;
   for (std::int64_t k = 1; k <= nz; ++k)
     for (std::int64_t j = 1; j <= ny; ++j)
@@ -477,7 +500,7 @@ void Multigrid::gather_residual(int l) {
   comm_.gatherv(gather_send_.data(), static_cast<int>(gather_send_.size()), gather_recv_.data(),
                 gather_counts_.data(), gather_displs_.data(), aggregator);
   if (rank_ != aggregator) return;
-  auto full = Kokkos::create_mirror_view(L.r_full);
+  const auto full = r_full_host_;
   for (int p = 0; p < size_; ++p) {
     std::int64_t s[3], n[3];
     for (int d = 0; d < 3; ++d) {
@@ -593,18 +616,14 @@ double Multigrid::dot(const Level& L, Grid a, Grid b) const {
   // by the thread count, and the coarse CG's iterates (and its stopping) would follow. The
   // coarse grid is small; its bits are those of the Serial backend.
   const std::int64_t nx = L.n[0], ny = L.n[1], nz = L.n[2];
-  auto sum = KOKKOS_LAMBDA() {
-    double acc = 0;
-    for (std::int64_t k = 1; k <= nz; ++k)
-      for (std::int64_t j = 1; j <= ny; ++j)
-        for (std::int64_t i = 1; i <= nx; ++i) acc += a(k, j, i) * b(k, j, i);
-    return acc;
-  };
   if constexpr (Kokkos::SpaceAccessibility<Kokkos::HostSpace, Grid::memory_space>::accessible) {
-    return sum();
+    return serial_dot(a, b, nx, ny, nz);
   } else {
+    // A function, not a lambda captured by the kernel's lambda (nvcc restricts extended
+    // lambdas inside extended lambdas).
     const Kokkos::View<double> out = dot_;
-    Kokkos::parallel_for("cajal::field::mg::dot", Kokkos::RangePolicy<>(0, 1), KOKKOS_LAMBDA(int) { out() = sum(); });
+    Kokkos::parallel_for("cajal::field::mg::dot", Kokkos::RangePolicy<>(0, 1),
+                         KOKKOS_LAMBDA(int) { out() = serial_dot(a, b, nx, ny, nz); });
     double v = 0;
     Kokkos::deep_copy(v, out);
     return v;

@@ -155,6 +155,12 @@ private:
   int first_gathered_ = 0;
   Options opt_;
   Kokkos::View<double*> send_, recv_;  // halo faces, both directions
+  // Host copies of the halo faces, for MPI (host memory), made once: the same memory as
+  // send_ and recv_ on host backends, where the copies cost nothing.
+  Kokkos::View<double*>::HostMirror send_host_, recv_host_;
+  // Host copies of the residual of the last distributed level and of its gathered whole
+  // (gather_residual), made once; the grids themselves on host backends.
+  Grid::HostMirror r_host_, r_full_host_;
   Kokkos::View<double> dot_{"cajal::field::mg::dot"};  // the coarse CG's dot on a device backend
   std::vector<double> gather_send_, gather_recv_;  // gather_recv_: the aggregator's only
   std::vector<int> gather_counts_, gather_displs_;  // the aggregator's only

@@ -41,7 +41,8 @@ void save_array(CheckpointFile& f, const std::string& g, const std::string& name
 template <class V>
 void load_array(CheckpointFile& f, const std::string& g, const std::string& name, std::uint64_t n, const V& v,
                        const std::vector<std::uint64_t>& ids, const CheckpointFile::OwnerFn& owner) {
-  auto h = Kokkos::create_mirror_view(v);
+  // With the view's values: a row the file does not give keeps them, on any backend.
+  auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), v);
   const int w = width_of(v);
   f.read_rows(g, name, n, w, ids, owner, [&](std::size_t k, std::uint64_t* row) {
     for (int q = 0; q < w; ++q) from_bits(row[q], h.data()[k * w + q]);
