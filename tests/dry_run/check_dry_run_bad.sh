@@ -21,5 +21,6 @@ expect() {  # expect NAME PATTERN COMMAND...
 expect zero_ranks "--dry-run" "$cajal" run "$deck" --dry-run 0
 expect rank_too_big "--rank 4" "$cajal" run "$deck" --dry-run 4 --rank 4
 expect rank_without_dry "--rank needs --dry-run" "$cajal" run "$deck" --rank 1
+expect field "\[field\]" "$cajal" run "$(dirname "$deck")/field_poisson.toml" --dry-run 4
 expect under_mpirun "without mpirun" "$mpiexec" --oversubscribe -q -n 2 "$cajal" run "$deck" --dry-run 2
 exit $fail
