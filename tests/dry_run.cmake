@@ -4,7 +4,9 @@
 # the same messages per interval (dry_run/check_dry_run.py; the real run reports its ranks'
 # figures in summary.json, per_rank). 50 ms of each deck keep each test a few seconds.
 # Bad input (--dry-run 0, --rank >= P, --rank alone, --dry-run under mpirun): exit status 2,
-# one line (dry_run/check_dry_run_bad.sh).
+# one line (dry_run/check_dry_run_bad.sh). The DryRunCommunicator's collectives:
+# unit/test_dry_run.cpp (core's unit tests, no MPI).
+target_sources(cajal_core_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_dry_run.cpp)
 foreach(deck brunel_small spatial)
   foreach(n 2 4 8)
     add_test(NAME dry_run_${deck}_np${n}
