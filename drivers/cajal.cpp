@@ -46,11 +46,10 @@ struct Args {
   int ranks = 0;    // validate: the ranks to estimate the memory for; 0: those it runs on
   int dry_run = 0;  // run --dry-run P: build and simulate rank `rank` of P in this one process
   int rank = -1;    // --rank: that rank; -1: the most loaded one (by the memory estimate)
+  /// --dry-run-ms: the stretch a dry run simulates: by default enough intervals for steady
+  /// traffic, short enough to be quick (the figures are per interval and per biological second).
+  double dry_run_ms = 100.0;
 };
-
-/// The stretch a dry run simulates: enough intervals for steady traffic, short enough to
-/// be quick (the figures are per interval and per biological second).
-constexpr double dry_run_ms = 100.0;
 
 /// `cajal run DECK --dry-run P [--rank R]`: builds what rank R of a P-rank job holds, in
 /// this one process, on a DryRunCommunicator (the exchange replaced by a stand-in of the
@@ -81,7 +80,7 @@ int dry_run_command(const cajal::Communicator& comm, const Args& a, const cajal:
   opt.output_dir = out;
   opt.progress = false;
   opt.dry_run = true;
-  opt.stop_step = deck.to_steps(std::min(deck.simulation.t_stop, dry_run_ms));
+  opt.stop_step = deck.to_steps(std::min(deck.simulation.t_stop, a.dry_run_ms));
   const cajal::RunSummary s = sim.run(opt);
   cajal::write_dry_run(deck, s, P, a.rank >= 0 ? "--rank" : "most loaded", cajal::SpikeExchange::replay_seconds(), out);
   return 0;
@@ -178,6 +177,7 @@ int models_command(const cajal::Communicator& comm, const std::string& name) {
 
 int run_command(const cajal::Communicator& comm, const Args& a, bool validate_only) {
   if (a.rank >= 0 && a.dry_run == 0) throw cajal::usage_error("command line: --rank needs --dry-run P");
+  if (a.dry_run_ms != 100.0 && a.dry_run == 0) throw cajal::usage_error("command line: --dry-run-ms needs --dry-run P");
   const cajal::Deck deck = cajal::load_deck(comm, a.deck, a.sets);
   if (a.dry_run > 0) return dry_run_command(comm, a, deck);
   if (validate_only) {
@@ -302,13 +302,17 @@ int main(int argc, char** argv) {
         run->add_flag("--plot", a.plot, plot_help);
         run->add_option("--dry-run", a.dry_run,
                         "P: size a P-rank job from one process: build what one rank holds, simulate "
-                        "min(t_stop, 100 ms) with the exchange replaced by a stand-in of the same traffic, and report "
+                        "min(t_stop, --dry-run-ms) with the exchange replaced by a stand-in of the same traffic, and report "
                         "its memory by category, build time, messages and bytes per interval, simulate time per "
                         "biological second and the job's projected totals (a table on stdout; summary.json, key "
                         "dry_run). Run it without mpirun. See README.md, \"Sizing a job with --dry-run\"")
             ->check(CLI::Range(1, 1 << 24));
         run->add_option("--rank", a.rank, "with --dry-run: the rank to build (default: the most loaded one)")
             ->check(CLI::Range(0, 1 << 24));
+        run->add_option("--dry-run-ms", a.dry_run_ms,
+                        "with --dry-run: the stretch to simulate, ms (default 100; at most t_stop): longer for "
+                        "networks whose activity settles slowly, e.g. astrocytes")
+            ->check(CLI::Range(1e-9, 1e12));
         auto* rst = app.add_subcommand("restart", "Continue a run from a checkpoint (a file, or a folder: its newest "
                                                   "valid checkpoint), on any number of ranks.");
         rst->add_option("CHECKPOINT", a.checkpoint, "checkpoint file or folder")->required();

@@ -56,7 +56,7 @@ void SpikeExchange::count(std::size_t local, std::size_t records_sent, std::size
 
 std::vector<std::uint64_t> SpikeExchange::replay_subscriptions(const Communicator& comm,
                                                                const std::vector<const Projection*>& projections,
-                                                               std::vector<int>& counts) const {
+                                                               const Replay& replay, std::vector<int>& counts) const {
   const auto t0 = std::chrono::steady_clock::now();
   const Deck& deck = part_.deck();
   const int P = comm.size(), me = comm.rank();
@@ -77,7 +77,12 @@ std::vector<std::uint64_t> SpikeExchange::replay_subscriptions(const Communicato
     if (q == me) continue;
     const Partition other(deck, P, q);
     std::vector<std::uint64_t> gids;
-    for (const int j : specs) {
+    if (replay)
+      for (const std::uint64_t g : replay(other)) {
+        const int pop = part_.population_of(g);
+        if (part_.owner(pop, g - part_.first_gid(pop)) == me) gids.push_back(g);
+      }
+    for (const int j : replay ? std::vector<int>{} : specs) {
       const int pre = deck.population_index(deck.projections[j].pre);
       for (const std::uint64_t id : projection_sources(deck, other, j))
         if (part_.owner(pre, id) == me) gids.push_back(part_.first_gid(pre) + id);
@@ -123,7 +128,7 @@ std::uint64_t SpikeExchange::local_index(std::uint64_t gid) const {
 }
 
 SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
-                             const std::vector<const Projection*>& projections, int width)
+                             const std::vector<const Projection*>& projections, int width, Replay replay)
     : part_(part), width_(width), dry_(dynamic_cast<const DryRunCommunicator*>(&comm) != nullptr) {
   live().push_back(this);
   const int P = comm.size(), me = comm.rank();
@@ -153,7 +158,7 @@ SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
 
   std::vector<int> counts;
   const std::vector<std::uint64_t> asked =
-      dry_ ? replay_subscriptions(comm, projections, counts) : comm.alltoallv(want, &counts);
+      dry_ ? replay_subscriptions(comm, projections, replay, counts) : comm.alltoallv(want, &counts);
   if (dry_) {
     make_standins(want);
     past_.resize(dry_lags);

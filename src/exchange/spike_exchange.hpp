@@ -28,6 +28,7 @@
 #include <mpi.h>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "cajal/parallel/communicator.hpp"
@@ -40,8 +41,14 @@ namespace cajal {
 
 class SpikeExchange {
 public:
+  /// Dry run: the global ids whose records rank `other` (its partition) needs, for an
+  /// exchange whose projections are not the deck's own (gliotransmission's link).
+  using Replay = std::function<std::vector<std::uint64_t>(const Partition& other)>;
+
+  /// `replay`: used by a dry run only; empty: the deck's projections with the populations
+  /// and kind of record of `projections` are replayed.
   SpikeExchange(const Communicator& comm, const Partition& part, const std::vector<const Projection*>& projections,
-                int width = 1);
+                int width = 1, Replay replay = {});
   ~SpikeExchange();
   SpikeExchange(const SpikeExchange&) = delete;
   SpikeExchange& operator=(const SpikeExchange&) = delete;
@@ -103,7 +110,7 @@ private:
   /// cells that each other rank's synapses of `projections` need, concatenated by rank.
   std::vector<std::uint64_t> replay_subscriptions(const Communicator& comm,
                                                   const std::vector<const Projection*>& projections,
-                                                  std::vector<int>& counts) const;
+                                                  const Replay& replay, std::vector<int>& counts) const;
   void make_standins(const std::vector<std::vector<std::uint64_t>>& want);
 };
 

@@ -34,7 +34,9 @@ def main():
     real_dir, dry_dir = os.path.join(work, "real"), os.path.join(work, "dry")
     run([mpiexec, "--oversubscribe", "-q", "-n", str(P), cajal, "run", deck, "--output", real_dir, "--overwrite",
          "--quiet"] + sets)
-    table = run([cajal, "run", deck, "--dry-run", str(P), "--output", dry_dir, "--overwrite", "--quiet"] + sets)
+    # The same stretch as the real run (--dry-run-ms beyond t_stop: all of it).
+    table = run([cajal, "run", deck, "--dry-run", str(P), "--dry-run-ms", "1e9", "--output", dry_dir, "--overwrite",
+                 "--quiet"] + sets)
     with open(os.path.join(real_dir, "summary.json")) as f:
         real = json.load(f)
     with open(os.path.join(dry_dir, "summary.json")) as f:
