@@ -165,7 +165,8 @@ struct Simulation::Impl {
   RunSummary summarize(std::int64_t end, bool stopped, const SpikeCounts& counts, std::uint64_t events,
                        const PhaseTimes& times, double simulate_local, double checkpoint_s) const;
   RunFacts facts(const SpikeCounts& counts) const;
-  RankFigures rank_figures(std::uint64_t intervals, double simulate_local) const;
+  RankFigures rank_figures(std::uint64_t intervals, double simulate_local,
+                           const SpikeExchange::Traffic& before) const;
 };
 
 Simulation::Simulation(const Communicator& comm, const Deck& deck) : impl_(std::make_unique<Impl>(comm, deck)) {}
@@ -254,6 +255,7 @@ RunSummary Simulation::run(const RunOptions& opt) {
   bool stopped = false;
   std::int64_t t_end = start;
   std::uint64_t intervals = 0;
+  const SpikeExchange::Traffic traffic_before = SpikeExchange::traffic();
 
   for (Epoch e = s.schedule.epoch_at(start); !e.empty(); e = s.schedule.epoch_at(e.t1)) {
     t_end = e.t1;
@@ -302,7 +304,7 @@ RunSummary Simulation::run(const RunOptions& opt) {
   }
 
   RunSummary sum = s.summarize(t_end, stopped, counts, events, times, simulate_local, checkpoint_s);
-  const RankFigures mine = s.rank_figures(intervals, simulate_local);
+  const RankFigures mine = s.rank_figures(intervals, simulate_local, traffic_before);
   // A dry run is one rank: its collectives would give P copies of it.
   sum.per_rank = opt.dry_run ? std::vector<RankFigures>{mine} : gather_ranks(comm, mine);
   if (opt.dry_run) return sum;
@@ -362,7 +364,9 @@ RunSummary Simulation::Impl::summarize(std::int64_t end, bool stopped, const Spi
 }
 
 /// This rank's memory by category and its traffic (see RankFigures).
-RankFigures Simulation::Impl::rank_figures(std::uint64_t intervals, double simulate_local) const {
+/// `before`: the process's exchange traffic when the run began (the counters are per process).
+RankFigures Simulation::Impl::rank_figures(std::uint64_t intervals, double simulate_local,
+                                           const SpikeExchange::Traffic& before) const {
   RankFigures f;
   f.rank = comm.rank();
   for (const auto& p : net.pops) {
@@ -392,10 +396,10 @@ RankFigures Simulation::Impl::rank_figures(std::uint64_t intervals, double simul
   f.peak_rss = peak_rss_bytes();
   const SpikeExchange::Traffic& t = SpikeExchange::traffic();
   f.intervals = intervals;
-  f.messages_sent = t.messages_sent;
-  f.messages_received = t.messages_received;
-  f.bytes_sent = t.bytes_sent;
-  f.bytes_received = t.bytes_received;
+  f.messages_sent = t.messages_sent - before.messages_sent;
+  f.messages_received = t.messages_received - before.messages_received;
+  f.bytes_sent = t.bytes_sent - before.bytes_sent;
+  f.bytes_received = t.bytes_received - before.bytes_received;
   f.build_s = build_local_s;
   f.simulate_s = simulate_local;
   return f;
