@@ -1,6 +1,7 @@
 // The `cajal` program: run or validate an input deck.
 //
 //   mpirun -n N cajal run DECK [--output DIR] [--set section.key=value ...] [--overwrite] [--threads T] [--plot]
+//   cajal run DECK --dry-run P [--rank R] [--output DIR] [--set ...]   (one process: rank R of a P-rank job)
 //   mpirun -n N cajal restart CHECKPOINT [--output DIR] [--set simulation.t_stop=...] [--plot]
 //   cajal validate DECK [--set ...]
 //   cajal models [NAME]
@@ -31,7 +32,9 @@
 #include "cajal/model/catalogue.hpp"
 #include "cajal/util/error.hpp"
 #include "cajal/version.hpp"
+#include "exchange/spike_exchange.hpp"
 #include "io/sonata_edges.hpp"
+#include "sim/run_summary.hpp"
 
 namespace {
 
@@ -41,7 +44,47 @@ struct Args {
   bool overwrite = false, quiet = false, plot = false;
   int threads = 0;  // per rank; 0: the Kokkos backend's default
   int ranks = 0;    // validate: the ranks to estimate the memory for; 0: those it runs on
+  int dry_run = 0;  // run --dry-run P: build and simulate rank `rank` of P in this one process
+  int rank = -1;    // --rank: that rank; -1: the most loaded one (by the memory estimate)
+  /// --dry-run-ms: the stretch a dry run simulates: by default enough intervals for steady
+  /// traffic, short enough to be quick (the figures are per interval and per biological second).
+  double dry_run_ms = 100.0;
 };
+
+/// `cajal run DECK --dry-run P [--rank R]`: builds what rank R of a P-rank job holds, in
+/// this one process, on a DryRunCommunicator (the exchange replaced by a stand-in of the
+/// same traffic, exchange/spike_exchange.hpp), simulates a short stretch and reports memory
+/// by category, build time, traffic per interval and projections for the job.
+int dry_run_command(const cajal::Communicator& comm, const Args& a, const cajal::Deck& deck) {
+  const int P = a.dry_run;
+  if (comm.size() > 1)
+    throw cajal::usage_error("command line: --dry-run " + std::to_string(P) + ": a dry run is one process standing for "
+                             "one rank of the job; launch it without mpirun (here on " + std::to_string(comm.size()) +
+                             " ranks)");
+  if (a.rank >= P)
+    throw cajal::usage_error("command line: --rank " + std::to_string(a.rank) + ": not a rank of a " + std::to_string(P) +
+                             "-rank job; allowed: 0 .. " + std::to_string(P - 1));
+  if (deck.field.enabled)
+    throw cajal::usage_error(deck.file + ": [field]: --dry-run does not simulate the extracellular field yet (its "
+                             "solver needs the job's ranks); size the job with cajal validate --ranks instead");
+  const cajal::MemoryEstimate est = cajal::estimate_memory(comm, deck, P);
+  const int rank = a.rank >= 0 ? a.rank : est.rank_max;
+  const std::string out = a.output.empty() ? deck.output.dir : a.output;
+  cajal::prepare_output_dir(comm, out, a.overwrite);
+  if (!a.quiet)
+    std::fprintf(stderr, "cajal %s: %s: dry run of rank %d of %d, building its share of the network\n", CAJAL_VERSION,
+                 a.deck.c_str(), rank, P);
+  const cajal::DryRunCommunicator dry(rank, P);
+  cajal::Simulation sim(dry, deck);
+  cajal::RunOptions opt;
+  opt.output_dir = out;
+  opt.progress = false;
+  opt.dry_run = true;
+  opt.stop_step = deck.to_steps(std::min(deck.simulation.t_stop, a.dry_run_ms));
+  const cajal::RunSummary s = sim.run(opt);
+  cajal::write_dry_run(deck, s, P, a.rank >= 0 ? "--rank" : "most loaded", cajal::SpikeExchange::replay_seconds(), out);
+  return 0;
+}
 
 void report(const cajal::Communicator& comm, const cajal::RunSummary& s, const std::string& out) {
   if (!comm.is_root()) return;
@@ -133,7 +176,10 @@ int models_command(const cajal::Communicator& comm, const std::string& name) {
 }
 
 int run_command(const cajal::Communicator& comm, const Args& a, bool validate_only) {
+  if (a.rank >= 0 && a.dry_run == 0) throw cajal::usage_error("command line: --rank needs --dry-run P");
+  if (a.dry_run_ms != 100.0 && a.dry_run == 0) throw cajal::usage_error("command line: --dry-run-ms needs --dry-run P");
   const cajal::Deck deck = cajal::load_deck(comm, a.deck, a.sets);
+  if (a.dry_run > 0) return dry_run_command(comm, a, deck);
   if (validate_only) {
     const cajal::MemoryEstimate mem = cajal::estimate_memory(comm, deck, a.ranks > 0 ? a.ranks : comm.size());
     cajal::check_memory(comm, mem);
@@ -254,6 +300,19 @@ int main(int argc, char** argv) {
             "at the end, draw PNGs of the outputs into OUTPUT/plots with cajal-plot (beside this program); "
             "a plot that fails is a warning, not a failed run";
         run->add_flag("--plot", a.plot, plot_help);
+        run->add_option("--dry-run", a.dry_run,
+                        "P: size a P-rank job from one process: build what one rank holds, simulate "
+                        "min(t_stop, --dry-run-ms) with the exchange replaced by a stand-in of the same traffic, and report "
+                        "its memory by category, build time, messages and bytes per interval, simulate time per "
+                        "biological second and the job's projected totals (a table on stdout; summary.json, key "
+                        "dry_run). Run it without mpirun. See README.md, \"Sizing a job with --dry-run\"")
+            ->check(CLI::Range(1, 1 << 24));
+        run->add_option("--rank", a.rank, "with --dry-run: the rank to build (default: the most loaded one)")
+            ->check(CLI::Range(0, 1 << 24));
+        run->add_option("--dry-run-ms", a.dry_run_ms,
+                        "with --dry-run: the stretch to simulate, ms (default 100; at most t_stop): longer for "
+                        "networks whose activity settles slowly, e.g. astrocytes")
+            ->check(CLI::Range(1e-9, 1e12));
         auto* rst = app.add_subcommand("restart", "Continue a run from a checkpoint (a file, or a folder: its newest "
                                                   "valid checkpoint), on any number of ranks.");
         rst->add_option("CHECKPOINT", a.checkpoint, "checkpoint file or folder")->required();

@@ -14,10 +14,24 @@
 // A record is `width` 64-bit words whose first word is a packed spike (gid, offset): 1 for
 // spikes, 2 for the graded SIC output of astrocytes (the value's bits follow). One object
 // per kind of record, each built from the projections that carry that kind.
+//
+// Dry run (`cajal run --dry-run P`, on a DryRunCommunicator: rank r of P in one process):
+// no MPI. The subscriptions to this rank's cells are found by replaying the other ranks'
+// draws (projection_sources on each rank's partition, one rank at a time: O(all synapses)
+// time, O(local) memory), so the neighbour lists, and with them the messages per interval,
+// are those of the real rank; what it sends is packed exactly as in a real run. What it
+// would receive is made up, as Arbor's dry run does: every source this rank subscribes to
+// stands in for one local cell of its population (spread evenly), and each local spike is
+// copied, with the stand-in's id, for every source it stands in for (from this interval or
+// the one before, see dry_exchange). The received volume is then that of a job whose ranks
+// all fire like this one, and delivery does that much work.
 #include <mpi.h>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
+
+#include "cajal/parallel/communicator.hpp"
 
 #include "cajal/network/partition.hpp"
 #include "cajal/parallel/mpi_communicator.hpp"
@@ -27,8 +41,14 @@ namespace cajal {
 
 class SpikeExchange {
 public:
+  /// Dry run: the global ids whose records rank `other` (its partition) needs, for an
+  /// exchange whose projections are not the deck's own (gliotransmission's link).
+  using Replay = std::function<std::vector<std::uint64_t>(const Partition& other)>;
+
+  /// `replay`: used by a dry run only; empty: the deck's projections with the populations
+  /// and kind of record of `projections` are replayed.
   SpikeExchange(const Communicator& comm, const Partition& part, const std::vector<const Projection*>& projections,
-                int width = 1);
+                int width = 1, Replay replay = {});
   ~SpikeExchange();
   SpikeExchange(const SpikeExchange&) = delete;
   SpikeExchange& operator=(const SpikeExchange&) = delete;
@@ -39,6 +59,21 @@ public:
   const std::vector<std::uint64_t>& exchange(const std::uint64_t* local, std::size_t n);
   int width() const { return width_; }
 
+  /// Per-process traffic of every exchange since the start (neighbour messages: a count
+  /// and a payload to each neighbour per call; bytes: the counts' 4 and the records'
+  /// 8 × width each; a rank's own spikes are not traffic).
+  struct Traffic {
+    std::uint64_t messages_sent = 0, messages_received = 0, bytes_sent = 0, bytes_received = 0;
+  };
+  static const Traffic& traffic();
+  /// Bytes of the subscription tables and buffers of every live exchange of this process
+  /// (the buffers at the most they held so far), without the dry run's stand-in tables.
+  static std::uint64_t buffer_bytes();
+  /// The dry run's stand-in tables (0 in a real run).
+  static std::uint64_t standin_bytes();
+  /// The dry run: seconds spent replaying the other ranks' draws (part of the build time,
+  /// which a real rank does not spend).
+  static double replay_seconds();
 
 private:
   const Partition& part_;
@@ -53,8 +88,30 @@ private:
   std::size_t chunks_ = 1;      // packing: the records split into this many chunks (host threads)
   std::vector<int> chunk_at_;   // per chunk and destination: a count, then the next slot
 
+  // Dry run: per local cell, the remote sources it stands in for (CSR).
+  bool dry_ = false;
+  int ranks_ = 1;
+  std::vector<std::uint32_t> fake_row_;
+  std::vector<std::uint64_t> fake_gid_;
+  static constexpr std::size_t dry_lags = 2;  // stand-ins copy spikes of this interval or the last
+  struct Past {
+    std::vector<std::uint64_t> records, cells;
+  };
+  std::vector<Past> past_;
+
   std::uint64_t local_index(std::uint64_t gid) const;
   void pack(const std::uint64_t* local, std::size_t n);
+  const std::vector<std::uint64_t>& dry_exchange(const std::uint64_t* local, std::size_t n);
+  /// Adds one call's traffic (n local records) to traffic() and the high-water marks.
+  void count(std::size_t local, std::size_t records_sent, std::size_t records_received);
+  std::uint64_t most_sent_ = 0, most_held_ = 0, most_local_ = 0;  // words of sendbuf_, incoming_; cell_
+  std::uint64_t bytes() const;
+  /// Dry run: what the alltoallv of subscriptions would bring: the gids of this rank's
+  /// cells that each other rank's synapses of `projections` need, concatenated by rank.
+  std::vector<std::uint64_t> replay_subscriptions(const Communicator& comm,
+                                                  const std::vector<const Projection*>& projections,
+                                                  const Replay& replay, std::vector<std::uint64_t>& counts) const;
+  void make_standins(const std::vector<std::vector<std::uint64_t>>& want);
 };
 
 }  // namespace cajal

@@ -479,6 +479,29 @@ void draw_sources(const Deck& deck, const Partition& part, int index, std::uint6
   d.sources(post_id, out);
 }
 
+std::vector<std::uint64_t> projection_sources(const Deck& deck, const Partition& part, int index) {
+  const ProjectionSpec& spec = deck.projections[index];
+  std::vector<std::uint64_t> out;
+  if (spec.rule == ProjectionSpec::Rule::one_to_one || spec.rule == ProjectionSpec::Rule::pairs ||
+      spec.rule == ProjectionSpec::Rule::sonata) {
+    for (const LocalEdge& e : local_edges(deck, part, index)) out.push_back(e.pre);
+  } else {
+    Drawer d(deck, part, index);
+    std::vector<std::uint8_t> seen(d.n_pre, 0);
+    std::vector<std::uint64_t> src;
+    for (const std::uint64_t id : part.local(d.post)) {
+      d.sources(id, src);
+      for (const std::uint64_t j : src) seen[j] = 1;
+    }
+    for (std::uint64_t j = 0; j < d.n_pre; ++j)
+      if (seen[j]) out.push_back(j);
+    return out;
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 namespace {
 
 /// What build_projection and build_from_edges store per synapse, from the spec alone (so

@@ -131,6 +131,13 @@ void set_edge_file_reader(EdgeFileReader read);
 /// tripartite_synapse) starts as in build_projection.
 Projection build_from_edges(const Deck& deck, const Partition& part, int index, std::vector<LocalEdge> edges);
 
+/// The pre-population ids from which `part`'s local targets of projection `index` receive,
+/// ascending and distinct: build_projection's `sources`, without storing a synapse (one
+/// target's draws at a time; explicit rules hold the rank's edge list). The dry run
+/// (exchange/spike_exchange.hpp) calls it with the partition of every other rank to learn
+/// which ranks subscribe to its cells.
+std::vector<std::uint64_t> projection_sources(const Deck& deck, const Partition& part, int index);
+
 /// The expected number of incoming synapses of one target cell of projection `index`, from
 /// the deck alone: exact in expectation for fixed_indegree (K) and pairwise_bernoulli
 /// (p (n_pre - 1 without autapses)); for distance an upper bound (p times the kernel's

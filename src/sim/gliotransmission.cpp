@@ -48,7 +48,25 @@ Gliotransmission::Gliotransmission(const Communicator& comm, LocalNetwork& net, 
   }
   int every = 1;
   for (auto& t : tables_) {
-    t.exchange = std::make_unique<SpikeExchange>(comm, part, std::vector<const Projection*>{&t.link}, 2);
+    // A dry run learns which astrocytes another rank's table holds from that rank's
+    // tripartite synapses, built and dropped one projection at a time.
+    const int pop = t.pop;
+    const Deck& deck = net.deck;
+    std::vector<int> third_of_pop;
+    for (std::size_t j = 0; j < projections.size(); ++j)
+      if ((projections[j].glio || projections[j].plastic) && projections[j].third_pop == pop)
+        third_of_pop.push_back(static_cast<int>(j));
+    auto replay = [&deck, pop, third_of_pop](const Partition& other) {
+      std::vector<std::uint64_t> gids;
+      for (const int j : third_of_pop) {
+        const Projection pj = build_projection(deck, other, j);
+        auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.third);
+        for (std::size_t k = 0; k < h.extent(0); ++k)
+          if (h(k) >= 0) gids.push_back(other.first_gid(pop) + static_cast<std::uint64_t>(h(k)));
+      }
+      return gids;
+    };
+    t.exchange = std::make_unique<SpikeExchange>(comm, part, std::vector<const Projection*>{&t.link}, 2, replay);
     every = std::max(every, pops[t.pop]->own_step());
   }
   every_ = schedule.whole_intervals(every);

@@ -1,5 +1,6 @@
 #include "sim/run_summary.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -80,6 +81,7 @@ nlohmann::json summary_json(const Deck& deck, const RunSummary& sum, const RunFa
                  {"peak_rss_bytes_all_ranks", sum.peak_rss_total},
                  {"bytes_per_synapse", sum.synapses ? double(sum.peak_rss_total) / sum.synapses : 0.0},
                  {"synapse_storage_bytes_per_synapse", sum.synapses ? double(sum.synapse_storage_bytes) / sum.synapses : 0.0}};
+  for (const RankFigures& f : sum.per_rank) j["per_rank"].push_back(rank_json(f));
   if (facts.plastic)
     j["stdp"] = {{"plastic_synapses", facts.plastic_synapses}, {"history_lost", facts.stdp_history_lost}};
   if (facts.field) j["field"] = field_json(deck, facts);
@@ -92,6 +94,103 @@ nlohmann::json summary_json(const Deck& deck, const RunSummary& sum, const RunFa
 }
 
 }  // namespace
+
+nlohmann::json rank_json(const RankFigures& f) {
+  const double n = f.intervals ? static_cast<double>(f.intervals) : 1.0;
+  nlohmann::json j;
+  j["rank"] = f.rank;
+  j["cells"] = f.local_cells;
+  j["synapses"] = f.local_synapses;
+  j["memory_bytes"] = {{"cells", f.cells},
+                       {"synapses", f.synapses},
+                       {"ring_buffers", f.ring_buffers},
+                       {"exchange_buffers", f.exchange_buffers},
+                       {"field", f.field},
+                       {"library_baseline", f.baseline},
+                       {"peak_rss", f.peak_rss}};
+  if (f.standin) j["memory_bytes"]["dry_run_standin"] = f.standin;
+  j["exchange"] = {{"intervals", f.intervals},
+                   {"messages_sent", f.messages_sent},
+                   {"messages_received", f.messages_received},
+                   {"bytes_sent", f.bytes_sent},
+                   {"bytes_received", f.bytes_received},
+                   {"messages_sent_per_interval", f.messages_sent / n},
+                   {"messages_received_per_interval", f.messages_received / n},
+                   {"bytes_sent_per_interval", f.bytes_sent / n},
+                   {"bytes_received_per_interval", f.bytes_received / n}};
+  j["time_s"] = {{"build", f.build_s}, {"simulate", f.simulate_s}};
+  return j;
+}
+
+void write_dry_run(const Deck& deck, const RunSummary& sum, int ranks, const std::string& chosen, double replay_s,
+                   const std::string& out_dir) {
+  const RankFigures& f = sum.per_rank.at(0);
+  const double bio_s = static_cast<double>(sum.end_step - sum.start_step) * sum.dt_ms * 1e-3;
+  const double sim_per_bio = bio_s > 0 ? f.simulate_s / bio_s : 0.0;
+  const double build_s = std::max(0.0, f.build_s - replay_s);  // a real rank does not replay the others' draws
+  const double t_stop_s = deck.simulation.t_stop * 1e-3;
+  const double n = f.intervals ? static_cast<double>(f.intervals) : 1.0;
+  const double wall = build_s + sim_per_bio * t_stop_s;
+  nlohmann::json d;
+  d["ranks"] = ranks;
+  d["rank"] = f.rank;
+  d["rank_chosen"] = chosen;
+  d["simulated_ms"] = bio_s * 1e3;
+  d["interval_steps"] = sum.interval_steps;
+  d["per_rank"] = rank_json(f);
+  d["per_rank"]["time_s"] = {{"build", build_s}, {"replay_subscriptions", replay_s}, {"simulate", f.simulate_s},
+                             {"simulate_per_biological_second", sim_per_bio}};
+  d["projected_job"] = {{"ranks", ranks},
+                        {"t_stop_ms", deck.simulation.t_stop},
+                        {"memory_bytes_per_rank", f.peak_rss},
+                        {"memory_bytes_total", static_cast<double>(f.peak_rss) * ranks},
+                        {"build_s", build_s},
+                        {"simulate_s", sim_per_bio * t_stop_s},
+                        {"wall_s", wall},
+                        {"core_hours", wall * ranks * sum.threads_per_rank / 3600.0},
+                        {"messages_per_interval", f.messages_sent / n * ranks},
+                        {"bytes_per_interval", f.bytes_sent / n * ranks}};
+  nlohmann::json j;
+  j["cajal_version"] = CAJAL_VERSION;
+  j["deck"] = deck.file;
+  j["overrides"] = deck.overrides;
+  j["dry_run"] = d;
+
+  auto mib = [](double b) { return b / (1 << 20); };
+  std::printf("cajal dry run: rank %d of %d (%s), %.6g ms simulated\n", f.rank, ranks, chosen.c_str(), bio_s * 1e3);
+  std::printf("  cells %llu, synapses %llu\n", static_cast<unsigned long long>(f.local_cells),
+              static_cast<unsigned long long>(f.local_synapses));
+  std::printf("  memory of this rank (MiB)\n");
+  const std::pair<const char*, std::uint64_t> rows[] = {{"cells", f.cells},
+                                                        {"synapses", f.synapses},
+                                                        {"ring buffers", f.ring_buffers},
+                                                        {"exchange buffers", f.exchange_buffers},
+                                                        {"field", f.field},
+                                                        {"library baseline", f.baseline},
+                                                        {"peak measured", f.peak_rss}};
+  for (const auto& r : rows) std::printf("    %-28s %12.3f\n", r.first, mib(static_cast<double>(r.second)));
+  std::printf("    %-28s %12.3f\n", "(dry-run stand-in, in peak)", mib(static_cast<double>(f.standin)));
+  std::printf("  time of this rank (s)\n");
+  std::printf("    %-28s %12.3f\n", "build", build_s);
+  std::printf("    %-28s %12.3f\n", "simulate per biological s", sim_per_bio);
+  std::printf("  exchange per interval (%d steps)      sent     received\n", sum.interval_steps);
+  std::printf("    %-28s %12.1f %12.1f\n", "messages", f.messages_sent / n, f.messages_received / n);
+  std::printf("    %-28s %12.1f %12.1f\n", "bytes", f.bytes_sent / n, f.bytes_received / n);
+  std::printf("  projected job: %d ranks, t_stop %.6g ms\n", ranks, deck.simulation.t_stop);
+  std::printf("    %-28s %12.3f\n", "memory per rank (MiB)", mib(static_cast<double>(f.peak_rss)));
+  std::printf("    %-28s %12.3f\n", "memory, all ranks (MiB)", mib(static_cast<double>(f.peak_rss) * ranks));
+  std::printf("    %-28s %12.3f\n", "wall time (s)", wall);
+  std::printf("    %-28s %12.4f\n", "core hours", wall * ranks * sum.threads_per_rank / 3600.0);
+  std::printf("    %-28s %12.1f\n", "messages per interval", f.messages_sent / n * ranks);
+  std::fflush(stdout);
+
+  const std::string path = out_dir + "/summary.json";
+  std::ofstream o(path + ".incomplete");
+  o << j.dump(2) << "\n";
+  o.close();
+  if (!o || std::rename((path + ".incomplete").c_str(), path.c_str()) != 0)
+    throw usage_error(path + ": cannot write the run summary");
+}
 
 void write_summary(const Communicator& comm, const Deck& deck, const RunSummary& sum, const RunFacts& facts,
                    const std::string& out_dir) {

@@ -31,4 +31,14 @@ struct RunFacts {
 void write_summary(const Communicator& comm, const Deck& deck, const RunSummary& sum, const RunFacts& facts,
                    const std::string& out_dir);
 
+/// One rank's figures as summary.json writes them ("per_rank" of a real run, "rank" of a
+/// dry run): memory by category in bytes, traffic in total and per interval.
+nlohmann::json rank_json(const RankFigures& f);
+
+/// The dry run's report (`cajal run --dry-run P`): a table on stdout and
+/// `out_dir`/summary.json with the same figures under "dry_run". `sum` comes from the
+/// short stretch simulated on a DryRunCommunicator; `chosen`: "most loaded" or "--rank".
+void write_dry_run(const Deck& deck, const RunSummary& sum, int ranks, const std::string& chosen,
+                   double replay_s, const std::string& out_dir);
+
 }  // namespace cajal

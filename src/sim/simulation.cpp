@@ -2,6 +2,7 @@
 
 #include <Kokkos_Core.hpp>
 #include <memory>
+#include <type_traits>
 
 #include "cajal/util/error.hpp"
 #include "exchange/spike_exchange.hpp"
@@ -28,6 +29,37 @@ namespace cajal {
 
 namespace {
 
+/// Collective: every rank's figures, in rank order (one allgather per figure).
+std::vector<RankFigures> gather_ranks(const Communicator& comm, const RankFigures& f) {
+  std::vector<RankFigures> all(static_cast<std::size_t>(comm.size()));
+  const auto each = [&](auto member) {
+    using T = std::decay_t<decltype(f.*member)>;
+    using W = std::conditional_t<std::is_same<T, double>::value, double,
+                                 std::conditional_t<std::is_same<T, int>::value, int, unsigned long long>>;
+    const std::vector<W> v = comm.allgather<W>(static_cast<W>(f.*member));
+    for (std::size_t r = 0; r < all.size(); ++r) all[r].*member = static_cast<T>(v[r]);
+  };
+  each(&RankFigures::rank);
+  each(&RankFigures::cells);
+  each(&RankFigures::synapses);
+  each(&RankFigures::ring_buffers);
+  each(&RankFigures::exchange_buffers);
+  each(&RankFigures::field);
+  each(&RankFigures::baseline);
+  each(&RankFigures::peak_rss);
+  each(&RankFigures::standin);
+  each(&RankFigures::local_cells);
+  each(&RankFigures::local_synapses);
+  each(&RankFigures::intervals);
+  each(&RankFigures::messages_sent);
+  each(&RankFigures::messages_received);
+  each(&RankFigures::bytes_sent);
+  each(&RankFigures::bytes_received);
+  each(&RankFigures::build_s);
+  each(&RankFigures::simulate_s);
+  return all;
+}
+
 std::vector<const Projection*> spike_projections(const LocalNetwork& net) {
   std::vector<const Projection*> v;
   for (const auto& pj : net.projections)
@@ -42,6 +74,7 @@ std::vector<const Projection*> spike_projections(const LocalNetwork& net) {
 struct Simulation::Impl {
   const Communicator& comm;
   const Deck& deck;
+  std::uint64_t baseline_rss;  // resident memory before the build: the libraries and the deck
   clock_type::time_point t_build;
   BuildStop build_stop;  // a stop signal ends the build on every rank (exit status 4)
   Schedule schedule;
@@ -54,11 +87,11 @@ struct Simulation::Impl {
   EventDelivery delivery;
   std::unique_ptr<FieldCoupling> field;
   StateSampling sampling;
-  double build_s = 0;
+  double build_s = 0, build_local_s = 0;
   RestoredRun restored;
 
   Impl(const Communicator& c, const Deck& d)
-      : comm(c), deck(d), t_build(clock_type::now()), build_stop(c), schedule(d),
+      : comm(c), deck(d), baseline_rss(current_rss_bytes()), t_build(clock_type::now()), build_stop(c), schedule(d),
         net(c, d, schedule, [this] { build_stop.poll(); }), glio(c, net, schedule),
         exchange(c, net.part, spike_projections(net)), sic(c, net, schedule), gap(c, net),
         update(net, schedule), delivery(net, glio, update.capacity()) {
@@ -66,7 +99,8 @@ struct Simulation::Impl {
     if (deck.field.enabled) field = std::make_unique<FieldCoupling>(c, net);
     Kokkos::fence();
     build_stop.finish();
-    build_s = comm.max(seconds_since(t_build));
+    build_local_s = seconds_since(t_build);
+    build_s = comm.max(build_local_s);
   }
 
   /// Stage couple: Gamma_S snapshots for the coming astrocyte step (the gap-junction fluxes
@@ -131,6 +165,8 @@ struct Simulation::Impl {
   RunSummary summarize(std::int64_t end, bool stopped, const SpikeCounts& counts, std::uint64_t events,
                        const PhaseTimes& times, double simulate_local, double checkpoint_s) const;
   RunFacts facts(SpikeCounts& counts) const;
+  RankFigures rank_figures(std::uint64_t intervals, double simulate_local,
+                           const SpikeExchange::Traffic& before) const;
 };
 
 Simulation::Simulation(const Communicator& comm, const Deck& deck) : impl_(std::make_unique<Impl>(comm, deck)) {}
@@ -205,7 +241,7 @@ RunSummary Simulation::run(const RunOptions& opt) {
 
   PhaseTimes times;
   std::unique_ptr<Recorders> recorders;
-  {
+  if (!opt.dry_run) {
     Stopwatch w(times.io);
     recorders = std::make_unique<Recorders>(comm, s.net, s.schedule, s.field.get(), s.sampling, s.restored, out_dir);
   }
@@ -218,9 +254,12 @@ RunSummary Simulation::run(const RunOptions& opt) {
   const auto t_start = clock_type::now();
   bool stopped = false;
   std::int64_t t_end = start;
+  std::uint64_t intervals = 0;
+  const SpikeExchange::Traffic traffic_before = SpikeExchange::traffic();
 
   for (Epoch e = s.schedule.epoch_at(start); !e.empty(); e = s.schedule.epoch_at(e.t1)) {
     t_end = e.t1;
+    ++intervals;
     std::size_t nlocal = 0;
     {
       // Field steps run inside update but are timed on their own.
@@ -237,7 +276,11 @@ RunSummary Simulation::run(const RunOptions& opt) {
     {
       Stopwatch w(times.io);
       counts.add(s.net.part, s.update.spikes(), nlocal);
-      recorders->record(e, s.update.spikes(), nlocal);
+      if (recorders) recorders->record(e, s.update.spikes(), nlocal);
+    }
+    if (opt.dry_run) {
+      if (opt.stop_step >= 0 && t_end >= opt.stop_step) break;
+      continue;
     }
     // Stop signals: ranks learn of one another's one interval later, without waiting.
     const bool stop = comm.size() > 1 ? stop_flag.exchange(stop_requested()) : stop_requested();
@@ -255,12 +298,16 @@ RunSummary Simulation::run(const RunOptions& opt) {
   fail_flag.finish();
   s.check_integration_at_end();
   const double simulate_local = seconds_since(t_start);
-  {
+  if (recorders) {
     Stopwatch w(times.io);
     recorders->finish(stopped);
   }
 
   RunSummary sum = s.summarize(t_end, stopped, counts, events, times, simulate_local, checkpoint_s);
+  const RankFigures mine = s.rank_figures(intervals, simulate_local, traffic_before);
+  // A dry run is one rank: its collectives would give P copies of it.
+  sum.per_rank = opt.dry_run ? std::vector<RankFigures>{mine} : gather_ranks(comm, mine);
+  if (opt.dry_run) return sum;
   sum.last_checkpoint = checkpointer.last();
   sum.checkpoint_bytes = checkpointer.last_bytes();
   RunFacts facts = s.facts(counts);
@@ -314,6 +361,48 @@ RunSummary Simulation::Impl::summarize(std::int64_t end, bool stopped, const Spi
   sum.checkpoint_write_s = comm.max(checkpoint_s);
   sum.field_s = comm.max(times.field);
   return sum;
+}
+
+/// This rank's memory by category and its traffic (see RankFigures).
+/// `before`: the process's exchange traffic when the run began (the counters are per process).
+RankFigures Simulation::Impl::rank_figures(std::uint64_t intervals, double simulate_local,
+                                           const SpikeExchange::Traffic& before) const {
+  RankFigures f;
+  f.rank = comm.rank();
+  for (const auto& p : net.pops) {
+    const std::uint64_t ring = p->ring.span() * sizeof(std::int64_t);
+    std::uint64_t state = 0;
+    for (const auto& a : p->all_state()) {
+      // The spike history is in Population::bytes() already.
+      if (a.name.rfind("stdp_post", 0) == 0) continue;
+      state += a.real.span() * sizeof(double) + a.integer.span() * sizeof(int) + a.real_rows.span() * sizeof(double) +
+               a.int_rows.span() * sizeof(std::int64_t);
+    }
+    state += (p->leak_shift.span() + p->sic_out.span()) * sizeof(double);
+    f.ring_buffers += ring;
+    f.cells += p->bytes() - ring + state;
+    f.local_cells += p->local_size;
+  }
+  f.synapses = net.synapse_storage_bytes();
+  f.local_synapses = net.local_synapses();
+  f.exchange_buffers = SpikeExchange::buffer_bytes();
+  f.standin = SpikeExchange::standin_bytes();
+  if (field) {
+    std::uint64_t voxels = 1;
+    for (int d = 0; d < 3; ++d) voxels *= static_cast<std::uint64_t>(net.part.bricks().voxel_count(comm.rank(), d));
+    f.field = 512 * voxels;
+  }
+  f.baseline = baseline_rss;
+  f.peak_rss = peak_rss_bytes();
+  const SpikeExchange::Traffic& t = SpikeExchange::traffic();
+  f.intervals = intervals;
+  f.messages_sent = t.messages_sent - before.messages_sent;
+  f.messages_received = t.messages_received - before.messages_received;
+  f.bytes_sent = t.bytes_sent - before.bytes_sent;
+  f.bytes_received = t.bytes_received - before.bytes_received;
+  f.build_s = build_local_s;
+  f.simulate_s = simulate_local;
+  return f;
 }
 
 /// Collective: what summary.json reports beyond RunSummary.

@@ -11,6 +11,9 @@ bool fsync_path(const std::string& path);
 /// The peak resident memory of this process, in bytes.
 std::uint64_t peak_rss_bytes();
 
+/// The resident memory of this process now, in bytes (/proc/self/statm; 0 when unknown).
+std::uint64_t current_rss_bytes();
+
 /// "123 KiB" below 10 MiB, else "45 MiB".
 std::string format_bytes(std::uint64_t bytes);
 

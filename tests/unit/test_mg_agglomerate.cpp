@@ -38,7 +38,7 @@ public:
   void barrier() const override { in_.barrier(); }
   int ranks_on_node() const override { return in_.ranks_on_node(); }
   std::vector<std::uint64_t> alltoallv(const std::vector<std::vector<std::uint64_t>>& send,
-                                       std::vector<int>* recv_counts) const override {
+                                       std::vector<std::uint64_t>* recv_counts) const override {
     return in_.alltoallv(send, recv_counts);
   }
   std::string broadcast(const std::string& s, int root) const override { return in_.broadcast(s, root); }

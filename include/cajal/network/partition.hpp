@@ -76,6 +76,8 @@ public:
 
   /// Population-local ids owned by this rank, ascending.
   const std::vector<std::uint64_t>& local(int pop) const { return local_[pop]; }
+  /// The deck it was cut from.
+  const Deck& deck() const { return deck_; }
 
 private:
   const Deck& deck_;

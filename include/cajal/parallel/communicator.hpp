@@ -164,6 +164,38 @@ protected:
   void allgather_one(const void* in, void* out, Datatype t) const override;
 };
 
+/// Rank `rank` of a `size`-rank job, in one process, no MPI (`cajal run --dry-run`): the
+/// build and the time loop run as that rank would, and no message leaves the process. The
+/// collectives answer as if every rank were this one: sum, max and min return this rank's
+/// value (max and min are right for the most loaded rank; sums are this rank's share),
+/// allgather gives this rank's value in every slot, exscan gives rank × this rank's value,
+/// broadcast and first_problem this rank's own, alltoallv only what this rank sends
+/// itself, sendrecv and allgatherv zeros from other ranks, start_any this rank's flag.
+/// The spike exchange recognises it and replaces MPI by a stand-in of the same traffic
+/// (exchange/spike_exchange.hpp).
+class DryRunCommunicator final : public Communicator {
+public:
+  DryRunCommunicator(int rank, int size) : Communicator(rank, size) {}
+  void barrier() const override {}
+  int ranks_on_node() const override { return 1; }
+  std::vector<std::uint64_t> alltoallv(const std::vector<std::vector<std::uint64_t>>& send,
+                                       std::vector<std::uint64_t>* recv_counts = nullptr) const override;
+  std::string broadcast(const std::string& s, int root = 0) const override;
+  void sendrecv(const double* send, std::size_t n, int dest, int tag, double* recv, int source) const override;
+  void allgatherv(const double* send, int count, double* recv, const int* counts,
+                  const int* displs) const override;
+  void gatherv(const double* send, int count, double* recv, const int* counts, const int* displs,
+               int root) const override;
+  void scatterv(const double* send, const int* counts, const int* displs, double* recv, int count,
+                int root) const override;
+  std::unique_ptr<PendingAny> start_any(bool flag) const override;
+
+protected:
+  void allreduce(void*, std::size_t, Datatype, ReduceOp) const override {}
+  void exscan_sum(const void* in, void* out, Datatype t) const override;
+  void allgather_one(const void* in, void* out, Datatype t) const override;
+};
+
 /// A logical "or" over all ranks that overlaps with other work: each call returns the
 /// result of the previous call's flags (false the first time) and starts reducing this
 /// call's flag. Every rank sees the same answer at the same call, one call late; no rank

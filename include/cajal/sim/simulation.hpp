@@ -17,6 +17,28 @@ namespace cajal {
 struct RunOptions {
   std::string output_dir;  ///< prepared beforehand with prepare_output_dir
   bool progress = true;    ///< progress lines on stderr from rank 0, at most one a second
+  /// The dry run (`cajal run --dry-run`, on a DryRunCommunicator): no outputs, no
+  /// checkpoints, no summary.json (the driver writes its own); ends at `stop_step`.
+  bool dry_run = false;
+  std::int64_t stop_step = -1;  ///< end the loop at the first interval end at or after it; -1: t_stop
+};
+
+/// What one rank held and sent (summary.json "per_rank"; the dry run's figures). Memory by
+/// category, from the byte counts of the built structures: cells (ids, model state,
+/// stimulus tables, STDP history), synapses (LocalNetwork::synapse_storage_bytes), ring
+/// buffers, exchange buffers (subscription tables and send/receive buffers of every
+/// exchange, at their high-water mark), field (512 B per local voxel, as the memory
+/// estimate counts it), library baseline (resident memory when the build began: MPI,
+/// Kokkos, PETSc, HDF5, the deck); and the measured peak resident memory.
+struct RankFigures {
+  int rank = 0;
+  std::uint64_t cells = 0, synapses = 0, ring_buffers = 0, exchange_buffers = 0, field = 0, baseline = 0;
+  std::uint64_t peak_rss = 0;
+  std::uint64_t standin = 0;  ///< the dry run's stand-in tables (not part of a real rank)
+  std::uint64_t local_cells = 0, local_synapses = 0;
+  std::uint64_t intervals = 0;  ///< communication intervals simulated
+  std::uint64_t messages_sent = 0, messages_received = 0, bytes_sent = 0, bytes_received = 0;  ///< totals
+  double build_s = 0, simulate_s = 0;  ///< this rank's own
 };
 
 /// Everything `summary.json` reports, reduced over ranks.
@@ -41,6 +63,7 @@ struct RunSummary {
   std::string last_checkpoint;  ///< the newest checkpoint this run wrote, if any
   double checkpoint_write_s = 0;
   std::uint64_t checkpoint_bytes = 0;
+  std::vector<RankFigures> per_rank;  ///< every rank's, in rank order
 };
 
 /// How each rank computes: the threads (concurrency) of the Kokkos default execution
