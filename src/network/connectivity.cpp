@@ -137,38 +137,88 @@ Kokkos::View<double*> filled(const std::string& label, std::uint64_t n, double v
 }
 
 /// Pre positions binned on a grid of cells at least `cutoff` wide, so that the candidates
-/// within the cutoff of a point lie in the 27 surrounding cells.
+/// within the cutoff of a point lie in the 27 surrounding cells. Only the pre cells that may
+/// lie within the cutoff of a local target are kept (those in the targets' bounding box
+/// grown by the cutoff), and only the grid cells that window spans are stored: memory
+/// O(sources near this rank), whatever the population's size. The grid itself (its cells'
+/// width) is the whole box's, so the candidates found are the same as with every source.
 struct SpatialBins {
   double cell[3];
-  int n[3];
-  std::vector<std::uint32_t> start;   // cell -> first entry
-  std::vector<std::uint64_t> ids;     // pre ids grouped by cell
-  std::vector<Point> pos;             // position of each pre id
+  int n[3];                           // cells of the whole box's grid, per dimension
+  int lo[3] = {0, 0, 0}, w[3] = {0, 0, 0};  // the stored window: cells lo .. lo + w - 1
+  std::vector<std::uint32_t> start;   // window cell -> first entry
+  std::vector<std::uint64_t> ids;     // pre ids grouped by cell, ascending within a cell
+  std::vector<Point> pos;             // their positions
 
-  SpatialBins(const Partition& part, int pop, const std::array<double, 3>& box, double cutoff) {
+  /// `near`: the points (µm) whose candidates will be asked for; null: any point.
+  SpatialBins(const Partition& part, int pop, const std::array<double, 3>& box, double cutoff,
+              const std::vector<Point>* near) {
     const std::uint64_t N = part.size(pop);
-    pos.resize(N);
     for (int d = 0; d < 3; ++d) {
       n[d] = std::max(1, std::min(256, static_cast<int>(box[d] / cutoff)));
       cell[d] = box[d] / n[d];
     }
-    std::vector<std::uint32_t> count(static_cast<std::size_t>(n[0]) * n[1] * n[2] + 1, 0);
-    std::vector<std::uint32_t> of(N);
-    for (std::uint64_t i = 0; i < N; ++i) {
-      pos[i] = part.position(pop, i);
-      of[i] = index(pos[i]);
-      ++count[of[i] + 1];
+    // The kept region: the near points' bounding box grown by the cutoff (a hair more, so
+    // that rounding never drops a source within the cutoff).
+    double rlo[3], rhi[3];
+    const double reach = cutoff * (1 + 1e-9) + 1e-9;
+    for (int d = 0; d < 3; ++d) {
+      rlo[d] = -std::numeric_limits<double>::infinity();
+      rhi[d] = std::numeric_limits<double>::infinity();
     }
+    if (near) {
+      for (int d = 0; d < 3; ++d) {
+        rlo[d] = std::numeric_limits<double>::infinity();
+        rhi[d] = -std::numeric_limits<double>::infinity();
+      }
+      for (const Point& x : *near)
+        for (int d = 0; d < 3; ++d) {
+          rlo[d] = std::min(rlo[d], x[d] - reach);
+          rhi[d] = std::max(rhi[d], x[d] + reach);
+        }
+    }
+    std::vector<std::pair<std::uint64_t, Point>> kept;
+    for (std::uint64_t i = 0; i < N; ++i) {
+      const Point y = part.position(pop, i);
+      if (y[0] >= rlo[0] && y[0] <= rhi[0] && y[1] >= rlo[1] && y[1] <= rhi[1] && y[2] >= rlo[2] && y[2] <= rhi[2])
+        kept.emplace_back(i, y);
+    }
+    if (kept.empty()) {
+      start.assign(2, 0);
+      w[0] = w[1] = w[2] = 1;
+      return;
+    }
+    int hi[3];
+    for (int d = 0; d < 3; ++d) {
+      lo[d] = n[d];
+      hi[d] = -1;
+    }
+    for (const auto& e : kept)
+      for (int d = 0; d < 3; ++d) {
+        lo[d] = std::min(lo[d], coord(e.second[d], d));
+        hi[d] = std::max(hi[d], coord(e.second[d], d));
+      }
+    for (int d = 0; d < 3; ++d) w[d] = hi[d] - lo[d] + 1;
+    std::vector<std::uint32_t> count(static_cast<std::size_t>(w[0]) * w[1] * w[2] + 1, 0);
+    for (const auto& e : kept) ++count[index(e.second) + 1];
     for (std::size_t c = 1; c < count.size(); ++c) count[c] += count[c - 1];
     start = count;
-    ids.resize(N);
-    for (std::uint64_t i = 0; i < N; ++i) ids[count[of[i]]++] = i;  // ascending within a cell
+    ids.resize(kept.size());
+    pos.resize(kept.size());
+    for (const auto& e : kept) {  // ids ascending: ascending within a cell
+      const std::uint32_t at = count[index(e.second)]++;
+      ids[at] = e.first;
+      pos[at] = e.second;
+    }
   }
+  /// Cell of coordinate x along d in the whole box's grid.
   int coord(double x, int d) const {
     return std::min(n[d] - 1, std::max(0, static_cast<int>(std::floor(x / cell[d]))));
   }
+  /// Window cell of a kept position.
   std::uint32_t index(const Point& p) const {
-    return static_cast<std::uint32_t>(coord(p[0], 0) + n[0] * (coord(p[1], 1) + n[1] * coord(p[2], 2)));
+    return static_cast<std::uint32_t>((coord(p[0], 0) - lo[0]) +
+                                      w[0] * ((coord(p[1], 1) - lo[1]) + w[1] * (coord(p[2], 2) - lo[2])));
   }
 };
 
@@ -205,6 +255,110 @@ std::vector<std::uint64_t> total_number_counts(const Deck& deck, int index, std:
 
 namespace {
 
+/// The distinct ids drawn so far for one target (fixed_indegree without multapses, a
+/// random astrocyte pool): an open-addressing hash set sized for the K ids a target draws,
+/// so its memory is O(K), not O(sources). It answers exactly "drawn before?", as a flag
+/// per source would, so the draws are the same. clear() empties only the slots used.
+class DrawnSet {
+ public:
+  /// Empties the set and makes room for `k` ids (load at most 1/2).
+  void clear(std::uint64_t k) {
+    for (const std::size_t at : used_) slot_[at] = empty;
+    used_.clear();
+    std::size_t size = 16;
+    while (size < 2 * k) size *= 2;
+    if (slot_.size() < size) {
+      slot_.assign(size, empty);
+      shift_ = 64;
+      for (std::size_t s = size; s > 1; s /= 2) --shift_;
+    }
+  }
+  /// Adds `id`; false when it was already there.
+  bool insert(std::uint64_t id) {
+    const std::size_t mask = slot_.size() - 1;
+    for (std::size_t at = static_cast<std::size_t>((id * 0x9E3779B97F4A7C15ull) >> shift_);; at = (at + 1) & mask) {
+      if (slot_[at] == id) return false;
+      if (slot_[at] == empty) {
+        slot_[at] = id;
+        used_.push_back(at);
+        return true;
+      }
+    }
+  }
+
+ private:
+  static constexpr std::uint64_t empty = ~std::uint64_t(0);
+  std::vector<std::uint64_t> slot_;
+  std::vector<std::size_t> used_;
+  int shift_ = 64;
+};
+
+/// One chunk's counter per source: its synapse count from the source (pass 1 of a build),
+/// then the next slot it writes in the source's row (pass 2). Dense, indexed by source id,
+/// where that costs no more than the synapses themselves (fast: one increment per synapse);
+/// otherwise a hash map holding only the sources the chunk draws, so that a rank's build
+/// needs memory O(its synapses), not O(all sources). Either way the counts are the same.
+class SourceCounts {
+ public:
+  SourceCounts(std::uint64_t n_pre, bool dense) : dense_(dense) {
+    if (dense_) value_.assign(n_pre, 0);
+    else grow(16);
+  }
+  bool dense() const { return dense_; }
+  /// The counter of source `j`, created at 0.
+  std::uint64_t& operator[](std::uint64_t j) {
+    if (dense_) return value_[j];
+    std::size_t at = find_slot(j);
+    if (key_[at] == empty) {
+      if (2 * (size_ + 1) > key_.size()) {
+        grow(2 * key_.size());
+        at = find_slot(j);
+      }
+      key_[at] = j;
+      ++size_;
+    }
+    return value_[at];
+  }
+  /// The counter of source `j`, 0 when the chunk has none from it.
+  std::uint64_t get(std::uint64_t j) const {
+    if (dense_) return value_[j];
+    const std::size_t at = find_slot(j);
+    return key_[at] == empty ? 0 : value_[at];
+  }
+  /// Hash map: the sources counted, in no order.
+  template <class F>
+  void for_each_source(const F& f) const {
+    for (const std::uint64_t k : key_)
+      if (k != empty) f(k);
+  }
+
+ private:
+  static constexpr std::uint64_t empty = ~std::uint64_t(0);
+  std::size_t find_slot(std::uint64_t j) const {
+    const std::size_t mask = key_.size() - 1;
+    std::size_t at = static_cast<std::size_t>((j * 0x9E3779B97F4A7C15ull) >> shift_);
+    while (key_[at] != j && key_[at] != empty) at = (at + 1) & mask;
+    return at;
+  }
+  void grow(std::size_t size) {
+    std::vector<std::uint64_t> keys(size, empty), values(size, 0);
+    keys.swap(key_);
+    values.swap(value_);
+    shift_ = 64;
+    for (std::size_t s = size; s > 1; s /= 2) --shift_;
+    for (std::size_t a = 0; a < keys.size(); ++a)
+      if (keys[a] != empty) {
+        const std::size_t at = find_slot(keys[a]);
+        key_[at] = keys[a];
+        value_[at] = values[a];
+      }
+  }
+  bool dense_;
+  std::vector<std::uint64_t> key_, value_;
+  std::size_t size_ = 0;
+  int shift_ = 64;
+};
+
 /// Draws the sources of one target at a time. Copies share the read-only tables (spatial
 /// bins, third_in sources) and own their scratch, so each host thread draws with its own copy.
 struct Drawer {
@@ -214,9 +368,9 @@ struct Drawer {
   int index, pre, post;
   std::uint64_t n_pre;
   bool same;
-  std::vector<std::uint8_t> taken;  // fixed_indegree without multapses
+  DrawnSet taken;  // fixed_indegree without multapses, random pools
   std::shared_ptr<const SpatialBins> bins;
-  std::vector<std::uint64_t> cand;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> cand;  // (source, its entry in bins)
 
   // Tripartite rule: the primary projection's spec and index (its stream keys all three
   // connection sets), the target's pool, and for third_in the sources of each local
@@ -230,11 +384,17 @@ struct Drawer {
   // fixed_total_number: the synapse count of each local target (as part.local(post)).
   std::shared_ptr<const std::vector<std::uint64_t>> total_counts;
 
-  Drawer(const Deck& d, const Partition& p, int i, const BuildPoll& poll = {})
+  /// `any_target`: sources() may be asked for targets this rank does not own (tests);
+  /// otherwise the distance rule keeps only the sources near the local targets.
+  Drawer(const Deck& d, const Partition& p, int i, const BuildPoll& poll = {}, bool any_target = false)
       : deck(d), part(p), spec(d.projections[i]), index(i), pre(d.population_index(spec.pre)),
         post(d.population_index(spec.post)), n_pre(p.size(pre)), same(pre == post) {
-    if (spec.rule == ProjectionSpec::Rule::distance)
-      bins = std::make_shared<const SpatialBins>(p, pre, d.simulation.box, spec.cutoff);
+    if (spec.rule == ProjectionSpec::Rule::distance) {
+      std::vector<Point> near;
+      if (!any_target)
+        for (const std::uint64_t t : p.local(post)) near.push_back(p.position(post, t));
+      bins = std::make_shared<const SpatialBins>(p, pre, d.simulation.box, spec.cutoff, any_target ? nullptr : &near);
+    }
     if (spec.rule == ProjectionSpec::Rule::tripartite) {
       prim_index = spec.role == ProjectionSpec::Role::primary ? i : spec.primary;
       prim = &d.projections[prim_index];
@@ -271,14 +431,12 @@ struct Drawer {
     const std::uint64_t avail = available();
     if (2 * K <= avail) {
       // Rejection: few draws wasted when at most half the sources are taken.
-      if (taken.size() != n_pre) taken.assign(n_pre, 0);
+      taken.clear(K);
       while (out.size() < K) {
         const std::uint64_t j = s.below(n_pre);
-        if ((skip_self && j == post_id) || taken[j]) continue;
-        taken[j] = 1;
+        if ((skip_self && j == post_id) || !taken.insert(j)) continue;
         out.push_back(j);
       }
-      for (auto j : out) taken[j] = 0;
     } else {
       // Selection sampling (Knuth's algorithm S): one pass over the sources.
       std::uint64_t left = avail, need = K;
@@ -343,14 +501,12 @@ struct Drawer {
       const std::uint64_t first = K > 1 ? t * K : t / (nt / na);
       for (std::uint64_t k = 0; k < K; ++k) pool.push_back(first + k);
     } else if (2 * K <= na) {
-      if (taken.size() != na) taken.assign(na, 0);
+      taken.clear(K);
       while (pool.size() < K) {
         const std::uint64_t a = s.below(na);
-        if (taken[a]) continue;
-        taken[a] = 1;
+        if (!taken.insert(a)) continue;
         pool.push_back(a);
       }
-      for (auto a : pool) taken[a] = 0;
     } else {
       std::uint64_t left = na, need = K;
       for (std::uint64_t a = 0; a < na && need > 0; ++a, --left)
@@ -436,16 +592,19 @@ struct Drawer {
         int c[3];
         for (int d = 0; d < 3; ++d) c[d] = b.coord(x[d], d);
         const double cut2 = spec.cutoff * spec.cutoff;
-        for (int k = std::max(0, c[2] - 1); k <= std::min(b.n[2] - 1, c[2] + 1); ++k)
-          for (int jy = std::max(0, c[1] - 1); jy <= std::min(b.n[1] - 1, c[1] + 1); ++jy)
-            for (int i = std::max(0, c[0] - 1); i <= std::min(b.n[0] - 1, c[0] + 1); ++i) {
-              const std::size_t cell = static_cast<std::size_t>(i + b.n[0] * (jy + b.n[1] * k));
+        // The 27 cells around x, within the stored window (no source lies outside it).
+        const auto from = [&](int d) { return std::max(b.lo[d], c[d] - 1) - b.lo[d]; };
+        const auto to = [&](int d) { return std::min(b.lo[d] + b.w[d] - 1, c[d] + 1) - b.lo[d]; };
+        for (int k = from(2); k <= to(2); ++k)
+          for (int jy = from(1); jy <= to(1); ++jy)
+            for (int i = from(0); i <= to(0); ++i) {
+              const std::size_t cell = static_cast<std::size_t>(i + b.w[0] * (jy + b.w[1] * k));
               for (std::uint32_t e = b.start[cell]; e < b.start[cell + 1]; ++e) {
                 const std::uint64_t j = b.ids[e];
-                const Point& y = b.pos[j];
+                const Point& y = b.pos[e];
                 const double d2 = (x[0] - y[0]) * (x[0] - y[0]) + (x[1] - y[1]) * (x[1] - y[1]) +
                                   (x[2] - y[2]) * (x[2] - y[2]);
-                if (d2 <= cut2 && !(skip_self && j == post_id)) cand.push_back(j);
+                if (d2 <= cut2 && !(skip_self && j == post_id)) cand.emplace_back(j, e);
               }
             }
         std::sort(cand.begin(), cand.end());
@@ -453,9 +612,9 @@ struct Drawer {
         const rng::Key key(deck.simulation.seed, rng::purpose::connectivity, static_cast<std::uint32_t>(index));
         // Gap junctions are symmetric: one draw per unordered pair, and no self-coupling.
         const bool sym = spec.synapse.gap();
-        for (const std::uint64_t j : cand) {
+        for (const auto& [j, e] : cand) {
           if (sym && j == post_id) continue;
-          const Point& y = b.pos[j];
+          const Point& y = b.pos[e];
           const double d = std::sqrt((x[0] - y[0]) * (x[0] - y[0]) + (x[1] - y[1]) * (x[1] - y[1]) +
                                      (x[2] - y[2]) * (x[2] - y[2]));
           const double prob = spec.p * (spec.kernel == ProjectionSpec::Kernel::gaussian
@@ -475,7 +634,7 @@ struct Drawer {
 
 void draw_sources(const Deck& deck, const Partition& part, int index, std::uint64_t post_id,
                   std::vector<std::uint64_t>& out) {
-  Drawer d(deck, part, index);
+  Drawer d(deck, part, index, {}, true);
   d.sources(post_id, out);
 }
 
@@ -619,10 +778,12 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
   const std::uint64_t n_pre = drawer.n_pre;
   const Chunks chunks(targets.size());
   const std::size_t n_chunks = chunks.count;
-  // cursor[c * n_pre + j]: chunk c's synapse count from source j (pass 1), then the next
-  // position chunk c writes in source j's row (pass 2). It costs 8 n_pre bytes per chunk,
-  // beside the synapses' own storage (9,000 sources on 16 threads: 1.2 MB).
-  std::vector<std::uint64_t> cursor(n_chunks * n_pre, 0);
+  // Per chunk, a counter per source (see SourceCounts): dense while 8 n_pre bytes per
+  // chunk stay below the synapses' own 4-byte targets (9,000 sources on 16 threads: 1.2 MB),
+  // else a hash map of the chunk's own sources.
+  const bool dense = static_cast<double>(n_pre * n_chunks) <=
+                     0.5 * expected_in_degree(deck, index) * static_cast<double>(targets.size());
+  std::vector<SourceCounts> cursor(n_chunks, SourceCounts(n_pre, dense));
   // Each pass runs in rounds, each chunk taking the next slice of its targets, with `poll`
   // between rounds (a stop signal ends the build within a round or two). The rounds count
   // the same on every rank: from the expected synapses of an average rank.
@@ -641,16 +802,26 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
   in_rounds("cajal::connectivity::count", [&](std::size_t c, std::size_t lo, std::size_t hi) {
     Drawer& d = drawers[c];
     std::vector<std::uint64_t> src;
-    std::uint64_t* count = cursor.data() + c * n_pre;
+    SourceCounts& count = cursor[c];
     for (std::size_t li = lo; li < hi; ++li) {
       d.sources(targets[li], src);
       for (auto j : src) ++count[j];
     }
   });
+  // The sources with a local synapse, ascending: every id (dense), or the chunks' keys.
+  std::vector<std::uint64_t> drawn;
+  if (!dense) {
+    for (const SourceCounts& count : cursor) count.for_each_source([&](std::uint64_t j) { drawn.push_back(j); });
+    std::sort(drawn.begin(), drawn.end());
+    drawn.erase(std::unique(drawn.begin(), drawn.end()), drawn.end());
+  }
+  const std::uint64_t n_candidates = dense ? n_pre : drawn.size();
+  const auto candidate = [&](std::uint64_t k) { return dense ? k : drawn[k]; };
   std::uint64_t nsrc = 0, total = 0;
-  for (std::uint64_t j = 0; j < n_pre; ++j) {
+  for (std::uint64_t k = 0; k < n_candidates; ++k) {
+    const std::uint64_t j = candidate(k);
     std::uint64_t n = 0;
-    for (std::size_t c = 0; c < n_chunks; ++c) n += cursor[c * n_pre + j];
+    for (std::size_t c = 0; c < n_chunks; ++c) n += cursor[c].get(j);
     nsrc += n ? 1 : 0;
     total += n;
   }
@@ -665,11 +836,12 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
   auto& h_third = h.third;
   {
     std::uint64_t k = 0, off = 0;
-    for (std::uint64_t j = 0; j < n_pre; ++j) {
-      const std::uint64_t first = off;
+    for (std::uint64_t q = 0; q < n_candidates; ++q) {
+      const std::uint64_t j = candidate(q), first = off;
       for (std::size_t c = 0; c < n_chunks; ++c) {
-        const std::uint64_t n = cursor[c * n_pre + j];
-        cursor[c * n_pre + j] = off;  // now: chunk c's first slot in source j's row
+        const std::uint64_t n = cursor[c].get(j);
+        if (n == 0) continue;  // (a hash map holds only the chunk's own sources)
+        cursor[c][j] = off;  // now: chunk c's first slot in source j's row
         off += n;
       }
       if (off > first) {
@@ -686,7 +858,7 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
   in_rounds("cajal::connectivity::fill", [&](std::size_t c, std::size_t lo, std::size_t hi) {
     Drawer& d = drawers[c];
     std::vector<std::uint64_t> src;
-    std::uint64_t* next = cursor.data() + c * n_pre;
+    SourceCounts& next = cursor[c];
     for (std::size_t li = lo; li < hi; ++li) {
       const std::uint64_t post_gid = part.first_gid(pj.post) + targets[li];
       d.sources(targets[li], src);
