@@ -451,16 +451,21 @@ struct Drawer {
     }
   }
 
-  /// Every rank replays the primary's draws for every target and keeps the pairs whose
-  /// astrocyte it owns: O(synapses of the rule) work per rank at build time. The targets
-  /// are replayed in chunks on the host threads, each chunk keeping its pairs in draw
-  /// order; appending them chunk after chunk lists each astrocyte's sources in the order
-  /// of a single pass (targets ascending). The chunks advance in rounds, `poll` between them.
+  /// Every rank replays the primary's draws for the targets whose pool holds one of its
+  /// astrocytes (no other target pairs a synapse with them) and keeps the pairs whose
+  /// astrocyte it owns. "block" pools give those targets in closed form; "random" pools are
+  /// drawn for every target (the first K draws of its stream, O(n_post K) work, not the
+  /// O(synapses of the rule) of the sources' draws). The targets are replayed in chunks on
+  /// the host threads, each chunk keeping its pairs in draw order; appending them chunk
+  /// after chunk lists each astrocyte's sources in the order of a single pass (targets
+  /// ascending). The chunks advance in rounds, `poll` between them: as many as with every
+  /// target, on every rank.
   void gather_third_in(const BuildPoll& poll) {
     const auto& mine = part.local(post);
     const std::uint64_t n_targets = part.size(deck.population_index(prim->post));
-    const Chunks chunks(n_targets);
-    // Every rank replays every target: the same rounds everywhere.
+    const std::vector<std::uint64_t> replay = pooling_targets(mine, n_targets);
+    const Chunks chunks(replay.size());
+    // The same rounds on every rank, from the deck alone.
     const std::size_t rounds = build_rounds(expected_in_degree(deck, prim_index) * static_cast<double>(n_targets));
     std::vector<std::vector<std::pair<std::size_t, std::uint64_t>>> found(chunks.count);  // (astrocyte, source)
     std::vector<Drawer> drawers(chunks.count, *this);
@@ -468,8 +473,8 @@ struct Drawer {
       chunks.run("cajal::connectivity::third_in", [&](std::size_t c) {
         Drawer& d = drawers[c];
         std::vector<std::uint64_t> srcs;
-        for (std::uint64_t t = chunks.first_in(c, r, rounds); t < chunks.first_in(c, r + 1, rounds); ++t) {
-          d.tripartite(t, srcs);
+        for (std::size_t q = chunks.first_in(c, r, rounds); q < chunks.first_in(c, r + 1, rounds); ++q) {
+          d.tripartite(replay[q], srcs);
           for (std::size_t k = 0; k < srcs.size(); ++k) {
             if (d.paired[k] < 0) continue;
             const auto a = static_cast<std::uint64_t>(d.paired[k]);
@@ -486,16 +491,56 @@ struct Drawer {
     third_in_sources = std::move(lists);
   }
 
-  /// The primary's draws for neuron target `t`: its sources (pairwise Bernoulli with p,
-  /// geometric skipping) and, for each, the paired astrocyte or -1 (in `paired`). The pool
-  /// is drawn first: "block" is a fixed slice, "random" pool_size distinct astrocytes.
-  void tripartite(std::uint64_t t, std::vector<std::uint64_t>& srcs) {
-    const int ppre = deck.population_index(prim->pre), ppost = deck.population_index(prim->post);
-    const int ast = deck.population_index(prim->astrocytes);
-    const std::uint64_t np = part.size(ppre), nt = part.size(ppost), na = part.size(ast);
+  /// The primary's targets (ascending) whose pool holds one of the astrocytes `mine`
+  /// (ascending) of the primary's `nt` targets.
+  std::vector<std::uint64_t> pooling_targets(const std::vector<std::uint64_t>& mine, std::uint64_t nt) {
     const std::uint64_t K = static_cast<std::uint64_t>(prim->pool_size);
-    rng::Stream s(rng::Key(deck.simulation.seed, rng::purpose::connectivity, static_cast<std::uint32_t>(prim_index)),
-                  part.first_gid(ppost) + t);
+    std::vector<std::uint64_t> out;
+    if (prim->pool_block) {
+      // The deck guarantees nt K = na (target t: astrocytes t K .. t K + K - 1), or K = 1
+      // and nt a multiple of na (target t: astrocyte t / (nt / na)).
+      const std::uint64_t na = part.size(deck.population_index(prim->astrocytes));
+      for (const std::uint64_t a : mine) {
+        if (K > 1) {
+          if (out.empty() || out.back() != a / K) out.push_back(a / K);
+        } else {
+          const std::uint64_t q = nt / na;
+          for (std::uint64_t t = a * q; t < (a + 1) * q && t < nt; ++t) out.push_back(t);
+        }
+      }
+      return out;
+    }
+    const Chunks chunks(nt);
+    std::vector<std::vector<std::uint64_t>> per_chunk(chunks.count);
+    std::vector<Drawer> drawers(chunks.count, *this);
+    chunks.run("cajal::connectivity::third_in_pools", [&](std::size_t c) {
+      Drawer& d = drawers[c];
+      for (std::uint64_t t = chunks.first(c); t < chunks.first(c + 1); ++t) {
+        rng::Stream s = d.primary_stream(t);
+        d.draw_pool(t, s);
+        for (const std::uint64_t a : d.pool)
+          if (std::binary_search(mine.begin(), mine.end(), a)) {
+            per_chunk[c].push_back(t);
+            break;
+          }
+      }
+    });
+    for (const auto& v : per_chunk) out.insert(out.end(), v.begin(), v.end());
+    return out;
+  }
+
+  /// The primary's stream of target `t`: its pool's draws, then its sources'.
+  rng::Stream primary_stream(std::uint64_t t) const {
+    return rng::Stream(rng::Key(deck.simulation.seed, rng::purpose::connectivity, static_cast<std::uint32_t>(prim_index)),
+                       part.first_gid(deck.population_index(prim->post)) + t);
+  }
+
+  /// Target `t`'s pool (in `pool`), the first draws of its stream `s`: "block" a fixed
+  /// slice, "random" pool_size distinct astrocytes.
+  void draw_pool(std::uint64_t t, rng::Stream& s) {
+    const std::uint64_t nt = part.size(deck.population_index(prim->post));
+    const std::uint64_t na = part.size(deck.population_index(prim->astrocytes));
+    const std::uint64_t K = static_cast<std::uint64_t>(prim->pool_size);
     pool.clear();
     if (prim->pool_block) {
       const std::uint64_t first = K > 1 ? t * K : t / (nt / na);
@@ -515,6 +560,17 @@ struct Drawer {
           --need;
         }
     }
+  }
+
+  /// The primary's draws for neuron target `t`: its pool first (draw_pool), then its
+  /// sources (pairwise Bernoulli with p, geometric skipping) and, for each, the paired
+  /// astrocyte or -1 (in `paired`).
+  void tripartite(std::uint64_t t, std::vector<std::uint64_t>& srcs) {
+    const int ppre = deck.population_index(prim->pre), ppost = deck.population_index(prim->post);
+    const std::uint64_t np = part.size(ppre);
+    const std::uint64_t K = static_cast<std::uint64_t>(prim->pool_size);
+    rng::Stream s = primary_stream(t);
+    draw_pool(t, s);
     srcs.clear();
     paired.clear();
     const bool skip_self = ppre == ppost && !prim->autapses;
