@@ -256,40 +256,59 @@ std::vector<std::uint64_t> total_number_counts(const Deck& deck, int index, std:
 namespace {
 
 /// The distinct ids drawn so far for one target (fixed_indegree without multapses, a
-/// random astrocyte pool): an open-addressing hash set sized for the K ids a target draws,
-/// so its memory is O(K), not O(sources). It answers exactly "drawn before?", as a flag
-/// per source would, so the draws are the same. clear() empties only the slots used.
+/// random astrocyte pool), of K drawn from n ids, in O(K) memory: a flag per id while n is
+/// at most 16 K or 2^16 (n bytes: no more than the hash set would take, or than L2 holds;
+/// faster), else an open-addressing hash set of at least 2K slots. Either answers exactly "drawn before?", as a flag per
+/// source did, so the draws are the same. A hash slot holds (generation << 40 | id): a
+/// slot of an earlier generation is free, so clear() is O(1) (ids are below 2^40, the
+/// population limit).
 class DrawnSet {
  public:
-  /// Empties the set and makes room for `k` ids (load at most 1/2).
-  void clear(std::uint64_t k) {
-    for (const std::size_t at : used_) slot_[at] = empty;
-    used_.clear();
+  /// Empties the set, for `k` ids drawn from [0, n).
+  void clear(std::uint64_t k, std::uint64_t n) {
+    for (const std::uint64_t id : set_) flag_[id] = 0;
+    set_.clear();
+    flags_ = n <= std::max<std::uint64_t>(16 * k, std::uint64_t(1) << 16);
+    if (flags_) {
+      if (flag_.size() < n) flag_.assign(n, 0);
+      return;
+    }
     std::size_t size = 16;
     while (size < 2 * k) size *= 2;
-    if (slot_.size() < size) {
-      slot_.assign(size, empty);
+    if (++gen_ == (std::uint64_t(1) << 24) || slot_.size() < size) {  // a fresh table
+      slot_.assign(std::max(size, slot_.size()), 0);
+      gen_ = 1;
       shift_ = 64;
-      for (std::size_t s = size; s > 1; s /= 2) --shift_;
+      for (std::size_t s = slot_.size(); s > 1; s /= 2) --shift_;
     }
+    tag_ = gen_ << 40;
   }
   /// Adds `id`; false when it was already there.
   bool insert(std::uint64_t id) {
+    if (flags_) {
+      if (flag_[id]) return false;
+      flag_[id] = 1;
+      set_.push_back(id);
+      return true;
+    }
     const std::size_t mask = slot_.size() - 1;
+    const std::uint64_t key = tag_ | id;
     for (std::size_t at = static_cast<std::size_t>((id * 0x9E3779B97F4A7C15ull) >> shift_);; at = (at + 1) & mask) {
-      if (slot_[at] == id) return false;
-      if (slot_[at] == empty) {
-        slot_[at] = id;
-        used_.push_back(at);
+      const std::uint64_t v = slot_[at];
+      if (v == key) return false;
+      if ((v >> 40) != gen_) {
+        slot_[at] = key;
         return true;
       }
     }
   }
 
  private:
-  static constexpr std::uint64_t empty = ~std::uint64_t(0);
-  std::vector<std::uint64_t> slot_;
-  std::vector<std::size_t> used_;
+  bool flags_ = true;
+  std::vector<std::uint8_t> flag_;
+  std::vector<std::uint64_t> set_;   // the ids flagged
+  std::vector<std::uint64_t> slot_;  // hash set: generation << 40 | id
+  std::uint64_t gen_ = 0, tag_ = 0;
   int shift_ = 64;
 };
 
@@ -306,19 +325,7 @@ class SourceCounts {
   }
   bool dense() const { return dense_; }
   /// The counter of source `j`, created at 0.
-  std::uint64_t& operator[](std::uint64_t j) {
-    if (dense_) return value_[j];
-    std::size_t at = find_slot(j);
-    if (key_[at] == empty) {
-      if (2 * (size_ + 1) > key_.size()) {
-        grow(2 * key_.size());
-        at = find_slot(j);
-      }
-      key_[at] = j;
-      ++size_;
-    }
-    return value_[at];
-  }
+  std::uint64_t& operator[](std::uint64_t j) { return dense_ ? value_[j] : hashed(j); }
   /// The counter of source `j`, 0 when the chunk has none from it.
   std::uint64_t get(std::uint64_t j) const {
     if (dense_) return value_[j];
@@ -334,6 +341,19 @@ class SourceCounts {
 
  private:
   static constexpr std::uint64_t empty = ~std::uint64_t(0);
+  // Out of line: the dense increment stays a tight loop.
+  [[gnu::noinline]] std::uint64_t& hashed(std::uint64_t j) {
+    std::size_t at = find_slot(j);
+    if (key_[at] == empty) {
+      if (2 * (size_ + 1) > key_.size()) {
+        grow(2 * key_.size());
+        at = find_slot(j);
+      }
+      key_[at] = j;
+      ++size_;
+    }
+    return value_[at];
+  }
   std::size_t find_slot(std::uint64_t j) const {
     const std::size_t mask = key_.size() - 1;
     std::size_t at = static_cast<std::size_t>((j * 0x9E3779B97F4A7C15ull) >> shift_);
@@ -431,7 +451,7 @@ struct Drawer {
     const std::uint64_t avail = available();
     if (2 * K <= avail) {
       // Rejection: few draws wasted when at most half the sources are taken.
-      taken.clear(K);
+      taken.clear(K, n_pre);
       while (out.size() < K) {
         const std::uint64_t j = s.below(n_pre);
         if ((skip_self && j == post_id) || !taken.insert(j)) continue;
@@ -546,7 +566,7 @@ struct Drawer {
       const std::uint64_t first = K > 1 ? t * K : t / (nt / na);
       for (std::uint64_t k = 0; k < K; ++k) pool.push_back(first + k);
     } else if (2 * K <= na) {
-      taken.clear(K);
+      taken.clear(K, na);
       while (pool.size() < K) {
         const std::uint64_t a = s.below(na);
         if (!taken.insert(a)) continue;
