@@ -137,38 +137,88 @@ Kokkos::View<double*> filled(const std::string& label, std::uint64_t n, double v
 }
 
 /// Pre positions binned on a grid of cells at least `cutoff` wide, so that the candidates
-/// within the cutoff of a point lie in the 27 surrounding cells.
+/// within the cutoff of a point lie in the 27 surrounding cells. Only the pre cells that may
+/// lie within the cutoff of a local target are kept (those in the targets' bounding box
+/// grown by the cutoff), and only the grid cells that window spans are stored: memory
+/// O(sources near this rank), whatever the population's size. The grid itself (its cells'
+/// width) is the whole box's, so the candidates found are the same as with every source.
 struct SpatialBins {
   double cell[3];
-  int n[3];
-  std::vector<std::uint32_t> start;   // cell -> first entry
-  std::vector<std::uint64_t> ids;     // pre ids grouped by cell
-  std::vector<Point> pos;             // position of each pre id
+  int n[3];                           // cells of the whole box's grid, per dimension
+  int lo[3] = {0, 0, 0}, w[3] = {0, 0, 0};  // the stored window: cells lo .. lo + w - 1
+  std::vector<std::uint32_t> start;   // window cell -> first entry
+  std::vector<std::uint64_t> ids;     // pre ids grouped by cell, ascending within a cell
+  std::vector<Point> pos;             // their positions
 
-  SpatialBins(const Partition& part, int pop, const std::array<double, 3>& box, double cutoff) {
+  /// `near`: the points (µm) whose candidates will be asked for; null: any point.
+  SpatialBins(const Partition& part, int pop, const std::array<double, 3>& box, double cutoff,
+              const std::vector<Point>* near) {
     const std::uint64_t N = part.size(pop);
-    pos.resize(N);
     for (int d = 0; d < 3; ++d) {
       n[d] = std::max(1, std::min(256, static_cast<int>(box[d] / cutoff)));
       cell[d] = box[d] / n[d];
     }
-    std::vector<std::uint32_t> count(static_cast<std::size_t>(n[0]) * n[1] * n[2] + 1, 0);
-    std::vector<std::uint32_t> of(N);
-    for (std::uint64_t i = 0; i < N; ++i) {
-      pos[i] = part.position(pop, i);
-      of[i] = index(pos[i]);
-      ++count[of[i] + 1];
+    // The kept region: the near points' bounding box grown by the cutoff (a hair more, so
+    // that rounding never drops a source within the cutoff).
+    double rlo[3], rhi[3];
+    const double reach = cutoff * (1 + 1e-9) + 1e-9;
+    for (int d = 0; d < 3; ++d) {
+      rlo[d] = -std::numeric_limits<double>::infinity();
+      rhi[d] = std::numeric_limits<double>::infinity();
     }
+    if (near) {
+      for (int d = 0; d < 3; ++d) {
+        rlo[d] = std::numeric_limits<double>::infinity();
+        rhi[d] = -std::numeric_limits<double>::infinity();
+      }
+      for (const Point& x : *near)
+        for (int d = 0; d < 3; ++d) {
+          rlo[d] = std::min(rlo[d], x[d] - reach);
+          rhi[d] = std::max(rhi[d], x[d] + reach);
+        }
+    }
+    std::vector<std::pair<std::uint64_t, Point>> kept;
+    for (std::uint64_t i = 0; i < N; ++i) {
+      const Point y = part.position(pop, i);
+      if (y[0] >= rlo[0] && y[0] <= rhi[0] && y[1] >= rlo[1] && y[1] <= rhi[1] && y[2] >= rlo[2] && y[2] <= rhi[2])
+        kept.emplace_back(i, y);
+    }
+    if (kept.empty()) {
+      start.assign(2, 0);
+      w[0] = w[1] = w[2] = 1;
+      return;
+    }
+    int hi[3];
+    for (int d = 0; d < 3; ++d) {
+      lo[d] = n[d];
+      hi[d] = -1;
+    }
+    for (const auto& e : kept)
+      for (int d = 0; d < 3; ++d) {
+        lo[d] = std::min(lo[d], coord(e.second[d], d));
+        hi[d] = std::max(hi[d], coord(e.second[d], d));
+      }
+    for (int d = 0; d < 3; ++d) w[d] = hi[d] - lo[d] + 1;
+    std::vector<std::uint32_t> count(static_cast<std::size_t>(w[0]) * w[1] * w[2] + 1, 0);
+    for (const auto& e : kept) ++count[index(e.second) + 1];
     for (std::size_t c = 1; c < count.size(); ++c) count[c] += count[c - 1];
     start = count;
-    ids.resize(N);
-    for (std::uint64_t i = 0; i < N; ++i) ids[count[of[i]]++] = i;  // ascending within a cell
+    ids.resize(kept.size());
+    pos.resize(kept.size());
+    for (const auto& e : kept) {  // ids ascending: ascending within a cell
+      const std::uint32_t at = count[index(e.second)]++;
+      ids[at] = e.first;
+      pos[at] = e.second;
+    }
   }
+  /// Cell of coordinate x along d in the whole box's grid.
   int coord(double x, int d) const {
     return std::min(n[d] - 1, std::max(0, static_cast<int>(std::floor(x / cell[d]))));
   }
+  /// Window cell of a kept position.
   std::uint32_t index(const Point& p) const {
-    return static_cast<std::uint32_t>(coord(p[0], 0) + n[0] * (coord(p[1], 1) + n[1] * coord(p[2], 2)));
+    return static_cast<std::uint32_t>((coord(p[0], 0) - lo[0]) +
+                                      w[0] * ((coord(p[1], 1) - lo[1]) + w[1] * (coord(p[2], 2) - lo[2])));
   }
 };
 
@@ -205,6 +255,130 @@ std::vector<std::uint64_t> total_number_counts(const Deck& deck, int index, std:
 
 namespace {
 
+/// The distinct ids drawn so far for one target (fixed_indegree without multapses, a
+/// random astrocyte pool), of K drawn from n ids, in O(K) memory: a flag per id while n is
+/// at most 16 K or 2^16 (n bytes: no more than the hash set would take, or than L2 holds;
+/// faster), else an open-addressing hash set of at least 2K slots. Either answers exactly "drawn before?", as a flag per
+/// source did, so the draws are the same. A hash slot holds (generation << 40 | id): a
+/// slot of an earlier generation is free, so clear() is O(1) (ids are below 2^40, the
+/// population limit).
+class DrawnSet {
+ public:
+  /// Empties the set, for `k` ids drawn from [0, n).
+  void clear(std::uint64_t k, std::uint64_t n) {
+    for (const std::uint64_t id : set_) flag_[id] = 0;
+    set_.clear();
+    flags_ = n <= std::max<std::uint64_t>(16 * k, std::uint64_t(1) << 16);
+    if (flags_) {
+      if (flag_.size() < n) flag_.assign(n, 0);
+      return;
+    }
+    std::size_t size = 16;
+    while (size < 2 * k) size *= 2;
+    if (++gen_ == (std::uint64_t(1) << 24) || slot_.size() < size) {  // a fresh table
+      slot_.assign(std::max(size, slot_.size()), 0);
+      gen_ = 1;
+      shift_ = 64;
+      for (std::size_t s = slot_.size(); s > 1; s /= 2) --shift_;
+    }
+    tag_ = gen_ << 40;
+  }
+  /// Adds `id`; false when it was already there.
+  bool insert(std::uint64_t id) {
+    if (flags_) {
+      if (flag_[id]) return false;
+      flag_[id] = 1;
+      set_.push_back(id);
+      return true;
+    }
+    const std::size_t mask = slot_.size() - 1;
+    const std::uint64_t key = tag_ | id;
+    for (std::size_t at = static_cast<std::size_t>((id * 0x9E3779B97F4A7C15ull) >> shift_);; at = (at + 1) & mask) {
+      const std::uint64_t v = slot_[at];
+      if (v == key) return false;
+      if ((v >> 40) != gen_) {
+        slot_[at] = key;
+        return true;
+      }
+    }
+  }
+
+ private:
+  bool flags_ = true;
+  std::vector<std::uint8_t> flag_;
+  std::vector<std::uint64_t> set_;   // the ids flagged
+  std::vector<std::uint64_t> slot_;  // hash set: generation << 40 | id
+  std::uint64_t gen_ = 0, tag_ = 0;
+  int shift_ = 64;
+};
+
+/// One chunk's counter per source: its synapse count from the source (pass 1 of a build),
+/// then the next slot it writes in the source's row (pass 2). Dense, indexed by source id,
+/// where that costs no more than the synapses themselves (fast: one increment per synapse);
+/// otherwise a hash map holding only the sources the chunk draws, so that a rank's build
+/// needs memory O(its synapses), not O(all sources). Either way the counts are the same.
+class SourceCounts {
+ public:
+  SourceCounts(std::uint64_t n_pre, bool dense) : dense_(dense) {
+    if (dense_) value_.assign(n_pre, 0);
+    else grow(16);
+  }
+  bool dense() const { return dense_; }
+  /// The counter of source `j`, created at 0.
+  std::uint64_t& operator[](std::uint64_t j) { return dense_ ? value_[j] : hashed(j); }
+  /// The counter of source `j`, 0 when the chunk has none from it.
+  std::uint64_t get(std::uint64_t j) const {
+    if (dense_) return value_[j];
+    const std::size_t at = find_slot(j);
+    return key_[at] == empty ? 0 : value_[at];
+  }
+  /// Hash map: the sources counted, in no order.
+  template <class F>
+  void for_each_source(const F& f) const {
+    for (const std::uint64_t k : key_)
+      if (k != empty) f(k);
+  }
+
+ private:
+  static constexpr std::uint64_t empty = ~std::uint64_t(0);
+  // Out of line: the dense increment stays a tight loop.
+  [[gnu::noinline]] std::uint64_t& hashed(std::uint64_t j) {
+    std::size_t at = find_slot(j);
+    if (key_[at] == empty) {
+      if (2 * (size_ + 1) > key_.size()) {
+        grow(2 * key_.size());
+        at = find_slot(j);
+      }
+      key_[at] = j;
+      ++size_;
+    }
+    return value_[at];
+  }
+  std::size_t find_slot(std::uint64_t j) const {
+    const std::size_t mask = key_.size() - 1;
+    std::size_t at = static_cast<std::size_t>((j * 0x9E3779B97F4A7C15ull) >> shift_);
+    while (key_[at] != j && key_[at] != empty) at = (at + 1) & mask;
+    return at;
+  }
+  void grow(std::size_t size) {
+    std::vector<std::uint64_t> keys(size, empty), values(size, 0);
+    keys.swap(key_);
+    values.swap(value_);
+    shift_ = 64;
+    for (std::size_t s = size; s > 1; s /= 2) --shift_;
+    for (std::size_t a = 0; a < keys.size(); ++a)
+      if (keys[a] != empty) {
+        const std::size_t at = find_slot(keys[a]);
+        key_[at] = keys[a];
+        value_[at] = values[a];
+      }
+  }
+  bool dense_;
+  std::vector<std::uint64_t> key_, value_;
+  std::size_t size_ = 0;
+  int shift_ = 64;
+};
+
 /// Draws the sources of one target at a time. Copies share the read-only tables (spatial
 /// bins, third_in sources) and own their scratch, so each host thread draws with its own copy.
 struct Drawer {
@@ -214,9 +388,9 @@ struct Drawer {
   int index, pre, post;
   std::uint64_t n_pre;
   bool same;
-  std::vector<std::uint8_t> taken;  // fixed_indegree without multapses
+  DrawnSet taken;  // fixed_indegree without multapses, random pools
   std::shared_ptr<const SpatialBins> bins;
-  std::vector<std::uint64_t> cand;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> cand;  // (source, its entry in bins)
 
   // Tripartite rule: the primary projection's spec and index (its stream keys all three
   // connection sets), the target's pool, and for third_in the sources of each local
@@ -230,11 +404,17 @@ struct Drawer {
   // fixed_total_number: the synapse count of each local target (as part.local(post)).
   std::shared_ptr<const std::vector<std::uint64_t>> total_counts;
 
-  Drawer(const Deck& d, const Partition& p, int i, const BuildPoll& poll = {})
+  /// `any_target`: sources() may be asked for targets this rank does not own (tests);
+  /// otherwise the distance rule keeps only the sources near the local targets.
+  Drawer(const Deck& d, const Partition& p, int i, const BuildPoll& poll = {}, bool any_target = false)
       : deck(d), part(p), spec(d.projections[i]), index(i), pre(d.population_index(spec.pre)),
         post(d.population_index(spec.post)), n_pre(p.size(pre)), same(pre == post) {
-    if (spec.rule == ProjectionSpec::Rule::distance)
-      bins = std::make_shared<const SpatialBins>(p, pre, d.simulation.box, spec.cutoff);
+    if (spec.rule == ProjectionSpec::Rule::distance) {
+      std::vector<Point> near;
+      if (!any_target)
+        for (const std::uint64_t t : p.local(post)) near.push_back(p.position(post, t));
+      bins = std::make_shared<const SpatialBins>(p, pre, d.simulation.box, spec.cutoff, any_target ? nullptr : &near);
+    }
     if (spec.rule == ProjectionSpec::Rule::tripartite) {
       prim_index = spec.role == ProjectionSpec::Role::primary ? i : spec.primary;
       prim = &d.projections[prim_index];
@@ -271,14 +451,12 @@ struct Drawer {
     const std::uint64_t avail = available();
     if (2 * K <= avail) {
       // Rejection: few draws wasted when at most half the sources are taken.
-      if (taken.size() != n_pre) taken.assign(n_pre, 0);
+      taken.clear(K, n_pre);
       while (out.size() < K) {
         const std::uint64_t j = s.below(n_pre);
-        if ((skip_self && j == post_id) || taken[j]) continue;
-        taken[j] = 1;
+        if ((skip_self && j == post_id) || !taken.insert(j)) continue;
         out.push_back(j);
       }
-      for (auto j : out) taken[j] = 0;
     } else {
       // Selection sampling (Knuth's algorithm S): one pass over the sources.
       std::uint64_t left = avail, need = K;
@@ -293,16 +471,21 @@ struct Drawer {
     }
   }
 
-  /// Every rank replays the primary's draws for every target and keeps the pairs whose
-  /// astrocyte it owns: O(synapses of the rule) work per rank at build time. The targets
-  /// are replayed in chunks on the host threads, each chunk keeping its pairs in draw
-  /// order; appending them chunk after chunk lists each astrocyte's sources in the order
-  /// of a single pass (targets ascending). The chunks advance in rounds, `poll` between them.
+  /// Every rank replays the primary's draws for the targets whose pool holds one of its
+  /// astrocytes (no other target pairs a synapse with them) and keeps the pairs whose
+  /// astrocyte it owns. "block" pools give those targets in closed form; "random" pools are
+  /// drawn for every target (the first K draws of its stream, O(n_post K) work, not the
+  /// O(synapses of the rule) of the sources' draws). The targets are replayed in chunks on
+  /// the host threads, each chunk keeping its pairs in draw order; appending them chunk
+  /// after chunk lists each astrocyte's sources in the order of a single pass (targets
+  /// ascending). The chunks advance in rounds, `poll` between them: as many as with every
+  /// target, on every rank.
   void gather_third_in(const BuildPoll& poll) {
     const auto& mine = part.local(post);
     const std::uint64_t n_targets = part.size(deck.population_index(prim->post));
-    const Chunks chunks(n_targets);
-    // Every rank replays every target: the same rounds everywhere.
+    const std::vector<std::uint64_t> replay = pooling_targets(mine, n_targets);
+    const Chunks chunks(replay.size());
+    // The same rounds on every rank, from the deck alone.
     const std::size_t rounds = build_rounds(expected_in_degree(deck, prim_index) * static_cast<double>(n_targets));
     std::vector<std::vector<std::pair<std::size_t, std::uint64_t>>> found(chunks.count);  // (astrocyte, source)
     std::vector<Drawer> drawers(chunks.count, *this);
@@ -310,8 +493,8 @@ struct Drawer {
       chunks.run("cajal::connectivity::third_in", [&](std::size_t c) {
         Drawer& d = drawers[c];
         std::vector<std::uint64_t> srcs;
-        for (std::uint64_t t = chunks.first_in(c, r, rounds); t < chunks.first_in(c, r + 1, rounds); ++t) {
-          d.tripartite(t, srcs);
+        for (std::size_t q = chunks.first_in(c, r, rounds); q < chunks.first_in(c, r + 1, rounds); ++q) {
+          d.tripartite(replay[q], srcs);
           for (std::size_t k = 0; k < srcs.size(); ++k) {
             if (d.paired[k] < 0) continue;
             const auto a = static_cast<std::uint64_t>(d.paired[k]);
@@ -328,29 +511,67 @@ struct Drawer {
     third_in_sources = std::move(lists);
   }
 
-  /// The primary's draws for neuron target `t`: its sources (pairwise Bernoulli with p,
-  /// geometric skipping) and, for each, the paired astrocyte or -1 (in `paired`). The pool
-  /// is drawn first: "block" is a fixed slice, "random" pool_size distinct astrocytes.
-  void tripartite(std::uint64_t t, std::vector<std::uint64_t>& srcs) {
-    const int ppre = deck.population_index(prim->pre), ppost = deck.population_index(prim->post);
-    const int ast = deck.population_index(prim->astrocytes);
-    const std::uint64_t np = part.size(ppre), nt = part.size(ppost), na = part.size(ast);
+  /// The primary's targets (ascending) whose pool holds one of the astrocytes `mine`
+  /// (ascending) of the primary's `nt` targets.
+  std::vector<std::uint64_t> pooling_targets(const std::vector<std::uint64_t>& mine, std::uint64_t nt) {
     const std::uint64_t K = static_cast<std::uint64_t>(prim->pool_size);
-    rng::Stream s(rng::Key(deck.simulation.seed, rng::purpose::connectivity, static_cast<std::uint32_t>(prim_index)),
-                  part.first_gid(ppost) + t);
+    std::vector<std::uint64_t> out;
+    if (prim->pool_block) {
+      // The deck guarantees nt K = na (target t: astrocytes t K .. t K + K - 1), or K = 1
+      // and nt a multiple of na (target t: astrocyte t / (nt / na)).
+      const std::uint64_t na = part.size(deck.population_index(prim->astrocytes));
+      for (const std::uint64_t a : mine) {
+        if (K > 1) {
+          if (out.empty() || out.back() != a / K) out.push_back(a / K);
+        } else {
+          const std::uint64_t q = nt / na;
+          for (std::uint64_t t = a * q; t < (a + 1) * q && t < nt; ++t) out.push_back(t);
+        }
+      }
+      return out;
+    }
+    const Chunks chunks(nt);
+    std::vector<std::vector<std::uint64_t>> per_chunk(chunks.count);
+    std::vector<Drawer> drawers(chunks.count, *this);
+    chunks.run("cajal::connectivity::third_in_pools", [&](std::size_t c) {
+      Drawer& d = drawers[c];
+      for (std::uint64_t t = chunks.first(c); t < chunks.first(c + 1); ++t) {
+        rng::Stream s = d.primary_stream(t);
+        d.draw_pool(t, s);
+        for (const std::uint64_t a : d.pool)
+          if (std::binary_search(mine.begin(), mine.end(), a)) {
+            per_chunk[c].push_back(t);
+            break;
+          }
+      }
+    });
+    for (const auto& v : per_chunk) out.insert(out.end(), v.begin(), v.end());
+    return out;
+  }
+
+  /// The primary's stream of target `t`: its pool's draws, then its sources'.
+  rng::Stream primary_stream(std::uint64_t t) const {
+    return rng::Stream(rng::Key(deck.simulation.seed, rng::purpose::connectivity, static_cast<std::uint32_t>(prim_index)),
+                       part.first_gid(deck.population_index(prim->post)) + t);
+  }
+
+  /// Target `t`'s pool (in `pool`), the first draws of its stream `s`: "block" a fixed
+  /// slice, "random" pool_size distinct astrocytes.
+  void draw_pool(std::uint64_t t, rng::Stream& s) {
+    const std::uint64_t nt = part.size(deck.population_index(prim->post));
+    const std::uint64_t na = part.size(deck.population_index(prim->astrocytes));
+    const std::uint64_t K = static_cast<std::uint64_t>(prim->pool_size);
     pool.clear();
     if (prim->pool_block) {
       const std::uint64_t first = K > 1 ? t * K : t / (nt / na);
       for (std::uint64_t k = 0; k < K; ++k) pool.push_back(first + k);
     } else if (2 * K <= na) {
-      if (taken.size() != na) taken.assign(na, 0);
+      taken.clear(K, na);
       while (pool.size() < K) {
         const std::uint64_t a = s.below(na);
-        if (taken[a]) continue;
-        taken[a] = 1;
+        if (!taken.insert(a)) continue;
         pool.push_back(a);
       }
-      for (auto a : pool) taken[a] = 0;
     } else {
       std::uint64_t left = na, need = K;
       for (std::uint64_t a = 0; a < na && need > 0; ++a, --left)
@@ -359,6 +580,17 @@ struct Drawer {
           --need;
         }
     }
+  }
+
+  /// The primary's draws for neuron target `t`: its pool first (draw_pool), then its
+  /// sources (pairwise Bernoulli with p, geometric skipping) and, for each, the paired
+  /// astrocyte or -1 (in `paired`).
+  void tripartite(std::uint64_t t, std::vector<std::uint64_t>& srcs) {
+    const int ppre = deck.population_index(prim->pre), ppost = deck.population_index(prim->post);
+    const std::uint64_t np = part.size(ppre);
+    const std::uint64_t K = static_cast<std::uint64_t>(prim->pool_size);
+    rng::Stream s = primary_stream(t);
+    draw_pool(t, s);
     srcs.clear();
     paired.clear();
     const bool skip_self = ppre == ppost && !prim->autapses;
@@ -436,16 +668,19 @@ struct Drawer {
         int c[3];
         for (int d = 0; d < 3; ++d) c[d] = b.coord(x[d], d);
         const double cut2 = spec.cutoff * spec.cutoff;
-        for (int k = std::max(0, c[2] - 1); k <= std::min(b.n[2] - 1, c[2] + 1); ++k)
-          for (int jy = std::max(0, c[1] - 1); jy <= std::min(b.n[1] - 1, c[1] + 1); ++jy)
-            for (int i = std::max(0, c[0] - 1); i <= std::min(b.n[0] - 1, c[0] + 1); ++i) {
-              const std::size_t cell = static_cast<std::size_t>(i + b.n[0] * (jy + b.n[1] * k));
+        // The 27 cells around x, within the stored window (no source lies outside it).
+        const auto from = [&](int d) { return std::max(b.lo[d], c[d] - 1) - b.lo[d]; };
+        const auto to = [&](int d) { return std::min(b.lo[d] + b.w[d] - 1, c[d] + 1) - b.lo[d]; };
+        for (int k = from(2); k <= to(2); ++k)
+          for (int jy = from(1); jy <= to(1); ++jy)
+            for (int i = from(0); i <= to(0); ++i) {
+              const std::size_t cell = static_cast<std::size_t>(i + b.w[0] * (jy + b.w[1] * k));
               for (std::uint32_t e = b.start[cell]; e < b.start[cell + 1]; ++e) {
                 const std::uint64_t j = b.ids[e];
-                const Point& y = b.pos[j];
+                const Point& y = b.pos[e];
                 const double d2 = (x[0] - y[0]) * (x[0] - y[0]) + (x[1] - y[1]) * (x[1] - y[1]) +
                                   (x[2] - y[2]) * (x[2] - y[2]);
-                if (d2 <= cut2 && !(skip_self && j == post_id)) cand.push_back(j);
+                if (d2 <= cut2 && !(skip_self && j == post_id)) cand.emplace_back(j, e);
               }
             }
         std::sort(cand.begin(), cand.end());
@@ -453,9 +688,9 @@ struct Drawer {
         const rng::Key key(deck.simulation.seed, rng::purpose::connectivity, static_cast<std::uint32_t>(index));
         // Gap junctions are symmetric: one draw per unordered pair, and no self-coupling.
         const bool sym = spec.synapse.gap();
-        for (const std::uint64_t j : cand) {
+        for (const auto& [j, e] : cand) {
           if (sym && j == post_id) continue;
-          const Point& y = b.pos[j];
+          const Point& y = b.pos[e];
           const double d = std::sqrt((x[0] - y[0]) * (x[0] - y[0]) + (x[1] - y[1]) * (x[1] - y[1]) +
                                      (x[2] - y[2]) * (x[2] - y[2]));
           const double prob = spec.p * (spec.kernel == ProjectionSpec::Kernel::gaussian
@@ -475,7 +710,7 @@ struct Drawer {
 
 void draw_sources(const Deck& deck, const Partition& part, int index, std::uint64_t post_id,
                   std::vector<std::uint64_t>& out) {
-  Drawer d(deck, part, index);
+  Drawer d(deck, part, index, {}, true);
   d.sources(post_id, out);
 }
 
@@ -642,10 +877,12 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
   const std::uint64_t n_pre = drawer.n_pre;
   const Chunks chunks(targets.size());
   const std::size_t n_chunks = chunks.count;
-  // cursor[c * n_pre + j]: chunk c's synapse count from source j (pass 1), then the next
-  // position chunk c writes in source j's row (pass 2). It costs 8 n_pre bytes per chunk,
-  // beside the synapses' own storage (9,000 sources on 16 threads: 1.2 MB).
-  std::vector<std::uint64_t> cursor(n_chunks * n_pre, 0);
+  // Per chunk, a counter per source (see SourceCounts): dense while 8 n_pre bytes per
+  // chunk stay below the synapses' own 4-byte targets (9,000 sources on 16 threads: 1.2 MB),
+  // else a hash map of the chunk's own sources.
+  const bool dense = static_cast<double>(n_pre * n_chunks) <=
+                     0.5 * expected_in_degree(deck, index) * static_cast<double>(targets.size());
+  std::vector<SourceCounts> cursor(n_chunks, SourceCounts(n_pre, dense));
   // Each pass runs in rounds, each chunk taking the next slice of its targets, with `poll`
   // between rounds (a stop signal ends the build within a round or two). The rounds count
   // the same on every rank: from the expected synapses of an average rank.
@@ -664,16 +901,26 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
   in_rounds("cajal::connectivity::count", [&](std::size_t c, std::size_t lo, std::size_t hi) {
     Drawer& d = drawers[c];
     std::vector<std::uint64_t> src;
-    std::uint64_t* count = cursor.data() + c * n_pre;
+    SourceCounts& count = cursor[c];
     for (std::size_t li = lo; li < hi; ++li) {
       d.sources(targets[li], src);
       for (auto j : src) ++count[j];
     }
   });
+  // The sources with a local synapse, ascending: every id (dense), or the chunks' keys.
+  std::vector<std::uint64_t> drawn;
+  if (!dense) {
+    for (const SourceCounts& count : cursor) count.for_each_source([&](std::uint64_t j) { drawn.push_back(j); });
+    std::sort(drawn.begin(), drawn.end());
+    drawn.erase(std::unique(drawn.begin(), drawn.end()), drawn.end());
+  }
+  const std::uint64_t n_candidates = dense ? n_pre : drawn.size();
+  const auto candidate = [&](std::uint64_t k) { return dense ? k : drawn[k]; };
   std::uint64_t nsrc = 0, total = 0;
-  for (std::uint64_t j = 0; j < n_pre; ++j) {
+  for (std::uint64_t k = 0; k < n_candidates; ++k) {
+    const std::uint64_t j = candidate(k);
     std::uint64_t n = 0;
-    for (std::size_t c = 0; c < n_chunks; ++c) n += cursor[c * n_pre + j];
+    for (std::size_t c = 0; c < n_chunks; ++c) n += cursor[c].get(j);
     nsrc += n ? 1 : 0;
     total += n;
   }
@@ -688,11 +935,12 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
   auto& h_third = h.third;
   {
     std::uint64_t k = 0, off = 0;
-    for (std::uint64_t j = 0; j < n_pre; ++j) {
-      const std::uint64_t first = off;
+    for (std::uint64_t q = 0; q < n_candidates; ++q) {
+      const std::uint64_t j = candidate(q), first = off;
       for (std::size_t c = 0; c < n_chunks; ++c) {
-        const std::uint64_t n = cursor[c * n_pre + j];
-        cursor[c * n_pre + j] = off;  // now: chunk c's first slot in source j's row
+        const std::uint64_t n = cursor[c].get(j);
+        if (n == 0) continue;  // (a hash map holds only the chunk's own sources)
+        cursor[c][j] = off;  // now: chunk c's first slot in source j's row
         off += n;
       }
       if (off > first) {
@@ -709,7 +957,7 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
   in_rounds("cajal::connectivity::fill", [&](std::size_t c, std::size_t lo, std::size_t hi) {
     Drawer& d = drawers[c];
     std::vector<std::uint64_t> src;
-    std::uint64_t* next = cursor.data() + c * n_pre;
+    SourceCounts& next = cursor[c];
     for (std::size_t li = lo; li < hi; ++li) {
       const std::uint64_t post_gid = part.first_gid(pj.post) + targets[li];
       d.sources(targets[li], src);

@@ -65,14 +65,23 @@ void SicCoupling::build_gather() {
     tab.F = Kokkos::View<std::int64_t**, Kokkos::LayoutRight>("cajal::sic::F", ids.size(), m_);
     tab.filled = Kokkos::View<std::int64_t*>("cajal::sic::filled", ids.size());
     Kokkos::deep_copy(tab.filled, -1);
-    if (!ids.empty()) {
-      tab.id_lo = ids.front();
-      tab.row_of = Kokkos::View<std::int32_t*>("cajal::sic::row_of", ids.back() - ids.front() + 1);
-      auto map = Kokkos::create_mirror_view(tab.row_of);
-      Kokkos::deep_copy(map, -1);
-      for (std::size_t r = 0; r < ids.size(); ++r) map(ids[r] - tab.id_lo) = static_cast<std::int32_t>(r);
-      Kokkos::deep_copy(tab.row_of, map);
+    std::size_t slots = 16;  // a power of two, at least twice the rows: never full
+    while (slots < 2 * ids.size()) slots *= 2;
+    tab.shift = 64;
+    for (std::size_t s = slots; s > 1; s /= 2) --tab.shift;
+    tab.key = Kokkos::View<std::uint64_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::sic::key"), slots);
+    tab.row_at = Kokkos::View<std::int32_t*>("cajal::sic::row_at", slots);
+    auto key = Kokkos::create_mirror_view(tab.key);
+    auto row_at = Kokkos::create_mirror_view(tab.row_at);
+    Kokkos::deep_copy(key, Table::free_slot);
+    for (std::size_t r = 0; r < ids.size(); ++r) {
+      std::size_t at = Table::slot_of(ids[r], tab.shift);
+      while (key(at) != Table::free_slot) at = (at + 1) & (slots - 1);
+      key(at) = ids[r];
+      row_at(at) = static_cast<std::int32_t>(r);
     }
+    Kokkos::deep_copy(tab.key, key);
+    Kokkos::deep_copy(tab.row_at, row_at);
   }
   // Per projection: each target's table rows, ascending, with their connection counts.
   for (Gather& gth : gathers_) {

@@ -49,13 +49,24 @@ private:
     double weight = 0.0;
     Kokkos::View<std::int64_t**, Kokkos::LayoutRight> F;  // (row, step)
     Kokkos::View<std::int64_t*> filled;                   // interval (t0) whose values F(row, .) holds
-    // Records name their astrocyte by id: row_of(id - id_lo) is its row, or -1, over the
-    // ids the table's sources span (a binary search per record was 40 % of the delivery).
-    Kokkos::View<std::int32_t*> row_of;
-    std::uint64_t id_lo = 0;
+    // Records name their astrocyte by id: an open-addressing hash map (linear probing,
+    // load at most 1/2) from the table's source ids to their rows, so its size follows the
+    // rows this rank holds, not the span of their ids (a binary search per record was 40 %
+    // of the delivery). key(slot) = id, or ~0 when free; row_at(slot) its row.
+    Kokkos::View<std::uint64_t*> key;
+    Kokkos::View<std::int32_t*> row_at;
+    int shift = 64;
+    static constexpr std::uint64_t free_slot = ~std::uint64_t(0);
+    KOKKOS_INLINE_FUNCTION static std::size_t slot_of(std::uint64_t id, int shift) {
+      return static_cast<std::size_t>((id * 0x9E3779B97F4A7C15ull) >> shift);
+    }
     KOKKOS_INLINE_FUNCTION std::int64_t row(std::uint64_t id) const {
-      const std::uint64_t x = id - id_lo;  // wraps to a huge value below id_lo
-      return x < row_of.extent(0) ? row_of(x) : -1;
+      const std::size_t mask = key.extent(0) - 1;
+      for (std::size_t at = slot_of(id, shift);; at = (at + 1) & mask) {
+        const std::uint64_t k = key(at);
+        if (k == id) return row_at(at);
+        if (k == free_slot) return -1;
+      }
     }
   };
   struct Gather {
