@@ -147,7 +147,7 @@ struct SpatialBins {
 
   SpatialBins(const Partition& part, int pop, const std::array<double, 3>& box, double cutoff) {
     const std::uint64_t N = part.size(pop);
-    pos.resize(N);
+    pos = part.positions(pop);  // one pass over the tiles, not a tree search per cell
     for (int d = 0; d < 3; ++d) {
       n[d] = std::max(1, std::min(256, static_cast<int>(box[d] / cutoff)));
       cell[d] = box[d] / n[d];
@@ -155,7 +155,6 @@ struct SpatialBins {
     std::vector<std::uint32_t> count(static_cast<std::size_t>(n[0]) * n[1] * n[2] + 1, 0);
     std::vector<std::uint32_t> of(N);
     for (std::uint64_t i = 0; i < N; ++i) {
-      pos[i] = part.position(pop, i);
       of[i] = index(pos[i]);
       ++count[of[i] + 1];
     }
