@@ -25,6 +25,15 @@ std::uint64_t left_cells(const Tiling& t, std::uint64_t node, int level, std::ui
   const std::uint64_t left = real_tiles(t, lo, mid), all = real_tiles(t, lo, hi);
   if (left == all) return m;
   rng::Stream s(rng::Key(t.seed, rng::purpose::placement, t.stream), node);
+  if (2 * left == all && m <= 4096) {
+    // Binomial(m, 1/2), exactly: the ones among m random bits, a Philox block per 128
+    // cells. The levels that owner() and position() walk below the cached top hold a few
+    // hundred cells each, where binomial()'s lgamma and search would cost ten times more.
+    std::uint64_t ones = 0, k = m;
+    for (; k >= 64; k -= 64) ones += static_cast<std::uint64_t>(__builtin_popcountll(s.next64()));
+    if (k > 0) ones += static_cast<std::uint64_t>(__builtin_popcountll(s.next64() & ((std::uint64_t{1} << k) - 1)));
+    return ones;
+  }
   return binomial(m, static_cast<double>(left) / static_cast<double>(all), s);
 }
 
