@@ -10,7 +10,7 @@
 /// brick that holds its position.
 ///
 /// Cost: random placement visits only the tiles that overlap the rank's brick (O(local
-/// cells + cells of the tiles on the brick's surface), plus a fixed 2^16-node top of each
+/// cells + cells of the tiles on the brick's surface), plus a fixed 2^18-node top of each
 /// population's tree); position() and owner() of any cell are O(log tiles) without a scan.
 /// Grid and file placement scan their population once per rank. Memory is O(local cells).
 #include <array>
@@ -73,8 +73,8 @@ std::vector<std::int64_t> voxel_cuts(std::int64_t n, int parts, int& k);
 /// cells stay independent and uniform in the region, and every quantity is a pure function
 /// of the deck, whatever the number of ranks.
 struct Tiling {
-  static constexpr double cells_per_tile = 256;
-  static constexpr int cached_levels = 18;
+  static constexpr double cells_per_tile = 256;  // the cells drawn one by one: a ~6-cell shell on the faces
+  static constexpr int cached_levels = 18;  // starts: 2^18 + 1 entries (2 MiB) at most
   std::array<double, 3> min{0, 0, 0}, extent{1, 1, 1};
   std::array<std::uint64_t, 3> shape{1, 1, 1};
   std::uint64_t tiles = 1, cells = 0, first_gid = 0;
