@@ -289,6 +289,39 @@ std::vector<Point> Partition::positions(int pop) const {
   return x;
 }
 
+void Partition::cells_in(int pop, const Point& lo, const Point& hi,
+                         const std::function<void(std::uint64_t, const Point&)>& f) const {
+  const auto inside = [&](const Point& x) {
+    return x[0] >= lo[0] && x[0] <= hi[0] && x[1] >= lo[1] && x[1] <= hi[1] && x[2] >= lo[2] && x[2] <= hi[2];
+  };
+  if (!random(pop)) {
+    for (std::uint64_t id = 0; id < size_[pop]; ++id) {
+      const Point x = position(pop, id);
+      if (inside(x)) f(id, x);
+    }
+    return;
+  }
+  // The tiles whose span [at(i), at(i + 1)] meets [lo, hi] along every axis, ascending.
+  const Tiling& t = tiling_[pop];
+  std::array<std::uint64_t, 3> a{}, b{};
+  for (int d = 0; d < 3; ++d) {
+    a[d] = t.shape[d], b[d] = 0;
+    for (std::uint64_t i = 0; i < t.shape[d]; ++i)
+      if (t.at(d, static_cast<double>(i + 1)) >= lo[d] && t.at(d, static_cast<double>(i)) <= hi[d])
+        a[d] = std::min(a[d], i), b[d] = i + 1;
+  }
+  std::vector<std::uint64_t> wanted;
+  for (std::uint64_t k = a[2]; k < b[2]; ++k)
+    for (std::uint64_t j = a[1]; j < b[1]; ++j)
+      for (std::uint64_t i = a[0]; i < b[0]; ++i) wanted.push_back(i + t.shape[0] * (j + t.shape[1] * k));
+  visit(t, wanted, [&](const Tile& tile) {
+    for (std::uint64_t id = tile.start; id < tile.start + tile.count; ++id) {
+      const Point x = cell_position(t, tile.tile, id);
+      if (inside(x)) f(id, x);
+    }
+  });
+}
+
 std::vector<std::uint64_t> Partition::cells_per_rank(int pop) const {
   std::vector<std::uint64_t> n(static_cast<std::size_t>(nranks_), 0);
   if (!random(pop)) {

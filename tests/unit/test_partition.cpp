@@ -102,6 +102,33 @@ TEST(Partition, OwnerAndPositionOfEveryCellAgreeWithTheLocalSets) {
   }
 }
 
+TEST(Partition, CellsInABoxAreThoseOfAllPositionsInIt) {
+  // cells_in visits only the tiles meeting the box; it must find exactly the cells a scan
+  // of all positions finds, ids ascending (boxes inside, across and outside a region).
+  const Deck d = make_deck(20000, 3000);
+  const Partition part(d, 4, 1);
+  const std::vector<std::pair<Point, Point>> boxes = {
+      {{10, 20, 30}, {60, 70, 50}}, {{0, 0, 0}, {300, 200, 120}}, {{150, 80, 100}, {400, 300, 200}},
+      {{250, 0, 0}, {260, 10, 5}}, {{-5, -5, -5}, {-1, -1, -1}}};
+  for (int pop = 0; pop < 3; ++pop) {
+    const std::vector<Point> all = part.positions(pop);
+    for (const auto& box : boxes) {
+      std::vector<std::uint64_t> want, got;
+      for (std::uint64_t id = 0; id < all.size(); ++id) {
+        bool in = true;
+        for (int c = 0; c < 3; ++c) in = in && all[id][c] >= box.first[c] && all[id][c] <= box.second[c];
+        if (in) want.push_back(id);
+      }
+      part.cells_in(pop, box.first, box.second, [&](std::uint64_t id, const Point& x) {
+        EXPECT_EQ(x, all[id]);
+        got.push_back(id);
+      });
+      EXPECT_EQ(got, want) << "pop " << pop << ", box from " << box.first[0] << " " << box.first[1] << " "
+                           << box.first[2];
+    }
+  }
+}
+
 TEST(Partition, RandomPlacementIsUniformInItsRegion) {
   // Chi-square with k - 1 degrees of freedom: mean k - 1, variance 2 (k - 1); 5 standard
   // deviations either side. Coarse boxes (7 x 5 x 3) and boxes about a tile's size

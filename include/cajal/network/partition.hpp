@@ -15,6 +15,7 @@
 /// Grid and file placement scan their population once per rank. Memory is O(local cells).
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "cajal/input/deck.hpp"
@@ -118,6 +119,12 @@ public:
   /// Positions of all cells of `pop`, in id order: one pass, O(n) (the spatial bins of a
   /// distance rule).
   std::vector<Point> positions(int pop) const;
+  /// Calls f(id, position) for each cell of `pop` whose position lies in the closed box
+  /// [lo, hi], ids ascending. Random placement visits only the tiles that meet the box
+  /// (the sources near a rank's targets, for a distance rule); grid and file placement
+  /// scan the population.
+  void cells_in(int pop, const Point& lo, const Point& hi,
+                const std::function<void(std::uint64_t, const Point&)>& f) const;
   /// The number of cells of `pop` each rank owns, [rank] (the memory estimate): random
   /// placement counts whole tiles and looks only at the cells of tiles that straddle bricks.
   std::vector<std::uint64_t> cells_per_rank(int pop) const;
