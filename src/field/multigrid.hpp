@@ -129,21 +129,24 @@ public:
   /// The same for one full-multigrid cycle.
   double bytes_per_fmg() const;
 
-private:
-  void cycle(int l);
-  void smooth(int l, int sweeps, bool reverse);
-  struct RedBlackRows rows(int l) const;  // the smoother's row kernels for level l
+  // The steps of a cycle. Public only because nvcc refuses a device lambda (KOKKOS_LAMBDA)
+  // inside a private or protected member function; not for use outside the multigrid.
   void rbgs(int l, int colour);           // one colour, all planes
   void rbgs_one_pass(int l, int first);   // both colours in one pass (no neighbours)
   void restrict_to(int l);  // level l's residual -> level l + 1's b (u zeroed)
   void prolong_add(int l);  // level l + 1's u, interpolated, added to level l's u
+  void coarse_solve(int l);
+  double dot(const Level& L, Grid a, Grid b) const;  // coarse (gathered) levels only
+  double exact_norm(Grid v, double local_max) const;
+
+private:
+  void cycle(int l);
+  void smooth(int l, int sweeps, bool reverse);
+  struct RedBlackRows rows(int l) const;  // the smoother's row kernels for level l
   void gather_residual(int l);
   void scatter_correction(int l);  // the aggregator's level l + 1 u -> every rank's window_
   /// Rank p's window of the first gathered level: first cell (global, x y z) and cells.
   void window_of(int p, Index3& start, Index3& cells) const;
-  void coarse_solve(int l);
-  double dot(const Level& L, Grid a, Grid b) const;  // coarse (gathered) levels only
-  double exact_norm(Grid v, double local_max) const;
   double level_bytes(int l) const;
 
   const Communicator& comm_;  // outlives the multigrid (the field holds both)

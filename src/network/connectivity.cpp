@@ -153,7 +153,6 @@ struct SpatialBins {
   /// `near`: the points (µm) whose candidates will be asked for; null: any point.
   SpatialBins(const Partition& part, int pop, const std::array<double, 3>& box, double cutoff,
               const std::vector<Point>* near) {
-    const std::uint64_t N = part.size(pop);
     for (int d = 0; d < 3; ++d) {
       n[d] = std::max(1, std::min(256, static_cast<int>(box[d] / cutoff)));
       cell[d] = box[d] / n[d];
@@ -177,12 +176,11 @@ struct SpatialBins {
           rhi[d] = std::max(rhi[d], x[d] + reach);
         }
     }
+    // The sources in the kept region, ids ascending: random placement visits only the
+    // tiles that meet it (Partition::cells_in).
     std::vector<std::pair<std::uint64_t, Point>> kept;
-    for (std::uint64_t i = 0; i < N; ++i) {
-      const Point y = part.position(pop, i);
-      if (y[0] >= rlo[0] && y[0] <= rhi[0] && y[1] >= rlo[1] && y[1] <= rhi[1] && y[2] >= rlo[2] && y[2] <= rhi[2])
-        kept.emplace_back(i, y);
-    }
+    part.cells_in(pop, {rlo[0], rlo[1], rlo[2]}, {rhi[0], rhi[1], rhi[2]},
+                  [&](std::uint64_t i, const Point& y) { kept.emplace_back(i, y); });
     if (kept.empty()) {
       start.assign(2, 0);
       w[0] = w[1] = w[2] = 1;

@@ -40,7 +40,8 @@ constexpr double margin = 1.10;
 constexpr double field_bytes_per_voxel = 512;
 
 /// Local cells of every population on every rank of `part`'s decomposition (absent: one
-/// rank, which holds them all): [rank][population].
+/// rank, which holds them all): [rank][population]. Random placement counts whole tiles and
+/// draws only the cells of tiles that straddle bricks (Partition::cells_per_rank).
 std::vector<std::vector<double>> local_cells(const Deck& deck, int ranks, const Partition* part) {
   const std::size_t npop = deck.populations.size();
   std::vector<std::vector<double>> n(static_cast<std::size_t>(ranks), std::vector<double>(npop, 0.0));
@@ -48,8 +49,10 @@ std::vector<std::vector<double>> local_cells(const Deck& deck, int ranks, const 
     for (std::size_t p = 0; p < npop; ++p) n[0][p] = static_cast<double>(deck.populations[p].n);
     return n;
   }
-  for (int p = 0; p < part->populations(); ++p)
-    for (std::uint64_t id = 0; id < part->size(p); ++id) n[static_cast<std::size_t>(part->owner(p, id))][p] += 1;
+  for (int p = 0; p < part->populations(); ++p) {
+    const std::vector<std::uint64_t> per_rank = part->cells_per_rank(p);
+    for (int r = 0; r < ranks; ++r) n[static_cast<std::size_t>(r)][p] = static_cast<double>(per_rank[static_cast<std::size_t>(r)]);
+  }
   return n;
 }
 
