@@ -9,6 +9,7 @@
 #
 # CUDA_BUILD: a build folder configured with a CUDA Kokkos (README: "GPUs"); HOST_BUILD: a
 # host build of the same source (its cajal makes the reference spikes, on 2 ranks here).
+# REFS="NAME ..." makes only those references; BUNDLE_NO_REF=1 none.
 # Then, with the device tool: carry DEST, run `tools/gpu/check.sh DEST`. The bundle must stay
 # under the tool's 64 MiB per call: it is xz-compressed (about 30 MB with PETSc).
 set -eu
@@ -52,6 +53,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 ref() {
   local name=$1 deck=$2
   shift 2
+  if [ -n "${REFS:-}" ] && ! [[ " $REFS " == *" $name "* ]]; then return; fi
   local dir
   dir=$(mktemp -d /tmp/cajal-ref.XXXXXX)
   mpirun --oversubscribe -q -n 2 "$host_build/bin/cajal" run "$deck" --output "$dir" --overwrite --quiet "$@"
