@@ -63,6 +63,30 @@ std::string ksp_reason(KSPConvergedReason r) {
   return s ? std::string("KSP_") + s : "KSP reason " + std::to_string(static_cast<int>(r));
 }
 
+// A PETSc vector's owned block (x fastest; `block` in memory the kernels reach) into the
+// interior of a grid of n owned cells, and back, row by row. Free functions, not members
+// of Field::Impl: nvcc refuses a device lambda inside a class that is private to another.
+void block_to_grid(const double* block, field::Grid g, const std::array<std::int64_t, 3>& n) {
+  const std::int64_t nx = n[0], ny = n[1];
+  Kokkos::parallel_for(
+      "cajal::field::to_grid", Kokkos::RangePolicy<Kokkos::IndexType<std::int64_t>>(0, n[1] * n[2]),
+      KOKKOS_LAMBDA(std::int64_t row) {
+        const double* src = block + row * nx;
+        double* dst = &g(row / ny + 1, row % ny + 1, 1);
+        for (std::int64_t i = 0; i < nx; ++i) dst[i] = src[i];
+      });
+}
+void grid_to_block(field::Grid g, double* block, const std::array<std::int64_t, 3>& n) {
+  const std::int64_t nx = n[0], ny = n[1];
+  Kokkos::parallel_for(
+      "cajal::field::from_grid", Kokkos::RangePolicy<Kokkos::IndexType<std::int64_t>>(0, n[1] * n[2]),
+      KOKKOS_LAMBDA(std::int64_t row) {
+        const double* src = &g(row / ny + 1, row % ny + 1, 1);
+        double* dst = block + row * nx;
+        for (std::int64_t i = 0; i < nx; ++i) dst[i] = src[i];
+      });
+}
+
 }  // namespace
 
 struct Field::Impl : Field::State {
@@ -112,14 +136,7 @@ struct Field::Impl : Field::State {
       Kokkos::deep_copy(flat, HostBlock(const_cast<double*>(a), static_cast<std::size_t>(owned)));
       block = flat.data();
     }
-    const std::int64_t nx = n[0], ny = n[1];
-    Kokkos::parallel_for(
-        "cajal::field::to_grid", Kokkos::RangePolicy<Kokkos::IndexType<std::int64_t>>(0, n[1] * n[2]),
-        KOKKOS_LAMBDA(std::int64_t row) {
-          const double* src = block + row * nx;
-          double* dst = &g(row / ny + 1, row % ny + 1, 1);
-          for (std::int64_t i = 0; i < nx; ++i) dst[i] = src[i];
-        });
+    block_to_grid(block, g, n);
     PetscCall(VecRestoreArrayRead(v, &a));
     PetscFunctionReturn(0);
   }
@@ -128,14 +145,7 @@ struct Field::Impl : Field::State {
     PetscScalar* a = nullptr;
     PetscCall(VecGetArray(v, &a));
     double* const block = host_grids ? a : flat.data();
-    const std::int64_t nx = n[0], ny = n[1];
-    Kokkos::parallel_for(
-        "cajal::field::from_grid", Kokkos::RangePolicy<Kokkos::IndexType<std::int64_t>>(0, n[1] * n[2]),
-        KOKKOS_LAMBDA(std::int64_t row) {
-          const double* src = &g(row / ny + 1, row % ny + 1, 1);
-          double* dst = block + row * nx;
-          for (std::int64_t i = 0; i < nx; ++i) dst[i] = src[i];
-        });
+    grid_to_block(g, block, n);
     if (!host_grids) Kokkos::deep_copy(HostBlock(a, static_cast<std::size_t>(owned)), flat);
     PetscCall(VecRestoreArray(v, &a));
     PetscFunctionReturn(0);
