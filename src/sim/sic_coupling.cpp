@@ -6,6 +6,14 @@
 
 namespace cajal {
 
+namespace {
+/// The ring slot of each step of the interval, for a kernel (by value: a device lambda may
+/// not capture a type local to a function).
+struct RingSlots {
+  int at[64];  // m <= 64: Schedule caps the interval
+};
+}  // namespace
+
 SicCoupling::SicCoupling(const Communicator& comm, LocalNetwork& net, const Schedule& schedule)
     : net_(net), m_(schedule.interval()) {
   std::vector<const Projection*> sic_pj;
@@ -201,9 +209,7 @@ void SicCoupling::deliver(const std::vector<std::uint64_t>& recs, std::int64_t t
     const auto ring = net_.pops[pj.post]->ring;
     const int port = pj.receptor;
     const std::size_t nt = net_.pops[pj.post]->local_size;
-    struct Slots {
-      int at[64];
-    } slot;
+    RingSlots slot;
     for (int q = 0; q < M; ++q) slot.at[q] = static_cast<int>((t0 + pj.delay_steps + q) % net_.ring_size);
     Kokkos::parallel_for(
         "cajal::exchange::sic_gather", Kokkos::RangePolicy<>(0, nt), KOKKOS_LAMBDA(const std::size_t li) {

@@ -44,6 +44,9 @@ private:
     Kokkos::View<double**, Kokkos::LayoutRight>::HostMirror out;
     Kokkos::View<std::uint64_t*>::HostMirror gid;
   };
+public:
+  /// One SIC-sending population's values of the interval, by row (public only because a
+  /// device lambda may not capture a private type: nvcc; not for use outside).
   struct Table {
     int pre = 0;
     double weight = 0.0;
@@ -69,6 +72,8 @@ private:
       }
     }
   };
+
+private:
   struct Gather {
     std::size_t proj = 0, table = 0;
     Kokkos::View<std::uint64_t*> toff;  // target li's table rows: trow(toff(li) .. toff(li+1)-1)
