@@ -15,5 +15,5 @@ launcher=""
 command -v ccache >/dev/null && launcher=-DCMAKE_CXX_COMPILER_LAUNCHER=ccache
 cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release -DKokkos_ROOT="$kokkos" \
   -DCMAKE_CXX_COMPILER="$kokkos/bin/nvcc_wrapper" -DCMAKE_CXX_FLAGS=-arch=sm_90 $launcher
-cmake --build "$build" --target cajal -j "${JOBS:-2}"
+cmake --build "$build" --target cajal_driver -j "${JOBS:-2}"
 echo "build.sh: $build/bin/cajal"
