@@ -34,6 +34,9 @@ hpc_scale=${HPC_SCALE:-4}
 if [ -f "$bundle/bundle.tar.xz" ] && [ ! -d "$bundle/root" ]; then
   mkdir -p "$bundle/root" && tar -C "$bundle/root" -xJf "$bundle/bundle.tar.xz" || { echo "check.sh: cannot unpack the bundle" >&2; exit 2; }
 fi
+if [ -f "$bundle/ref.tar.xz" ] && [ ! -d "$bundle/ref" ]; then
+  tar -C "$bundle" -xJf "$bundle/ref.tar.xz" || { echo "check.sh: cannot unpack the references" >&2; exit 2; }
+fi
 root=$bundle/root
 cajal=${CAJAL_BIN:-$root/bin/cajal}
 # The bundle's libraries for cajal alone (python3, nvidia-smi keep the machine's own).
@@ -92,7 +95,7 @@ run() {
   fi
   local summary="null"
   [ -f "$dir/summary.json" ] && summary=$(cat "$dir/summary.json")
-  results+=("{\"name\": \"$name\", \"rc\": $rc, \"wall_s\": $(echo "$t1 - $t0" | bc), \"gpu_mem_peak_mib\": $(cat "$peak_file"), \"spikes\": $cmp, \"summary\": $summary}")
+  results+=("{\"name\": \"$name\", \"rc\": $rc, \"wall_s\": $(awk "BEGIN { printf \"%.3f\", $t1 - $t0 }"), \"gpu_mem_peak_mib\": $(cat "$peak_file"), \"spikes\": $cmp, \"summary\": $summary}")
   echo "rc $rc" >>"$log"
   rm -rf "$dir"
 }
