@@ -190,10 +190,10 @@ struct AdvanceInterval {
   /// the ring (a population apart): more streams than the hardware prefetcher follows.
   /// Measured on astrocyte_brunel (1 rank, 300 ms, same sitting): update 3.4-4.2 s without,
   /// 3.2 s with.
-  CAJAL_PACK_FUNCTION void prefetch_ring(const std::size_t i, int slot) const {
+  KOKKOS_INLINE_FUNCTION void prefetch_ring(const std::size_t i, int slot) const {
     if (i >= n) return;
     for (int k = from; k < to; ++k) {
-      for (int r = 0; r < Receptors; ++r) __builtin_prefetch(&ring(r, slot, i), 1);
+      for (int r = 0; r < Receptors; ++r) prefetch(&ring(r, slot, i));
       slot = slot + 1 == ring_size ? 0 : slot + 1;
     }
   }

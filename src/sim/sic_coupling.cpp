@@ -214,11 +214,9 @@ void SicCoupling::deliver(const std::vector<std::uint64_t>& recs, std::int64_t t
     Kokkos::parallel_for(
         "cajal::exchange::sic_gather", Kokkos::RangePolicy<>(0, nt), KOKKOS_LAMBDA(const std::size_t li) {
           // The M ring rows are M streams, a population apart: more than the hardware
-          // prefetcher follows. (A host compiler's builtin: device compilers have none.)
-#if !defined(KOKKOS_ENABLE_CUDA) && !defined(KOKKOS_ENABLE_HIP)
+          // prefetcher follows.
           if (li % 8 == 0 && li + 32 < nt)
-            for (int q = 0; q < M; ++q) __builtin_prefetch(&ring(port, slot.at[q], li + 32), 1);
-#endif
+            for (int q = 0; q < M; ++q) prefetch(&ring(port, slot.at[q], li + 32));
           std::int64_t acc[64] = {};  // m <= 64: Schedule caps the interval
           bool any = false;
           for (std::uint64_t j = toff(li); j < toff(li + 1); ++j) {
