@@ -49,6 +49,8 @@ struct Args {
   /// --dry-run-ms: the stretch a dry run simulates: by default enough intervals for steady
   /// traffic, short enough to be quick (the figures are per interval and per biological second).
   double dry_run_ms = 100.0;
+  /// --dry-run-peers: the most other ranks whose draws are replayed for the subscriptions.
+  int dry_run_peers = cajal::DryRunCommunicator::default_peers;
 };
 
 /// `cajal run DECK --dry-run P [--rank R]`: builds what rank R of a P-rank job holds, in
@@ -74,7 +76,7 @@ int dry_run_command(const cajal::Communicator& comm, const Args& a, const cajal:
   if (!a.quiet)
     std::fprintf(stderr, "cajal %s: %s: dry run of rank %d of %d, building its share of the network\n", CAJAL_VERSION,
                  a.deck.c_str(), rank, P);
-  const cajal::DryRunCommunicator dry(rank, P);
+  const cajal::DryRunCommunicator dry(rank, P, a.dry_run_peers);
   cajal::Simulation sim(dry, deck);
   cajal::RunOptions opt;
   opt.output_dir = out;
@@ -82,7 +84,9 @@ int dry_run_command(const cajal::Communicator& comm, const Args& a, const cajal:
   opt.dry_run = true;
   opt.stop_step = deck.to_steps(std::min(deck.simulation.t_stop, a.dry_run_ms));
   const cajal::RunSummary s = sim.run(opt);
-  cajal::write_dry_run(deck, s, P, a.rank >= 0 ? "--rank" : "most loaded", cajal::SpikeExchange::replay_seconds(), out);
+  const auto& replay = cajal::SpikeExchange::replay_figures();
+  cajal::write_dry_run(deck, s, P, a.rank >= 0 ? "--rank" : "most loaded", replay.seconds, replay.possible,
+                       replay.replayed, out);
   return 0;
 }
 
@@ -178,6 +182,8 @@ int models_command(const cajal::Communicator& comm, const std::string& name) {
 int run_command(const cajal::Communicator& comm, const Args& a, bool validate_only) {
   if (a.rank >= 0 && a.dry_run == 0) throw cajal::usage_error("command line: --rank needs --dry-run P");
   if (a.dry_run_ms != 100.0 && a.dry_run == 0) throw cajal::usage_error("command line: --dry-run-ms needs --dry-run P");
+  if (a.dry_run_peers != cajal::DryRunCommunicator::default_peers && a.dry_run == 0)
+    throw cajal::usage_error("command line: --dry-run-peers needs --dry-run P");
   const cajal::Deck deck = cajal::load_deck(comm, a.deck, a.sets);
   if (a.dry_run > 0) return dry_run_command(comm, a, deck);
   if (validate_only) {
@@ -313,6 +319,11 @@ int main(int argc, char** argv) {
                         "with --dry-run: the stretch to simulate, ms (default 100; at most t_stop): longer for "
                         "networks whose activity settles slowly, e.g. astrocytes")
             ->check(CLI::Range(1e-9, 1e12));
+        run->add_option("--dry-run-peers", a.dry_run_peers,
+                        "with --dry-run: the most other ranks whose connection draws are replayed to find who "
+                        "subscribes to this rank's cells (default 64; exact when all that may subscribe fit, else "
+                        "each replayed rank stands for a block of ranks)")
+            ->check(CLI::Range(1, 1 << 24));
         auto* rst = app.add_subcommand("restart", "Continue a run from a checkpoint (a file, or a folder: its newest "
                                                   "valid checkpoint), on any number of ranks.");
         rst->add_option("CHECKPOINT", a.checkpoint, "checkpoint file or folder")->required();

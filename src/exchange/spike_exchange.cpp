@@ -9,7 +9,7 @@ namespace cajal {
 
 namespace {
 SpikeExchange::Traffic g_traffic;
-double g_replay_s = 0;
+SpikeExchange::ReplayFigures g_replay;
 std::vector<const SpikeExchange*>& live() {
   static std::vector<const SpikeExchange*> v;
   return v;
@@ -17,7 +17,7 @@ std::vector<const SpikeExchange*>& live() {
 }  // namespace
 
 const SpikeExchange::Traffic& SpikeExchange::traffic() { return g_traffic; }
-double SpikeExchange::replay_seconds() { return g_replay_s; }
+const SpikeExchange::ReplayFigures& SpikeExchange::replay_figures() { return g_replay; }
 
 std::uint64_t SpikeExchange::bytes() const {
   // The tables at their size; the buffers that follow the traffic at the most they held
@@ -54,6 +54,48 @@ void SpikeExchange::count(std::size_t local, std::size_t records_sent, std::size
   g_traffic.bytes_received += 4 * src_.size() + W * records_received;
 }
 
+/// The ranks other than this one whose synapses of the deck's projections `specs` may have
+/// a source among this rank's cells, ascending. All ranks, unless every projection is a
+/// distance rule: then a target lies within the cutoff of a local cell, so its rank's brick
+/// meets the bounding box of the local pre cells grown by the cutoff.
+std::vector<int> SpikeExchange::possible_subscribers(const Deck& deck, const std::vector<int>& specs, int P,
+                                                     int me) const {
+  std::vector<char> maybe(static_cast<std::size_t>(P), 0);
+  bool all = specs.empty();
+  const Bricks& bricks = part_.bricks();
+  for (const int j : specs) {
+    const ProjectionSpec& spec = deck.projections[j];
+    if (spec.rule != ProjectionSpec::Rule::distance || !(spec.cutoff > 0)) {
+      all = true;
+      break;
+    }
+    const int pre = deck.population_index(spec.pre);
+    Point lo{0, 0, 0}, hi{0, 0, 0};
+    bool any = false;
+    for (const std::uint64_t id : part_.local(pre)) {
+      const Point x = part_.position(pre, id);
+      for (int d = 0; d < 3; ++d) {
+        lo[d] = any ? std::min(lo[d], x[d]) : x[d];
+        hi[d] = any ? std::max(hi[d], x[d]) : x[d];
+      }
+      any = true;
+    }
+    if (!any) continue;
+    std::array<int, 3> c0{}, c1{};
+    for (int d = 0; d < 3; ++d) {
+      c0[d] = bricks.coord_along(lo[d] - spec.cutoff, d);
+      c1[d] = bricks.coord_along(hi[d] + spec.cutoff, d);
+    }
+    for (int z = c0[2]; z <= c1[2]; ++z)
+      for (int y = c0[1]; y <= c1[1]; ++y)
+        for (int x = c0[0]; x <= c1[0]; ++x) maybe[static_cast<std::size_t>(bricks.rank_at({x, y, z}))] = 1;
+  }
+  std::vector<int> ranks;
+  for (int q = 0; q < P; ++q)
+    if (q != me && (all || maybe[static_cast<std::size_t>(q)])) ranks.push_back(q);
+  return ranks;
+}
+
 std::vector<std::uint64_t> SpikeExchange::replay_subscriptions(const Communicator& comm,
                                                                const std::vector<const Projection*>& projections,
                                                                const Replay& replay, std::vector<std::uint64_t>& counts) const {
@@ -71,10 +113,8 @@ std::vector<std::uint64_t> SpikeExchange::replay_subscriptions(const Communicato
         break;
       }
   }
-  std::vector<std::uint64_t> asked;
-  counts.assign(static_cast<std::size_t>(P), 0);
-  for (int q = 0; q < P; ++q) {
-    if (q == me) continue;
+  // The gids of this rank's cells that rank q's synapses name, sorted, distinct.
+  auto subscriptions_of = [&](int q) {
     const Partition other(deck, P, q);
     std::vector<std::uint64_t> gids;
     if (replay)
@@ -89,10 +129,29 @@ std::vector<std::uint64_t> SpikeExchange::replay_subscriptions(const Communicato
     }
     std::sort(gids.begin(), gids.end());
     gids.erase(std::unique(gids.begin(), gids.end()), gids.end());
-    counts[static_cast<std::size_t>(q)] = gids.size();
-    asked.insert(asked.end(), gids.begin(), gids.end());
+    return gids;
+  };
+  // Replaying one rank costs that rank's connection draws, so at most `peers` ranks are
+  // replayed. When more ranks may subscribe, they are cut into `peers` consecutive blocks
+  // and the middle rank of each block is replayed for the whole block: an estimate of the
+  // same statistics (for random rules every rank draws alike), exact for the replayed ones.
+  const auto* dry = dynamic_cast<const DryRunCommunicator*>(&comm);
+  const std::vector<int> cand = replay ? possible_subscribers(deck, {}, P, me) : possible_subscribers(deck, specs, P, me);
+  const std::size_t C = cand.size();
+  const std::size_t M = std::min<std::size_t>(C, static_cast<std::size_t>(std::max(1, dry ? dry->peers() : P)));
+  std::vector<std::uint64_t> asked;
+  counts.assign(static_cast<std::size_t>(P), 0);
+  for (std::size_t b = 0; b < M; ++b) {
+    const std::size_t first = (b * C + M - 1) / M, end = ((b + 1) * C + M - 1) / M;
+    const std::vector<std::uint64_t> gids = subscriptions_of(cand[(first + end - 1) / 2]);
+    for (std::size_t i = first; i < end; ++i) {
+      counts[static_cast<std::size_t>(cand[i])] = gids.size();
+      asked.insert(asked.end(), gids.begin(), gids.end());
+    }
   }
-  g_replay_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  g_replay.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  g_replay.possible = std::max<std::uint64_t>(g_replay.possible, C);
+  g_replay.replayed = std::max<std::uint64_t>(g_replay.replayed, M);
   return asked;
 }
 

@@ -71,9 +71,14 @@ public:
   static std::uint64_t buffer_bytes();
   /// The dry run's stand-in tables (0 in a real run).
   static std::uint64_t standin_bytes();
-  /// The dry run: seconds spent replaying the other ranks' draws (part of the build time,
-  /// which a real rank does not spend).
-  static double replay_seconds();
+  /// The dry run: the replay of the other ranks' draws (part of the build time, not spent
+  /// by a real rank): seconds, ranks that may subscribe to this rank's cells, ranks
+  /// replayed (the largest over the exchanges; equal when the subscriptions are exact).
+  struct ReplayFigures {
+    double seconds = 0;
+    std::uint64_t possible = 0, replayed = 0;
+  };
+  static const ReplayFigures& replay_figures();
 
 private:
   const Partition& part_;
@@ -111,6 +116,7 @@ private:
   std::vector<std::uint64_t> replay_subscriptions(const Communicator& comm,
                                                   const std::vector<const Projection*>& projections,
                                                   const Replay& replay, std::vector<std::uint64_t>& counts) const;
+  std::vector<int> possible_subscribers(const Deck& deck, const std::vector<int>& specs, int P, int me) const;
   void make_standins(const std::vector<std::vector<std::uint64_t>>& want);
 };
 

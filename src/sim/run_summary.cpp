@@ -123,7 +123,7 @@ nlohmann::json rank_json(const RankFigures& f) {
 }
 
 void write_dry_run(const Deck& deck, const RunSummary& sum, int ranks, const std::string& chosen, double replay_s,
-                   const std::string& out_dir) {
+                   std::uint64_t possible, std::uint64_t replayed, const std::string& out_dir) {
   const RankFigures& f = sum.per_rank.at(0);
   const double bio_s = static_cast<double>(sum.end_step - sum.start_step) * sum.dt_ms * 1e-3;
   const double sim_per_bio = bio_s > 0 ? f.simulate_s / bio_s : 0.0;
@@ -131,6 +131,9 @@ void write_dry_run(const Deck& deck, const RunSummary& sum, int ranks, const std
   const double t_stop_s = deck.simulation.t_stop * 1e-3;
   const double n = f.intervals ? static_cast<double>(f.intervals) : 1.0;
   const double wall = build_s + sim_per_bio * t_stop_s;
+  // A real rank holds what was measured less the stand-in's own tables.
+  const std::uint64_t per_rank = f.peak_rss - std::min(f.peak_rss, f.standin);
+  const bool exact = replayed >= possible;
   nlohmann::json d;
   d["ranks"] = ranks;
   d["rank"] = f.rank;
@@ -140,10 +143,11 @@ void write_dry_run(const Deck& deck, const RunSummary& sum, int ranks, const std
   d["per_rank"] = rank_json(f);
   d["per_rank"]["time_s"] = {{"build", build_s}, {"replay_subscriptions", replay_s}, {"simulate", f.simulate_s},
                              {"simulate_per_biological_second", sim_per_bio}};
+  d["subscriptions"] = {{"possible_ranks", possible}, {"replayed_ranks", replayed}, {"exact", exact}};
   d["projected_job"] = {{"ranks", ranks},
                         {"t_stop_ms", deck.simulation.t_stop},
-                        {"memory_bytes_per_rank", f.peak_rss},
-                        {"memory_bytes_total", static_cast<double>(f.peak_rss) * ranks},
+                        {"memory_bytes_per_rank", per_rank},
+                        {"memory_bytes_total", static_cast<double>(per_rank) * ranks},
                         {"build_s", build_s},
                         {"simulate_s", sim_per_bio * t_stop_s},
                         {"wall_s", wall},
@@ -174,11 +178,17 @@ void write_dry_run(const Deck& deck, const RunSummary& sum, int ranks, const std
   std::printf("    %-28s %12.3f\n", "build", build_s);
   std::printf("    %-28s %12.3f\n", "simulate per biological s", sim_per_bio);
   std::printf("  exchange per interval (%d steps)      sent     received\n", sum.interval_steps);
+  if (exact)
+    std::printf("    (subscribers exact: replayed all %llu ranks that may subscribe)\n",
+                static_cast<unsigned long long>(possible));
+  else
+    std::printf("    (subscribers estimated: replayed %llu of the %llu ranks that may subscribe)\n",
+                static_cast<unsigned long long>(replayed), static_cast<unsigned long long>(possible));
   std::printf("    %-28s %12.1f %12.1f\n", "messages", f.messages_sent / n, f.messages_received / n);
   std::printf("    %-28s %12.1f %12.1f\n", "bytes", f.bytes_sent / n, f.bytes_received / n);
   std::printf("  projected job: %d ranks, t_stop %.6g ms\n", ranks, deck.simulation.t_stop);
-  std::printf("    %-28s %12.3f\n", "memory per rank (MiB)", mib(static_cast<double>(f.peak_rss)));
-  std::printf("    %-28s %12.3f\n", "memory, all ranks (MiB)", mib(static_cast<double>(f.peak_rss) * ranks));
+  std::printf("    %-28s %12.3f\n", "memory per rank (MiB)", mib(static_cast<double>(per_rank)));
+  std::printf("    %-28s %12.3f\n", "memory, all ranks (MiB)", mib(static_cast<double>(per_rank) * ranks));
   std::printf("    %-28s %12.3f\n", "wall time (s)", wall);
   std::printf("    %-28s %12.4f\n", "core hours", wall * ranks * sum.threads_per_rank / 3600.0);
   std::printf("    %-28s %12.1f\n", "messages per interval", f.messages_sent / n * ranks);

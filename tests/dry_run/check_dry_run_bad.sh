@@ -21,6 +21,8 @@ expect() {  # expect NAME PATTERN COMMAND...
 expect zero_ranks "--dry-run" "$cajal" run "$deck" --dry-run 0
 expect rank_too_big "--rank 4" "$cajal" run "$deck" --dry-run 4 --rank 4
 expect rank_without_dry "--rank needs --dry-run" "$cajal" run "$deck" --rank 1
+expect peers_without_dry "--dry-run-peers needs --dry-run" "$cajal" run "$deck" --dry-run-peers 3
+expect peers_zero "--dry-run-peers" "$cajal" run "$deck" --dry-run 4 --dry-run-peers 0
 expect field "\[field\]" "$cajal" run "$(dirname "$deck")/field_poisson.toml" --dry-run 4
 expect under_mpirun "without mpirun" "$mpiexec" --oversubscribe -q -n 2 "$cajal" run "$deck" --dry-run 2
 exit $fail

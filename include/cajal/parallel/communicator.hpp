@@ -175,7 +175,11 @@ protected:
 /// (exchange/spike_exchange.hpp).
 class DryRunCommunicator final : public Communicator {
 public:
-  DryRunCommunicator(int rank, int size) : Communicator(rank, size) {}
+  /// `peers`: the most other ranks whose connection draws the spike exchange replays to find
+  /// the subscriptions to this rank's cells (SpikeExchange; exact when all fit).
+  DryRunCommunicator(int rank, int size, int peers = default_peers) : Communicator(rank, size), peers_(peers) {}
+  static constexpr int default_peers = 64;
+  int peers() const { return peers_; }
   void barrier() const override {}
   int ranks_on_node() const override { return 1; }
   std::vector<std::uint64_t> alltoallv(const std::vector<std::vector<std::uint64_t>>& send,
@@ -194,6 +198,9 @@ protected:
   void allreduce(void*, std::size_t, Datatype, ReduceOp) const override {}
   void exscan_sum(const void* in, void* out, Datatype t) const override;
   void allgather_one(const void* in, void* out, Datatype t) const override;
+
+private:
+  int peers_;
 };
 
 /// A logical "or" over all ranks that overlaps with other work: each call returns the
