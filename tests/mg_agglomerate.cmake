@@ -12,3 +12,11 @@ foreach(n 1 2 3 4)
                    $<TARGET_FILE:cajal_mg_tests>)
   set_tests_properties(mg_agglomerate_np${n} PROPERTIES PROCESSORS ${n})
 endforeach()
+# mg_dry_run: the multigrid of rank r of P in one process (DryRunCommunicator, counted), for
+# the cluster-scale figures (README.md, "Sizing a job with --dry-run"); the test above checks
+# its counts against MPI runs. Run here on a small case so that it stays built and working.
+add_executable(mg_dry_run tools/mg_dry_run.cpp)
+target_link_libraries(mg_dry_run PRIVATE cajal::cajal cajal::multigrid)
+cajal_arch_flags(mg_dry_run)
+add_test(NAME mg_dry_run_small COMMAND $<TARGET_FILE:mg_dry_run> 64 64 64 64 1)
+set_tests_properties(mg_dry_run_small PROPERTIES PASS_REGULAR_EXPRESSION "coarse gather/scatter B")

@@ -142,24 +142,34 @@ int Bricks::rank_of(const Point& p) const {
   return rank_at({coord_along(p[0], 0), coord_along(p[1], 1), coord_along(p[2], 2)});
 }
 
+Bricks field_bricks(const std::array<std::int64_t, 3>& shape, double voxel, int nranks) {
+  Bricks b;
+  b.dims = brick_grid(nranks);
+  b.voxel = voxel;
+  b.aligned_levels = 1 << 30;
+  for (int d = 0; d < 3; ++d) {
+    b.box[d] = static_cast<double>(shape[d]) * voxel;
+    int k = 0;
+    b.voxel_cuts[d] = voxel_cuts(shape[d], b.dims[d], k);
+    if (b.dims[d] > 1) b.aligned_levels = std::min(b.aligned_levels, k);
+  }
+  return b;
+}
+
 Partition::Partition(const Deck& deck, int nranks, int rank) : deck_(deck) {
   const std::array<int, 3> dims = brick_grid(nranks);
   bricks_.dims = {dims[0], dims[1], dims[2]};
   bricks_.box = deck.simulation.box;
   if (deck.field.enabled) {
-    bricks_.voxel = deck.field.voxel;
-    bricks_.aligned_levels = 1 << 30;
     const char* axis = "xyz";
-    for (int d = 0; d < 3; ++d) {
+    for (int d = 0; d < 3; ++d)
       if (deck.field.shape[d] < dims[d])
         throw input_error(deck.field.voxel_loc.file, deck.field.voxel_loc.line, "field.voxel",
                           "the field has " + std::to_string(deck.field.shape[d]) + " voxels along " + axis[d] +
                               ", fewer than the " + std::to_string(dims[d]) + " bricks the " + std::to_string(nranks) +
                               " ranks cut it into; allowed: smaller voxels or fewer ranks");
-      int k = 0;
-      bricks_.voxel_cuts[d] = voxel_cuts(deck.field.shape[d], dims[d], k);
-      if (dims[d] > 1) bricks_.aligned_levels = std::min(bricks_.aligned_levels, k);
-    }
+    bricks_ = field_bricks(deck.field.shape, deck.field.voxel, nranks);
+    bricks_.box = deck.simulation.box;
   }
   for (const auto& p : deck.populations) {
     first_.push_back(total_);

@@ -17,109 +17,14 @@
 #include "cajal/network/partition.hpp"
 #include "cajal/parallel/mpi_communicator.hpp"
 #include "field/multigrid.hpp"
+#include "parallel/counting_communicator.hpp"
 
 namespace {
 
-using cajal::Communicator;
-using cajal::Datatype;
-using cajal::ReduceOp;
+using cajal::CountingCommunicator;
 using cajal::field::Grid;
 using cajal::field::Index3;
 using cajal::field::Multigrid;
-
-/// Passes every call on to `inner` and counts the doubles this rank receives and sends:
-/// through the collectives (allgatherv, gatherv, scatterv) and through halos (sendrecv).
-class CountingCommunicator final : public Communicator {
-public:
-  explicit CountingCommunicator(const Communicator& inner) : Communicator(inner.rank(), inner.size()), in_(inner) {}
-  mutable std::int64_t coll_recv = 0, coll_sent = 0, halo_recv = 0, halo_sent = 0, allgathers = 0;
-  void reset() const { coll_recv = coll_sent = halo_recv = halo_sent = allgathers = 0; }
-
-  void barrier() const override { in_.barrier(); }
-  int ranks_on_node() const override { return in_.ranks_on_node(); }
-  std::vector<std::uint64_t> alltoallv(const std::vector<std::vector<std::uint64_t>>& send,
-                                       std::vector<std::uint64_t>* recv_counts) const override {
-    return in_.alltoallv(send, recv_counts);
-  }
-  std::string broadcast(const std::string& s, int root) const override { return in_.broadcast(s, root); }
-  void sendrecv(const double* send, std::size_t n, int dest, int tag, double* recv, int source) const override {
-    if (dest != no_rank) halo_sent += static_cast<std::int64_t>(n);
-    if (source != no_rank) halo_recv += static_cast<std::int64_t>(n);
-    in_.sendrecv(send, n, dest, tag, recv, source);
-  }
-  void allgatherv(const double* send, int count, double* recv, const int* counts, const int* displs) const override {
-    ++allgathers;
-    coll_sent += count;
-    for (int q = 0; q < size(); ++q) coll_recv += counts[q];
-    in_.allgatherv(send, count, recv, counts, displs);
-  }
-  void gatherv(const double* send, int count, double* recv, const int* counts, const int* displs,
-               int root) const override {
-    coll_sent += count;
-    if (rank() == root)
-      for (int q = 0; q < size(); ++q) coll_recv += counts[q];
-    in_.gatherv(send, count, recv, counts, displs, root);
-  }
-  void scatterv(const double* send, const int* counts, const int* displs, double* recv, int count,
-                int root) const override {
-    coll_recv += count;
-    if (rank() == root)
-      for (int q = 0; q < size(); ++q) coll_sent += counts[q];
-    in_.scatterv(send, counts, displs, recv, count, root);
-  }
-  std::unique_ptr<cajal::PendingAny> start_any(bool flag) const override { return in_.start_any(flag); }
-
-protected:
-  // The multigrid reduces single values only (the norm's max and its per-rank sums).
-  void allreduce(void* data, std::size_t n, Datatype t, ReduceOp op) const override {
-    if (n != 1) throw std::logic_error("CountingCommunicator: one value per reduction");
-    if (t == Datatype::double_) one<double>(data, op);
-    else if (t == Datatype::int_) one<int>(data, op);
-    else if (t == Datatype::long_long) one<long long>(data, op);
-    else if (t == Datatype::long_) one<long>(data, op);
-    else throw std::logic_error("CountingCommunicator: element type not passed on");
-  }
-  void exscan_sum(const void*, void*, Datatype) const override {
-    throw std::logic_error("CountingCommunicator: exscan not passed on");
-  }
-  void allgather_one(const void* in, void* out, Datatype t) const override {
-    if (t == Datatype::long_) gather_one<long>(in, out);
-    else if (t == Datatype::long_long) gather_one<long long>(in, out);
-    else if (t == Datatype::double_) gather_one<double>(in, out);
-    else if (t == Datatype::int_) gather_one<int>(in, out);
-    else throw std::logic_error("CountingCommunicator: element type not passed on");
-  }
-
-private:
-  template <class T> void one(void* data, ReduceOp op) const {
-    T v;
-    std::memcpy(&v, data, sizeof v);
-    v = op == ReduceOp::sum ? in_.sum(v) : op == ReduceOp::max ? in_.max(v) : in_.min(v);
-    std::memcpy(data, &v, sizeof v);
-  }
-  template <class T> void gather_one(const void* in, void* out) const {
-    T v;
-    std::memcpy(&v, in, sizeof v);
-    const std::vector<T> all = in_.allgather(v);
-    std::memcpy(out, all.data(), all.size() * sizeof(T));
-  }
-  const Communicator& in_;
-};
-
-/// The bricks a Partition gives a field of shape N on P ranks (partition.cpp).
-cajal::Bricks bricks_for(const Index3& N, int P) {
-  cajal::Bricks b;
-  b.dims = cajal::brick_grid(P);
-  b.voxel = 1.0;
-  b.aligned_levels = 1 << 30;
-  for (int d = 0; d < 3; ++d) {
-    b.box[d] = double(N[d]);
-    int k = 0;
-    b.voxel_cuts[d] = cajal::voxel_cuts(N[d], b.dims[d], k);
-    if (b.dims[d] > 1) b.aligned_levels = std::min(b.aligned_levels, k);
-  }
-  return b;
-}
 
 /// A rough right-hand side, a function of the global cell alone.
 double rhs(std::int64_t gx, std::int64_t gy, std::int64_t gz) {
@@ -155,8 +60,8 @@ void run_case(const Index3& N, const std::array<bool, 6>& dirichlet, const Multi
   const int P = comm.size(), rank = comm.rank();
   const cajal::SerialCommunicator serial;
   const double a0 = 0.05, c0 = 1.0;
-  Multigrid mg(comm, N, bricks_for(N, P), rank, dirichlet, a0, c0, opt);
-  Multigrid ref(serial, N, bricks_for(N, 1), 0, dirichlet, a0, c0, opt);
+  Multigrid mg(comm, N, cajal::field_bricks(N, 1.0, P), rank, dirichlet, a0, c0, opt);
+  Multigrid ref(serial, N, cajal::field_bricks(N, 1.0, 1), 0, dirichlet, a0, c0, opt);
   const int fg = mg.first_gathered();
   ASSERT_LT(fg, mg.levels()) << "the case should have gathered levels";
 
@@ -167,6 +72,7 @@ void run_case(const Index3& N, const std::array<bool, 6>& dirichlet, const Multi
   mg.vcycle();
   ref.vcycle();
   const std::int64_t recv = comm.coll_recv, sent = comm.coll_sent, hrecv = comm.halo_recv, hsent = comm.halo_sent;
+  const std::int64_t msent = comm.messages_sent, mrecv = comm.messages_received;
   EXPECT_EQ(differing(mg, ref), 0) << "V-cycle on rank " << rank << " of " << P;
   mg.vcycle();
   ref.vcycle();
@@ -196,6 +102,21 @@ void run_case(const Index3& N, const std::array<bool, 6>& dirichlet, const Multi
     EXPECT_LT(recv / visits, whole) << "a rank other than the aggregator received a whole level";
     for (int l = fg; l < mg.levels(); ++l) EXPECT_EQ(mg.level(l).u.span() + mg.level(l).b.span(), 0u) << l;
   }
+  // The dry run's figures (tests/tools/mg_dry_run.cpp): this rank's multigrid built on a
+  // DryRunCommunicator moves per V-cycle what the real rank moved, double for double.
+  const cajal::DryRunCommunicator dry(rank, P);
+  const CountingCommunicator dry_count(dry);
+  Multigrid stand_in(dry_count, N, cajal::field_bricks(N, 1.0, P), rank, dirichlet, a0, c0, opt);
+  set_rhs(stand_in);
+  dry_count.reset();
+  stand_in.vcycle();
+  EXPECT_EQ(dry_count.coll_recv, recv);
+  EXPECT_EQ(dry_count.coll_sent, sent);
+  EXPECT_EQ(dry_count.halo_recv, hrecv);
+  EXPECT_EQ(dry_count.halo_sent, hsent);
+  EXPECT_EQ(dry_count.messages_sent, msent);
+  EXPECT_EQ(dry_count.messages_received, mrecv);
+
   std::printf("mg_agglomerate: %d ranks, grid %lldx%lldx%lld, first gathered level %d (%lld cells), rank %d: "
               "per cycle %lld B received and %lld B sent by gather/scatter, %lld B / %lld B by halos\n",
               P, (long long)N[0], (long long)N[1], (long long)N[2], fg, (long long)coarse, rank,

@@ -61,6 +61,11 @@ struct Bricks {
 /// dealt out as evenly as possible. Returns the cuts; `k` receives the block exponent.
 std::vector<std::int64_t> voxel_cuts(std::int64_t n, int parts, int& k);
 
+/// The bricks of `nranks` ranks over a field of `shape` voxels of `voxel` µm (box: shape x
+/// voxel), cut along voxel_cuts: what a Partition of a deck with a [field] holds (its
+/// tissue box may be larger than the grid's), for the multigrid's tests and tools.
+Bricks field_bricks(const std::array<std::int64_t, 3>& shape, double voxel, int nranks);
+
 /// Random placement of one population, built so that a rank finds its own cells without
 /// visiting the others'. The placement region is cut into a lattice of equal tiles that
 /// depends on the deck alone (about cells_per_tile cells expected per tile, near-cubic).
