@@ -8,6 +8,7 @@
 
 #include "cajal/util/error.hpp"
 #include "input/deck_sections.hpp"
+#include "input/spike_file.hpp"
 
 namespace cajal::input {
 namespace {
@@ -198,90 +199,139 @@ void read_background(const Reader& r, PopulationSpec& p, double dt) {
   b.finish();
 }
 
-/// `spike_times`: one flat list for every cell, or one list per cell.
+/// `spike_times`: one flat list for every cell, or one list per cell (held as the cells
+/// that have spikes and their times).
 void read_inline_spike_times(const Reader& r, PopulationSpec& p) {
   const tvalue& a = r.at("spike_times");
   p.spikes_loc = loc_of(a, r.file());
   const std::string shape = "must be an array of times in ms, or an array of such arrays (one per cell)";
-  auto numbers = [&](const tvalue& arr) {
-    std::vector<double> v;
+  auto numbers = [&](const tvalue& arr, std::vector<double>& v) {
     for (const auto& e : arr.as_array()) {
       if (e.is_floating()) v.push_back(e.as_floating());
       else if (e.is_integer()) v.push_back(static_cast<double>(e.as_integer()));
       else r.fail(a, "spike_times", shape);
     }
-    return v;
   };
   if (!a.is_array()) r.fail(a, "spike_times", shape);
   const auto& arr = a.as_array();
+  SpikeTimes& st = p.spike_times;
   if (!arr.empty() && arr[0].is_array()) {
     if (static_cast<std::int64_t>(arr.size()) != p.n)
       r.fail(a, "spike_times", "has " + std::to_string(arr.size()) + " lists, one per cell; allowed: n = " +
                                    std::to_string(p.n) + " lists, or one flat list for every cell");
-    for (const auto& e : arr) {
-      if (!e.is_array()) r.fail(a, "spike_times", "mixes numbers and lists; allowed: one flat list, or one list per cell");
-      p.spike_times.push_back(numbers(e));
+    st.shared = p.n == 1;  // the one cell's list
+    for (std::size_t c = 0; c < arr.size(); ++c) {
+      if (!arr[c].is_array())
+        r.fail(a, "spike_times", "mixes numbers and lists; allowed: one flat list, or one list per cell");
+      numbers(arr[c], st.time);
+      if (!st.shared && st.time.size() > st.row.back()) {
+        st.cell.push_back(c);
+        st.row.push_back(st.time.size());
+      }
     }
   } else {
-    p.spike_times.push_back(numbers(a));
+    numbers(a, st.time);
   }
   p.has_spike_times = true;
 }
 
-/// Spike times of a spike_generator from a CSV file: one column (times in ms, for every
-/// cell) or two (node_id, time in ms); a first line that is not numeric is a header;
-/// blank lines and lines starting with '#' are skipped. Errors name the CSV's line.
-std::vector<std::vector<double>> read_spike_csv(const std::string& path, std::int64_t n) {
-  std::ifstream f(path);
-  if (!f) throw input_error(path, 0, "", "cannot open the spike file (missing or unreadable)");
-  std::vector<std::vector<double>> out;
-  std::string line;
-  int lineno = 0, columns = 0;
-  bool first = true;
-  while (std::getline(f, line)) {
-    ++lineno;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos || line[line.find_first_not_of(" \t")] == '#') continue;
-    std::vector<std::string> cols;
-    std::stringstream ss(line);
-    for (std::string c; std::getline(ss, c, ',');) cols.push_back(c);
-    std::vector<double> v;
-    bool numeric = true;
-    for (const auto& c : cols) {
-      char* end = nullptr;
-      const double x = std::strtod(c.c_str(), &end);
-      while (end && (*end == ' ' || *end == '\t')) ++end;
-      if (c.empty() || !end || *end != '\0' || !std::isfinite(x)) numeric = false;
-      v.push_back(x);
-    }
-    if (!numeric && first) {
-      first = false;
-      continue;  // a header
-    }
-    first = false;
-    if (!numeric || cols.empty() || cols.size() > 2)
-      throw input_error(path, lineno, "", "expected 'time_ms' or 'node_id,time_ms' (numbers); got '" + line + "'");
-    if (columns == 0) columns = static_cast<int>(cols.size());
-    if (static_cast<int>(cols.size()) != columns)
-      throw input_error(path, lineno, "", "has " + std::to_string(cols.size()) + " columns, earlier lines " +
-                                              std::to_string(columns) + "; allowed: the same number on every line");
-    if (columns == 1) {
-      if (out.empty()) out.resize(1);
-      out[0].push_back(v[0]);
-    } else {
-      if (v[0] < 0 || v[0] >= static_cast<double>(n) || v[0] != std::floor(v[0]))
-        throw input_error(path, lineno, "", "node_id " + num(v[0]) + " is not a cell of the population; allowed: 0 .. " +
-                                                std::to_string(n - 1));
-      if (out.empty()) out.resize(static_cast<std::size_t>(n));
-      out[static_cast<std::size_t>(v[0])].push_back(v[1]);
-    }
+/// Spike times must be multiples of dt, > 0, distinct per cell; `who` names the cell in
+/// messages (" of cell 7", or "" for a list every cell shares).
+struct SpikeTimeCheck {
+  const Reader& r;
+  const PopulationSpec& p;
+  double dt;
+  [[noreturn]] void off_grid(double t, const std::string& who) const {
+    throw input_error(p.spikes_loc.file, p.spikes_loc.line, r.full("spike_times"),
+                      "spike time " + num(t) + " ms" + who + ": allowed: times > 0 that are multiples of dt = " +
+                          num(dt) + " ms (a spike is stamped at the end of a step)");
   }
-  if (out.empty()) out.resize(1);
-  return out;
+  [[noreturn]] void twice(double t, const std::string& who) const {
+    throw input_error(p.spikes_loc.file, p.spikes_loc.line, r.full("spike_times"),
+                      "spike time " + num(t) + " ms" + who + " appears twice; allowed: each time once per cell");
+  }
+  bool bad(double t) const { return !(t > 0) || !multiple_of(t, dt); }
+  bool same_step(double a, double b) const { return std::llround(a / dt) == std::llround(b / dt); }
+  std::string who(std::uint64_t cell) const { return p.n > 1 ? " of cell " + std::to_string(cell) : ""; }
+  /// Checks one list and sorts it.
+  void list(double* begin, double* end, const std::string& who) const {
+    for (const double* t = begin; t != end; ++t)
+      if (bad(*t)) off_grid(*t, who);
+    std::sort(begin, end);
+    for (const double* t = begin + 1; t < end; ++t)
+      if (same_step(*t, *(t - 1))) twice(*t, who);
+  }
+};
+
+/// Spike times held in the deck (inline, or a one-column file): each list checked and
+/// sorted, cells in ascending order (the first bad cell is the one reported).
+void check_spike_times(const Reader& r, PopulationSpec& p, double dt) {
+  const SpikeTimeCheck check{r, p, dt};
+  SpikeTimes& st = p.spike_times;
+  if (st.shared) return check.list(st.time.data(), st.time.data() + st.time.size(), "");
+  for (std::size_t k = 0; k < st.cell.size(); ++k)
+    check.list(st.time.data() + st.row[k], st.time.data() + st.row[k + 1], check.who(st.cell[k]));
 }
 
-/// `spike_file`: a CSV file, relative to the deck's folder.
-void read_spike_file(const Reader& r, PopulationSpec& p) {
+/// A two-column spike file is checked without holding it: one streaming pass checks each
+/// line and the times against dt, and finds the lowest cell with a time off the grid; a
+/// second look for a time listed twice for a cell is needed only where the file is not
+/// sorted by (node_id, time), and reads the cells below that one in ranges of at most
+/// `budget` spikes (a histogram of the first pass sizes them), a pass over the file each.
+/// The message is the one a check of every cell in ascending order gives.
+void check_spike_file_times(const Reader& r, PopulationSpec& p, double dt, std::uint64_t budget) {
+  const SpikeTimeCheck check{r, p, dt};
+  const std::string& path = p.spike_times.file;
+  const std::uint64_t n = static_cast<std::uint64_t>(p.n);
+  const std::uint64_t width = std::max<std::uint64_t>(1, (n + 65535) / 65536);  // cells per histogram bin
+  std::vector<std::uint64_t> bins((n + width - 1) / width, 0);
+  std::int64_t bad_cell = -1;
+  double bad_time = 0;
+  bool sorted = true;
+  std::int64_t prev_node = -1;
+  long long prev_step = 0;
+  std::uint64_t count = 0;
+  SpikeCsvReader in(path, p.n);
+  for (SpikeCsvLine l; in.next(l);) {
+    ++count;
+    ++bins[static_cast<std::uint64_t>(l.node) / width];
+    if (check.bad(l.time) && (bad_cell < 0 || l.node < bad_cell)) {
+      bad_cell = l.node;
+      bad_time = l.time;
+    }
+    const long long step = std::llround(l.time / dt);
+    if (l.node < prev_node || (l.node == prev_node && step <= prev_step)) sorted = false;
+    prev_node = l.node;
+    prev_step = step;
+  }
+  p.spike_times.file_spikes = count;
+  const std::uint64_t limit = bad_cell >= 0 ? static_cast<std::uint64_t>(bad_cell) : n;
+  for (std::uint64_t b0 = 0; !sorted && b0 < bins.size() && b0 * width < limit;) {
+    std::uint64_t b1 = b0 + 1, spikes = bins[b0];
+    while (b1 < bins.size() && b1 * width < limit && spikes + bins[b1] <= budget) spikes += bins[b1++];
+    const std::uint64_t lo = b0 * width, hi = std::min(b1 * width, limit);
+    std::vector<std::pair<std::uint64_t, double>> v;
+    v.reserve(spikes);
+    SpikeCsvReader again(path, p.n);
+    for (SpikeCsvLine l; again.next(l);) {
+      const auto c = static_cast<std::uint64_t>(l.node);
+      if (c >= lo && c < hi) v.emplace_back(c, l.time);
+    }
+    std::sort(v.begin(), v.end());
+    for (std::size_t k = 1; k < v.size(); ++k)
+      if (v[k].first == v[k - 1].first && check.same_step(v[k].second, v[k - 1].second))
+        check.twice(v[k].second, check.who(v[k].first));
+    b0 = b1;
+  }
+  if (bad_cell >= 0) check.off_grid(bad_time, check.who(static_cast<std::uint64_t>(bad_cell)));
+}
+
+/// Spikes the check of a two-column file holds at once, at most (16 bytes each).
+constexpr std::uint64_t spike_check_budget = std::uint64_t(1) << 21;
+
+/// `spike_file`: a CSV file, relative to the deck's folder. One column: the list every
+/// cell shares, held in the deck. Two columns: the deck keeps the path only.
+void read_spike_file(const Reader& r, PopulationSpec& p, double dt) {
   p.spikes_loc = r.loc("spike_file");
   std::string path = r.string("spike_file");
   if (path.empty()) r.fail(r.at("spike_file"), "spike_file", "must not be empty");
@@ -290,36 +340,31 @@ void read_spike_file(const Reader& r, PopulationSpec& p) {
   if (!std::ifstream(path))
     r.fail(r.at("spike_file"), "spike_file",
            path + ": cannot open the spike file (missing or unreadable); a relative path starts at the deck's folder");
-  p.spike_times = read_spike_csv(path, p.n);
   p.has_spike_times = true;
-}
-
-/// Sorts each cell's spike times; they must be multiples of dt, > 0, distinct.
-void check_spike_times(const Reader& r, PopulationSpec& p, double dt) {
-  for (std::size_t c = 0; c < p.spike_times.size(); ++c) {
-    auto& v = p.spike_times[c];
-    const std::string who = p.spike_times.size() > 1 ? " of cell " + std::to_string(c) : "";
-    for (double t : v) {
-      if (!(t > 0) || !multiple_of(t, dt))
-        throw input_error(p.spikes_loc.file, p.spikes_loc.line, r.full("spike_times"),
-                          "spike time " + num(t) + " ms" + who + ": allowed: times > 0 that are multiples of dt = " +
-                              num(dt) + " ms (a spike is stamped at the end of a step)");
-    }
-    std::sort(v.begin(), v.end());
-    for (std::size_t k = 1; k < v.size(); ++k)
-      if (std::llround(v[k] / dt) == std::llround(v[k - 1] / dt))
-        throw input_error(p.spikes_loc.file, p.spikes_loc.line, r.full("spike_times"),
-                          "spike time " + num(v[k]) + " ms" + who + " appears twice; allowed: each time once per cell");
+  SpikeTimes& st = p.spike_times;
+  // The first data line decides the form; a file without one is an empty shared list.
+  SpikeCsvReader in(path, p.n);
+  SpikeCsvLine l;
+  if (!in.next(l)) return;
+  if (in.columns() == 2) {
+    st.shared = false;
+    st.file = path;
+    return check_spike_file_times(r, p, dt, spike_check_budget);
   }
+  do st.time.push_back(l.time);
+  while (in.next(l));
+  check_spike_times(r, p, dt);
 }
 
 /// spike_generator: explicit spike times, inline or from a CSV file.
 void read_spike_times(const Reader& r, PopulationSpec& p, double dt) {
   if (r.has("spike_times") && r.has("spike_file"))
     r.fail(r.at("spike_file"), "spike_file", "give spike_times or spike_file, not both");
-  if (r.has("spike_times")) read_inline_spike_times(r, p);
-  if (r.has("spike_file")) read_spike_file(r, p);
-  if (p.has_spike_times) check_spike_times(r, p, dt);
+  if (r.has("spike_times")) {
+    read_inline_spike_times(r, p);
+    check_spike_times(r, p, dt);
+  }
+  if (r.has("spike_file")) read_spike_file(r, p, dt);
 }
 
 /// The k-th [[population]]. Until its name is known, messages call it population[k];

@@ -195,12 +195,12 @@ TEST(Deck, SpikeFileOneColumnIsNestsInputTrain) {
                                        "model = \"spike_generator\"\nn = 3\nspike_file = \"") +
                            CAJAL_SOURCE_DIR + "/tests/reference/nest_astrocyte_lr_1994_single_input_spikes.csv\"\n";
   const cajal::Deck d = cajal::Deck::parse(deck, "t.toml");
-  ASSERT_EQ(d.populations[0].spike_times.size(), 1u);  // one list, shared by every cell
+  ASSERT_TRUE(d.populations[0].spike_times.shared);  // one list, shared by every cell
   const std::vector<double> want{144.5, 374.2, 1002.0, 2543.7, 3134.3, 3559.8, 4643.2, 9664.0};
-  EXPECT_EQ(d.populations[0].spike_times[0], want);
+  EXPECT_EQ(d.populations[0].spike_times.time, want);
 }
 
-TEST(Deck, SpikeFileTwoColumnsPerCellSorted) {
+TEST(Deck, SpikeFileTwoColumnsKeptAsFile) {
   const std::string path = testing::TempDir() + "cajal_spikes_two_columns.csv";
   {
     std::ofstream f(path);
@@ -210,9 +210,11 @@ TEST(Deck, SpikeFileTwoColumnsPerCellSorted) {
                            "n = 3\nspike_file = \"" + path + "\"\n";
   const cajal::Deck d = cajal::Deck::parse(deck, "t.toml");
   std::remove(path.c_str());
+  // The deck keeps the checked file, not its times: each rank's build reads its own cells'
+  // (and sorts them; tests/unit/test_spike_generator_memory.cpp).
   const auto& st = d.populations[0].spike_times;
-  ASSERT_EQ(st.size(), 3u);
-  EXPECT_EQ(st[0], std::vector<double>({1.0}));
-  EXPECT_EQ(st[1], std::vector<double>({0.5, 2.0}));
-  EXPECT_TRUE(st[2].empty());
+  EXPECT_FALSE(st.shared);
+  EXPECT_EQ(st.file, path);
+  EXPECT_EQ(st.file_spikes, 3u);
+  EXPECT_TRUE(st.time.empty());
 }

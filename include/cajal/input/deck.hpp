@@ -71,6 +71,27 @@ struct Param {
   bool is_per_cell() const { return !per_cell.empty(); }
 };
 
+/// A spike_generator's spike times, held without one entry per cell: a population of 10^8
+/// generators must not cost every rank 10^8 lists.
+///  - shared: one list (`time`, ascending) for every cell (a flat `spike_times`, or a
+///    one-column spike_file);
+///  - per cell, inline: cell[k] (ascending) emits time[row[k] .. row[k+1]) (ascending);
+///    cells without spikes are not listed;
+///  - per cell, from a two-column spike_file: only the file's path (`file`) and the number
+///    of spikes it holds; the times stay in the file, and each rank's population build
+///    reads it again keeping its own cells' times only.
+struct SpikeTimes {
+  bool shared = true;
+  std::vector<std::uint64_t> cell;
+  std::vector<std::uint64_t> row{0};
+  std::vector<double> time;
+  std::string file;  ///< a two-column spike_file (resolved path), else ""
+  std::uint64_t file_spikes = 0;
+  /// Entries the deck holds (cells, row offsets and times): bounded by the deck's text or
+  /// a one-column file, never by the number of cells.
+  std::size_t stored() const { return cell.size() + row.size() + time.size(); }
+};
+
 struct PopulationSpec {
   std::string name;
   std::string model;
@@ -81,9 +102,9 @@ struct PopulationSpec {
   Background background;
   SourceLoc loc;
   SourceLoc model_loc;
-  /// spike_generator only: spike times (ms, multiples of dt, > 0, ascending, distinct) of
-  /// each cell, from `spike_times` or `spike_file`; a single list holds for every cell.
-  std::vector<std::vector<double>> spike_times;
+  /// spike_generator only: spike times (ms, multiples of dt, > 0, distinct per cell) from
+  /// `spike_times` or `spike_file`; checked when the deck is read.
+  SpikeTimes spike_times;
   bool has_spike_times = false;
   SourceLoc spikes_loc;
   /// `sonata = { nodes, population, node_types }`: n, positions, and (unless the deck gives

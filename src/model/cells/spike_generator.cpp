@@ -1,6 +1,9 @@
 // spike_generator: its descriptor (no parameters; spike times from the deck), its checks
 // and its population.
+#include <algorithm>
+
 #include "cajal/util/error.hpp"
+#include "input/spike_file.hpp"
 #include "model/registry.hpp"
 
 namespace cajal {
@@ -47,20 +50,56 @@ struct GeneratorPopulation : Population {
   }
 };
 
+/// The emission steps of the local cells, one list per local cell (row/step as in
+/// GeneratorPopulation). Only the local cells' times are read: from the deck's compact
+/// lists, or from the two-column spike file, streamed line by line.
+void local_steps(const ModelBuild& b, std::vector<std::uint64_t>& row, std::vector<std::int64_t>& steps) {
+  const SpikeTimes& st = b.spec().spike_times;
+  const auto& ids = b.part.local(b.pop);  // ascending
+  row.assign(ids.size() + 1, 0);
+  if (st.file.empty()) {
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      const auto it = std::lower_bound(st.cell.begin(), st.cell.end(), ids[i]);
+      if (it != st.cell.end() && *it == ids[i]) {
+        const std::size_t k = static_cast<std::size_t>(it - st.cell.begin());
+        for (std::uint64_t j = st.row[k]; j < st.row[k + 1]; ++j) steps.push_back(b.deck.to_steps(st.time[j]) - 1);
+      }
+      row[i + 1] = steps.size();
+    }
+    return;
+  }
+  // The file, checked when the deck was read: (local cell, step) of the local lines, then
+  // grouped by cell (a counting sort) and sorted within each cell.
+  std::vector<std::pair<std::uint64_t, std::int64_t>> mine;
+  input::SpikeCsvReader in(st.file, b.spec().n);
+  for (input::SpikeCsvLine l; in.next(l);) {
+    const auto id = static_cast<std::uint64_t>(l.node);
+    const auto it = std::lower_bound(ids.begin(), ids.end(), id);
+    if (it != ids.end() && *it == id)
+      mine.emplace_back(static_cast<std::uint64_t>(it - ids.begin()), b.deck.to_steps(l.time) - 1);
+  }
+  for (const auto& m : mine) ++row[m.first + 1];
+  for (std::size_t i = 0; i < ids.size(); ++i) row[i + 1] += row[i];
+  steps.resize(mine.size());
+  std::vector<std::uint64_t> fill(row.begin(), row.end() - 1);
+  for (const auto& m : mine) steps[fill[m.first]++] = m.second;
+  for (std::size_t i = 0; i < ids.size(); ++i) std::sort(steps.begin() + row[i], steps.begin() + row[i + 1]);
+}
+
 std::unique_ptr<Population> make(const ModelBuild& b) {
   const auto& spec = b.spec();
   auto p = std::make_unique<GeneratorPopulation>();
   p->receptors = 1;
   init_base(*p, b);
   p->zero = Kokkos::View<double*>("cajal::population::zero", p->local_size);
-  p->shared = spec.spike_times.size() == 1;
-  const auto& ids = b.part.local(b.pop);
+  p->shared = spec.spike_times.shared;
   std::vector<std::uint64_t> row{0};
   std::vector<std::int64_t> steps;
-  const std::size_t lists = p->shared ? 1 : ids.size();
-  for (std::size_t r = 0; r < lists; ++r) {
-    for (double t : spec.spike_times[p->shared ? 0 : ids[r]]) steps.push_back(b.deck.to_steps(t) - 1);
+  if (p->shared) {
+    for (double t : spec.spike_times.time) steps.push_back(b.deck.to_steps(t) - 1);
     row.push_back(steps.size());
+  } else {
+    local_steps(b, row, steps);
   }
   p->row = Kokkos::View<std::uint64_t*>("cajal::generator::row", row.size());
   p->step = Kokkos::View<std::int64_t*>("cajal::generator::step", steps.size());
