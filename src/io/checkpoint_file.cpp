@@ -22,6 +22,27 @@ std::uint64_t row_hash(std::uint64_t id, const std::uint64_t* w, int width) {
   return h;
 }
 
+/// The sum of row_hash over `count` rows: four rows at a time, since each row's hash is one
+/// serial chain of multiplications and interleaved chains keep the multiplier busy (about
+/// 3x faster; the same value).
+std::uint64_t sum_row_hashes(const std::uint64_t* ids, const std::uint64_t* rows, std::size_t count, int width) {
+  std::uint64_t sum = 0;
+  std::size_t k = 0;
+  for (; k + 4 <= count; k += 4) {
+    const std::uint64_t* w = rows + k * width;
+    std::uint64_t h0 = mix(ids[k]), h1 = mix(ids[k + 1]), h2 = mix(ids[k + 2]), h3 = mix(ids[k + 3]);
+    for (int j = 0; j < width; ++j) {
+      h0 = mix(h0 ^ w[j]);
+      h1 = mix(h1 ^ w[width + j]);
+      h2 = mix(h2 ^ w[2 * width + j]);
+      h3 = mix(h3 ^ w[3 * width + j]);
+    }
+    sum += h0 + h1 + h2 + h3;
+  }
+  for (; k < count; ++k) sum += row_hash(ids[k], rows + k * width, width);
+  return sum;
+}
+
 void write_attr_u64(hid_t obj, const char* name, std::uint64_t v, const std::string& path) {
   h5::Handle space = h5::check(H5Screate(H5S_SCALAR), H5Sclose, path, "H5Screate");
   h5::Handle a = h5::check(H5Acreate2(obj, name, H5T_STD_U64LE, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, path,
@@ -219,7 +240,7 @@ void CheckpointFile::write_rows(const std::string& group, const std::string& nam
     const std::uint64_t j = std::min(mine, r * C), cnt = std::min(C, mine - j);
     if (cnt > 0 && problem.empty()) {
       fill(j, cnt, buf.data());
-      for (std::uint64_t k = 0; k < cnt; ++k) partial += row_hash(ids[j + k], &buf[k * width], width);
+      partial += sum_row_hashes(&ids[j], buf.data(), cnt, width);
     }
     try {
       transfer_rows(dset, true, memtype, offset + j, problem.empty() ? cnt : 0, width, buf.data(), path_,
