@@ -63,10 +63,11 @@ line "dd ... after 8 s idle         " "$r"
 for np in $nps; do
   # Open MPI's default collective algorithm (vulcan) and the one Cajal selects (dynamic_gen2).
   for mode in collective "collective --mca fcoll dynamic_gen2" independent; do
-    r=""
+    r="" opts=""
+    case "$mode" in *" "*) opts=${mode#* } ;; esac
     for k in $(seq "$runs"); do
       fresh
-      r="$r $(mpirun --oversubscribe ${mode#collective} -n "$np" "$dir/h5_write" "$dir/h5.h5" ${mode%% *} \
+      r="$r $(mpirun --oversubscribe $opts -n "$np" "$dir/h5_write" "$dir/h5.h5" ${mode%% *} \
         1250000 1 1 1 30 | awk '{print $3}')"
     done
     line "h5_write $mode np$np" "$r"
