@@ -23,7 +23,7 @@ nps=${NPS:-1 2}
 here=$(cd "$(dirname "$0")" && pwd)
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mkdir -p "$dir"
-h5pcc -O2 -o "$dir/h5_write" "$here/h5_write.c"
+(cd "$dir" && h5pcc -O2 -o h5_write "$here/h5_write.c")  # h5pcc leaves its .o in the current folder
 sed -e 's/^n = 10000/n = 1000000/' -e 's/^n = 2500/n = 250000/' -e 's/indegree = 1000/indegree = 8/' \
   -e 's/indegree = 250/indegree = 2/' -e 's/^t_stop = 1000.0.*/t_stop = 5.0/' "$here/../inputs/brunel.toml" \
   >"$dir/deck.toml"
