@@ -3,11 +3,11 @@
 //
 // Per-cell state is stored by global (population-local) id, so a file written on P ranks
 // is read on any other number: each group of per-cell datasets has an `ids` dataset, and
-// row j of every dataset in the group belongs to cell ids[j]. Writing costs no
-// communication: each rank writes its own rows as one contiguous run at its offset (ranks
-// in order), and ranks sharing a node take turns, since concurrent writers to one file
-// slow each other down on a node's file system. Reading redistributes: each rank reads a
-// contiguous slab of rows and sends every row to the rank that owns its cell.
+// row j of every dataset in the group belongs to cell ids[j]. Each rank's rows are one
+// contiguous run at its offset (ranks in order), written in collective rounds of at most
+// `round_bytes` per rank (h5::collective_fapl: MPI-IO aggregates the ranks' runs into few
+// large writes). Reading redistributes: each rank reads a contiguous slab of rows and
+// sends every row to the rank that owns its cell.
 //
 // Every dataset carries a checksum attribute: the sum (mod 2^64) over rows of a 64-bit hash
 // of (global id, row content). It is independent of the number of ranks and of the order
@@ -83,7 +83,7 @@ private:
   const Communicator& comm_;
   std::string path_;
   h5::Handle file_;
-  MPI_Comm node_ = MPI_COMM_NULL;  // the ranks sharing this rank's node
+  h5::Handle dxpl_;  // collective transfers (create mode)
   std::vector<std::uint64_t> block_starts(std::uint64_t n) const;
   /// Throws on every rank when any rank has a problem (the lowest rank's message).
   void agree(const std::string& problem) const;

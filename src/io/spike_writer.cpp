@@ -46,8 +46,7 @@ SpikeWriter::SpikeWriter(const Communicator& comm, const std::string& path,
                          const std::vector<std::uint64_t>& counts)
     : comm_(comm), path_(path), tmp_(path + ".incomplete"), dt_(dt) {
   h5::silence_errors();
-  h5::Handle fapl = h5::check(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, tmp_, "H5Pcreate");
-  h5::check(H5Pset_fapl_mpio(fapl, mpi_comm(comm), MPI_INFO_NULL), tmp_, "H5Pset_fapl_mpio");
+  h5::Handle fapl = h5::collective_fapl(mpi_comm(comm), tmp_);
   file_ = h5::check(H5Fcreate(tmp_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose, tmp_,
                     "cannot create the file (is the output folder writable?)");
   h5::Handle spikes = h5::check(H5Gcreate2(file_, "spikes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
