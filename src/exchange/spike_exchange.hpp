@@ -17,9 +17,11 @@
 //
 // Dry run (`cajal run --dry-run P`, on a DryRunCommunicator: rank r of P in one process):
 // no MPI. The subscriptions to this rank's cells are found by replaying the other ranks'
-// draws (projection_sources on each rank's partition, one rank at a time: O(all synapses)
-// time, O(local) memory), so the neighbour lists, and with them the messages per interval,
-// are those of the real rank; what it sends is packed exactly as in a real run. What it
+// draws (projection_sources on each rank's partition, one rank at a time: O(local)
+// memory), so the neighbour lists, and with them the messages per interval, are those of
+// the real rank; what it sends is packed exactly as in a real run. At most
+// DryRunCommunicator::peers() ranks are replayed (see replay_subscriptions: exact while
+// the ranks that may subscribe fit, else each replayed rank stands for a block). What it
 // would receive is made up, as Arbor's dry run does: every source this rank subscribes to
 // stands in for one local cell of its population (spread evenly), and each local spike is
 // copied, with the stand-in's id, for every source it stands in for (from this interval or
