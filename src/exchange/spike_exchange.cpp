@@ -136,7 +136,7 @@ std::vector<std::uint64_t> SpikeExchange::replay_subscriptions(const Communicato
   // and the middle rank of each block is replayed for the whole block: an estimate of the
   // same statistics (for random rules every rank draws alike), exact for the replayed ones.
   const auto* dry = dynamic_cast<const DryRunCommunicator*>(&comm);
-  const std::vector<int> cand = replay ? possible_subscribers(deck, {}, P, me) : possible_subscribers(deck, specs, P, me);
+  const std::vector<int> cand = possible_subscribers(deck, replay ? std::vector<int>{} : specs, P, me);
   const std::size_t C = cand.size();
   const std::size_t M = std::min<std::size_t>(C, static_cast<std::size_t>(std::max(1, dry ? dry->peers() : P)));
   std::vector<std::uint64_t> asked;

@@ -15,21 +15,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <unistd.h>
 
 #include "cajal/network/partition.hpp"
 #include "field/multigrid.hpp"
 #include "parallel/counting_communicator.hpp"
+#include "util/system.hpp"
 
 namespace {
-
-double rss_bytes() {
-  long pages = 0, resident = 0;
-  FILE* f = std::fopen("/proc/self/statm", "r");
-  if (!f || std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
-  if (f) std::fclose(f);
-  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
-}
 
 double cells_with_ghosts(const cajal::field::Index3& n) {
   return static_cast<double>(n[0] + 2) * static_cast<double>(n[1] + 2) * static_cast<double>(n[2] + 2);
@@ -55,9 +47,9 @@ int main(int argc, char** argv) {
     const cajal::Bricks bricks = cajal::field_bricks(N, 1.0, P);
     // potassium_column's faces: no flux on x and y, the bath (Dirichlet) below and above.
     const std::array<bool, 6> dirichlet{false, false, false, false, true, true};
-    const double before_build = rss_bytes();
+    const double before_build = static_cast<double>(cajal::current_rss_bytes());
     cajal::field::Multigrid mg(comm, N, bricks, rank, dirichlet, 0.05, 1.0, cajal::field::Multigrid::Options{});
-    const double held = rss_bytes() - before_build;
+    const double held = static_cast<double>(cajal::current_rss_bytes()) - before_build;
     comm.reset();
     mg.vcycle();
 
