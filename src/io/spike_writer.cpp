@@ -34,8 +34,7 @@ void append_collective(const Communicator& comm, hid_t dset, hid_t memtype, cons
     h5::check(H5Sselect_none(fspace), path, "select none");
     h5::check(H5Sselect_none(mspace), path, "select none");
   }
-  h5::Handle dxpl = h5::check(H5Pcreate(H5P_DATASET_XFER), H5Pclose, path, "H5Pcreate");
-  h5::check(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), path, "H5Pset_dxpl_mpio");
+  h5::Handle dxpl = h5::collective_dxpl(path);
   h5::check(H5Dwrite(dset, memtype, mspace, fspace, dxpl, data), path, "write");
   written += total;
 }
