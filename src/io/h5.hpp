@@ -86,15 +86,16 @@ inline void write_double_attr(hid_t obj, const char* name, double value, const s
   check(H5Awrite(attr, H5T_NATIVE_DOUBLE, &value), path, std::string("write attribute ") + name);
 }
 
-/// Selects, in a [rows, n] (two_d) or [n] dataspace, the columns `cols` (ascending): each
-/// run of consecutive columns becomes one hyperslab.
-inline void select_columns(hid_t space, const std::vector<std::uint64_t>& cols, hsize_t rows, bool two_d) {
+/// Selects, in a [rows, n] (two_d) or [n] dataspace, the columns `cols` (ascending) of the
+/// `rows` rows from `first_row` on: each run of consecutive columns becomes one hyperslab.
+inline void select_columns(hid_t space, const std::vector<std::uint64_t>& cols, hsize_t rows, bool two_d,
+                           hsize_t first_row = 0) {
   H5Sselect_none(space);
   for (std::size_t k = 0; k < cols.size();) {
     std::size_t e = k + 1;
     while (e < cols.size() && cols[e] == cols[e - 1] + 1) ++e;
     if (two_d) {
-      const hsize_t start[2] = {0, cols[k]}, count[2] = {rows, e - k};
+      const hsize_t start[2] = {first_row, cols[k]}, count[2] = {rows, e - k};
       H5Sselect_hyperslab(space, H5S_SELECT_OR, start, nullptr, count, nullptr);
     } else {
       const hsize_t start[1] = {cols[k]}, count[1] = {e - k};

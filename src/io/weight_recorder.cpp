@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <cstring>
 #include <map>
 
 #include "io/column_file.hpp"
@@ -53,10 +54,12 @@ WeightRecorder::WeightRecorder(const Communicator& comm, const Partition& part, 
   auto h = Kokkos::create_mirror_view(syn_dev_);
   for (std::size_t k = 0; k < syn.size(); ++k) h(k) = syn[k];
   Kokkos::deep_copy(syn_dev_, h);
+  block_ = rows_per_write(comm.max<unsigned long long>(syn.size()));
 }
 
 void WeightRecorder::sample(std::int64_t step, const Projection& pj) {
   steps_.push_back(step);
+  last_step_ = step;
   const std::size_t n = syn_dev_.extent(0);
   if (n == 0) return;
   // Gather on the device, copy only the recorded values.
@@ -66,75 +69,88 @@ void WeightRecorder::sample(std::int64_t step, const Projection& pj) {
   Kokkos::parallel_for("cajal::weights::gather", Kokkos::RangePolicy<>(0, n),
                        KOKKOS_LAMBDA(const std::size_t k) { buf(k) = w(idx(k)); });
   Kokkos::deep_copy(buf_host_, buf_);
-  data_.insert(data_.end(), buf_host_.data(), buf_host_.data() + n);
+  pending_.insert(pending_.end(), buf_host_.data(), buf_host_.data() + n);
 }
 
 
-void WeightRecorder::write(const Communicator& comm, const std::string& path, const std::vector<WeightRecorder>& recs,
-                           double dt) {
+void WeightRecorder::create(const SampleFile& file, std::uint64_t expected) {
   namespace cf = column_file;
-  cf::write_whole(comm, path, [&](hid_t file, hid_t xfer, const std::string& tmp) {
-    h5::Handle top = cf::group(file, "/weights", tmp);
-    for (const auto& r : recs) {
-      const std::string g = "/weights/" + r.name_;
-      h5::Handle grp = cf::group(file, g, tmp);
-      const hsize_t S = r.steps_.size(), n = r.n_;
-      // Column ids: each rank its own columns.
-      for (int which = 0; which < 2; ++which) {
-        const char* name = which ? "target_node_ids" : "source_node_ids";
-        h5::Handle d = cf::dataset(grp, name, H5T_STD_U64LE, 1, &n, tmp);
-        cf::write_columns(d, H5T_NATIVE_UINT64, r.col_, (which ? r.tgt_ids_ : r.src_ids_).data(), xfer, tmp,
-                          g + "/" + name);
-      }
-      std::vector<double> t(S);
-      for (std::size_t k = 0; k < S; ++k) t[k] = static_cast<double>(r.steps_[k]) * dt;
-      h5::Handle td = cf::dataset(grp, "time", H5T_IEEE_F64LE, 1, &S, tmp);
-      cf::write_root(comm, td, H5T_NATIVE_DOUBLE, S, t.data(), xfer, tmp, g + "/time");
-      h5::write_string_attr(td, "units", "ms", tmp);
-      const hsize_t dims[2] = {S, n};
-      h5::Handle d = cf::dataset(grp, "data", H5T_IEEE_F64LE, 2, dims, tmp);
-      cf::write_columns(d, H5T_NATIVE_DOUBLE, r.col_, S, r.data_.data(), xfer, tmp, g + "/data");
-    }
-  });
+  const std::string& tmp = file.tmp();
+  if (H5Lexists(file.id(), "weights", H5P_DEFAULT) <= 0) cf::group(file.id(), "/weights", tmp);
+  const std::string g = "/weights/" + name_;
+  h5::Handle grp = cf::group(file.id(), g, tmp);
+  const hsize_t n = n_;
+  // Column ids: each rank its own columns.
+  for (int which = 0; which < 2; ++which) {
+    const char* name = which ? "target_node_ids" : "source_node_ids";
+    h5::Handle d = cf::dataset(grp, name, H5T_STD_U64LE, 1, &n, tmp);
+    cf::write_columns(d, H5T_NATIVE_UINT64, col_, (which ? tgt_ids_ : src_ids_).data(), file.xfer(), tmp,
+                      g + "/" + name);
+  }
+  time_ = SampleTimes(grp, "time", tmp);
+  data_ = SampleColumns(grp, "data", n_, col_, expected, tmp);
 }
 
-void WeightRecorder::continue_from(const Communicator& comm, const std::string& path, std::int64_t step, double dt) {
+void WeightRecorder::write(const SampleFile& file, double dt, bool all) {
+  const std::uint64_t rows = steps_.size();
+  if (rows == 0 || (!all && rows < block_)) return;
+  std::vector<double> t(rows);
+  for (std::size_t k = 0; k < rows; ++k) t[k] = static_cast<double>(steps_[k]) * dt;
+  time_.append(file.comm(), t.data(), rows, file.xfer());
+  data_.append(pending_.data(), rows, file.xfer());
+  steps_.clear();
+  pending_.clear();
+}
+
+bool WeightRecorder::holds(hid_t f) const {
+  hsize_t rows = 0, cols = 0;
+  return dataset_shape(f, "/weights/" + name_ + "/data", rows, cols) && cols == n_;
+}
+
+void WeightRecorder::copy_from(const SampleFile& file, hid_t src, const std::string& src_path, std::int64_t step,
+                               double dt) {
+  const std::string g = "/weights/" + name_;
   std::string problem;
-  bool present = std::filesystem::exists(path);
+  std::vector<double> t;
+  bool other = false;
   try {
-    if (present) {
-      h5::silence_errors();
-      h5::Handle f = h5::check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, path, "cannot open");
-      const std::string g = "/weights/" + name_;
-      auto read = [&](const std::string& name, hid_t type, std::vector<hsize_t>& dims, std::vector<std::uint64_t>* v) {
-        column_file::read_words(f, g + "/" + name, type, dims, *v, path);
-      };
-      std::vector<hsize_t> dims;
-      std::vector<std::uint64_t> src, tgt, tbits, dbits;
-      read("source_node_ids", H5T_NATIVE_UINT64, dims, &src);
-      read("target_node_ids", H5T_NATIVE_UINT64, dims, &tgt);
-      read("time", H5T_NATIVE_DOUBLE, dims, &tbits);
-      read("data", H5T_NATIVE_DOUBLE, dims, &dbits);
-      if (src.size() != n_)
-        throw usage_error(path + ": " + g + " records " + std::to_string(src.size()) + " synapses, this run " +
-                          std::to_string(n_));
-      for (std::size_t k = 0; k < col_.size(); ++k)
-        if (src[col_[k]] != src_ids_[k] || tgt[col_[k]] != tgt_ids_[k])
-          throw usage_error(path + ": " + g + " records other synapses than this run");
-      const double* t = reinterpret_cast<const double*>(tbits.data());
-      const double* data = reinterpret_cast<const double*>(dbits.data());
-      for (std::size_t s = 0; s < tbits.size(); ++s) {
-        const std::int64_t st = static_cast<std::int64_t>(std::llround(t[s] / dt));
-        if (st > step) break;
-        steps_.push_back(st);
-        for (std::size_t k = 0; k < col_.size(); ++k) data_.push_back(data[s * n_ + col_[k]]);
+    // This rank's columns must record the same synapses as before.
+    for (int which = 0; which < 2; ++which) {
+      const std::string name = g + (which ? "/target_node_ids" : "/source_node_ids");
+      h5::Handle d = h5::check(H5Dopen2(src, name.c_str(), H5P_DEFAULT), H5Dclose, src_path, "no " + name);
+      h5::Handle fs = h5::check(H5Dget_space(d), H5Sclose, src_path, "H5Dget_space");
+      const hsize_t total = col_.size(), one = std::max<hsize_t>(total, 1);
+      h5::Handle ms = h5::check(H5Screate_simple(1, &one, nullptr), H5Sclose, src_path, "H5Screate_simple");
+      if (total == 0) {
+        H5Sselect_none(fs);
+        H5Sselect_none(ms);
+      } else {
+        h5::select_columns(fs, col_, 1, false);
       }
+      std::vector<std::uint64_t> ids(one);
+      h5::check(H5Dread(d, H5T_NATIVE_UINT64, ms, fs, file.xfer(), ids.data()), src_path, "read " + name);
+      const auto& mine = which ? tgt_ids_ : src_ids_;
+      for (std::size_t k = 0; k < col_.size(); ++k) other = other || ids[k] != mine[k];
     }
+    // Thrown only now: every rank takes part in both collective reads above.
+    if (other) throw usage_error(src_path + ": " + g + " records other synapses than this run");
+    // The samples at or before the checkpoint: a prefix of the times.
+    std::vector<hsize_t> dims;
+    std::vector<std::uint64_t> tbits;
+    column_file::read_words(src, g + "/time", H5T_NATIVE_DOUBLE, dims, tbits, src_path);
+    t.resize(tbits.size());
+    std::memcpy(t.data(), tbits.data(), t.size() * sizeof(double));
   } catch (const error& e) {
     problem = e.what();
   }
-  problem = comm.first_problem(problem);
+  problem = file.comm().first_problem(problem);
   if (!problem.empty()) throw usage_error(problem);
+  std::size_t keep = 0;
+  while (keep < t.size() && std::llround(t[keep] / dt) <= step) ++keep;
+  h5::Handle d = h5::check(H5Dopen2(src, (g + "/data").c_str(), H5P_DEFAULT), H5Dclose, src_path, "no " + g + "/data");
+  data_.copy_from(d, keep, block_, file.xfer(), src_path);
+  time_.append(file.comm(), t.data(), keep, file.xfer());
+  if (keep > 0) last_step_ = std::llround(t[keep - 1] / dt);
 }
 
 }  // namespace cajal

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include "cajal/model/catalogue.hpp"
 #include "cajal/util/error.hpp"
@@ -16,46 +17,19 @@ namespace cajal {
 
 namespace {
 
-/// Whether the spike file at `path` holds at least counts[p] spikes of each recorded
-/// population. Any HDF5 failure (not a spike file, a missing or broken dataset) is a no.
-bool holds_spikes(const std::string& path, const std::vector<std::string>& pops, const std::vector<std::uint64_t>& counts) {
-  const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f < 0) return false;
-  bool enough = true;
-  for (std::size_t p = 0; p < pops.size() && enough; ++p) {
+/// Whether the spike file `f` holds at least counts[p] spikes of each recorded population.
+bool holds_spikes(hid_t f, const std::vector<std::string>& pops, const std::vector<std::uint64_t>& counts) {
+  for (std::size_t p = 0; p < pops.size(); ++p) {
     const hid_t d = H5Dopen2(f, ("/spikes/" + pops[p] + "/node_ids").c_str(), H5P_DEFAULT);
-    if (d < 0) {
-      enough = false;
-      break;
-    }
+    if (d < 0) return false;
     const hid_t sp = H5Dget_space(d);
     hsize_t n = 0;
     const bool known = sp >= 0 && H5Sget_simple_extent_ndims(sp) == 1 && H5Sget_simple_extent_dims(sp, &n, nullptr) == 1;
     if (sp >= 0) H5Sclose(sp);
     H5Dclose(d);
-    enough = known && n >= counts[p];
+    if (!known || n < counts[p]) return false;
   }
-  H5Fclose(f);
-  return enough;
-}
-
-/// The spike file a restarted run continues: the first of the previous run's files that
-/// holds every spike recorded before the checkpoint. Rank 0 looks; all ranks get the path.
-std::string find_spike_source(const Communicator& comm, const std::string& dir, const std::vector<std::string>& pops,
-                              const std::vector<std::uint64_t>& counts) {
-  std::string chosen;
-  if (comm.is_root()) {
-    h5::silence_errors();
-    for (const char* name : {"spikes.h5.incomplete", "spikes.h5", "spikes.h5.interrupted"}) {
-      const std::string path = dir + "/" + name;
-      if (std::filesystem::exists(path) && holds_spikes(path, pops, counts)) {
-        chosen = path;
-        break;
-      }
-    }
-    h5::reason();
-  }
-  return comm.broadcast(chosen);
+  return true;
 }
 
 }  // namespace
@@ -95,18 +69,11 @@ void Recorders::open_spikes(const RestoredRun& restored) {
     if (rec_index_[p] >= 0) counts.push_back(restored.written.empty() ? 0 : restored.written[p]);
   const std::string dest = out_dir_ + "/spikes.h5";
   if (restored.restarted()) {
-    spike_source_ = find_spike_source(comm_, restored.output_dir, rec_names, counts);
+    spike_source_ = continuation_source(comm_, restored.output_dir, out_dir_, "spikes.h5",
+                                        [&](hid_t f) { return holds_spikes(f, rec_names, counts); });
     if (spike_source_.empty())
       throw usage_error(restored.output_dir + "/spikes.h5: cannot continue the spike output: no spikes.h5 (or "
                         "spikes.h5.incomplete) there holds the spikes recorded before the checkpoint");
-    // Never read and write one file: keep the interrupted run's file under another name.
-    if (spike_source_ == dest + ".incomplete") {
-      const std::string kept = dest + ".interrupted";
-      int ok = 1;
-      if (comm_.is_root()) ok = std::rename(spike_source_.c_str(), kept.c_str()) == 0;
-      if (comm_.any(!ok)) throw usage_error(spike_source_ + ": cannot rename it to " + kept);
-      spike_source_ = kept;
-    }
   }
   writer_ = std::make_unique<SpikeWriter>(comm_, dest, rec_names, dt_, spike_source_, counts);
 }
@@ -114,30 +81,49 @@ void Recorders::open_spikes(const RestoredRun& restored) {
 /// weights.h5: a sample at t = 0, or after a restart the samples up to the checkpoint.
 void Recorders::open_weights(const RestoredRun& restored, int m) {
   const Deck& deck = net_.deck;
-  const std::int64_t start = restored.step;
   for (const auto& r : deck.records) {
     if (r.what != "weights") continue;
     int i = 0;
     while (deck.projections[i].name != r.projection) ++i;
     weights_.emplace_back(comm_, net_.part, net_.projections[i], r.projection, static_cast<std::uint64_t>(r.targets));
     weight_proj_.push_back(i);
-    const std::int64_t every_w = std::max<std::int64_t>(1, deck.to_steps(r.interval_ms));
-    weight_every_.push_back(every_w);
-    if (restored.restarted()) {
-      // Samples up to the checkpoint; one at the checkpoint itself only when it lies on the
-      // interval grid (else it was the end of the interrupted run, not a regular sample).
-      weights_.back().continue_from(comm_, restored.output_dir + "/weights.h5", start % m == 0 ? start : start - 1, dt_);
-      // Due next: as after the last sample kept (the sampling rule in record, replayed).
-      const std::int64_t last = weights_.back().last_step();
-      weight_due_.push_back(last < 0 ? 0 : (last / every_w + 1) * every_w);
-    } else {
-      weights_.back().sample(0, net_.projections[i]);
-      weight_due_.push_back(every_w);
+    weight_every_.push_back(std::max<std::int64_t>(1, deck.to_steps(r.interval_ms)));
+  }
+  if (weights_.empty()) return;
+  // A restart finds the file it continues before creating its own (which may have its name).
+  const std::int64_t start = restored.step;
+  if (restored.restarted()) {
+    weight_source_ = continuation_source(comm_, restored.output_dir, out_dir_, "weights.h5", [&](hid_t f) {
+      return std::all_of(weights_.begin(), weights_.end(), [&](const WeightRecorder& w) { return w.holds(f); });
+    });
+    if (weight_source_.empty())
+      throw usage_error(restored.output_dir + "/weights.h5: cannot continue the weight recording: no weights.h5 (or "
+                        "weights.h5.incomplete) there records the projections of this deck");
+  }
+  weight_file_ = std::make_unique<SampleFile>(comm_, out_dir_ + "/weights.h5");
+  for (std::size_t w = 0; w < weights_.size(); ++w)
+    weights_[w].create(*weight_file_, static_cast<std::uint64_t>(nsteps_ / weight_every_[w] + 2));
+  if (!restored.restarted()) {
+    for (std::size_t w = 0; w < weights_.size(); ++w) {
+      weights_[w].sample(0, net_.projections[weight_proj_[w]]);
+      weight_due_.push_back(weight_every_[w]);
     }
+    return;
+  }
+  // Samples up to the checkpoint; one at the checkpoint itself only when it lies on the
+  // interval grid (else it was the end of the interrupted run, not a regular sample).
+  const std::int64_t bound = start % m == 0 ? start : start - 1;
+  h5::Handle src = open_for_copy(comm_, weight_source_);
+  for (std::size_t w = 0; w < weights_.size(); ++w) {
+    weights_[w].copy_from(*weight_file_, src, weight_source_, bound, dt_);
+    // Due next: as after the last sample kept (the sampling rule in record, replayed).
+    const std::int64_t last = weights_[w].last_step(), every_w = weight_every_[w];
+    weight_due_.push_back(last < 0 ? 0 : (last / every_w + 1) * every_w);
   }
 }
 
-/// State reports: sampled inside update; a sample at t = 0, or the samples up to the checkpoint.
+/// State reports, one file per variable: sampled inside update; a sample at t = 0, or the
+/// samples up to the checkpoint.
 void Recorders::open_reports(const RestoredRun& restored) {
   const Deck& deck = net_.deck;
   sampling_.reports.clear();
@@ -148,11 +134,37 @@ void Recorders::open_reports(const RestoredRun& restored) {
     const std::uint64_t cells = r.cells < 0 ? net_.part.size(p) : static_cast<std::uint64_t>(r.cells);
     for (const auto& var : r.variables) {
       sampling_.of_pop[p].push_back(static_cast<int>(sampling_.reports.size()));
-      sampling_.reports.emplace_back(net_.part, p, deck.populations[p].name, var, recordable_unit(var), cells,
+      sampling_.reports.emplace_back(comm_, net_.part, p, deck.populations[p].name, var, recordable_unit(var), cells,
                                      std::max<std::int64_t>(1, deck.to_steps(r.interval_ms)));
-      if (restored.restarted()) sampling_.reports.back().continue_from(comm_, restored.output_dir, restored.step);
-      else sampling_.reports.back().sample(0, *net_.pops[p]);
     }
+  }
+  // One file per variable, in name order; its reports in deck order.
+  std::map<std::string, std::vector<int>> by_var;
+  for (std::size_t k = 0; k < sampling_.reports.size(); ++k)
+    by_var[sampling_.reports[k].variable()].push_back(static_cast<int>(k));
+  for (const auto& kv : by_var) {
+    const std::string name = StateReport::file_name(kv.first);
+    report_files_.push_back(name);
+    // A restart finds the file it continues before creating its own (which may have its name).
+    std::string source;
+    if (restored.restarted()) {
+      source = continuation_source(comm_, restored.output_dir, out_dir_, name, [&](hid_t f) {
+        return std::all_of(kv.second.begin(), kv.second.end(),
+                           [&](int k) { return sampling_.reports[k].holds(f, restored.step); });
+      });
+      if (source.empty())
+        throw usage_error(restored.output_dir + "/" + name + ": cannot continue the state report: no " + name +
+                          " (or " + name + ".incomplete) there holds the samples taken before the checkpoint");
+    }
+    report_out_.push_back({std::make_unique<SampleFile>(comm_, out_dir_ + "/" + name), kv.second, source});
+    ReportFile& rf = report_out_.back();
+    for (int k : rf.reports) sampling_.reports[k].create(*rf.file, dt_, nsteps_);
+    if (!restored.restarted()) {
+      for (int k : rf.reports) sampling_.reports[k].sample(0, *net_.pops[sampling_.reports[k].population_index()]);
+      continue;
+    }
+    h5::Handle src = open_for_copy(comm_, rf.source);
+    for (int k : rf.reports) sampling_.reports[k].copy_from(*rf.file, src, rf.source, restored.step);
   }
 }
 
@@ -194,11 +206,13 @@ void Recorders::record(const Epoch& epoch, const Kokkos::View<std::uint64_t*>::H
       weights_[w].sample(t_end, net_.projections[weight_proj_[w]]);
       weight_due_[w] = (t_end / weight_every_[w] + 1) * weight_every_[w];
     }
+  write_samples(false);
 }
 
-void Recorders::write_samples() {
-  if (!weights_.empty()) WeightRecorder::write(comm_, out_dir_ + "/weights.h5", weights_, dt_);
-  if (!sampling_.reports.empty()) report_files_ = StateReport::write(comm_, out_dir_, sampling_.reports, dt_);
+void Recorders::write_samples(bool all) {
+  for (auto& w : weights_) w.write(*weight_file_, dt_, all);
+  for (auto& rf : report_out_)
+    for (int k : rf.reports) sampling_.reports[k].write(*rf.file, all);
 }
 
 void Recorders::flush(std::int64_t step) {
@@ -207,19 +221,30 @@ void Recorders::flush(std::int64_t step) {
     writer_->flush();
     window_start_ = step;
   }
-  write_samples();
+  write_samples(true);
+  if (weight_file_) weight_file_->flush();
+  for (auto& rf : report_out_) rf.file->flush();
 }
 
 void Recorders::finish(bool stopped) {
   if (writer_) writer_->close(!stopped);
+  // A stopped run's samples up to its checkpoint are in the files already (flush).
+  if (!stopped) write_samples(true);
+  if (weight_file_) weight_file_->close(!stopped);
+  for (auto& rf : report_out_) rf.file->close(!stopped);
   if (stopped) return;
-  write_samples();
   // The network as it ends the run (plastic weights included), for SONATA tools.
   if (net_.deck.output.network)
     write_sonata_network(comm_, net_.deck, net_.part, net_.projections, out_dir_ + "/network");
-  // The interrupted run's spike file is now contained in the new one.
-  if (comm_.is_root() && !spike_source_.empty() && spike_source_ == out_dir_ + "/spikes.h5.interrupted")
-    std::remove(spike_source_.c_str());
+  // The interrupted run's files are now contained in the new ones.
+  if (comm_.is_root()) {
+    std::vector<std::string> sources = {spike_source_, weight_source_};
+    for (const auto& rf : report_out_) sources.push_back(rf.source);
+    for (const auto& src : sources)
+      if (!src.empty() && src.size() > 12 && src.compare(src.size() - 12, 12, ".interrupted") == 0 &&
+          std::filesystem::path(src).parent_path() == std::filesystem::path(out_dir_))
+        std::remove(src.c_str());
+  }
 }
 
 std::vector<std::uint64_t> Recorders::written() const {

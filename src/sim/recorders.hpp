@@ -7,9 +7,10 @@
 ///   after each multiple of the record's interval;
 /// - report_*.h5: state reports, sampled inside update (StateSampling);
 /// - field.h5: field snapshots, written as they are taken (after field steps).
-/// weights.h5 and the reports are rewritten whole at every checkpoint and at the end. A
-/// restarted run continues the outputs of the run that wrote its checkpoint: the samples
-/// and spikes up to the checkpoint are read back, the rest is appended.
+/// weights.h5 and the reports are streamed (io/sample_file.hpp): appended in blocks, flushed
+/// at every checkpoint, named finally at the end. A restarted run continues the outputs of
+/// the run that wrote its checkpoint: the samples and spikes up to the checkpoint are
+/// copied from its files, the rest is appended.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -17,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/sample_file.hpp"
 #include "io/spike_writer.hpp"
 #include "io/weight_recorder.hpp"
 #include "sim/field_coupling.hpp"
@@ -49,7 +51,7 @@ private:
   void open_weights(const RestoredRun& restored, int m);
   void open_reports(const RestoredRun& restored);
   void open_field_snapshots(const RestoredRun& restored, FieldCoupling* field);
-  void write_samples();
+  void write_samples(bool all);
 
   const Communicator& comm_;
   LocalNetwork& net_;
@@ -67,7 +69,15 @@ private:
   std::vector<WeightRecorder> weights_;
   std::vector<int> weight_proj_;
   std::vector<std::int64_t> weight_every_, weight_due_;
-  // Reports and field snapshots
+  std::unique_ptr<SampleFile> weight_file_;
+  std::string weight_source_;  // the file a restart continued
+  // Reports (one file per variable) and field snapshots
+  struct ReportFile {
+    std::unique_ptr<SampleFile> file;
+    std::vector<int> reports;  // indices into sampling_.reports
+    std::string source;        // the file a restart continued
+  };
+  std::vector<ReportFile> report_out_;
   std::vector<std::string> report_files_;
   std::int64_t field_every_ = 0;
 };
