@@ -317,11 +317,16 @@ class DrawnSet {
 /// needs memory O(its synapses), not O(all sources). Either way the counts are the same.
 class SourceCounts {
  public:
-  SourceCounts(std::uint64_t n_pre, bool dense) : dense_(dense) {
+  /// `expected_sources`: about how many distinct sources the chunk will count (hash map
+  /// only), so that the table is sized once instead of doubling (a doubling holds the old
+  /// and the new table at once: three times the memory, the build's peak).
+  SourceCounts(std::uint64_t n_pre, bool dense, double expected_sources = 0) : dense_(dense) {
     if (dense_) value_.assign(n_pre, 0);
-    else grow(16);
+    else grow(slots_for(expected_sources));
   }
   bool dense() const { return dense_; }
+  /// Hash map: the number of sources counted.
+  std::size_t size() const { return size_; }
   /// The counter of source `j`, created at 0.
   std::uint64_t& operator[](std::uint64_t j) { return dense_ ? value_[j] : hashed(j); }
   /// The counter of source `j`, 0 when the chunk has none from it.
@@ -343,7 +348,7 @@ class SourceCounts {
   [[gnu::noinline]] std::uint64_t& hashed(std::uint64_t j) {
     std::size_t at = find_slot(j);
     if (key_[at] == empty) {
-      if (2 * (size_ + 1) > key_.size()) {
+      if (static_cast<double>(size_ + 1) > max_load * static_cast<double>(key_.size())) {
         grow(2 * key_.size());
         at = find_slot(j);
       }
@@ -352,18 +357,24 @@ class SourceCounts {
     }
     return value_[at];
   }
+  // Linear probing up to 70 % full; any table size (the hash is scaled to it, not masked),
+  // so a table sized from the expected count wastes no power-of-two rounding.
+  static constexpr double max_load = 0.7;
+  static std::size_t slots_for(double sources) {
+    return std::max<std::size_t>(16, static_cast<std::size_t>(sources / max_load) + 1);
+  }
   std::size_t find_slot(std::uint64_t j) const {
-    const std::size_t mask = key_.size() - 1;
-    std::size_t at = static_cast<std::size_t>((j * 0x9E3779B97F4A7C15ull) >> shift_);
-    while (key_[at] != j && key_[at] != empty) at = (at + 1) & mask;
+    const std::size_t size = key_.size();
+    const unsigned __int128 h = static_cast<unsigned __int128>(j * 0x9E3779B97F4A7C15ull) * size;
+    std::size_t at = static_cast<std::size_t>(h >> 64);
+    while (key_[at] != j && key_[at] != empty)
+      if (++at == size) at = 0;
     return at;
   }
   void grow(std::size_t size) {
     std::vector<std::uint64_t> keys(size, empty), values(size, 0);
     keys.swap(key_);
     values.swap(value_);
-    shift_ = 64;
-    for (std::size_t s = size; s > 1; s /= 2) --shift_;
     for (std::size_t a = 0; a < keys.size(); ++a)
       if (keys[a] != empty) {
         const std::size_t at = find_slot(keys[a]);
@@ -374,7 +385,6 @@ class SourceCounts {
   bool dense_;
   std::vector<std::uint64_t> key_, value_;
   std::size_t size_ = 0;
-  int shift_ = 64;
 };
 
 /// Draws the sources of one target at a time. Copies share the read-only tables (spatial
@@ -880,7 +890,15 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
   // else a hash map of the chunk's own sources.
   const bool dense = static_cast<double>(n_pre * n_chunks) <=
                      0.5 * expected_in_degree(deck, index) * static_cast<double>(targets.size());
-  std::vector<SourceCounts> cursor(n_chunks, SourceCounts(n_pre, dense));
+  // A chunk's distinct sources, expected: m = n_pre (1 - e^(-S/n_pre)) for S uniform draws,
+  // with room for 4 standard deviations (at most sqrt(m)) above it, so that the table is
+  // not doubled for a count just above the mean.
+  const double per_chunk = expected_in_degree(deck, index) * static_cast<double>(targets.size()) / n_chunks;
+  const double mean = n_pre > 0 ? static_cast<double>(n_pre) * -std::expm1(-per_chunk / n_pre) : 0.0;
+  const double distinct = mean + 4 * std::sqrt(mean) + 16;
+  std::vector<SourceCounts> cursor;
+  cursor.reserve(n_chunks);
+  for (std::size_t c = 0; c < n_chunks; ++c) cursor.emplace_back(n_pre, dense, distinct);
   // Each pass runs in rounds, each chunk taking the next slice of its targets, with `poll`
   // between rounds (a stop signal ends the build within a round or two). The rounds count
   // the same on every rank: from the expected synapses of an average rank.
@@ -908,6 +926,9 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
   // The sources with a local synapse, ascending: every id (dense), or the chunks' keys.
   std::vector<std::uint64_t> drawn;
   if (!dense) {
+    std::size_t n = 0;
+    for (const SourceCounts& count : cursor) n += count.size();
+    drawn.reserve(n);
     for (const SourceCounts& count : cursor) count.for_each_source([&](std::uint64_t j) { drawn.push_back(j); });
     std::sort(drawn.begin(), drawn.end());
     drawn.erase(std::unique(drawn.begin(), drawn.end()), drawn.end());
