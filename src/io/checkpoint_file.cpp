@@ -163,19 +163,9 @@ hid_t memtype_of(hid_t type) {
 /// collective `dxpl` every rank calls it, count = 0 selecting nothing.
 void transfer_rows(hid_t dset, bool write, hid_t memtype, std::uint64_t first, std::uint64_t count, int width,
                    std::uint64_t* buf, const std::string& path, const std::string& what, hid_t dxpl = H5P_DEFAULT) {
-  h5::Handle fs = h5::check(H5Dget_space(dset), H5Sclose, path, "H5Dget_space");
-  const int rank = H5Sget_simple_extent_ndims(fs);
-  hsize_t start[2] = {first, 0}, cnt[2] = {count, static_cast<hsize_t>(width)}, one[2] = {1, 1};
-  h5::Handle ms = h5::check(H5Screate_simple(rank, count > 0 ? cnt : one, nullptr), H5Sclose, path,
-                            "H5Screate_simple");
-  if (count > 0) {
-    h5::check(H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, nullptr, cnt, nullptr), path, "select");
-  } else {
-    h5::check(H5Sselect_none(fs), path, "select none");
-    h5::check(H5Sselect_none(ms), path, "select none");
-  }
-  if (write) h5::check(H5Dwrite(dset, memtype, ms, fs, dxpl, buf), path, what);
-  else h5::check(H5Dread(dset, memtype, ms, fs, dxpl, buf), path, what);
+  h5::transfer(
+      write, dset, memtype, count * static_cast<hsize_t>(width), [&](hid_t fs) { h5::select_rows(fs, first, count); },
+      dxpl, buf, path, what);
 }
 
 h5::Handle create_dataset(hid_t file, const std::string& name, hid_t type, std::uint64_t n, int width,

@@ -61,16 +61,11 @@ inline void write_columns(hid_t d, hid_t memtype, const std::vector<std::uint64_
 /// This rank's columns `cols` of a [rows, n] dataset, from `buf` (rows × cols.size(), row-major).
 inline void write_columns(hid_t d, hid_t memtype, const std::vector<std::uint64_t>& cols, hsize_t rows,
                           const void* buf, hid_t xfer, const std::string& tmp, const std::string& what) {
-  h5::Handle fs = h5::check(H5Dget_space(d), H5Sclose, tmp, "H5Dget_space");
-  const bool two_d = H5Sget_simple_extent_ndims(fs) == 2;
-  h5::select_columns(fs, cols, rows, two_d);
-  const hsize_t total = (two_d ? rows : 1) * cols.size();
-  h5::Handle ms = h5::check(H5Screate_simple(1, &total, nullptr), H5Sclose, tmp, "H5Screate_simple");
-  if (total == 0) {
-    H5Sselect_none(ms);
-    H5Sselect_none(fs);
-  }
-  h5::check(H5Dwrite(d, memtype, ms, fs, xfer, buf), tmp, "write " + what);
+  h5::Handle space = h5::check(H5Dget_space(d), H5Sclose, tmp, "H5Dget_space");
+  const bool two_d = H5Sget_simple_extent_ndims(space) == 2;
+  h5::transfer(
+      true, d, memtype, (two_d ? rows : 1) * cols.size(), [&](hid_t fs) { h5::select_columns(fs, cols, rows, two_d); },
+      xfer, const_cast<void*>(buf), tmp, "write " + what);
 }
 
 inline void write_columns(hid_t d, hid_t memtype, const std::vector<std::uint64_t>& cols, const void* buf, hid_t xfer,
@@ -81,13 +76,9 @@ inline void write_columns(hid_t d, hid_t memtype, const std::vector<std::uint64_
 /// A small 1-D dataset written by rank 0 alone (the others take part with empty selections).
 inline void write_root(const Communicator& comm, hid_t d, hid_t memtype, hsize_t count, const void* buf, hid_t xfer,
                        const std::string& tmp, const std::string& what) {
-  h5::Handle fs = h5::check(H5Dget_space(d), H5Sclose, tmp, "H5Dget_space");
-  h5::Handle ms = h5::check(H5Screate_simple(1, &count, nullptr), H5Sclose, tmp, "H5Screate_simple");
-  if (!comm.is_root() || count == 0) {
-    H5Sselect_none(fs);
-    H5Sselect_none(ms);
-  }
-  h5::check(H5Dwrite(d, memtype, ms, fs, xfer, buf), tmp, "write " + what);
+  h5::transfer(
+      true, d, memtype, comm.is_root() ? count : 0, [&](hid_t fs) { h5::select_rows(fs, 0, count); }, xfer,
+      const_cast<void*>(buf), tmp, "write " + what);
 }
 
 /// Reads the whole dataset `name` as 8-byte words in memory type `type` (a uint64 or a

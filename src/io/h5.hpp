@@ -105,6 +105,35 @@ inline void select_columns(hid_t space, const std::vector<std::uint64_t>& cols, 
   }
 }
 
+/// Selects rows [first, first + count) of a 1-D or 2-D dataspace, every column.
+inline void select_rows(hid_t space, hsize_t first, hsize_t count) {
+  hsize_t dims[2] = {0, 1};
+  const int rank = H5Sget_simple_extent_ndims(space);
+  H5Sget_simple_extent_dims(space, dims, nullptr);
+  const hsize_t start[2] = {first, 0}, cnt[2] = {count, rank == 2 ? dims[1] : 1};
+  H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nullptr, cnt, nullptr);
+}
+
+/// This rank's part of a transfer (write or read) between dataset `d` and the `count`
+/// contiguous values at `buf`: `select(file_space)` picks the `count` values in the file.
+/// A rank with nothing to move (count 0) selects none on both sides and still takes part,
+/// as a collective transfer list (`xfer`) requires of every rank.
+template <class Select>
+void transfer(bool write, hid_t d, hid_t memtype, hsize_t count, const Select& select, hid_t xfer, void* buf,
+              const std::string& path, const std::string& what) {
+  Handle fs = check(H5Dget_space(d), H5Sclose, path, "H5Dget_space");
+  const hsize_t one = count > 0 ? count : 1;
+  Handle ms = check(H5Screate_simple(1, &one, nullptr), H5Sclose, path, "H5Screate_simple");
+  if (count == 0) {
+    check(H5Sselect_none(fs), path, "select none");
+    check(H5Sselect_none(ms), path, "select none");
+  } else {
+    select(static_cast<hid_t>(fs));
+  }
+  if (write) check(H5Dwrite(d, memtype, ms, fs, xfer, buf), path, what);
+  else check(H5Dread(d, memtype, ms, fs, xfer, buf), path, what);
+}
+
 /// File access for one file shared by all ranks of `comm`, written collectively. Every rank
 /// takes part in every raw-data transfer (H5FD_MPIO_COLLECTIVE; a rank with nothing to
 /// write selects none), so MPI-IO's collective buffering can merge the ranks' pieces into

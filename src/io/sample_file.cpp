@@ -54,17 +54,9 @@ void SampleColumns::append(const double* data, std::uint64_t rows, hid_t xfer) {
   if (rows == 0) return;
   const hsize_t dims[2] = {rows_ + rows, n_};
   h5::check(H5Dset_extent(d_, dims), path_, "extend a dataset of samples");
-  h5::Handle fs = h5::check(H5Dget_space(d_), H5Sclose, path_, "H5Dget_space");
-  const hsize_t total = rows * cols_.size();
-  const hsize_t one = std::max<hsize_t>(total, 1);
-  h5::Handle ms = h5::check(H5Screate_simple(1, &one, nullptr), H5Sclose, path_, "H5Screate_simple");
-  if (total == 0) {
-    H5Sselect_none(fs);
-    H5Sselect_none(ms);
-  } else {
-    h5::select_columns(fs, cols_, rows, true, rows_);
-  }
-  h5::check(H5Dwrite(d_, H5T_NATIVE_DOUBLE, ms, fs, xfer, data), path_, "write samples");
+  h5::transfer(
+      true, d_, H5T_NATIVE_DOUBLE, rows * cols_.size(), [&](hid_t fs) { h5::select_columns(fs, cols_, rows, true, rows_); },
+      xfer, const_cast<double*>(data), path_, "write samples");
   rows_ += rows;
 }
 
@@ -74,16 +66,9 @@ void SampleColumns::copy_from(hid_t src, std::uint64_t rows, std::uint64_t block
   for (std::uint64_t r0 = 0; r0 < rows; r0 += block) {
     const std::uint64_t nr = std::min(block, rows - r0);
     buf.resize(nr * cols_.size());
-    h5::Handle fs = h5::check(H5Dget_space(src), H5Sclose, src_path, "H5Dget_space");
-    const hsize_t total = buf.size(), one = std::max<hsize_t>(total, 1);
-    h5::Handle ms = h5::check(H5Screate_simple(1, &one, nullptr), H5Sclose, src_path, "H5Screate_simple");
-    if (total == 0) {
-      H5Sselect_none(fs);
-      H5Sselect_none(ms);
-    } else {
-      h5::select_columns(fs, cols_, nr, true, r0);
-    }
-    h5::check(H5Dread(src, H5T_NATIVE_DOUBLE, ms, fs, xfer, buf.data()), src_path, "read samples");
+    h5::transfer(
+        false, src, H5T_NATIVE_DOUBLE, buf.size(), [&](hid_t fs) { h5::select_columns(fs, cols_, nr, true, r0); }, xfer,
+        buf.data(), src_path, "read samples");
     append(buf.data(), nr, xfer);
   }
 }
@@ -100,17 +85,11 @@ SampleTimes::SampleTimes(hid_t parent, const std::string& name, const std::strin
 
 void SampleTimes::append(const Communicator& comm, const double* t, std::uint64_t n, hid_t xfer) {
   if (n == 0) return;
-  const hsize_t size = rows_ + n, start = rows_, count = n;
+  const hsize_t size = rows_ + n;
   h5::check(H5Dset_extent(d_, &size), path_, "extend a dataset of times");
-  h5::Handle fs = h5::check(H5Dget_space(d_), H5Sclose, path_, "H5Dget_space");
-  h5::Handle ms = h5::check(H5Screate_simple(1, &count, nullptr), H5Sclose, path_, "H5Screate_simple");
-  if (comm.is_root()) {
-    h5::check(H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, nullptr, &count, nullptr), path_, "select");
-  } else {
-    H5Sselect_none(fs);
-    H5Sselect_none(ms);
-  }
-  h5::check(H5Dwrite(d_, H5T_NATIVE_DOUBLE, ms, fs, xfer, t), path_, "write times");
+  h5::transfer(
+      true, d_, H5T_NATIVE_DOUBLE, comm.is_root() ? n : 0, [&](hid_t fs) { h5::select_rows(fs, rows_, n); }, xfer,
+      const_cast<double*>(t), path_, "write times");
   rows_ += n;
 }
 

@@ -20,20 +20,18 @@ namespace cf = column_file;
 /// Writes rows `rows` (ascending) of an [N, 2] dataset from `buf` (2 values per row).
 void write_pairs(hid_t d, const std::vector<std::uint64_t>& rows, const std::vector<std::uint64_t>& buf, hid_t xfer,
                  const std::string& tmp, const std::string& what) {
-  h5::Handle fs = h5::check(H5Dget_space(d), H5Sclose, tmp, "H5Dget_space");
-  H5Sselect_none(fs);
-  for (std::size_t k = 0; k < rows.size();) {
-    std::size_t e = k + 1;
-    while (e < rows.size() && rows[e] == rows[e - 1] + 1) ++e;
-    const hsize_t start[2] = {rows[k], 0}, count[2] = {e - k, 2};
-    H5Sselect_hyperslab(fs, H5S_SELECT_OR, start, nullptr, count, nullptr);
-    k = e;
-  }
-  const hsize_t total = 2 * rows.size();
-  const hsize_t one = std::max<hsize_t>(total, 1);
-  h5::Handle ms = h5::check(H5Screate_simple(1, &one, nullptr), H5Sclose, tmp, "H5Screate_simple");
-  if (total == 0) H5Sselect_none(ms);
-  h5::check(H5Dwrite(d, H5T_NATIVE_UINT64, ms, fs, xfer, buf.data()), tmp, "write " + what);
+  const auto select = [&](hid_t fs) {
+    H5Sselect_none(fs);
+    for (std::size_t k = 0; k < rows.size();) {
+      std::size_t e = k + 1;
+      while (e < rows.size() && rows[e] == rows[e - 1] + 1) ++e;
+      const hsize_t start[2] = {rows[k], 0}, count[2] = {e - k, 2};
+      H5Sselect_hyperslab(fs, H5S_SELECT_OR, start, nullptr, count, nullptr);
+      k = e;
+    }
+  };
+  h5::transfer(true, d, H5T_NATIVE_UINT64, 2 * rows.size(), select, xfer, const_cast<std::uint64_t*>(buf.data()), tmp,
+               "write " + what);
 }
 
 /// A 1-D dataset of `n` values, this rank's columns `cols` from `buf`.

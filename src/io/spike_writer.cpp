@@ -24,18 +24,10 @@ void append_collective(const Communicator& comm, hid_t dset, hid_t memtype, cons
   if (total == 0) return;
   hsize_t newsize = written + total;
   h5::check(H5Dset_extent(dset, &newsize), path, "extend dataset");
-  h5::Handle fspace = h5::check(H5Dget_space(dset), H5Sclose, path, "H5Dget_space");
-  hsize_t start = written + offset, count = n;
-  hsize_t one = std::max<hsize_t>(n, 1);
-  h5::Handle mspace = h5::check(H5Screate_simple(1, &one, nullptr), H5Sclose, path, "H5Screate_simple");
-  if (n > 0) {
-    h5::check(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, nullptr, &count, nullptr), path, "select");
-  } else {
-    h5::check(H5Sselect_none(fspace), path, "select none");
-    h5::check(H5Sselect_none(mspace), path, "select none");
-  }
   h5::Handle dxpl = h5::collective_dxpl(path);
-  h5::check(H5Dwrite(dset, memtype, mspace, fspace, dxpl, data), path, "write");
+  h5::transfer(
+      true, dset, memtype, n, [&](hid_t fs) { h5::select_rows(fs, written + offset, n); }, dxpl,
+      const_cast<void*>(data), path, "write");
   written += total;
 }
 }  // namespace
@@ -86,18 +78,10 @@ void SpikeWriter::copy_from(const std::string& src, const std::vector<std::strin
     for (const char* name : {"timestamps", "node_ids"}) {
       const std::string ds = "/spikes/" + populations[p] + "/" + name;
       h5::Handle d = h5::check(H5Dopen2(in, ds.c_str(), H5P_DEFAULT), H5Dclose, src, "no dataset " + ds);
-      h5::Handle fs = h5::check(H5Dget_space(d), H5Sclose, src, "H5Dget_space");
-      hsize_t start = a, cnt = b - a, one = std::max<hsize_t>(cnt, 1);
-      h5::Handle ms = h5::check(H5Screate_simple(1, &one, nullptr), H5Sclose, src, "H5Screate_simple");
-      if (cnt > 0) {
-        h5::check(H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, nullptr, &cnt, nullptr), src, "select");
-      } else {
-        h5::check(H5Sselect_none(fs), src, "select none");
-        h5::check(H5Sselect_none(ms), src, "select none");
-      }
       void* buf = name[0] == 't' ? static_cast<void*>(t.data()) : static_cast<void*>(id.data());
-      h5::check(H5Dread(d, name[0] == 't' ? H5T_NATIVE_DOUBLE : H5T_NATIVE_UINT64, ms, fs, H5P_DEFAULT, buf), src,
-                "cannot read " + ds);
+      h5::transfer(
+          false, d, name[0] == 't' ? H5T_NATIVE_DOUBLE : H5T_NATIVE_UINT64, b - a,
+          [&](hid_t fs) { h5::select_rows(fs, a, b - a); }, H5P_DEFAULT, buf, src, "cannot read " + ds);
     }
     std::uint64_t w = written_[p];
     append_collective(comm_, times_[p], H5T_NATIVE_DOUBLE, t.data(), t.size(), w, tmp_);

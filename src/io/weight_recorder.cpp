@@ -118,17 +118,10 @@ void WeightRecorder::copy_from(const SampleFile& file, hid_t src, const std::str
     for (int which = 0; which < 2; ++which) {
       const std::string name = g + (which ? "/target_node_ids" : "/source_node_ids");
       h5::Handle d = h5::check(H5Dopen2(src, name.c_str(), H5P_DEFAULT), H5Dclose, src_path, "no " + name);
-      h5::Handle fs = h5::check(H5Dget_space(d), H5Sclose, src_path, "H5Dget_space");
-      const hsize_t total = col_.size(), one = std::max<hsize_t>(total, 1);
-      h5::Handle ms = h5::check(H5Screate_simple(1, &one, nullptr), H5Sclose, src_path, "H5Screate_simple");
-      if (total == 0) {
-        H5Sselect_none(fs);
-        H5Sselect_none(ms);
-      } else {
-        h5::select_columns(fs, col_, 1, false);
-      }
-      std::vector<std::uint64_t> ids(one);
-      h5::check(H5Dread(d, H5T_NATIVE_UINT64, ms, fs, file.xfer(), ids.data()), src_path, "read " + name);
+      std::vector<std::uint64_t> ids(std::max<std::size_t>(col_.size(), 1));
+      h5::transfer(
+          false, d, H5T_NATIVE_UINT64, col_.size(), [&](hid_t fs) { h5::select_columns(fs, col_, 1, false); },
+          file.xfer(), ids.data(), src_path, "read " + name);
       const auto& mine = which ? tgt_ids_ : src_ids_;
       for (std::size_t k = 0; k < col_.size(); ++k) other = other || ids[k] != mine[k];
     }
