@@ -1,8 +1,9 @@
 #pragma once
-// Writing an HDF5 file whose datasets are columns spread over the ranks (weights.h5,
-// report_<variable>.h5): the file is written whole, collectively, under
-// `path.incomplete` and renamed when every rank has succeeded; a dataset is created, then
-// each rank writes its own columns (or rank 0 a small dataset) with one collective write.
+// HDF5 datasets whose columns are spread over the ranks: each rank writes its own columns
+// (or rank 0 a small dataset) with one collective write. write_whole writes a file whole
+// (the SONATA network files), collectively, under `path.incomplete`, renamed when every
+// rank has succeeded; the reports and weights.h5, which grow as the run goes, use the
+// column writers inside their own files (io/sample_file.hpp).
 #include <hdf5.h>
 #include <mpi.h>
 

@@ -3,10 +3,6 @@
 #include <mpi.h>
 
 #include <algorithm>
-#include <cmath>
-#include <cstdio>
-#include <filesystem>
-#include <map>
 
 #include "io/column_file.hpp"
 #include "io/h5.hpp"
@@ -61,12 +57,14 @@ void StateReport::create(const SampleFile& file, double dt, std::int64_t nsteps)
   // Every rank writes its own columns; rank 0 the small metadata.
   h5::Handle ids = cf::dataset(map, "node_ids", H5T_STD_U64LE, 1, &n, tmp);
   cf::write_columns(ids, H5T_NATIVE_UINT64, col_, col_.data(), xfer, tmp, g + "/mapping/node_ids");
-  std::vector<std::uint64_t> ptr(n + 1);
-  for (std::uint64_t k = 0; k <= n; ++k) ptr[k] = k;
+  // Rank 0 alone holds these O(cells) arrays: the others write nothing of them.
+  const bool root = file.comm().is_root();
+  std::vector<std::uint64_t> ptr(root ? n + 1 : 0);
+  for (std::uint64_t k = 0; k < ptr.size(); ++k) ptr[k] = k;
   const hsize_t np = n + 1;
   h5::Handle pd = cf::dataset(map, "index_pointers", H5T_STD_U64LE, 1, &np, tmp);
   cf::write_root(file.comm(), pd, H5T_NATIVE_UINT64, np, ptr.data(), xfer, tmp, g + "/mapping/index_pointers");
-  std::vector<std::uint32_t> el(n, 0);
+  std::vector<std::uint32_t> el(root ? n : 0, 0);
   h5::Handle ed = cf::dataset(map, "element_ids", H5T_STD_U32LE, 1, &n, tmp);
   cf::write_root(file.comm(), ed, H5T_NATIVE_UINT32, n, el.data(), xfer, tmp, g + "/mapping/element_ids");
   const hsize_t three = 3;

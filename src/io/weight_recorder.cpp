@@ -4,10 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <filesystem>
 #include <cstring>
-#include <map>
 
 #include "io/column_file.hpp"
 #include "io/h5.hpp"
