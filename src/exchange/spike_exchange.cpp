@@ -124,8 +124,8 @@ std::vector<std::uint64_t> SpikeExchange::replay_subscriptions(const Communicato
       }
     for (const int j : replay ? std::vector<int>{} : specs) {
       const int pre = deck.population_index(deck.projections[j].pre);
-      for (const std::uint64_t id : projection_sources(deck, other, j))
-        if (part_.owner(pre, id) == me) gids.push_back(part_.first_gid(pre) + id);
+      const auto mine = [&](std::uint64_t id) { return part_.owner(pre, id) == me; };
+      for (const std::uint64_t id : projection_sources(deck, other, j, mine)) gids.push_back(part_.first_gid(pre) + id);
     }
     std::sort(gids.begin(), gids.end());
     gids.erase(std::unique(gids.begin(), gids.end()), gids.end());

@@ -722,23 +722,36 @@ void draw_sources(const Deck& deck, const Partition& part, int index, std::uint6
   d.sources(post_id, out);
 }
 
-std::vector<std::uint64_t> projection_sources(const Deck& deck, const Partition& part, int index) {
+std::vector<std::uint64_t> projection_sources(const Deck& deck, const Partition& part, int index,
+                                              const std::function<bool(std::uint64_t)>& keep) {
   const ProjectionSpec& spec = deck.projections[index];
   std::vector<std::uint64_t> out;
   if (spec.rule == ProjectionSpec::Rule::one_to_one || spec.rule == ProjectionSpec::Rule::pairs ||
       spec.rule == ProjectionSpec::Rule::sonata) {
-    for (const LocalEdge& e : local_edges(deck, part, index)) out.push_back(e.pre);
+    for (const LocalEdge& e : local_edges(deck, part, index))
+      if (!keep || keep(e.pre)) out.push_back(e.pre);
   } else {
     Drawer d(deck, part, index);
-    std::vector<std::uint8_t> seen(d.n_pre, 0);
     std::vector<std::uint64_t> src;
+    // A byte per source where the sources number no more than the draws (each is drawn
+    // often: few owner tests), else the kept draws themselves, sorted below: either way
+    // O(the partition's synapses), never O(n_pre) for a rank with few.
+    const double draws = expected_in_degree(deck, index) * static_cast<double>(part.local(d.post).size());
+    if (!keep || static_cast<double>(d.n_pre) <= draws) {
+      std::vector<std::uint8_t> seen(d.n_pre, 0);
+      for (const std::uint64_t id : part.local(d.post)) {
+        d.sources(id, src);
+        for (const std::uint64_t j : src) seen[j] = 1;
+      }
+      for (std::uint64_t j = 0; j < d.n_pre; ++j)
+        if (seen[j] && (!keep || keep(j))) out.push_back(j);
+      return out;
+    }
     for (const std::uint64_t id : part.local(d.post)) {
       d.sources(id, src);
-      for (const std::uint64_t j : src) seen[j] = 1;
+      for (const std::uint64_t j : src)
+        if (keep(j)) out.push_back(j);
     }
-    for (std::uint64_t j = 0; j < d.n_pre; ++j)
-      if (seen[j]) out.push_back(j);
-    return out;
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());

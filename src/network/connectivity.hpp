@@ -133,10 +133,12 @@ Projection build_from_edges(const Deck& deck, const Partition& part, int index, 
 
 /// The pre-population ids from which `part`'s local targets of projection `index` receive,
 /// ascending and distinct: build_projection's `sources`, without storing a synapse (one
-/// target's draws at a time; explicit rules hold the rank's edge list). The dry run
-/// (exchange/spike_exchange.hpp) calls it with the partition of every other rank to learn
-/// which ranks subscribe to its cells.
-std::vector<std::uint64_t> projection_sources(const Deck& deck, const Partition& part, int index);
+/// target's draws at a time; explicit rules hold the rank's edge list). With `keep`, only
+/// the ids for which keep(id) is true, and the scratch is O(those ids' draws) instead of a
+/// byte per source. The dry run (exchange/spike_exchange.hpp) calls it with the partition of
+/// every other rank, keeping the sources it owns, to learn which ranks subscribe to its cells.
+std::vector<std::uint64_t> projection_sources(const Deck& deck, const Partition& part, int index,
+                                              const std::function<bool(std::uint64_t)>& keep = {});
 
 /// The expected number of incoming synapses of one target cell of projection `index`, from
 /// the deck alone: exact in expectation for fixed_indegree (K) and pairwise_bernoulli

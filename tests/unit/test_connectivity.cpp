@@ -488,3 +488,23 @@ TEST(Connectivity, FixedTotalNumberCountsFollowTheirDistributions) {
     EXPECT_LT(var, 20.0) << "the binomial's variance (37) would mean pairs repeat";
   }
 }
+
+// projection_sources with a filter (the dry run keeps the sources it owns among another
+// rank's): the same ids as filtering the whole list, both where the sources outnumber the
+// partition's draws (400,000 sources, ~375 draws: the kept draws are listed and sorted) and
+// where they do not (100 sources: a flag per source).
+TEST(Connectivity, ProjectionSourcesKeepsTheFilteredIds) {
+  for (const int n_pre : {400000, 100}) {
+    const Deck d = Deck::parse(deck_text("pre = \"a\"\npost = \"b\"\nrule = \"fixed_indegree\"\nindegree = 5\nweight = 1.0",
+                                         n_pre),
+                               "t.toml");
+    const Partition part(d, 4, 1);
+    const auto keep = [](std::uint64_t id) { return id % 3 == 0; };
+    std::vector<std::uint64_t> expected;
+    const std::vector<std::uint64_t> all = projection_sources(d, part, 0);
+    ASSERT_FALSE(all.empty());
+    for (const std::uint64_t id : all)
+      if (keep(id)) expected.push_back(id);
+    EXPECT_EQ(projection_sources(d, part, 0, keep), expected) << n_pre << " sources";
+  }
+}
