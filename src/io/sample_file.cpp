@@ -117,8 +117,10 @@ std::string continuation_source(const Communicator& comm, const std::string& dir
     h5::reason();  // clears what the failed checks left on HDF5's error stack
   }
   chosen = comm.broadcast(chosen);
+  // The same file under another spelling (relative, absolute, "dir/" or "dir") counts too.
   const std::string unfinished = new_dir + "/" + name + ".incomplete";
-  if (!chosen.empty() && std::filesystem::path(chosen) == std::filesystem::path(unfinished)) {
+  std::error_code ec;
+  if (!chosen.empty() && std::filesystem::weakly_canonical(chosen, ec) == std::filesystem::weakly_canonical(unfinished, ec)) {
     const std::string kept = new_dir + "/" + name + ".interrupted";
     int ok = 1;
     if (comm.is_root()) ok = std::rename(chosen.c_str(), kept.c_str()) == 0;

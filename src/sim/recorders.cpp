@@ -242,7 +242,8 @@ void Recorders::finish(bool stopped) {
     for (const auto& rf : report_out_) sources.push_back(rf.source);
     for (const auto& src : sources)
       if (!src.empty() && src.size() > 12 && src.compare(src.size() - 12, 12, ".interrupted") == 0 &&
-          std::filesystem::path(src).parent_path() == std::filesystem::path(out_dir_))
+          std::filesystem::weakly_canonical(std::filesystem::path(src).parent_path()) ==
+              std::filesystem::weakly_canonical(out_dir_))
         std::remove(src.c_str());
   }
 }
