@@ -1,7 +1,9 @@
 #include "io/sample_file.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "cajal/parallel/mpi_communicator.hpp"
@@ -99,7 +101,11 @@ std::uint64_t rows_per_write(std::uint64_t max_cols) {
 
 std::string continuation_source(const Communicator& comm, const std::string& dir, const std::string& new_dir,
                                 const std::string& name, const std::function<bool(hid_t)>& holds) {
-  std::string chosen;
+  // Rank 0 alone looks, decides and renames; the others learn the outcome by broadcast.
+  // Deciding on every rank raced with rank 0's rename: a rank that looked at the file
+  // while it was being renamed saw another answer, skipped the rename's agreement and
+  // waited in a different collective (a hang).
+  std::string chosen, failure;
   if (comm.is_root()) {
     h5::silence_errors();
     for (const std::string& file : {name + ".incomplete", name, name + ".interrupted"}) {
@@ -115,19 +121,19 @@ std::string continuation_source(const Communicator& comm, const std::string& dir
       }
     }
     h5::reason();  // clears what the failed checks left on HDF5's error stack
+    // The new folder's own unfinished file, under any spelling of its path (relative,
+    // absolute, "dir/" or "dir", a link): the same file, not the same string.
+    const std::string unfinished = new_dir + "/" + name + ".incomplete";
+    std::error_code ec;
+    if (!chosen.empty() && std::filesystem::equivalent(chosen, unfinished, ec)) {
+      const std::string kept = new_dir + "/" + name + ".interrupted";
+      if (std::rename(chosen.c_str(), kept.c_str()) == 0) chosen = kept;
+      else failure = chosen + ": cannot rename it to " + kept + " (" + std::strerror(errno) + ")";
+    }
   }
-  chosen = comm.broadcast(chosen);
-  // The same file under another spelling (relative, absolute, "dir/" or "dir") counts too.
-  const std::string unfinished = new_dir + "/" + name + ".incomplete";
-  std::error_code ec;
-  if (!chosen.empty() && std::filesystem::weakly_canonical(chosen, ec) == std::filesystem::weakly_canonical(unfinished, ec)) {
-    const std::string kept = new_dir + "/" + name + ".interrupted";
-    int ok = 1;
-    if (comm.is_root()) ok = std::rename(chosen.c_str(), kept.c_str()) == 0;
-    if (comm.any(!ok)) throw usage_error(chosen + ": cannot rename it to " + kept);
-    chosen = kept;
-  }
-  return chosen;
+  failure = comm.broadcast(failure);
+  if (!failure.empty()) throw usage_error(failure);
+  return comm.broadcast(chosen);
 }
 
 h5::Handle open_for_copy(const Communicator& comm, const std::string& path) {

@@ -91,8 +91,10 @@ std::uint64_t rows_per_write(std::uint64_t max_cols);
 /// The file a restarted run continues: the first of `dir`/`name`.incomplete, `dir`/`name`
 /// and `dir`/`name`.interrupted that exists and for which `holds(file)` is true (rank 0
 /// opens and checks; any HDF5 failure in `holds` is a no). When it is the unfinished file
-/// of `new_dir` itself, it is renamed to `name`.interrupted first: a file is never read and
-/// written at once. All ranks get the path, "" when none qualifies.
+/// of `new_dir` itself (the same file, however the paths are spelled), rank 0 renames it to
+/// `name`.interrupted first: a file is never read and written at once. All ranks get the
+/// path, "" when none qualifies; rank 0 alone touches the file system, so every rank
+/// reaches the same answer.
 std::string continuation_source(const Communicator& comm, const std::string& dir, const std::string& new_dir,
                                 const std::string& name, const std::function<bool(hid_t)>& holds);
 
