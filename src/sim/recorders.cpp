@@ -236,15 +236,18 @@ void Recorders::finish(bool stopped) {
   // The network as it ends the run (plastic weights included), for SONATA tools.
   if (net_.deck.output.network)
     write_sonata_network(comm_, net_.deck, net_.part, net_.projections, out_dir_ + "/network");
-  // The interrupted run's files are now contained in the new ones.
+  // The interrupted run's files in this run's own folder are now contained in the new
+  // ones (rank 0 alone; an earlier folder's files are the user's and stay). Non-throwing
+  // checks: an exception on one rank here would leave the others in the next collective.
   if (comm_.is_root()) {
     std::vector<std::string> sources = {spike_source_, weight_source_};
     for (const auto& rf : report_out_) sources.push_back(rf.source);
-    for (const auto& src : sources)
+    for (const auto& src : sources) {
+      std::error_code ec;
       if (!src.empty() && src.size() > 12 && src.compare(src.size() - 12, 12, ".interrupted") == 0 &&
-          std::filesystem::weakly_canonical(std::filesystem::path(src).parent_path()) ==
-              std::filesystem::weakly_canonical(out_dir_))
+          std::filesystem::equivalent(std::filesystem::path(src).parent_path(), out_dir_, ec))
         std::remove(src.c_str());
+    }
   }
 }
 
