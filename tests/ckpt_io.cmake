@@ -10,10 +10,6 @@ foreach(pair 3_2 4_1)
   string(REPLACE "_" ";" np ${pair})
   list(GET np 0 n1)
   list(GET np 1 n2)
-  add_test(NAME restart_ckpt_io_few_cells_np${n1}_to_np${n2}
-           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/check_restart.sh ${cajal_exe} ${MPIEXEC_EXECUTABLE}
-                   $<TARGET_FILE:spikecheck> ${ckpt_io_deck} ${n1} ${n2}
-                   ${out}/ckpt_io_few_cells_np1/spikes.h5 200 $<TARGET_FILE:weightcheck> $<TARGET_FILE:reportcheck>)
-  set_tests_properties(restart_ckpt_io_few_cells_np${n1}_to_np${n2}
-                       PROPERTIES FIXTURES_REQUIRED ckpt_io_few_cells_np1 PROCESSORS 4)
+  cajal_restart_test(restart_ckpt_io_few_cells_np${n1}_to_np${n2}
+                     ${ckpt_io_deck} ${n1} ${n2} ckpt_io_few_cells_np1 200)
 endforeach()

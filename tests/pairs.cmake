@@ -59,9 +59,6 @@ set_tests_properties(pairs_plastic_explicit_vs_rule PROPERTIES FIXTURES_REQUIRED
 add_test(NAME invariance_pairs_plastic_np1_vs_np3
          COMMAND spikecheck equal ${out}/pairs_plastic_explicit_np1/spikes.h5 ${out}/pairs_plastic_explicit_np3/spikes.h5)
 set_tests_properties(invariance_pairs_plastic_np1_vs_np3 PROPERTIES FIXTURES_REQUIRED "pairs_plastic_explicit_np1;pairs_plastic_explicit_np3")
-add_test(NAME restart_pairs_plastic_np1_to_np3
-         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/check_restart.sh ${cajal_exe} ${MPIEXEC_EXECUTABLE}
-                 $<TARGET_FILE:spikecheck> ${CMAKE_CURRENT_SOURCE_DIR}/decks/pairs_explicit.toml 1 3
-                 ${out}/pairs_plastic_explicit_np1/spikes.h5 300 $<TARGET_FILE:weightcheck> $<TARGET_FILE:reportcheck>
-                 ${pairs_plastic})
-set_tests_properties(restart_pairs_plastic_np1_to_np3 PROPERTIES FIXTURES_REQUIRED pairs_plastic_explicit_np1 PROCESSORS 3)
+cajal_restart_test(restart_pairs_plastic_np1_to_np3
+                   ${CMAKE_CURRENT_SOURCE_DIR}/decks/pairs_explicit.toml 1 3 pairs_plastic_explicit_np1 300
+                   ${pairs_plastic})

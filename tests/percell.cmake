@@ -35,8 +35,5 @@ add_test(NAME invariance_percell_network_report_np1_vs_np3
          COMMAND reportcheck equal ${out}/percell_network_np1/report_V_m.h5 ${out}/percell_network_np3/report_V_m.h5)
 set_tests_properties(invariance_percell_network_np1_vs_np3 invariance_percell_network_report_np1_vs_np3
                      PROPERTIES FIXTURES_REQUIRED "percell_network_np1;percell_network_np3")
-add_test(NAME restart_percell_network_np1_to_np3
-         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/check_restart.sh ${cajal_exe} ${MPIEXEC_EXECUTABLE}
-                 $<TARGET_FILE:spikecheck> ${percell_decks}/percell_network.toml 1 3
-                 ${out}/percell_network_np1/spikes.h5 200 $<TARGET_FILE:weightcheck> $<TARGET_FILE:reportcheck>)
-set_tests_properties(restart_percell_network_np1_to_np3 PROPERTIES FIXTURES_REQUIRED percell_network_np1 PROCESSORS 3)
+cajal_restart_test(restart_percell_network_np1_to_np3
+                   ${percell_decks}/percell_network.toml 1 3 percell_network_np1 200)

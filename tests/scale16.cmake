@@ -27,12 +27,8 @@ endforeach()
 
 # A checkpoint written on 16 ranks, restarted on 3, continues bit for bit (the 1-rank run
 # to 50 ms the reference).
-add_test(NAME restart_brunel_small_np16_to_np3
-         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/check_restart.sh ${cajal_exe} ${MPIEXEC_EXECUTABLE}
-                 $<TARGET_FILE:spikecheck> ${PROJECT_SOURCE_DIR}/inputs/brunel_small.toml 16 3
-                 ${out}/brunel_small_short_np1/spikes.h5 50 $<TARGET_FILE:weightcheck> $<TARGET_FILE:reportcheck>)
-set_tests_properties(restart_brunel_small_np16_to_np3
-                     PROPERTIES FIXTURES_REQUIRED brunel_small_short_np1 PROCESSORS 16)
+cajal_restart_test(restart_brunel_small_np16_to_np3
+                   ${PROJECT_SOURCE_DIR}/inputs/brunel_small.toml 16 3 brunel_small_short_np1 50)
 
 # The branching factor of summary.json, reduced over ranks in blocks of 256 intervals
 # (SpikeCounts): brunel_small to 1000 ms (667 intervals, three blocks, the last one partial)

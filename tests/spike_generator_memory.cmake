@@ -16,8 +16,4 @@ foreach(n 2 3)
 endforeach()
 # Generators need nothing from the checkpoint (the position in a list follows from the
 # step): a restart on 3 ranks from a 1-rank checkpoint continues the spikes bit for bit.
-add_test(NAME restart_generator_spike_file_np1_to_np3
-         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/check_restart.sh ${cajal_exe} ${MPIEXEC_EXECUTABLE}
-                 $<TARGET_FILE:spikecheck> ${gen_deck} 1 3 ${out}/generator_spike_file_np1/spikes.h5 200
-                 $<TARGET_FILE:weightcheck> $<TARGET_FILE:reportcheck>)
-set_tests_properties(restart_generator_spike_file_np1_to_np3 PROPERTIES FIXTURES_REQUIRED generator_spike_file_np1 PROCESSORS 3)
+cajal_restart_test(restart_generator_spike_file_np1_to_np3 ${gen_deck} 1 3 generator_spike_file_np1 200)

@@ -20,8 +20,4 @@ set_tests_properties(invariance_stimulus_network_np1_vs_np3 invariance_stimulus_
                      PROPERTIES FIXTURES_REQUIRED "stimulus_network_np1;stimulus_network_np3")
 # The devices are functions of the step: a restart (on another number of ranks) continues
 # them bit for bit.
-add_test(NAME restart_stimulus_network_np1_to_np3
-         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/check_restart.sh ${cajal_exe} ${MPIEXEC_EXECUTABLE}
-                 $<TARGET_FILE:spikecheck> ${stim_deck} 1 3 ${out}/stimulus_network_np1/spikes.h5 200
-                 $<TARGET_FILE:weightcheck> $<TARGET_FILE:reportcheck>)
-set_tests_properties(restart_stimulus_network_np1_to_np3 PROPERTIES FIXTURES_REQUIRED stimulus_network_np1 PROCESSORS 3)
+cajal_restart_test(restart_stimulus_network_np1_to_np3 ${stim_deck} 1 3 stimulus_network_np1 200)
