@@ -6,4 +6,4 @@ add_executable(cajal_conn_scale_tests
   unit/test_conn_scale.cpp)
 target_link_libraries(cajal_conn_scale_tests PRIVATE cajal::core GTest::gtest)
 cajal_arch_flags(cajal_conn_scale_tests)
-gtest_discover_tests(cajal_conn_scale_tests DISCOVERY_TIMEOUT 60 PROPERTIES ENVIRONMENT OMPI_MCA_pml=ob1)
+gtest_discover_tests(cajal_conn_scale_tests DISCOVERY_TIMEOUT 60)

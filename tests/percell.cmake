@@ -7,7 +7,7 @@ add_executable(cajal_percell_tests unit/main.cpp unit/test_percell.cpp)
 target_include_directories(cajal_percell_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tools)
 target_link_libraries(cajal_percell_tests PRIVATE cajal::cajal cajal::ext_hdf5 GTest::gtest)
 cajal_arch_flags(cajal_percell_tests)
-gtest_discover_tests(cajal_percell_tests DISCOVERY_TIMEOUT 60 PROPERTIES ENVIRONMENT OMPI_MCA_pml=ob1)
+cajal_discover_mpi_tests(cajal_percell_tests)
 
 set(percell_decks ${CMAKE_CURRENT_SOURCE_DIR}/decks/percell)
 
