@@ -215,6 +215,10 @@ int run_command(const cajal::Communicator& comm, const Args& a, bool validate_on
     const bool removed = cajal::remove_created_output_dir(comm, opt.output_dir, created);
     throw cajal::build_stopped(std::string(e.what()) + (removed ? "; the output folder it created was removed"
                                                                 : "; nothing was written to " + opt.output_dir));
+  } catch (const cajal::build_refused&) {
+    // Agreed by every rank, so the removal (collective) is reached by all.
+    cajal::remove_created_output_dir(comm, opt.output_dir, created);
+    throw;
   }
   const cajal::RunSummary s = sim->run(opt);
   report(comm, s, opt.output_dir);
@@ -248,6 +252,8 @@ int restart_command(const cajal::Communicator& comm, const Args& a) {
       throw;
     } catch (const cajal::build_stopped&) {
       throw;
+    } catch (const cajal::build_refused&) {
+      throw;  // the deck, not the checkpoint: an older one fares no better
     } catch (const cajal::error& e) {
       if (candidates.size() == 1) throw;
       if (comm.is_root())

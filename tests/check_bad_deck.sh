@@ -4,14 +4,16 @@
 #   - exactly one line on stderr, containing the text of the deck's "# expect:" line
 #     and naming the deck file,
 #   - no output folder created.
-# Usage: check_bad_deck.sh CAJAL MPIEXEC NRANKS DECK
+# Usage: check_bad_deck.sh CAJAL MPIEXEC NRANKS DECK [OPTION...]
+#   OPTIONs go to `cajal run` (--quiet, for a deck refused after the progress line).
 set -u
 cajal=$1 mpiexec=$2 n=$3 deck=$4
+shift 4
 expect=$(sed -n 's/^# expect: //p' "$deck" | head -n 1)
 if [ -z "$expect" ]; then echo "FAIL: $deck has no '# expect:' line"; exit 1; fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$mpiexec" --oversubscribe -q -n "$n" "$cajal" run "$deck" --output "$work/out" >"$work/stdout" 2>"$work/stderr"
+"$mpiexec" --oversubscribe -q -n "$n" "$cajal" run "$deck" --output "$work/out" "$@" >"$work/stdout" 2>"$work/stderr"
 rc=$?
 fail=0
 if [ "$rc" -ne 2 ]; then echo "FAIL: exit status $rc, expected 2"; fail=1; fi

@@ -416,7 +416,9 @@ PopulationSpec read_population(const tvalue& table, std::size_t k, const Deck& d
     r.require("n", "the number of cells");
     p.n = r.integer("n");
     if (p.n < 1) r.fail(r.at("n"), "n", "must be ≥ 1 (got " + std::to_string(p.n) + ")");
-    if (p.n > (std::int64_t(1) << 40)) r.fail(r.at("n"), "n", "must be at most 2^40");
+    // Synapses name their source by its id within its population, in 32 bits.
+    if (p.n > (std::int64_t(1) << 32))
+      r.fail(r.at("n"), "n", "must be at most 2^32 (got " + std::to_string(p.n) + "); split a larger population in two");
   }
   read_params(r, p);
   read_placement(r, p, deck);

@@ -520,7 +520,8 @@ void scan_sonata_nodes(const Deck& deck, PopulationSpec& pop) {
   std::uint64_t n = unknown;
   h5::Handle types = nf.open("node_type_id", H5T_INTEGER, 1, &n);
   if (n == 0) nf.fail(nf.name("node_type_id"), "no nodes");
-  if (n > (std::uint64_t(1) << 40)) nf.fail(nf.name("node_type_id"), "more than 2^40 nodes");
+  // As for population.n (input/deck_population.cpp): source ids are 32-bit in the synapses.
+  if (n > (std::uint64_t(1) << 32)) nf.fail(nf.name("node_type_id"), "more than 2^32 nodes; split the population");
   if (pop.n != 0 && static_cast<std::uint64_t>(pop.n) != n)
     nf.fail(nf.name("node_type_id"), std::to_string(n) + " nodes, but population." + pop.name + ".n is " + std::to_string(pop.n));
   pop.n = static_cast<std::int64_t>(n);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <memory>
 #include <type_traits>
@@ -19,7 +20,7 @@
 namespace cajal {
 
 std::size_t Projection::bytes() const {
-  return sources.extent(0) * sizeof(std::uint64_t) + row.extent(0) * sizeof(std::uint64_t) +
+  return sources.extent(0) * sizeof(SourceId) + row.extent(0) * sizeof(SynapseIndex) +
          target.extent(0) * sizeof(std::uint32_t) + weight.extent(0) * sizeof(float) +
          delay.extent(0) * sizeof(std::uint16_t) + plastic_weight.extent(0) * sizeof(double) +
          kplus.extent(0) * sizeof(double) + t_last.extent(0) * sizeof(std::int64_t) +
@@ -813,13 +814,28 @@ Layout projection_header(const Deck& deck, const Partition& part, int index, Pro
   return l;
 }
 
+/// Non-empty when `total` synapses of projection `index` on one rank are more than the
+/// 32-bit offsets hold. Found on some ranks only: the caller throws it as a usage_error at a
+/// point every rank reaches (LocalNetwork then agrees on it across ranks).
+std::string offsets_problem(const Deck& deck, int index, std::uint64_t total) {
+  // CAJAL_TEST_MAX_SYNAPSES_PER_RANK lowers the limit (never raises it) for the test of the
+  // refusal (tests/CMakeLists.txt, build_refused_np3): 2^32 synapses do not fit a test.
+  static const std::uint64_t limit = [] {
+    const char* v = std::getenv("CAJAL_TEST_MAX_SYNAPSES_PER_RANK");
+    return v && *v ? std::min<std::uint64_t>(std::strtoull(v, nullptr, 10), max_synapses_per_rank) : max_synapses_per_rank;
+  }();
+  if (total <= limit) return {};
+  return "projection '" + deck.projections[index].name + "': " + std::to_string(total) +
+         " synapses on one rank, more than its 32-bit offsets hold (at most 2^32 - 1 per rank); use more ranks";
+}
+
 /// Allocates the storage of `nsrc` source rows and `total` synapses: the layout's
 /// per-synapse arrays (left to be filled) and the synapse state at its initial values.
 void allocate(const Deck& deck, int index, const Layout& l, std::uint64_t nsrc, std::uint64_t total, Projection& pj) {
   const ProjectionSpec& spec = deck.projections[index];
   pj.synapses = total;
-  pj.sources = Kokkos::View<std::uint64_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::sources"), nsrc);
-  pj.row = Kokkos::View<std::uint64_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::row"), nsrc + 1);
+  pj.sources = Kokkos::View<SourceId*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::sources"), nsrc);
+  pj.row = Kokkos::View<SynapseIndex*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::row"), nsrc + 1);
   pj.target = Kokkos::View<std::uint32_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::target"), total);
   if (!l.const_w && !pj.plastic)
     pj.weight = Kokkos::View<float*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::weight"), total);
@@ -850,7 +866,8 @@ void allocate(const Deck& deck, int index, const Layout& l, std::uint64_t nsrc, 
 
 /// Host mirrors of a projection's per-synapse arrays, filled by a builder and copied back.
 struct HostArrays {
-  Kokkos::View<std::uint64_t*>::HostMirror sources, row;
+  Kokkos::View<SourceId*>::HostMirror sources;
+  Kokkos::View<SynapseIndex*>::HostMirror row;
   Kokkos::View<std::uint32_t*>::HostMirror target;
   Kokkos::View<float*>::HostMirror weight;
   Kokkos::View<std::uint16_t*>::HostMirror delay;
@@ -956,6 +973,10 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
     nsrc += n ? 1 : 0;
     total += n;
   }
+  // Over the limit, the fill pass still calls `poll` between its rounds, as every rank does,
+  // and the build is refused after it.
+  const std::string too_many = offsets_problem(deck, index, total);
+  if (!too_many.empty()) nsrc = total = 0;
   allocate(deck, index, layout, nsrc, total, pj);
   HostArrays h(pj);
   auto& h_sources = h.sources;
@@ -965,7 +986,7 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
   auto& h_delay = h.delay;
   auto& h_pweight = h.pweight;
   auto& h_third = h.third;
-  {
+  if (too_many.empty()) {
     std::uint64_t k = 0, off = 0;
     for (std::uint64_t q = 0; q < n_candidates; ++q) {
       const std::uint64_t j = candidate(q), first = off;
@@ -976,17 +997,18 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
         off += n;
       }
       if (off > first) {
-        h_sources(k) = j;
-        h_row(k) = first;
+        h_sources(k) = static_cast<SourceId>(j);
+        h_row(k) = static_cast<SynapseIndex>(first);
         ++k;
       }
     }
-    h_row(nsrc) = off;
+    h_row(nsrc) = static_cast<SynapseIndex>(off);
   }
 
   // Pass 2: fill, each chunk its own slots. Weights and delays come from their own streams
   // keyed by the target, in the target's canonical connection order.
   in_rounds("cajal::connectivity::fill", [&](std::size_t c, std::size_t lo, std::size_t hi) {
+    if (!too_many.empty()) return;
     Drawer& d = drawers[c];
     std::vector<std::uint64_t> src;
     SourceCounts& next = cursor[c];
@@ -1013,6 +1035,7 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
       }
     }
   });
+  if (!too_many.empty()) throw usage_error(too_many);
   h.copy_to(pj);
   return pj;
 }
@@ -1106,14 +1129,16 @@ Projection build_from_edges(const Deck& deck, const Partition& part, int index, 
   });
   std::uint64_t nsrc = 0;
   for (std::size_t q = 0; q < n; ++q) nsrc += (q == 0 || edges[order[q]].pre != edges[order[q - 1]].pre) ? 1 : 0;
+  const std::string too_many = offsets_problem(deck, index, n);
+  if (!too_many.empty()) throw usage_error(too_many);
   allocate(deck, index, layout, nsrc, n, pj);
   HostArrays h(pj);
   std::uint64_t k = 0;
   for (std::size_t q = 0; q < n; ++q) {
     const std::size_t e = order[q];
     if (q == 0 || edges[e].pre != edges[order[q - 1]].pre) {
-      h.sources(k) = edges[e].pre;
-      h.row(k++) = q;
+      h.sources(k) = static_cast<SourceId>(edges[e].pre);
+      h.row(k++) = static_cast<SynapseIndex>(q);
     }
     h.target(q) = li[e];
     if (pj.plastic) h.pweight(q) = w[e];
@@ -1121,7 +1146,7 @@ Projection build_from_edges(const Deck& deck, const Partition& part, int index, 
     if (per_d) h.delay(q) = d[e];
     if (pj.glio) h.third(q) = -1;  // no astrocyte modulates an explicit synapse
   }
-  h.row(nsrc) = n;
+  h.row(nsrc) = static_cast<SynapseIndex>(n);
   h.copy_to(pj);
   return pj;
 }

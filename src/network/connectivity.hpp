@@ -3,7 +3,9 @@
 //
 // Layout (compressed rows by source): `sources` lists, ascending, the pre-population ids
 // that have at least one target on this rank; the synapses of sources[k] are
-// row[k] .. row[k+1]-1, ordered by local target. Per synapse only what varies is stored:
+// row[k] .. row[k+1]-1, ordered by local target. Both are 32-bit (SourceId, SynapseIndex):
+// at 10^4 ranks and more a rank's rows hold 1-2 synapses each, and a row's id and offset
+// cost as much as its synapses. Per synapse only what varies is stored:
 // the target's local index (4 bytes), plus a weight (float) and a delay (uint16 steps)
 // only when the deck draws them from a distribution. A constant weight is kept once, in
 // fixed point, so delivery adds exactly the same integer on every rank.
@@ -30,6 +32,15 @@
 
 namespace cajal {
 
+/// A source row's id: population-local. The deck refuses a population of more than 2^32
+/// cells (input/deck_population.cpp).
+using SourceId = std::uint32_t;
+/// A synapse's position in one projection's arrays on one rank: at most 2^32 - 1 synapses
+/// per projection and rank (build_projection refuses more, as a usage_error).
+using SynapseIndex = std::uint32_t;
+/// The most synapses one projection may hold on one rank.
+constexpr std::uint64_t max_synapses_per_rank = ~std::uint32_t(0);
+
 struct Projection {
   int pre = 0, post = 0;  // population indices
   int receptor = 0;       // 0: excitatory / only port, 1: inhibitory, 2: SIC
@@ -37,8 +48,8 @@ struct Projection {
   bool gap = false;       // astrocyte <-> astrocyte IP3 gap junction (symmetric, no delay)
   GapJunction gj;
   std::uint64_t pre_first_gid = 0;
-  Kokkos::View<std::uint64_t*> sources;
-  Kokkos::View<std::uint64_t*> row;
+  Kokkos::View<SourceId*> sources;
+  Kokkos::View<SynapseIndex*> row;
   Kokkos::View<std::uint32_t*> target;
   Kokkos::View<float*> weight;           // extent 0 when the weight is constant
   Kokkos::View<std::uint16_t*> delay;    // extent 0 when the delay is constant

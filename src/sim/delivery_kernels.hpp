@@ -93,7 +93,7 @@ constexpr int device_slices = 16384;
 /// The row of source `id` in a projection's sorted source list, or -1 when the source has
 /// no targets here: its own index when every source has targets here (dense random
 /// connectivity: `sources` then holds all n_pre ids), else a binary search.
-KOKKOS_INLINE_FUNCTION std::int64_t source_row(const Kokkos::View<const std::uint64_t*>& sources, std::uint64_t n_pre,
+KOKKOS_INLINE_FUNCTION std::int64_t source_row(const Kokkos::View<const SourceId*>& sources, std::uint64_t n_pre,
                                                std::uint64_t id) {
   std::size_t lo = 0, hi = sources.extent(0);
   if (hi == n_pre) return static_cast<std::int64_t>(id);
@@ -113,7 +113,8 @@ template <bool ConstW, bool ConstD>
 struct Deliver {
   using value_type = std::uint64_t;
   Kokkos::View<const std::uint64_t*> spikes;
-  Kokkos::View<const std::uint64_t*> sources, row;
+  Kokkos::View<const SourceId*> sources;
+  Kokkos::View<const SynapseIndex*> row;
   Kokkos::View<const std::uint32_t*> target;
   Kokkos::View<const float*> weight;
   Kokkos::View<const std::uint16_t*> delay;
@@ -180,7 +181,7 @@ struct Deliver {
 struct DeliverPlastic {
   using value_type = std::uint64_t;
   Kokkos::View<const std::uint64_t*> spikes, group_first, group_last, group_row;
-  Kokkos::View<const std::uint64_t*> row;
+  Kokkos::View<const SynapseIndex*> row;
   Kokkos::View<const std::uint32_t*> target;
   Kokkos::View<const std::uint16_t*> delay;
   Kokkos::View<double*> weight, kplus;
@@ -235,7 +236,7 @@ template <class Dynamics>
 struct DeliverShortTerm {
   using value_type = std::uint64_t;
   Kokkos::View<const std::uint64_t*> spikes, group_first, group_last, group_row;
-  Kokkos::View<const std::uint64_t*> row;
+  Kokkos::View<const SynapseIndex*> row;
   Kokkos::View<const std::uint32_t*> target;
   Kokkos::View<const std::uint16_t*> delay;
   Kokkos::View<const float*> weight;
@@ -324,7 +325,8 @@ struct GlioDynamics {
 /// the bits of its m values, one per step. (One weight and one delay: SicGather, below.)
 struct DeliverSic {
   Kokkos::View<const std::uint64_t*> records;
-  Kokkos::View<const std::uint64_t*> sources, row;
+  Kokkos::View<const SourceId*> sources;
+  Kokkos::View<const SynapseIndex*> row;
   Kokkos::View<const std::uint32_t*> target;
   Kokkos::View<const float*> weight;
   Kokkos::View<const std::uint16_t*> delay;

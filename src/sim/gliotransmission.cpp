@@ -39,9 +39,9 @@ Gliotransmission::Gliotransmission(const Communicator& comm, LocalNetwork& net, 
     t.snapshot_host = Kokkos::create_mirror_view(pops[t.pop]->gamma_s_snapshot());
     t.link.pre = t.pop;
     t.link.pre_first_gid = part.first_gid(t.pop);
-    t.link.sources = Kokkos::View<std::uint64_t*>("cajal::glio::ids", t.ids.size());
+    t.link.sources = Kokkos::View<SourceId*>("cajal::glio::ids", t.ids.size());
     auto hs = Kokkos::create_mirror_view(t.link.sources);
-    for (std::size_t k = 0; k < t.ids.size(); ++k) hs(k) = t.ids[k];
+    for (std::size_t k = 0; k < t.ids.size(); ++k) hs(k) = static_cast<SourceId>(t.ids[k]);
     Kokkos::deep_copy(t.link.sources, hs);
     t.records.assign(2 * part.local(t.pop).size(), 0);
     tables_.push_back(std::move(t));

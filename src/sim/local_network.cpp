@@ -1,16 +1,29 @@
 #include "sim/local_network.hpp"
 
 #include <algorithm>
+#include <string>
 
 #include "cajal/model/catalogue.hpp"
+#include "cajal/util/error.hpp"
 
 namespace cajal {
 
 LocalNetwork::LocalNetwork(const Communicator& c, const Deck& d, const Schedule& schedule, const BuildPoll& poll)
     : comm(c), deck(d), part(d, c.size(), c.rank()), ring_size(schedule.ring_size()) {
   for (int p = 0; p < part.populations(); ++p) pops.push_back(make_population(deck, part, p, ring_size));
-  for (int i = 0; i < static_cast<int>(deck.projections.size()); ++i)
-    projections.push_back(build_projection(deck, part, i, poll));
+  for (int i = 0; i < static_cast<int>(deck.projections.size()); ++i) {
+    // A projection may be refused on some ranks only (more synapses than its 32-bit offsets
+    // hold, an edge with a target elsewhere): the ranks agree after each one, so that every
+    // rank leaves with the first rank's message instead of the others waiting for it.
+    std::string problem;
+    try {
+      projections.push_back(build_projection(deck, part, i, poll));
+    } catch (const usage_error& e) {
+      problem = e.what();
+    }
+    problem = comm.first_problem(problem);
+    if (!problem.empty()) throw build_refused(problem);
+  }
   for (const auto& pj : projections) slices.push_back(target_slices(pj, pops[pj.post]->local_size));
   // Models that average their input over their synapses learn their in-degree.
   for (std::size_t p = 0; p < pops.size(); ++p) {

@@ -38,7 +38,7 @@ struct LocalNetwork {
   /// Plastic or short-term synapses (stateful), STDP among them (plastic).
   bool any_plastic = false, any_stateful = false;
   /// Host copies of the source lists of stateful projections (to group spikes by row).
-  std::vector<Kokkos::View<std::uint64_t*>::HostMirror> plastic_sources;
+  std::vector<Kokkos::View<SourceId*>::HostMirror> plastic_sources;
   /// Facilitations or depressions that needed a postsynaptic spike older than the kept history.
   Kokkos::View<std::int64_t> stdp_lost;
 

@@ -3,7 +3,7 @@
 //   synapses  network/connectivity.hpp: per synapse the target (4 B), a float weight when
 //             drawn, a uint16 delay when drawn, the double weight of plastic synapses, u x y
 //             of short-term ones, u x and the astrocyte of tripartite ones; per source row
-//             its id and offset (16 B), STDP's trace and stamp or STP's stamp; delivery's
+//             its id and offset (8 B), STDP's trace and stamp or STP's stamp; delivery's
 //             split tables when there are threads; the spike routing of each row
 //   cells     gid and partition id, the model's state (at most one double per parameter
 //             and recordable, and four more), ring buffers (receptors x slots x 8 B), the
@@ -100,7 +100,7 @@ Need need_of(const Deck& deck, const Schedule& schedule, double threads, const s
     if (gated) per_synapse += 8;
     if (stp) per_synapse += 24;
     if (glio) per_synapse += 24;
-    double per_row = 16 + 16;  // sources and row; the spike routing (subscriptions, both sides)
+    double per_row = 8 + 16;  // sources and row (32-bit each); the spike routing (subscriptions, both sides)
     if (plastic) per_row += 16;
     if (stp || glio) per_row += 8;
     if (threads > 1) per_row += 4 * (threads - 1);

@@ -61,6 +61,14 @@ public:
   explicit usage_error(const std::string& what) : error(what, exit_user) {}
 };
 
+/// The network cannot be built as the deck asks on this many ranks (a projection with
+/// more synapses on one rank than its 32-bit offsets hold), found during the build and
+/// agreed by every rank: exit status 2.
+class build_refused : public usage_error {
+public:
+  explicit build_refused(const std::string& what) : usage_error(what) {}
+};
+
 /// A stop signal (SIGTERM, SIGUSR1) ended the network build, on every rank at the same
 /// point: exit status 4.
 class build_stopped : public error {
