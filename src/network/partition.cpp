@@ -284,6 +284,18 @@ int Partition::owner(int pop, std::uint64_t id) const {
   return bricks_.rank_of(cell_position(t, tile.tile, id));
 }
 
+int Partition::Owners::operator()(int pop, std::uint64_t id) {
+  if (!part_.random(pop)) return part_.owner(pop, id);
+  const Tiling& t = part_.tiling_[pop];
+  if (pop != pop_ || id < tile_.start || id - tile_.start >= tile_.count) {
+    pop_ = pop;
+    tile_ = part_.find_tile(t, id);
+    part_.tile_bricks(t, tile_.tile, lo_, hi_);
+  }
+  if (lo_ == hi_) return part_.bricks_.rank_at(lo_);  // as owner(): the whole tile in one brick
+  return part_.bricks_.rank_of(part_.cell_position(t, tile_.tile, id));
+}
+
 std::vector<Point> Partition::positions(int pop) const {
   std::vector<Point> x(size_[pop]);
   if (!random(pop)) {

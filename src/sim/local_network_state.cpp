@@ -159,8 +159,9 @@ void LocalNetwork::save_synapses(CheckpointFile& f, std::size_t i) const {
   for (const auto& a : reals) rh.push_back(Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), a.second));
   auto tl = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.t_last);
   std::vector<std::vector<std::uint64_t>> send(P);
+  Partition::Owners owner(part);  // rows ascending by source
   for (std::size_t r = 0; r < src.extent(0); ++r) {
-    auto& v = send[part.owner(pj.pre, src(r))];
+    auto& v = send[owner(pj.pre, src(r))];
     v.push_back(src(r));
     for (std::size_t q = 0; q < R; ++q) v.push_back(to_bits(rh[q](r)));
     v.push_back(static_cast<std::uint64_t>(tl(r)));
@@ -198,7 +199,7 @@ void LocalNetwork::load_synapses(CheckpointFile& f, std::size_t i) {
     auto w = Kokkos::create_mirror_view(arr.second);
     std::string problem;
     f.read_rows(g + "/targets", arr.first, part.size(pj.post), W, targets,
-                [&](std::uint64_t id) { return part.owner(pj.post, id); },
+                [&, owner = Partition::Owners(part)](std::uint64_t id) mutable { return owner(pj.post, id); },
                 [&](std::size_t k, std::uint64_t* row) {
                   const double* in = reinterpret_cast<const double*>(row);
                   const std::uint64_t n = off[k + 1] - off[k];
@@ -216,14 +217,16 @@ void LocalNetwork::load_synapses(CheckpointFile& f, std::size_t i) {
   const std::size_t R = reals.size(), words = R + 1;
   const auto& owned = part.local(pj.pre);
   std::vector<std::uint64_t> own(owned.size() * words);
-  const auto owner = [&](std::uint64_t id) { return part.owner(pj.pre, id); };
+  // The ids of a file's block come mostly ascending: Owners walks the tree once per tile.
+  const auto owner = [&, o = Partition::Owners(part)](std::uint64_t id) mutable { return o(pj.pre, id); };
   for (std::size_t q = 0; q < words; ++q)
     f.read_rows(g + "/sources", q < R ? reals[q].first : std::string("t_last"), part.size(pj.pre), 1, owned, owner,
                 [&](std::size_t k, std::uint64_t* row) { own[k * words + q] = row[0]; });
   const int P = comm.size();
   auto src = plastic_sources[i];
   std::vector<std::vector<std::uint64_t>> ask(P);
-  for (std::size_t r = 0; r < src.extent(0); ++r) ask[part.owner(pj.pre, src(r))].push_back(src(r));
+  Partition::Owners row_owner(part);  // rows ascending by source
+  for (std::size_t r = 0; r < src.extent(0); ++r) ask[row_owner(pj.pre, src(r))].push_back(src(r));
   std::vector<std::uint64_t> counts;
   const std::vector<std::uint64_t> asked = comm.alltoallv(ask, &counts);
   std::vector<std::vector<std::uint64_t>> reply(P);
@@ -241,7 +244,7 @@ void LocalNetwork::load_synapses(CheckpointFile& f, std::size_t i) {
   for (const auto& a : reals) rh.push_back(Kokkos::create_mirror_view(a.second));
   auto tl = Kokkos::create_mirror_view(pj.t_last);
   for (std::size_t r = 0; r < src.extent(0); ++r) {
-    std::size_t& a = at[part.owner(pj.pre, src(r))];
+    std::size_t& a = at[row_owner(pj.pre, src(r))];
     for (std::size_t q = 0; q < R; ++q) from_bits(answers[a + q], rh[q](r));
     tl(r) = static_cast<std::int64_t>(answers[a + R]);
     a += words;
@@ -256,7 +259,7 @@ void LocalNetwork::load(CheckpointFile& f) {
     const std::string g = "populations/" + pop.name;
     const auto& ids = part.local(static_cast<int>(p));
     const std::uint64_t n = part.size(static_cast<int>(p));
-    const auto owner = [&](std::uint64_t id) { return part.owner(static_cast<int>(p), id); };
+    const auto owner = [&, o = Partition::Owners(part)](std::uint64_t id) mutable { return o(static_cast<int>(p), id); };
     for (const auto& a : pop.all_state()) {
       switch (a.kind()) {
         case Population::StateArray::real_kind: load_array(f, g, a.name, n, a.real, ids, owner); break;

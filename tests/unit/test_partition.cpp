@@ -102,6 +102,36 @@ TEST(Partition, OwnerAndPositionOfEveryCellAgreeWithTheLocalSets) {
   }
 }
 
+TEST(Partition, OwnersCursorAndOwnsAnswerAsOwnerInAnyOrder) {
+  // Partition::Owners keeps the last tile: ascending ids (the exchange setup), a strided
+  // and a scrambled order (each id a new tile), across populations, must all give owner()'s
+  // rank; owns() is "owner() is this rank". P = 7 makes tiles that straddle bricks.
+  const Deck d = make_deck(20000, 3000);
+  const int P = 7;
+  const Partition part(d, P, 4);
+  for (int pop = 0; pop < 3; ++pop) {
+    const std::uint64_t n = part.size(pop);
+    std::vector<std::uint64_t> orders[3];
+    for (std::uint64_t id = 0; id < n; ++id) orders[0].push_back(id);
+    for (std::uint64_t s = 0; s < 5; ++s)
+      for (std::uint64_t id = s; id < n; id += 5) orders[1].push_back(id);
+    for (std::uint64_t k = 0; k < n; ++k) orders[2].push_back((k * 7919 + 13) % n);  // 7919 prime, n not a multiple
+    for (const auto& ids : orders) {
+      Partition::Owners owner(part);
+      for (const std::uint64_t id : ids) {
+        const int r = part.owner(pop, id);
+        ASSERT_EQ(owner(pop, id), r) << "pop " << pop << ", id " << id;
+        ASSERT_EQ(part.owns(pop, id), r == 4) << "pop " << pop << ", id " << id;
+      }
+    }
+  }
+  // One cursor over all populations in turn, back and forth.
+  Partition::Owners owner(part);
+  for (std::uint64_t k = 0; k < 3000; ++k)
+    for (int pop : {2, 0, 1, 0})
+      ASSERT_EQ(owner(pop, k % part.size(pop)), part.owner(pop, k % part.size(pop))) << "pop " << pop << ", id " << k;
+}
+
 TEST(Partition, CellsInABoxAreThoseOfAllPositionsInIt) {
   // cells_in visits only the tiles meeting the box; it must find exactly the cells a scan
   // of all positions finds, ids ascending (boxes inside, across and outside a region).

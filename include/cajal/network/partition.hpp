@@ -13,6 +13,7 @@
 /// cells + cells of the tiles on the brick's surface), plus a fixed 2^18-node top of each
 /// population's tree); position() and owner() of any cell are O(log tiles) without a scan.
 /// Grid and file placement scan their population once per rank. Memory is O(local cells).
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -105,6 +106,11 @@ class Partition {
 public:
   Partition(const Deck& deck, int nranks, int rank);
 
+  /// Cells [start, start + count) of population-local ids fill tile `tile` (random placement).
+  struct Tile {
+    std::uint64_t tile, start, count;
+  };
+
   const Bricks& bricks() const { return bricks_; }
   int populations() const { return static_cast<int>(first_.size()); }
   std::uint64_t first_gid(int pop) const { return first_[pop]; }
@@ -117,6 +123,27 @@ public:
   Point position(int pop, std::uint64_t id) const;
   /// Rank that owns cell `id` of `pop`: O(log tiles).
   int owner(int pop, std::uint64_t id) const;
+
+  /// Whether this rank owns cell `id` of `pop`: a search of local(pop), no walk of the tree.
+  bool owns(int pop, std::uint64_t id) const {
+    return std::binary_search(local_[pop].begin(), local_[pop].end(), id);
+  }
+
+  /// owner() for many ids, best in ascending order: it keeps the last tile found, so the
+  /// ids of one tile (about Tiling::cells_per_tile) cost one walk down the placement tree
+  /// instead of one each (with 10^8 cells a walk draws ~30 Philox blocks). The same answer
+  /// as owner() for every id, in any order.
+  class Owners {
+  public:
+    explicit Owners(const Partition& part) : part_(part) {}
+    int operator()(int pop, std::uint64_t id);
+
+  private:
+    const Partition& part_;
+    int pop_ = -1;
+    Tile tile_{0, 0, 0};
+    std::array<int, 3> lo_{}, hi_{};
+  };
 
   /// Population-local ids owned by this rank, ascending.
   const std::vector<std::uint64_t>& local(int pop) const { return local_[pop]; }
@@ -137,10 +164,6 @@ public:
   std::vector<std::uint64_t> cells_per_rank(int pop) const;
 
 private:
-  /// Cells [start, start + count) of population-local ids fill tile `tile`.
-  struct Tile {
-    std::uint64_t tile, start, count;
-  };
   bool random(int pop) const { return tiling_[pop].tiles > 0 && tiling_[pop].cells > 0; }
   Tile find_tile(const Tiling& t, std::uint64_t id) const;
   /// Calls f(Tile) for each tile of `wanted` (tile indices, ascending), in that order.
