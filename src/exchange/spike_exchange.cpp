@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
 #include "model/population.hpp"
 
@@ -41,6 +42,57 @@ std::uint64_t SpikeExchange::standin_bytes() {
     for (const auto& p : x->past_) n += (p.records.capacity() + p.cells.capacity()) * sizeof(std::uint64_t);
   }
   return n;
+}
+
+SpikeExchange::Sources::Sources(const std::vector<const Projection*>& projections) {
+  for (const Projection* pj : projections) {
+    rows_.push_back(Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj->sources));
+    base_.push_back(pj->pre_first_gid);
+  }
+  at_.assign(rows_.size(), 0);
+}
+
+std::uint64_t SpikeExchange::setup_gids() {
+  constexpr std::uint64_t most = std::uint64_t(1) << 24;
+  static const std::uint64_t n = [most] {
+    const char* v = std::getenv("CAJAL_TEST_SETUP_GIDS");
+    const std::uint64_t x = v && *v ? std::strtoull(v, nullptr, 10) : most;
+    return x > 0 ? std::min(x, most) : most;
+  }();
+  return n;
+}
+
+std::uint64_t SpikeExchange::local_below(std::uint64_t gid) const {
+  std::uint64_t n = 0;
+  for (int p = 0; p < part_.populations(); ++p) {
+    const std::uint64_t first = part_.first_gid(p);
+    if (gid <= first) continue;
+    const auto& ids = part_.local(p);
+    n += static_cast<std::uint64_t>(std::lower_bound(ids.begin(), ids.end(), gid - first) - ids.begin());
+  }
+  return n;
+}
+
+std::vector<std::uint64_t> SpikeExchange::replayed_in(const std::vector<Block>& blocks, std::uint64_t lo,
+                                                      std::uint64_t hi, std::vector<std::uint64_t>& got) const {
+  got.assign(static_cast<std::size_t>(ranks_), 0);
+  std::uint64_t n = 0;
+  for (const Block& b : blocks) {
+    const auto first = std::lower_bound(b.gids.begin(), b.gids.end(), lo);
+    const auto end = std::lower_bound(first, b.gids.end(), hi);
+    n += static_cast<std::uint64_t>(end - first) * b.ranks.size();
+  }
+  std::vector<std::uint64_t> asked;
+  asked.reserve(n);  // at its size, as the all-to-all's output is
+  for (const Block& b : blocks) {  // blocks and their ranks ascending: the order of an all-to-all
+    const auto first = std::lower_bound(b.gids.begin(), b.gids.end(), lo);
+    const auto end = std::lower_bound(first, b.gids.end(), hi);
+    for (const int r : b.ranks) {
+      got[static_cast<std::size_t>(r)] = static_cast<std::uint64_t>(end - first);
+      asked.insert(asked.end(), first, end);
+    }
+  }
+  return asked;
 }
 
 void SpikeExchange::count(std::size_t local, std::size_t records_sent, std::size_t records_received) {
@@ -96,9 +148,10 @@ std::vector<int> SpikeExchange::possible_subscribers(const Deck& deck, const std
   return ranks;
 }
 
-std::vector<std::uint64_t> SpikeExchange::replay_subscriptions(const Communicator& comm,
-                                                               const std::vector<const Projection*>& projections,
-                                                               const Replay& replay, std::vector<std::uint64_t>& counts) const {
+std::vector<SpikeExchange::Block> SpikeExchange::replay_subscriptions(const Communicator& comm,
+                                                                     const std::vector<const Projection*>& projections,
+                                                                     const Replay& replay,
+                                                                     std::vector<std::uint64_t>& counts) const {
   const auto t0 = std::chrono::steady_clock::now();
   const Deck& deck = part_.deck();
   const int P = comm.size(), me = comm.rank();
@@ -141,46 +194,62 @@ std::vector<std::uint64_t> SpikeExchange::replay_subscriptions(const Communicato
   const std::vector<int> cand = possible_subscribers(deck, replay ? std::vector<int>{} : specs, P, me);
   const std::size_t C = cand.size();
   const std::size_t M = std::min<std::size_t>(C, static_cast<std::size_t>(std::max(1, dry ? dry->peers() : P)));
-  std::vector<std::uint64_t> asked;
+  std::vector<Block> blocks(M);
   counts.assign(static_cast<std::size_t>(P), 0);
   for (std::size_t b = 0; b < M; ++b) {
     const std::size_t first = (b * C + M - 1) / M, end = ((b + 1) * C + M - 1) / M;
-    const std::vector<std::uint64_t> gids = subscriptions_of(cand[(first + end - 1) / 2]);
+    blocks[b].gids = subscriptions_of(cand[(first + end - 1) / 2]);
     for (std::size_t i = first; i < end; ++i) {
-      counts[static_cast<std::size_t>(cand[i])] = gids.size();
-      asked.insert(asked.end(), gids.begin(), gids.end());
+      counts[static_cast<std::size_t>(cand[i])] = blocks[b].gids.size();
+      blocks[b].ranks.push_back(cand[i]);
     }
   }
   g_replay.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   g_replay.possible = std::max<std::uint64_t>(g_replay.possible, C);
   g_replay.replayed = std::max<std::uint64_t>(g_replay.replayed, M);
-  return asked;
+  return blocks;
 }
 
-void SpikeExchange::make_standins(const std::vector<std::vector<std::uint64_t>>& want) {
+/// The local cell that remote source k of population p (of m such sources from one rank)
+/// stands in for: the local cells of p spread evenly, or of any population when p has none
+/// here; no_cell when this rank has no cells at all.
+std::uint64_t SpikeExchange::standin_cell(int p, std::uint64_t m, std::uint64_t k) const {
+  const std::uint64_t np = part_.local(p).size(), nlocal = pop_offset_.back();
+  const std::uint64_t base = np > 0 ? pop_offset_[p] : 0, span = np > 0 ? np : nlocal;
+  return span == 0 ? no_cell : base + k * span / m;
+}
+
+void SpikeExchange::start_standins(std::vector<std::vector<std::uint64_t>> sources) {
+  // Each row's length follows from the counts alone; the ids are placed round by round
+  // (add_standins), so no list of every remote source is held beside the tables.
   const std::uint64_t nlocal = pop_offset_.back();
-  // The local cell that remote source k of population p (of m such sources from one rank)
-  // stands in for: the local cells of p spread evenly, or of any population when p has none
-  // here. Each list is ascending, so a population's sources in it are one run. Two passes
-  // (count, then fill in the same order): nothing but the tables is allocated.
-  const auto each_pair = [&](const auto& f) {
-    for (const auto& from : want)
-      for (int p = 0; p < part_.populations(); ++p) {
-        const std::uint64_t g0 = part_.first_gid(p), g1 = g0 + part_.size(p);
-        const auto b = std::lower_bound(from.begin(), from.end(), g0);
-        const auto e = std::lower_bound(b, from.end(), g1);
-        const std::uint64_t np = part_.local(p).size(), m = static_cast<std::uint64_t>(e - b);
-        const std::uint64_t base = np > 0 ? pop_offset_[p] : 0, span = np > 0 ? np : nlocal;
-        if (span == 0) continue;
-        for (std::uint64_t k = 0; k < m; ++k) f(base + k * span / m, b[static_cast<std::ptrdiff_t>(k)]);
-      }
-  };
+  standin_m_ = std::move(sources);
+  standin_k_.assign(standin_m_.size(), std::vector<std::uint64_t>(static_cast<std::size_t>(part_.populations()), 0));
   fake_row_.assign(nlocal + 1, 0);
-  each_pair([&](std::uint64_t cell, std::uint64_t) { ++fake_row_[cell + 1]; });
+  for (const auto& from : standin_m_)
+    for (int p = 0; p < part_.populations(); ++p)
+      for (std::uint64_t k = 0; k < from[p]; ++k) {
+        const std::uint64_t cell = standin_cell(p, from[p], k);
+        if (cell != no_cell) ++fake_row_[cell + 1];
+      }
   for (std::uint64_t i = 0; i < nlocal; ++i) fake_row_[i + 1] += fake_row_[i];
   fake_gid_.resize(fake_row_.back());
-  std::vector<std::uint32_t> next(fake_row_.begin(), fake_row_.end() - 1);
-  each_pair([&](std::uint64_t cell, std::uint64_t g) { fake_gid_[next[cell]++] = g; });
+  standin_next_.assign(fake_row_.begin(), fake_row_.end() - 1);
+}
+
+void SpikeExchange::add_standins(const std::vector<std::vector<std::uint64_t>>& want) {
+  // By source rank, then population, then id: with one round, the order of a single pass
+  // over the whole lists.
+  for (std::size_t from = 0; from < want.size(); ++from)
+    for (int p = 0; p < part_.populations(); ++p) {
+      const std::uint64_t g0 = part_.first_gid(p), g1 = g0 + part_.size(p);
+      const auto b = std::lower_bound(want[from].begin(), want[from].end(), g0);
+      const auto e = std::lower_bound(b, want[from].end(), g1);
+      for (auto it = b; it != e; ++it) {
+        const std::uint64_t cell = standin_cell(p, standin_m_[from][p], standin_k_[from][p]++);
+        if (cell != no_cell) fake_gid_[standin_next_[cell]++] = *it;
+      }
+    }
 }
 
 std::uint64_t SpikeExchange::local_index(std::uint64_t gid) const {
@@ -199,89 +268,100 @@ SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
   pop_offset_.assign(part.populations() + 1, 0);
   for (int p = 0; p < part.populations(); ++p) pop_offset_[p + 1] = pop_offset_[p] + part.local(p).size();
 
-  // Sources this rank needs, by owner (its own cells need no subscription): the distinct
-  // gids of every projection's source rows, ascending. They are merged straight from the
-  // projections' ascending `sources` arrays, without a concatenated copy (at 10^4 ranks a
-  // rank's rows number 10^7-10^8, nearly one per synapse, and that copy, grown by doubling,
-  // was the setup's peak), and each owner's list is allocated once at its size.
-  std::vector<std::vector<std::uint64_t>> want(P);
-  {
-    std::vector<Kokkos::View<SourceId*>::HostMirror> rows;
-    std::vector<std::uint64_t> base;
-    for (const Projection* pj : projections) {
-      rows.push_back(Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj->sources));
-      base.push_back(pj->pre_first_gid);
-    }
-    const auto each_source = [&](const auto& f) {
-      constexpr std::uint64_t none = ~std::uint64_t(0);
-      std::vector<std::size_t> at(rows.size(), 0);
-      for (;;) {
-        std::uint64_t g = none;
-        for (std::size_t i = 0; i < rows.size(); ++i)
-          if (at[i] < rows[i].extent(0)) g = std::min(g, base[i] + rows[i](at[i]));
-        if (g == none) return;
-        for (std::size_t i = 0; i < rows.size(); ++i)
-          if (at[i] < rows[i].extent(0) && base[i] + rows[i](at[i]) == g) ++at[i];
-        f(g);
-      }
-    };
-    std::vector<std::uint32_t> owner_of;  // of each distinct source, in order
-    std::size_t rows_in_all = 0;
-    for (const auto& r : rows) rows_in_all += r.extent(0);
-    owner_of.reserve(rows_in_all);
-    std::vector<std::size_t> n_want(P, 0);
-    Partition::Owners owner(part);  // the sources come ascending: one tree walk per tile
-    each_source([&](std::uint64_t g) {
-      const int pop = part.population_of(g);
-      owner_of.push_back(static_cast<std::uint32_t>(owner(pop, g - part.first_gid(pop))));
-      ++n_want[owner_of.back()];
-    });
-    for (int r = 0; r < P; ++r)
-      if (r != me) want[r].reserve(n_want[r]);
-    std::size_t k = 0;
-    each_source([&](std::uint64_t g) {
-      const std::uint32_t owner = owner_of[k++];
-      if (static_cast<int>(owner) != me) want[owner].push_back(g);
-    });
-  }
-  for (int r = 0; r < P; ++r)
-    if (!want[r].empty()) src_.push_back(r);
+  // The subscriptions, in rounds over the gid space (the same on every rank: from the
+  // number of cells), each round one all-to-all of the sources this rank needs whose ids
+  // fall in the round's range, by owner (its own cells need no subscription). At 10^4
+  // ranks a rank's synapses have ~10^8 distinct sources: sent in one piece, that list and
+  // the subscriptions received for it held ~16 bytes per synapse at once, the peak of the
+  // build; a round holds at most setup_gids() ids of each.
+  const std::uint64_t total = part.total_cells();
+  const std::uint64_t per_round = setup_gids();
+  const std::uint64_t rounds = std::max<std::uint64_t>(1, (total + per_round - 1) / per_round);
+  Sources sources(projections);
+  Partition::Owners owner(part);
 
+  // First, counts only: how many sources this rank asks each owner for, and (dry run, for
+  // the stand-ins) of which population.
+  std::vector<std::uint64_t> n_want(P, 0);
+  std::vector<std::vector<std::uint64_t>> per_pop(dry_ ? P : 0, std::vector<std::uint64_t>(part.populations(), 0));
+  sources.each_below(total, [&](std::uint64_t g) {
+    const int pop = part.population_of(g);
+    const int o = owner(pop, g - part.first_gid(pop));
+    if (o == me) return;
+    ++n_want[o];
+    if (dry_) ++per_pop[o][pop];
+  });
+  for (int r = 0; r < P; ++r)
+    if (n_want[r] > 0) src_.push_back(r);
+  // How many of this rank's cells each rank asks for: an all-to-all of the counts (the dry
+  // run: the replayed ranks' draws).
   std::vector<std::uint64_t> counts;
-  const std::vector<std::uint64_t> asked =
-      dry_ ? replay_subscriptions(comm, projections, replay, counts) : comm.alltoallv(want, &counts);
+  std::vector<Block> blocks;
   if (dry_) {
-    make_standins(want);
+    blocks = replay_subscriptions(comm, projections, replay, counts);
+    start_standins(std::move(per_pop));
     past_.resize(dry_lags);
+  } else {
+    std::vector<std::vector<std::uint64_t>> n(P);
+    for (int r = 0; r < P; ++r) n[r] = {n_want[r]};
+    counts = comm.alltoallv(n);
   }
-  // Not needed any more: freed before the subscription tables below are built beside
-  // `asked` (at 10^4 ranks it holds ~8 bytes per synapse of this rank).
-  std::vector<std::vector<std::uint64_t>>().swap(want);
+  std::vector<std::uint32_t> slot(P, 0);
+  std::uint64_t subscriptions = 0;
   for (int r = 0; r < P; ++r)
-    if (counts[r] > 0) dest_.push_back(r);
-
-  // Per local cell: the destination slots that subscribed to it.
-  const std::uint64_t nlocal = pop_offset_.back();
-  std::vector<std::uint32_t> n_sub(nlocal + 1, 0);
-  {
-    std::size_t k = 0;
-    for (int r = 0; r < P; ++r)
-      for (std::uint64_t c = 0; c < counts[r]; ++c) ++n_sub[local_index(asked[k++]) + 1];
-  }
-  for (std::uint64_t i = 0; i < nlocal; ++i) n_sub[i + 1] += n_sub[i];
-  sub_row_ = n_sub;
-  sub_to_.resize(sub_row_.back());
-  {
-    std::vector<std::uint32_t> fill(sub_row_.begin(), sub_row_.end() - 1);
-    std::size_t k = 0, slot = 0;
-    for (int r = 0; r < P; ++r) {
-      if (counts[r] == 0) continue;
-      for (std::uint64_t c = 0; c < counts[r]; ++c) {
-        const std::uint64_t li = local_index(asked[k++]);
-        sub_to_[fill[li]++] = static_cast<std::uint32_t>(slot);
-      }
-      ++slot;
+    if (counts[r] > 0) {
+      slot[r] = static_cast<std::uint32_t>(dest_.size());
+      dest_.push_back(r);
+      subscriptions += counts[r];
     }
+
+  // Per local cell: the destination slots that subscribed to it (a row per cell, slots
+  // ascending). Local cells are numbered in gid order, so each round fills the rows of the
+  // cells in its range, after those of the rounds before.
+  const std::uint64_t nlocal = pop_offset_.back();
+  sub_row_.assign(nlocal + 1, 0);
+  sources.restart();
+  Partition::Owners round_owner(part);
+  std::vector<std::vector<std::uint64_t>> want(P);
+  std::vector<std::uint64_t> n_round(P);
+  std::uint64_t c0 = 0;  // the first local cell of this round
+  for (std::uint64_t k = 0; k < rounds; ++k) {
+    const std::uint64_t lo = k * per_round, hi = std::min(total, lo + per_round);
+    // The round's lists, each allocated once at its size (counted first, then filled from
+    // the same position of the merge): grown by doubling they held up to twice as much.
+    const auto each_wanted = [&](const auto& f) {
+      sources.each_below(hi, [&](std::uint64_t g) {
+        const int pop = part.population_of(g);
+        const int o = round_owner(pop, g - part.first_gid(pop));
+        if (o != me) f(o, g);
+      });
+    };
+    const Sources::Position start = sources.position();
+    std::fill(n_round.begin(), n_round.end(), 0);
+    each_wanted([&](int o, std::uint64_t) { ++n_round[o]; });
+    for (int r = 0; r < P; ++r) want[r].reserve(n_round[r]);
+    sources.seek(start);
+    each_wanted([&](int o, std::uint64_t g) { want[o].push_back(g); });
+    std::vector<std::uint64_t> got;  // per rank
+    const std::vector<std::uint64_t> asked = dry_ ? replayed_in(blocks, lo, hi, got) : comm.alltoallv(want, &got);
+    if (dry_) add_standins(want);
+    for (auto& w : want) std::vector<std::uint64_t>().swap(w);
+    // After the first round's lists are freed: with one round, never beside them.
+    if (k == 0) sub_to_.resize(subscriptions);
+    const std::uint64_t c1 = local_below(hi);
+    for (const std::uint64_t g : asked) ++sub_row_[local_index(g) + 1];
+    for (std::uint64_t i = c0; i < c1; ++i) sub_row_[i + 1] += sub_row_[i];
+    std::vector<std::uint32_t> fill(sub_row_.begin() + static_cast<std::ptrdiff_t>(c0),
+                                    sub_row_.begin() + static_cast<std::ptrdiff_t>(c1));
+    std::size_t at = 0;
+    for (int r = 0; r < P; ++r)
+      for (std::uint64_t c = 0; c < got[r]; ++c) sub_to_[fill[local_index(asked[at++]) - c0]++] = slot[r];
+    c0 = c1;
+  }
+  if (dry_) {
+    std::vector<std::uint32_t>().swap(standin_next_);
+    standin_m_.clear();
+    standin_k_.clear();
   }
 
   if (P > 1 && !dry_) {

@@ -3,7 +3,8 @@
 // local cell to exactly the ranks that host targets of that cell.
 //
 // Lifecycle (collective): at construction every rank lists the sources its local synapses
-// need, and tells each source's owner (one all-to-all at build time). The owners keep, per
+// need, and tells each source's owner (all-to-alls at build time: the counts, then the ids
+// in rounds of at most 2^24 gids, so the lists never hold the whole). The owners keep, per
 // local cell, the list of subscribing ranks. A distributed-graph communicator over
 // the pairs of ranks that exchange anything carries the per-interval traffic with
 // neighbourhood collectives (a count, then the spikes), so local connectivity costs local
@@ -100,6 +101,11 @@ private:
   int ranks_ = 1;
   std::vector<std::uint32_t> fake_row_;
   std::vector<std::uint64_t> fake_gid_;
+  // While they are built: remote sources per source rank and population, in all and placed
+  // so far; each local cell's next free entry of fake_gid_.
+  std::vector<std::vector<std::uint64_t>> standin_m_, standin_k_;
+  std::vector<std::uint32_t> standin_next_;
+  static constexpr std::uint64_t no_cell = ~std::uint64_t(0);
   static constexpr std::size_t dry_lags = 2;  // stand-ins copy spikes of this interval or the last
   struct Past {
     std::vector<std::uint64_t> records, cells;
@@ -113,13 +119,62 @@ private:
   void count(std::size_t local, std::size_t records_sent, std::size_t records_received);
   std::uint64_t most_sent_ = 0, most_held_ = 0, most_local_ = 0;  // words of sendbuf_, incoming_; cell_
   std::uint64_t bytes() const;
-  /// Dry run: what the alltoallv of subscriptions would bring: the gids of this rank's
-  /// cells that each other rank's synapses of `projections` need, concatenated by rank.
-  std::vector<std::uint64_t> replay_subscriptions(const Communicator& comm,
-                                                  const std::vector<const Projection*>& projections,
-                                                  const Replay& replay, std::vector<std::uint64_t>& counts) const;
+  /// Ids of the subscription setup per round: at most 2^24 gids a round, so that a round's
+  /// lists hold at most 128 MiB of ids, whatever the network's size (fewer with the test
+  /// hook CAJAL_TEST_SETUP_GIDS, to run many rounds on a small network).
+  static std::uint64_t setup_gids();
+  /// The distinct gids of the projections' source rows, ascending, merged from their sorted
+  /// `sources` arrays without a copy, in pieces: each_below(hi, f) calls f(gid) for those
+  /// below hi not yet visited.
+  class Sources {
+  public:
+    explicit Sources(const std::vector<const Projection*>& projections);
+    template <class F>
+    void each_below(std::uint64_t hi, const F& f) {
+      constexpr std::uint64_t none = ~std::uint64_t(0);
+      for (;;) {
+        std::uint64_t g = none;
+        for (std::size_t i = 0; i < rows_.size(); ++i)
+          if (at_[i] < rows_[i].extent(0)) g = std::min(g, base_[i] + rows_[i](at_[i]));
+        if (g == none || g >= hi) return;
+        for (std::size_t i = 0; i < rows_.size(); ++i)
+          if (at_[i] < rows_[i].extent(0) && base_[i] + rows_[i](at_[i]) == g) ++at_[i];
+        f(g);
+      }
+    }
+    void restart() { at_.assign(rows_.size(), 0); }
+    /// Where the merge stands, to visit the same ids again from there.
+    using Position = std::vector<std::size_t>;
+    Position position() const { return at_; }
+    void seek(const Position& p) { at_ = p; }
+
+  private:
+    std::vector<Kokkos::View<SourceId*>::HostMirror> rows_;
+    std::vector<std::uint64_t> base_;
+    std::vector<std::size_t> at_;
+  };
+  /// Dry run: the subscriptions of one replayed rank (gids of this rank's cells, ascending),
+  /// standing for the ranks `ranks` (consecutive, ascending).
+  struct Block {
+    std::vector<std::uint64_t> gids;
+    std::vector<int> ranks;
+  };
+  /// Dry run: the replayed ranks' subscriptions to this rank's cells, by block, ascending
+  /// by rank; `counts`[r]: how many rank r asks for.
+  std::vector<Block> replay_subscriptions(const Communicator& comm, const std::vector<const Projection*>& projections,
+                                          const Replay& replay, std::vector<std::uint64_t>& counts) const;
+  /// Dry run: what one round's all-to-all would bring (gids in [lo, hi), concatenated by
+  /// rank), `got`[r] of them from rank r.
+  std::vector<std::uint64_t> replayed_in(const std::vector<Block>& blocks, std::uint64_t lo, std::uint64_t hi,
+                                         std::vector<std::uint64_t>& got) const;
   std::vector<int> possible_subscribers(const Deck& deck, const std::vector<int>& specs, int P, int me) const;
-  void make_standins(const std::vector<std::vector<std::uint64_t>>& want);
+  /// Local cells whose gid is below `gid`.
+  std::uint64_t local_below(std::uint64_t gid) const;
+  /// Dry run: the stand-in rows from the number of remote sources per source rank and
+  /// population, then their ids round by round (the lists of one round, by source rank).
+  void start_standins(std::vector<std::vector<std::uint64_t>> sources);
+  void add_standins(const std::vector<std::vector<std::uint64_t>>& want);
+  std::uint64_t standin_cell(int p, std::uint64_t m, std::uint64_t k) const;
 };
 
 }  // namespace cajal

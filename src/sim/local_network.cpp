@@ -5,6 +5,7 @@
 
 #include "cajal/model/catalogue.hpp"
 #include "cajal/util/error.hpp"
+#include "util/system.hpp"
 
 namespace cajal {
 
@@ -35,6 +36,7 @@ LocalNetwork::LocalNetwork(const Communicator& c, const Deck& d, const Schedule&
     }
     pops[p]->set_in_degree(n);
   }
+  release_free_memory();  // the builders' temporaries
   // Plastic synapses read the spike history of their targets.
   plastic_sources.resize(projections.size());
   stdp_lost = Kokkos::View<std::int64_t>("cajal::stdp::lost");

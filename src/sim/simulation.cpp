@@ -98,6 +98,7 @@ struct Simulation::Impl {
     sampling.of_pop.resize(net.pops.size());
     if (deck.field.enabled) field = std::make_unique<FieldCoupling>(c, net);
     Kokkos::fence();
+    release_free_memory();  // the exchanges' setup lists (the builders' went after net)
     build_stop.finish();
     build_local_s = seconds_since(t_build);
     build_s = comm.max(build_local_s);
