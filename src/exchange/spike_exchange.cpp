@@ -278,18 +278,21 @@ SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
   const std::uint64_t per_round = setup_gids();
   const std::uint64_t rounds = std::max<std::uint64_t>(1, (total + per_round - 1) / per_round);
   Sources sources(projections);
-  Partition::Owners owner(part);
+  Partition::Owners owners(part);  // the sources come ascending: one tree walk per tile
+  const auto owner_of = [&](std::uint64_t g) {
+    const int pop = part.population_of(g);
+    return owners(pop, g - part.first_gid(pop));
+  };
 
   // First, counts only: how many sources this rank asks each owner for, and (dry run, for
   // the stand-ins) of which population.
   std::vector<std::uint64_t> n_want(P, 0);
   std::vector<std::vector<std::uint64_t>> per_pop(dry_ ? P : 0, std::vector<std::uint64_t>(part.populations(), 0));
   sources.each_below(total, [&](std::uint64_t g) {
-    const int pop = part.population_of(g);
-    const int o = owner(pop, g - part.first_gid(pop));
+    const int o = owner_of(g);
     if (o == me) return;
     ++n_want[o];
-    if (dry_) ++per_pop[o][pop];
+    if (dry_) ++per_pop[o][part.population_of(g)];
   });
   for (int r = 0; r < P; ++r)
     if (n_want[r] > 0) src_.push_back(r);
@@ -321,7 +324,6 @@ SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
   const std::uint64_t nlocal = pop_offset_.back();
   sub_row_.assign(nlocal + 1, 0);
   sources.restart();
-  Partition::Owners round_owner(part);
   std::vector<std::vector<std::uint64_t>> want(P);
   std::vector<std::uint64_t> n_round(P);
   std::uint64_t c0 = 0;  // the first local cell of this round
@@ -331,8 +333,7 @@ SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
     // the same position of the merge): grown by doubling they held up to twice as much.
     const auto each_wanted = [&](const auto& f) {
       sources.each_below(hi, [&](std::uint64_t g) {
-        const int pop = part.population_of(g);
-        const int o = round_owner(pop, g - part.first_gid(pop));
+        const int o = owner_of(g);
         if (o != me) f(o, g);
       });
     };

@@ -218,7 +218,7 @@ void LocalNetwork::load_synapses(CheckpointFile& f, std::size_t i) {
   const auto& owned = part.local(pj.pre);
   std::vector<std::uint64_t> own(owned.size() * words);
   // The ids of a file's block come mostly ascending: Owners walks the tree once per tile.
-  const auto owner = [&, o = Partition::Owners(part)](std::uint64_t id) mutable { return o(pj.pre, id); };
+  auto owner = [&, o = Partition::Owners(part)](std::uint64_t id) mutable { return o(pj.pre, id); };
   for (std::size_t q = 0; q < words; ++q)
     f.read_rows(g + "/sources", q < R ? reals[q].first : std::string("t_last"), part.size(pj.pre), 1, owned, owner,
                 [&](std::size_t k, std::uint64_t* row) { own[k * words + q] = row[0]; });
@@ -259,7 +259,7 @@ void LocalNetwork::load(CheckpointFile& f) {
     const std::string g = "populations/" + pop.name;
     const auto& ids = part.local(static_cast<int>(p));
     const std::uint64_t n = part.size(static_cast<int>(p));
-    const auto owner = [&, o = Partition::Owners(part)](std::uint64_t id) mutable { return o(static_cast<int>(p), id); };
+    auto owner = [&, o = Partition::Owners(part)](std::uint64_t id) mutable { return o(static_cast<int>(p), id); };
     for (const auto& a : pop.all_state()) {
       switch (a.kind()) {
         case Population::StateArray::real_kind: load_array(f, g, a.name, n, a.real, ids, owner); break;
