@@ -155,13 +155,15 @@ std::vector<SpikeExchange::Block> SpikeExchange::replay_subscriptions(const Comm
   const auto t0 = std::chrono::steady_clock::now();
   const Deck& deck = part_.deck();
   const int P = comm.size(), me = comm.rank();
-  // The deck's projections this exchange carries: the same populations and kind of record.
+  // The deck's projections this exchange carries: the same populations and kind of record
+  // (static spikes, spikes with their source's state, SIC, gap junctions).
   std::vector<int> specs;
   for (std::size_t j = 0; j < deck.projections.size(); ++j) {
     const ProjectionSpec& spec = deck.projections[j];
+    const bool stateful = spec.synapse.plastic() || spec.synapse.stp() || spec.synapse.glio();
     for (const Projection* pj : projections)
       if (pj->pre == deck.population_index(spec.pre) && pj->post == deck.population_index(spec.post) &&
-          pj->sic == spec.synapse.sic() && pj->gap == spec.synapse.gap()) {
+          pj->sic == spec.synapse.sic() && pj->gap == spec.synapse.gap() && pj->stateful() == stateful) {
         specs.push_back(static_cast<int>(j));
         break;
       }

@@ -13,8 +13,10 @@
 // A rank's own spikes never go through MPI: they are always part of what it delivers.
 //
 // A record is `width` 64-bit words whose first word is a packed spike (gid, offset): 1 for
-// spikes, 2 for the graded SIC output of astrocytes (the value's bits follow). One object
-// per kind of record, each built from the projections that carry that kind.
+// spikes into static synapses, 2 and more for spikes into stateful ones (the source's
+// presynaptic state follows, sim/presynaptic_state.hpp), 1 + m for the graded SIC output
+// of astrocytes (the values' bits follow). One object per kind of record, each built from
+// the projections that carry that kind.
 //
 // Dry run (`cajal run --dry-run P`, on a DryRunCommunicator: rank r of P in one process):
 // no MPI. The subscriptions to this rank's cells are found by replaying the other ranks'

@@ -23,7 +23,6 @@ std::size_t Projection::bytes() const {
   return sources.extent(0) * sizeof(SourceId) + row.extent(0) * sizeof(SynapseIndex) +
          target.extent(0) * sizeof(std::uint32_t) + weight.extent(0) * sizeof(float) +
          delay.extent(0) * sizeof(std::uint16_t) + plastic_weight.extent(0) * sizeof(double) +
-         kplus.extent(0) * sizeof(double) + t_last.extent(0) * sizeof(std::int64_t) +
          (stp_u.extent(0) + stp_x.extent(0) + stp_y.extent(0)) * sizeof(double) +
          third.extent(0) * sizeof(std::int64_t);
 }
@@ -842,21 +841,17 @@ void allocate(const Deck& deck, int index, const Layout& l, std::uint64_t nsrc, 
   if (pj.plastic) {
     pj.plastic_weight = Kokkos::View<double*>(
         Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::plastic_weight"), total);
-    pj.kplus = Kokkos::View<double*>("cajal::projection::kplus", nsrc);     // no spike yet: 0
-    pj.t_last = Kokkos::View<std::int64_t*>("cajal::projection::t_last", nsrc);  // NEST: t = 0
   }
   if (l.gated)
     pj.third = Kokkos::View<std::int64_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::third"), total);
   if (pj.glio) {
     const auto v = resolve_synapse_params(spec.synapse);
-    pj.t_last = Kokkos::View<std::int64_t*>("cajal::projection::t_last", nsrc);
     pj.stp_u = filled("cajal::projection::stp_u", total, v.at("u"));
     pj.stp_x = filled("cajal::projection::stp_x", total, v.at("x"));
     pj.third = Kokkos::View<std::int64_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::third"), total);
   }
   if (pj.stp) {
     const auto v = resolve_synapse_params(spec.synapse);
-    pj.t_last = Kokkos::View<std::int64_t*>("cajal::projection::t_last", nsrc);  // NEST: t = 0
     pj.stp_u = filled("cajal::projection::stp_u", total, v.at("u"));
     pj.stp_x = filled("cajal::projection::stp_x", total, v.at("x"));
     pj.stp_y = filled("cajal::projection::stp_y", total, v.at("y"));

@@ -59,16 +59,14 @@ struct Projection {
   std::uint64_t synapses = 0;
 
   // Plastic synapses (a synapse model other than "static"): the weight of every synapse
-  // (double; `weight` stays empty) and, per source row, the presynaptic trace K+ and the
-  // stamp of the source's last spike (see synapse/stdp.hpp).
+  // (double; `weight` stays empty). The presynaptic trace K+ and the stamp of the source's
+  // last spike come with each spike from the source's owner (sim/presynaptic_state.hpp).
   bool plastic = false;
   StdpRule rule;
   Kokkos::View<double*> plastic_weight;
-  Kokkos::View<double*> kplus;
-  Kokkos::View<std::int64_t*> t_last;  // also for tsodyks_synapse
 
   // Short-term plasticity (tsodyks_synapse): u, x, y of every synapse; the weight stays in
-  // `weight` / `weight_value`, and t_last holds each source's last spike.
+  // `weight` / `weight_value` (the source's last spike comes with each spike, as for STDP).
   bool stp = false;
   TsodyksRule tm;
   Kokkos::View<double*> stp_u, stp_x, stp_y;
@@ -90,12 +88,6 @@ struct Projection {
     if (glio) return {{"u", stp_u}, {"x", stp_x}};
     return {};
   }
-  /// Per-source real state besides t_last (STDP: the trace K+).
-  std::vector<std::pair<std::string, Kokkos::View<double*>>> source_state() const {
-    if (plastic) return {{"kplus", kplus}};
-    return {};
-  }
-
   std::size_t bytes() const;
 };
 

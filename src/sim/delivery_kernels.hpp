@@ -170,29 +170,34 @@ struct Deliver {
   }
 };
 
+/// A double sent as a record's word (sim/presynaptic_state.hpp).
+KOKKOS_INLINE_FUNCTION double word_to_double(std::uint64_t w) {
+  double v;
+  std::memcpy(&v, &w, sizeof v);
+  return v;
+}
+
 /// Delivers the spikes of one plastic projection, one source row at a time: the spikes of
-/// a source are processed in time order (they share its trace and its synapses), each
-/// updating every synapse of the row by the STDP rule before delivering its new weight.
-/// `group_first/last` delimit, in the sorted spike list, the spikes of source row
-/// `group_row`. The kernel's index is a target slice: every slice follows the source's
-/// trace through the same spikes (the same arithmetic, so the same bits) and updates its
-/// own synapses; none stores the trace, which another slice may still be reading
-/// (AdvanceSourceClock stores it after the kernel).
+/// a source are processed in time order (they share its synapses), each updating every
+/// synapse of the row by the STDP rule before delivering its new weight. `records` are
+/// the interval's stateful records (`width` words each, sorted by packed spike): each
+/// carries the source's t_last (word 1) and K+ (word `slot`) before that spike, from its
+/// owner, so no row keeps them. `group_first/last` delimit the records of source row
+/// `group_row`. The kernel's index is a target slice: each updates its own synapses.
 struct DeliverPlastic {
   using value_type = std::uint64_t;
-  Kokkos::View<const std::uint64_t*> spikes, group_first, group_last, group_row;
+  Kokkos::View<const std::uint64_t*> records, group_first, group_last, group_row;
   Kokkos::View<const SynapseIndex*> row;
   Kokkos::View<const std::uint32_t*> target;
   Kokkos::View<const std::uint16_t*> delay;
-  Kokkos::View<double*> weight, kplus;
-  Kokkos::View<std::int64_t*> t_last;
+  Kokkos::View<double*> weight;
   Kokkos::View<std::int64_t> lost;
   StdpRule rule;
   PostHistory history;
   Ring ring;
   TargetSlices slices;
   std::int64_t t0;
-  int delay_steps, ring_size, receptor;
+  int width, slot, delay_steps, ring_size, receptor;
   // Astrocyte-gated STDP: each synapse's astrocyte (table index, -1: none) and the gates.
   Kokkos::View<const std::int64_t*> third;
   Kokkos::View<const double*> gate;
@@ -203,11 +208,11 @@ struct DeliverPlastic {
     for (std::size_t g = 0; g < group_row.extent(0); ++g) {
       const std::uint64_t r = group_row(g);
       const auto part = slices.of_row(s, r, row(r), row(r + 1));
-      double kp = kplus(r);
-      std::int64_t tl = t_last(r);
       for (std::uint64_t k = group_first(g); k < group_last(g); ++k) {
-        const int off = spike_offset(spikes(k));
-        const std::int64_t stamp = t0 + off + 1;
+        const std::uint64_t* rec = &records(k * width);
+        const int off = spike_offset(rec[0]);
+        const std::int64_t stamp = t0 + off + 1, tl = static_cast<std::int64_t>(rec[1]);
+        const double kp = word_to_double(rec[slot]);
         const int base = static_cast<int>((t0 + off) % ring_size);
         for (std::uint64_t j = part.b; j < part.e; j += part.step) {
           const int d = const_d ? delay_steps : delay(j);
@@ -215,12 +220,11 @@ struct DeliverPlastic {
           const double gj = third.extent(0) && third(j) >= 0 ? gate(third(j)) : 1.0;
           const double w = rule.on_pre_spike(history, post, weight(j), kp, tl, stamp, d, lost_here, gj);
           weight(j) = w;
-          int slot = base + d;
-          if (slot >= ring_size) slot -= ring_size;
-          ring_add(ring(receptor, slot, post), to_fixed(w));
+          int at = base + d;
+          if (at >= ring_size) at -= ring_size;
+          ring_add(ring(receptor, at, post), to_fixed(w));
         }
         events += part.size();
-        rule.advance_trace(kp, tl, stamp);
       }
     }
     if (lost_here) Kokkos::atomic_add(&lost(), static_cast<std::int64_t>(lost_here));
@@ -229,34 +233,33 @@ struct DeliverPlastic {
 
 /// Delivers the spikes of one projection with short-term plasticity, one source row at a
 /// time (as DeliverPlastic, slice by slice): each spike advances the state of every synapse
-/// of the row over the time since the source's previous spike and delivers the released
-/// fraction x weight. `Dynamics` is the synapse kind: factors(steps) once per spike and
-/// row, then release(factors, j) per synapse.
+/// of the row over the time since the source's previous spike (word 1 of its record) and
+/// delivers the released fraction x weight. `Dynamics` is the synapse kind: factors(steps)
+/// once per spike and row, then release(factors, j) per synapse.
 template <class Dynamics>
 struct DeliverShortTerm {
   using value_type = std::uint64_t;
-  Kokkos::View<const std::uint64_t*> spikes, group_first, group_last, group_row;
+  Kokkos::View<const std::uint64_t*> records, group_first, group_last, group_row;
   Kokkos::View<const SynapseIndex*> row;
   Kokkos::View<const std::uint32_t*> target;
   Kokkos::View<const std::uint16_t*> delay;
   Kokkos::View<const float*> weight;
-  Kokkos::View<std::int64_t*> t_last;
   Dynamics dyn;
   Ring ring;
   TargetSlices slices;
   std::int64_t t0;
   double weight_value;
-  int delay_steps, ring_size, receptor;
+  int width, delay_steps, ring_size, receptor;
 
   KOKKOS_INLINE_FUNCTION void operator()(const int s, std::uint64_t& events) const {
     for (std::size_t g = 0; g < group_row.extent(0); ++g) {
       const std::uint64_t r = group_row(g);
       const auto part = slices.of_row(s, r, row(r), row(r + 1));
-      std::int64_t tl = t_last(r);
       for (std::uint64_t k = group_first(g); k < group_last(g); ++k) {
-        const int off = spike_offset(spikes(k));
+        const std::uint64_t* rec = &records(k * width);
+        const int off = spike_offset(rec[0]);
         const std::int64_t stamp = t0 + off + 1;
-        const auto f = dyn.factors(stamp - tl);
+        const auto f = dyn.factors(stamp - static_cast<std::int64_t>(rec[1]));
         const int base = static_cast<int>((t0 + off) % ring_size);
         for (std::uint64_t j = part.b; j < part.e; j += part.step) {
           const double w = (weight.extent(0) ? static_cast<double>(weight(j)) : weight_value) * dyn.release(f, j);
@@ -265,34 +268,8 @@ struct DeliverShortTerm {
           ring_add(ring(receptor, slot, target(j)), to_fixed(w));
         }
         events += part.size();
-        tl = stamp;
       }
     }
-  }
-};
-
-/// After DeliverPlastic or DeliverShortTerm: each source row's clock (the stamp of its
-/// last spike) and, for STDP, its trace K+, advanced over the row's spikes of the interval,
-/// one row per index (the slices of the delivery kernel each followed them without storing).
-struct AdvanceSourceClock {
-  Kokkos::View<const std::uint64_t*> spikes, group_first, group_last, group_row;
-  Kokkos::View<double*> kplus;  // extent 0: no trace (short-term plasticity)
-  Kokkos::View<std::int64_t*> t_last;
-  StdpRule rule;
-  std::int64_t t0;
-
-  KOKKOS_INLINE_FUNCTION void operator()(const std::size_t g) const {
-    const std::uint64_t r = group_row(g);
-    const bool trace = kplus.extent(0) != 0;
-    double kp = trace ? kplus(r) : 0.0;
-    std::int64_t tl = t_last(r);
-    for (std::uint64_t k = group_first(g); k < group_last(g); ++k) {
-      const std::int64_t stamp = t0 + spike_offset(spikes(k)) + 1;
-      if (trace) rule.advance_trace(kp, tl, stamp);
-      tl = stamp;
-    }
-    if (trace) kplus(r) = kp;
-    t_last(r) = tl;
   }
 };
 

@@ -52,6 +52,7 @@ LocalNetwork::LocalNetwork(const Communicator& c, const Deck& d, const Schedule&
       post.history = PostHistory::make(post.local_size, deck.simulation.dt,
                                        resolve_params(deck.populations[pj.post]).at("tau_minus"));
   }
+  presynaptic = std::make_unique<PresynapticState>(part, projections);
 }
 
 std::uint64_t LocalNetwork::local_synapses() const {
@@ -64,7 +65,7 @@ std::uint64_t LocalNetwork::synapse_storage_bytes() const {
   std::uint64_t n = 0;
   for (const auto& pj : projections) n += pj.bytes();
   for (const auto& s : slices) n += s.split.span() * sizeof(std::uint32_t);  // delivery's split tables
-  return n;
+  return n + presynaptic->bytes();
 }
 
 }  // namespace cajal

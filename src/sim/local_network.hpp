@@ -17,6 +17,7 @@
 #include "model/population.hpp"
 #include "network/connectivity.hpp"
 #include "sim/delivery_kernels.hpp"
+#include "sim/presynaptic_state.hpp"
 #include "sim/schedule.hpp"
 
 namespace cajal {
@@ -39,12 +40,15 @@ struct LocalNetwork {
   bool any_plastic = false, any_stateful = false;
   /// Host copies of the source lists of stateful projections (to group spikes by row).
   std::vector<Kokkos::View<SourceId*>::HostMirror> plastic_sources;
+  /// The presynaptic state of this rank's cells for the stateful projections they feed,
+  /// sent with their spikes.
+  std::unique_ptr<PresynapticState> presynaptic;
   /// Facilitations or depressions that needed a postsynaptic spike older than the kept history.
   Kokkos::View<std::int64_t> stdp_lost;
 
   /// Synapses whose target lives on this rank.
   std::uint64_t local_synapses() const;
-  /// Bytes of this rank's synapse storage.
+  /// Bytes of this rank's synapse storage (with the presynaptic state of its cells).
   std::uint64_t synapse_storage_bytes() const;
 
   /// Collective: bytes the network's part of a checkpoint takes, about.

@@ -62,7 +62,7 @@ std::uint64_t LocalNetwork::checkpoint_bytes() const {
   for (const auto& pj : projections)
     if (pj.stateful())
       e += comm.sum<unsigned long long>(pj.synapses) * 8 * pj.synapse_state().size() +
-           part.size(pj.pre) * 8 * (pj.source_state().size() + 1);
+           part.size(pj.pre) * 8 * (pj.plastic ? 2 : 1);
   return e;
 }
 
@@ -130,7 +130,7 @@ int LocalNetwork::widest_row(const std::vector<std::uint64_t>& off) const {
 
 /// Synapse state of projection i (STDP: weights and traces; STP: u, x, y): per-synapse
 /// arrays by target (rows padded with NaN to the widest in-degree), and per-source
-/// arrays (the real ones, then t_last) written by the source's owner.
+/// arrays (K+ for STDP, t_last) written by the source's owner, who holds them.
 void LocalNetwork::save_synapses(CheckpointFile& f, std::size_t i) const {
   const Projection& pj = projections[i];
   const std::string g = "projections/" + deck.projections[i].name;
@@ -149,43 +149,17 @@ void LocalNetwork::save_synapses(CheckpointFile& f, std::size_t i) const {
       for (std::uint64_t q = n; q < static_cast<std::uint64_t>(W); ++q) out[q] = std::nan("");
     });
   }
-  // Per source: every rank with a row for a source holds the same values; the owner
-  // writes them. Message per row: source id, the real arrays' bits, t_last.
-  const auto reals = pj.source_state();
-  const std::size_t R = reals.size(), words = R + 2;
-  const int P = comm.size();
-  auto src = plastic_sources[i];
-  std::vector<Kokkos::View<double*>::HostMirror> rh;
-  for (const auto& a : reals) rh.push_back(Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), a.second));
-  auto tl = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.t_last);
-  std::vector<std::vector<std::uint64_t>> send(P);
-  Partition::Owners owner(part);  // rows ascending by source
-  for (std::size_t r = 0; r < src.extent(0); ++r) {
-    auto& v = send[owner(pj.pre, src(r))];
-    v.push_back(src(r));
-    for (std::size_t q = 0; q < R; ++q) v.push_back(to_bits(rh[q](r)));
-    v.push_back(static_cast<std::uint64_t>(tl(r)));
-  }
-  const std::vector<std::uint64_t> got = comm.alltoallv(send);
+  // Per source (the presynaptic state, held by the source's owner): K+ (STDP), t_last.
   const auto& owned = part.local(pj.pre);
-  std::vector<std::uint64_t> own(owned.size() * (words - 1), 0);
-  std::vector<char> seen(owned.size(), 0);
-  std::string problem;
-  for (std::size_t k = 0; k + words - 1 < got.size(); k += words) {
-    const std::size_t li = static_cast<std::size_t>(std::lower_bound(owned.begin(), owned.end(), got[k]) - owned.begin());
-    for (std::size_t q = 0; q + 1 < words; ++q) {
-      if (seen[li] && own[li * (words - 1) + q] != got[k + 1 + q])
-        problem = "internal error: ranks disagree on the synapse state of source " + std::to_string(got[k]);
-      own[li * (words - 1) + q] = got[k + 1 + q];
-    }
-    seen[li] = 1;
-  }
-  if (comm.any(!problem.empty()))
-    throw error(problem.empty() ? std::string("internal error: synapse source state disagrees") : problem, exit_internal);
   f.write_ids(g + "/sources", owned);
-  for (std::size_t q = 0; q + 1 < words; ++q)
-    f.write_rows(g + "/sources", q < R ? reals[q].first : std::string("t_last"), q < R ? H5T_IEEE_F64LE : H5T_STD_I64LE, 1,
-                 owned, [&](std::size_t k, std::uint64_t* row) { row[0] = own[k * (words - 1) + q]; });
+  if (pj.plastic) {
+    const auto& kp = presynaptic->kplus(i);
+    f.write_rows(g + "/sources", "kplus", H5T_IEEE_F64LE, 1, owned,
+                 [&](std::size_t k, std::uint64_t* row) { row[0] = to_bits(kp[k]); });
+  }
+  const auto& tl = presynaptic->t_last(pj.pre);
+  f.write_rows(g + "/sources", "t_last", H5T_STD_I64LE, 1, owned,
+               [&](std::size_t k, std::uint64_t* row) { row[0] = to_bits(tl[k]); });
 }
 
 void LocalNetwork::load_synapses(CheckpointFile& f, std::size_t i) {
@@ -212,45 +186,18 @@ void LocalNetwork::load_synapses(CheckpointFile& f, std::size_t i) {
     if (!problem.empty()) throw usage_error(problem);
     Kokkos::deep_copy(arr.second, w);
   }
-  // Per source: read by owner, then each rank asks the owners for the sources of its rows.
-  const auto reals = pj.source_state();
-  const std::size_t R = reals.size(), words = R + 1;
+  // Per source: each owner reads its cells'.
   const auto& owned = part.local(pj.pre);
-  std::vector<std::uint64_t> own(owned.size() * words);
   // The ids of a file's block come mostly ascending: Owners walks the tree once per tile.
   auto owner = [&, o = Partition::Owners(part)](std::uint64_t id) mutable { return o(pj.pre, id); };
-  for (std::size_t q = 0; q < words; ++q)
-    f.read_rows(g + "/sources", q < R ? reals[q].first : std::string("t_last"), part.size(pj.pre), 1, owned, owner,
-                [&](std::size_t k, std::uint64_t* row) { own[k * words + q] = row[0]; });
-  const int P = comm.size();
-  auto src = plastic_sources[i];
-  std::vector<std::vector<std::uint64_t>> ask(P);
-  Partition::Owners row_owner(part);  // rows ascending by source
-  for (std::size_t r = 0; r < src.extent(0); ++r) ask[row_owner(pj.pre, src(r))].push_back(src(r));
-  std::vector<std::uint64_t> counts;
-  const std::vector<std::uint64_t> asked = comm.alltoallv(ask, &counts);
-  std::vector<std::vector<std::uint64_t>> reply(P);
-  std::size_t k = 0;
-  for (int r = 0; r < P; ++r)
-    for (std::uint64_t c = 0; c < counts[r]; ++c, ++k) {
-      const std::size_t li = static_cast<std::size_t>(std::lower_bound(owned.begin(), owned.end(), asked[k]) - owned.begin());
-      reply[r].insert(reply[r].end(), own.begin() + li * words, own.begin() + (li + 1) * words);
-    }
-  const std::vector<std::uint64_t> answers = comm.alltoallv(reply);
-  // Answers arrive by owner rank, each in the order asked.
-  std::vector<std::size_t> at(P + 1, 0);
-  for (int r = 0; r < P; ++r) at[r + 1] = at[r] + words * ask[r].size();
-  std::vector<Kokkos::View<double*>::HostMirror> rh;
-  for (const auto& a : reals) rh.push_back(Kokkos::create_mirror_view(a.second));
-  auto tl = Kokkos::create_mirror_view(pj.t_last);
-  for (std::size_t r = 0; r < src.extent(0); ++r) {
-    std::size_t& a = at[row_owner(pj.pre, src(r))];
-    for (std::size_t q = 0; q < R; ++q) from_bits(answers[a + q], rh[q](r));
-    tl(r) = static_cast<std::int64_t>(answers[a + R]);
-    a += words;
+  if (pj.plastic) {
+    auto& kp = presynaptic->kplus(i);
+    f.read_rows(g + "/sources", "kplus", part.size(pj.pre), 1, owned, owner,
+                [&](std::size_t k, std::uint64_t* row) { from_bits(row[0], kp[k]); });
   }
-  for (std::size_t q = 0; q < R; ++q) Kokkos::deep_copy(reals[q].second, rh[q]);
-  Kokkos::deep_copy(pj.t_last, tl);
+  auto& tl = presynaptic->t_last(pj.pre);
+  f.read_rows(g + "/sources", "t_last", part.size(pj.pre), 1, owned, owner,
+              [&](std::size_t k, std::uint64_t* row) { from_bits(row[0], tl[k]); });
 }
 
 void LocalNetwork::load(CheckpointFile& f) {

@@ -3,8 +3,9 @@
 //   synapses  network/connectivity.hpp: per synapse the target (4 B), a float weight when
 //             drawn, a uint16 delay when drawn, the double weight of plastic synapses, u x y
 //             of short-term ones, u x and the astrocyte of tripartite ones; per source row
-//             its id and offset (8 B), STDP's trace and stamp or STP's stamp; delivery's
-//             split tables when there are threads; the spike routing of each row
+//             its id and offset (8 B); delivery's split tables when there are threads; the
+//             spike routing of each row; per local cell feeding stateful synapses, its
+//             last spike and STDP trace (sim/presynaptic_state.hpp)
 //   cells     gid and partition id, the model's state (at most one double per parameter
 //             and recordable, and four more), ring buffers (receptors x slots x 8 B), the
 //             interval's spike buffer, the STDP spike history of plastic targets
@@ -101,10 +102,11 @@ Need need_of(const Deck& deck, const Schedule& schedule, double threads, const s
     if (stp) per_synapse += 24;
     if (glio) per_synapse += 24;
     double per_row = 8 + 16;  // sources and row (32-bit each); the spike routing (subscriptions, both sides)
-    if (plastic) per_row += 16;
-    if (stp || glio) per_row += 8;
     if (threads > 1) per_row += 4 * (threads - 1);
     held += synapses * per_synapse + rows * per_row;
+    // The presynaptic state of the source's own cells (sim/presynaptic_state.hpp): t_last,
+    // and K+ for STDP (t_last is counted once per stateful projection: an upper bound).
+    if (plastic || stp || glio) held += (plastic ? 16 : 8) * local[deck.population_index(spec.pre)];
     need.synapses += synapses;
     // The builder's per-source counters, one set per host thread (network/connectivity.cpp,
     // SourceCounts): dense (8 bytes per source) where that costs no more than half the

@@ -60,11 +60,20 @@ std::vector<RankFigures> gather_ranks(const Communicator& comm, const RankFigure
   return all;
 }
 
-std::vector<const Projection*> spike_projections(const LocalNetwork& net) {
+/// The projections whose synapses take spikes: static ones (`stateful` false), or those
+/// that take records with the source's state (true).
+std::vector<const Projection*> spike_projections(const LocalNetwork& net, bool stateful) {
   std::vector<const Projection*> v;
   for (const auto& pj : net.projections)
-    if (!pj.sic && !pj.gap) v.push_back(&pj);
+    if (!pj.sic && !pj.gap && pj.stateful() == stateful) v.push_back(&pj);
   return v;
+}
+
+/// The exchange of records for stateful synapses; none when the deck has no such synapses
+/// (the same on every rank).
+std::unique_ptr<SpikeExchange> record_exchange(const Communicator& c, const LocalNetwork& net) {
+  if (!net.presynaptic->active()) return nullptr;
+  return std::make_unique<SpikeExchange>(c, net.part, spike_projections(net, true), net.presynaptic->width());
 }
 
 }  // namespace
@@ -80,7 +89,8 @@ struct Simulation::Impl {
   Schedule schedule;
   LocalNetwork net;
   Gliotransmission glio;
-  SpikeExchange exchange;  // spikes; SIC and gap-junction records have their own
+  SpikeExchange exchange;  // spikes for static synapses; SIC and gap-junction records have their own
+  std::unique_ptr<SpikeExchange> stateful;  // spikes with their source's state, for stateful synapses
   SicCoupling sic;
   GapJunctions gap;
   Update update;
@@ -89,11 +99,13 @@ struct Simulation::Impl {
   StateSampling sampling;
   double build_s = 0, build_local_s = 0;
   RestoredRun restored;
+  const std::vector<std::uint64_t> no_records;
 
   Impl(const Communicator& c, const Deck& d)
       : comm(c), deck(d), baseline_rss(current_rss_bytes()), t_build(clock_type::now()), build_stop(c), schedule(d),
         net(c, d, schedule, [this] { build_stop.poll(); }), glio(c, net, schedule),
-        exchange(c, net.part, spike_projections(net)), sic(c, net, schedule), gap(c, net),
+        exchange(c, net.part, spike_projections(net, false)), stateful(record_exchange(c, net)), sic(c, net, schedule),
+        gap(c, net),
         update(net, schedule), delivery(net, glio, update.capacity()) {
     sampling.of_pop.resize(net.pops.size());
     if (deck.field.enabled) field = std::make_unique<FieldCoupling>(c, net);
@@ -131,9 +143,14 @@ struct Simulation::Impl {
   /// subscribed to their sources, then into the ring slots of their local targets.
   std::uint64_t exchange_and_deliver(const Epoch& e, std::size_t nlocal, PhaseTimes& times) {
     const std::vector<std::uint64_t>* spikes;
+    const std::vector<std::uint64_t>* states = &no_records;
     {
       Stopwatch w(times.exchange);
       spikes = &exchange.exchange(update.spikes().data(), nlocal);
+      if (stateful) {
+        const auto& mine = net.presynaptic->records_of(update.spikes().data(), nlocal, e.t0);
+        states = &stateful->exchange(mine.data(), net.presynaptic->records());
+      }
     }
     if (sic.active()) {
       const std::vector<std::uint64_t>* records;
@@ -145,7 +162,7 @@ struct Simulation::Impl {
       sic.deliver(*records, e.t0);
     }
     Stopwatch w(times.deliver);
-    return delivery.deliver(*spikes, e.t0);
+    return delivery.deliver(*spikes, *states, e.t0);
   }
 
   /// Stage checkpoint: everything recorded reaches the disk, then the checkpoint of `step`.

@@ -11,8 +11,9 @@
 //   2. depresses once: w <- depress(w, K-(t - d)), where K-(u) is the postsynaptic trace
 //      from spikes strictly before u,
 //   3. delivers w, and the presynaptic trace becomes K+ <- K+ e^{-(t - t_last)·dt/τ+} + 1.
-// K+ and t_last depend only on the presynaptic spike train, so they are kept once per
-// source row, not per synapse; a synapse stores only its weight (double) and target.
+// K+ and t_last depend only on the presynaptic spike train, so the source's owner keeps
+// them, once per cell, and sends them with each spike (sim/presynaptic_state.hpp); a
+// synapse stores only its weight (double) and target.
 // A source that has never spiked has K+ = 0 and skips step 1 (NEST runs it with K+ = 0,
 // which changes nothing for stdp_pl_synapse_hom and can round w/Wmax·Wmax for stdp_synapse).
 //
@@ -32,6 +33,7 @@ namespace cajal {
 struct Decay {
   static constexpr int table_len = 8192;
   Kokkos::View<double*> table;
+  Kokkos::View<double*>::HostMirror host;  // the same values on the host (the same view on host backends)
   double dt_over_tau = 0;
 
   static Decay make(double dt, double tau) {
@@ -41,10 +43,15 @@ struct Decay {
     auto h = Kokkos::create_mirror_view(d.table);
     for (int n = 0; n < table_len; ++n) h(n) = std::exp(-(static_cast<double>(n) * d.dt_over_tau));
     Kokkos::deep_copy(d.table, h);
+    d.host = h;
     return d;
   }
   KOKKOS_INLINE_FUNCTION double operator()(std::int64_t n) const {
     return n < table_len ? table(n) : kmath::exp(-(static_cast<double>(n) * dt_over_tau));
+  }
+  /// The same on the host, for a backend whose memory the host cannot read.
+  double on_host(std::int64_t n) const {
+    return n < table_len ? host(n) : kmath::exp(-(static_cast<double>(n) * dt_over_tau));
   }
 };
 
@@ -152,9 +159,10 @@ struct StdpRule {
     const double km = h.kminus_at(post, t - d, lost);
     return depress(w, gate == 1.0 ? km : (2.0 - gate) * km);
   }
-  /// Step 3: the source's trace after its spike with stamp t.
-  KOKKOS_INLINE_FUNCTION void advance_trace(double& kplus, std::int64_t& t_last, std::int64_t t) const {
-    kplus = kplus * plus(t - t_last) + 1.0;
+  /// Step 3: the source's trace after its spike with stamp t. Computed by the source's
+  /// owner, on the host (sim/presynaptic_state.hpp), and sent with the spike.
+  void advance_trace(double& kplus, std::int64_t& t_last, std::int64_t t) const {
+    kplus = kplus * plus.on_host(t - t_last) + 1.0;
     t_last = t;
   }
 };
