@@ -17,6 +17,20 @@ std::vector<const SpikeExchange*>& live() {
 }
 }  // namespace
 
+void SpikeExchange::Subscribers::add_row(const std::uint32_t* slots, std::size_t n) {
+  std::uint32_t next = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    std::uint32_t gap = slots[k] - next;
+    next = slots[k] + 1;
+    while (gap >= 0x80) {
+      gaps_.push_back(static_cast<std::uint8_t>(gap | 0x80));
+      gap >>= 7;
+    }
+    gaps_.push_back(static_cast<std::uint8_t>(gap));
+  }
+  row_.push_back(gaps_.size());
+}
+
 const SpikeExchange::Traffic& SpikeExchange::traffic() { return g_traffic; }
 const SpikeExchange::ReplayFigures& SpikeExchange::replay_figures() { return g_replay; }
 
@@ -25,7 +39,7 @@ std::uint64_t SpikeExchange::bytes() const {
   // (not their capacity: the doubling of sendbuf_ and the vectors' growth would make the
   // figure jump by factors of two with the spike count of one interval).
   auto b = [](const auto& v) { return static_cast<std::uint64_t>(v.size() * sizeof(v[0])); };
-  return b(dest_) + b(src_) + b(pop_offset_) + b(sub_row_) + b(sub_to_) + b(scount_) + b(sdispl_) + b(rcount_) +
+  return b(dest_) + b(src_) + b(pop_offset_) + subscribers_.bytes() + b(scount_) + b(sdispl_) + b(rcount_) +
          b(rdispl_) + b(chunk_at_) + 8 * (most_sent_ + most_held_ + most_local_);
 }
 
@@ -321,10 +335,8 @@ SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
     }
 
   // Per local cell: the destination slots that subscribed to it (a row per cell, slots
-  // ascending). Local cells are numbered in gid order, so each round fills the rows of the
+  // ascending). Local cells are numbered in gid order, so each round adds the rows of the
   // cells in its range, after those of the rounds before.
-  const std::uint64_t nlocal = pop_offset_.back();
-  sub_row_.assign(nlocal + 1, 0);
   sources.restart();
   std::vector<std::vector<std::uint64_t>> want(P);
   std::vector<std::uint64_t> n_round(P);
@@ -349,16 +361,20 @@ SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
     const std::vector<std::uint64_t> asked = dry_ ? replayed_in(blocks, lo, hi, got) : comm.alltoallv(want, &got);
     if (dry_) add_standins(want);
     for (auto& w : want) std::vector<std::uint64_t>().swap(w);
-    // After the first round's lists are freed: with one round, never beside them.
-    if (k == 0) sub_to_.resize(subscriptions);
+    // After the first round's lists are freed: with one round, never beside them. A
+    // subscription takes at least one byte.
+    if (k == 0) subscribers_.reserve(subscriptions);
+    // The round's rows, slots ascending (by rank), then appended in cell order.
     const std::uint64_t c1 = local_below(hi);
-    for (const std::uint64_t g : asked) ++sub_row_[local_index(g) + 1];
-    for (std::uint64_t i = c0; i < c1; ++i) sub_row_[i + 1] += sub_row_[i];
-    std::vector<std::uint32_t> fill(sub_row_.begin() + static_cast<std::ptrdiff_t>(c0),
-                                    sub_row_.begin() + static_cast<std::ptrdiff_t>(c1));
+    std::vector<std::uint64_t> row(c1 - c0 + 1, 0);
+    for (const std::uint64_t g : asked) ++row[local_index(g) - c0 + 1];
+    for (std::uint64_t i = 0; i < c1 - c0; ++i) row[i + 1] += row[i];
+    std::vector<std::uint32_t> slots(row.back());
+    std::vector<std::uint64_t> fill(row.begin(), row.end() - 1);
     std::size_t at = 0;
     for (int r = 0; r < P; ++r)
-      for (std::uint64_t c = 0; c < got[r]; ++c) sub_to_[fill[local_index(asked[at++]) - c0]++] = slot[r];
+      for (std::uint64_t c = 0; c < got[r]; ++c) slots[fill[local_index(asked[at++]) - c0]++] = slot[r];
+    for (std::uint64_t i = 0; i < c1 - c0; ++i) subscribers_.add_row(slots.data() + row[i], row[i + 1] - row[i]);
     c0 = c1;
   }
   if (dry_) {
@@ -407,8 +423,7 @@ void SpikeExchange::pack(const std::uint64_t* local, std::size_t n) {
   cell_.resize(n);
   std::uint64_t* const cell = cell_.data();
   int* const at = chunk_at_.data();
-  const std::uint32_t* const row = sub_row_.data();
-  const std::uint32_t* const to = sub_to_.data();
+  const Subscribers* const subs = &subscribers_;
   const SpikeExchange* const self = this;
   auto first = [n, C](std::size_t c) { return n * c / C; };
   Kokkos::parallel_for(
@@ -417,7 +432,7 @@ void SpikeExchange::pack(const std::uint64_t* local, std::size_t n) {
         for (std::size_t d = 0; d < D; ++d) count[d] = 0;
         for (std::size_t k = first(c); k < first(c + 1); ++k) {
           const std::uint64_t li = cell[k] = self->local_index(spike_gid(local[k * W]));
-          for (std::uint32_t e = row[li]; e < row[li + 1]; ++e) ++count[to[e]];
+          subs->each(li, [&](std::uint32_t d) { ++count[d]; });
         }
       });
   int total = 0;
@@ -437,10 +452,10 @@ void SpikeExchange::pack(const std::uint64_t* local, std::size_t n) {
       "cajal::exchange::place", Kokkos::RangePolicy<Host>(0, C), [=](const std::size_t c) {
         int* const next = at + c * D;
         for (std::size_t k = first(c); k < first(c + 1); ++k)
-          for (std::uint32_t e = row[cell[k]]; e < row[cell[k] + 1]; ++e) {
-            std::uint64_t* const rec = buf + static_cast<std::size_t>(next[to[e]]++) * W;
+          subs->each(cell[k], [&](std::uint32_t d) {
+            std::uint64_t* const rec = buf + static_cast<std::size_t>(next[d]++) * W;
             for (std::size_t w = 0; w < W; ++w) rec[w] = local[k * W + w];
-          }
+          });
       });
   Host().fence();
 }

@@ -85,6 +85,40 @@ public:
   };
   static const ReplayFigures& replay_figures();
 
+  /// Per local cell, the destination slots subscribed to it, ascending, each stored as its
+  /// gap from the one before in 7-bit groups (LEB128): one byte per subscription while the
+  /// gaps stay below 128, which they do unless fewer than 1 in 128 ranks subscribe to a
+  /// cell. At 10^4 ranks and more a rank holds ~10^8 subscriptions, where 32-bit slots
+  /// took 400-500 MB.
+  class Subscribers {
+  public:
+    /// Appends the next cell's row: `n` slots, ascending.
+    void add_row(const std::uint32_t* slots, std::size_t n);
+    void reserve(std::uint64_t subscriptions) { gaps_.reserve(subscriptions); }
+    /// Calls f(slot) for each slot subscribed to `cell`, ascending.
+    template <class F>
+    void each(std::uint64_t cell, const F& f) const {
+      const std::uint8_t* p = gaps_.data() + row_[cell];
+      const std::uint8_t* const end = gaps_.data() + row_[cell + 1];
+      std::uint32_t next = 0;  // the smallest slot the row's next entry may be
+      while (p < end) {
+        std::uint32_t gap = 0;
+        for (int shift = 0;; shift += 7) {
+          const std::uint8_t b = *p++;
+          gap |= static_cast<std::uint32_t>(b & 0x7f) << shift;
+          if (!(b & 0x80)) break;
+        }
+        f(next + gap);
+        next += gap + 1;
+      }
+    }
+    std::uint64_t bytes() const { return row_.size() * sizeof(std::uint64_t) + gaps_.size(); }
+
+  private:
+    std::vector<std::uint64_t> row_{0};
+    std::vector<std::uint8_t> gaps_;
+  };
+
 private:
   const Partition& part_;
   MPI_Comm graph_ = MPI_COMM_NULL;
@@ -92,7 +126,7 @@ private:
   int width_ = 1;
   std::vector<int> dest_, src_;                 // neighbour ranks
   std::vector<std::uint64_t> pop_offset_;       // rank-local cell numbering per population
-  std::vector<std::uint32_t> sub_row_, sub_to_; // local cell -> destination slots
+  Subscribers subscribers_;
   std::vector<int> scount_, sdispl_, rcount_, rdispl_;
   std::vector<std::uint64_t> sendbuf_, incoming_, cell_;  // cell_: local index of each spike
   std::size_t chunks_ = 1;      // packing: the records split into this many chunks (host threads)

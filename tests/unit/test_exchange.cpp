@@ -1,0 +1,96 @@
+// The spike exchange's owner-side tables: the subscriber rows (gaps in 7-bit groups) give
+// back every slot, and the presynaptic state sent with each spike of a stateful source is
+// the state before that spike (STDP's trace K+ from NEST's recursion, synapse/stdp.hpp).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cajal/input/deck.hpp"
+#include "cajal/network/partition.hpp"
+#include "exchange/spike_exchange.hpp"
+#include "model/population.hpp"
+#include "network/connectivity.hpp"
+#include "sim/presynaptic_state.hpp"
+
+using namespace cajal;
+
+TEST(SpikeExchange, SubscriberRowsGiveBackEverySlot) {
+  // Gaps of one and of several 7-bit groups (127 / 128, 2^14 - 1 / 2^14, 2^31), empty rows.
+  const std::vector<std::vector<std::uint32_t>> rows = {
+      {}, {0}, {0, 1, 2, 3}, {127}, {128}, {5, 133, 134, 16517}, {}, {16383, 16384, 32768}, {2147483648u, 4294967294u}, {}};
+  SpikeExchange::Subscribers subs;
+  for (const auto& r : rows) subs.add_row(r.data(), r.size());
+  for (std::size_t c = 0; c < rows.size(); ++c) {
+    std::vector<std::uint32_t> got;
+    subs.each(c, [&](std::uint32_t s) { got.push_back(s); });
+    EXPECT_EQ(got, rows[c]) << "cell " << c;
+  }
+  // One byte per subscription while gaps stay below 128.
+  SpikeExchange::Subscribers dense;
+  std::vector<std::uint32_t> every_other;
+  for (std::uint32_t s = 0; s < 1000; s += 2) every_other.push_back(s);
+  dense.add_row(every_other.data(), every_other.size());
+  EXPECT_EQ(dense.bytes(), 2 * sizeof(std::uint64_t) + every_other.size());
+}
+
+namespace {
+double word(std::uint64_t w) {
+  double v;
+  std::memcpy(&v, &w, sizeof v);
+  return v;
+}
+}  // namespace
+
+TEST(PresynapticState, RecordsCarryTheStateBeforeEachSpike) {
+  // a feeds two plastic projections (two traces, tau+ 20 and 10 ms) and b only a static one,
+  // so b's spikes carry no state.
+  const Deck d = Deck::parse(
+      "[simulation]\ndt = 0.1\nt_stop = 1.0\nseed = 3\n"
+      "[[population]]\nname = \"a\"\nmodel = \"iaf_psc_alpha\"\nn = 10\n"
+      "[[population]]\nname = \"b\"\nmodel = \"iaf_psc_alpha\"\nn = 10\n"
+      "[[projection]]\nname = \"ab\"\npre = \"a\"\npost = \"b\"\nrule = \"fixed_indegree\"\nindegree = 3\nweight = 10.0\n"
+      "synapse = { model = \"stdp_synapse\", tau_plus = 20.0, lambda = 0.01, alpha = 1.0, Wmax = 100.0 }\n"
+      "[[projection]]\nname = \"aa\"\npre = \"a\"\npost = \"a\"\nrule = \"fixed_indegree\"\nindegree = 3\nweight = 10.0\n"
+      "synapse = { model = \"stdp_synapse\", tau_plus = 10.0, lambda = 0.01, alpha = 1.0, Wmax = 100.0 }\n"
+      "[[projection]]\nname = \"ba\"\npre = \"b\"\npost = \"a\"\nrule = \"fixed_indegree\"\nindegree = 3\nweight = 10.0\n",
+      "t.toml");
+  const Partition part(d, 1, 0);
+  std::vector<Projection> pj;
+  for (int i = 0; i < 3; ++i) pj.push_back(build_projection(d, part, i));
+  PresynapticState state(part, pj);
+  ASSERT_TRUE(state.active());
+  ASSERT_EQ(state.width(), 4);  // spike, t_last, two traces
+  EXPECT_EQ(state.slot(0), 2);
+  EXPECT_EQ(state.slot(1), 3);
+  EXPECT_EQ(state.slot(2), 0);
+
+  const std::uint64_t a3 = part.first_gid(0) + 3, b1 = part.first_gid(1) + 1;
+  // Interval at step 100: a3 at offsets 5 and 2 (out of order), b1 at 0.
+  const std::vector<std::uint64_t> first = {pack_spike(a3, 5), pack_spike(b1, 0), pack_spike(a3, 2)};
+  std::vector<std::uint64_t> rec = state.records_of(first.data(), first.size(), 100);
+  ASSERT_EQ(state.records(), 2u);
+  EXPECT_EQ(rec[0], pack_spike(a3, 2));  // in time order
+  EXPECT_EQ(rec[1], 0u);                 // no spike before: t_last 0, K+ 0 (NEST)
+  EXPECT_EQ(word(rec[2]), 0.0);
+  EXPECT_EQ(word(rec[3]), 0.0);
+  EXPECT_EQ(rec[4], pack_spike(a3, 5));
+  EXPECT_EQ(rec[5], 103u);  // the first spike's stamp: step 102, stamp 103
+  EXPECT_EQ(word(rec[6]), 1.0);
+  EXPECT_EQ(word(rec[7]), 1.0);
+
+  // The next interval: K+ = 1 + e^{-3 dt / tau+} (after the spikes at 103 and 106).
+  const std::vector<std::uint64_t> second = {pack_spike(a3, 0)};
+  rec = state.records_of(second.data(), second.size(), 200);
+  ASSERT_EQ(state.records(), 1u);
+  EXPECT_EQ(rec[1], 106u);
+  EXPECT_DOUBLE_EQ(word(rec[2]), 1.0 + std::exp(-0.3 / 20.0));
+  EXPECT_DOUBLE_EQ(word(rec[3]), 1.0 + std::exp(-0.3 / 10.0));
+  // The owner's state now: after the spike at 201.
+  const std::size_t li = 3;
+  EXPECT_EQ(state.t_last(0)[li], 201);
+  EXPECT_DOUBLE_EQ(state.kplus(0)[li], (1.0 + std::exp(-0.3 / 20.0)) * std::exp(-9.5 / 20.0) + 1.0);
+  EXPECT_TRUE(state.t_last(1).empty());  // b feeds no stateful projection
+}
