@@ -460,7 +460,7 @@ void SpikeExchange::pack(const std::uint64_t* local, std::size_t n) {
   Host().fence();
 }
 
-const std::vector<std::uint64_t>& SpikeExchange::exchange(const std::uint64_t* local, std::size_t n) {
+std::vector<std::uint64_t>& SpikeExchange::exchange(const std::uint64_t* local, std::size_t n) {
   const std::size_t W = static_cast<std::size_t>(width_);
   incoming_.assign(local, local + n * W);
   if (dry_ && ranks_ > 1) return dry_exchange(local, n);
@@ -490,7 +490,7 @@ const std::vector<std::uint64_t>& SpikeExchange::exchange(const std::uint64_t* l
 /// peak of brunel_small on 4 ranks 1.6 times the real one); copies from up to 3 intervals
 /// back undershot it (0.88 on 8 ranks). Half and half: within 10 % on the decks of
 /// tests/dry_run.cmake.
-const std::vector<std::uint64_t>& SpikeExchange::dry_exchange(const std::uint64_t* local, std::size_t n) {
+std::vector<std::uint64_t>& SpikeExchange::dry_exchange(const std::uint64_t* local, std::size_t n) {
   const std::size_t W = static_cast<std::size_t>(width_);
   pack(local, n);
   // past_[h]: the records (and their local cells) of the interval h back, this one at 0.

@@ -60,8 +60,9 @@ public:
 
   /// Collective. `local` holds this rank's n records of the interval; returns them
   /// followed by every record received from other ranks (n_total × width words). The
-  /// returned buffer stays valid until the next call.
-  const std::vector<std::uint64_t>& exchange(const std::uint64_t* local, std::size_t n);
+  /// returned buffer stays valid until the next call, and the caller may reorder it in
+  /// place (delivery sorts it instead of copying it).
+  std::vector<std::uint64_t>& exchange(const std::uint64_t* local, std::size_t n);
   int width() const { return width_; }
 
   /// Per-process traffic of every exchange since the start (neighbour messages: a count
@@ -150,7 +151,7 @@ private:
 
   std::uint64_t local_index(std::uint64_t gid) const;
   void pack(const std::uint64_t* local, std::size_t n);
-  const std::vector<std::uint64_t>& dry_exchange(const std::uint64_t* local, std::size_t n);
+  std::vector<std::uint64_t>& dry_exchange(const std::uint64_t* local, std::size_t n);
   /// Adds one call's traffic (n local records) to traffic() and the high-water marks.
   void count(std::size_t local, std::size_t records_sent, std::size_t records_received);
   std::uint64_t most_sent_ = 0, most_held_ = 0, most_local_ = 0;  // words of sendbuf_, incoming_; cell_

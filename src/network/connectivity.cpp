@@ -315,6 +315,12 @@ class DrawnSet {
 /// where that costs no more than the synapses themselves (fast: one increment per synapse);
 /// otherwise a hash map holding only the sources the chunk draws, so that a rank's build
 /// needs memory O(its synapses), not O(all sources). Either way the counts are the same.
+/// Counts and slots are 32-bit, as the rows' offsets (SynapseIndex): the build checks the
+/// chunks' totals in 64 bits before it trusts them (a projection that needs more is
+/// refused). Keys are 32-bit source ids (SourceId); the one id equal to the empty key (the
+/// last cell of a population of 2^32) has its own counter. At 10^4 ranks the map is the
+/// build's peak: ~64 M sources per chunk for hpc_benchmark's E -> E at P = 16,384, where
+/// 64-bit keys and counts took 2 GB with the sorted list of sources.
 class SourceCounts {
  public:
   /// `expected_sources`: about how many distinct sources the chunk will count (hash map
@@ -326,26 +332,32 @@ class SourceCounts {
   }
   bool dense() const { return dense_; }
   /// Hash map: the number of sources counted.
-  std::size_t size() const { return size_; }
+  std::size_t size() const { return size_ + (has_last_ ? 1 : 0); }
   /// The counter of source `j`, created at 0.
-  std::uint64_t& operator[](std::uint64_t j) { return dense_ ? value_[j] : hashed(j); }
+  std::uint32_t& operator[](std::uint64_t j) { return dense_ ? value_[j] : hashed(static_cast<SourceId>(j)); }
   /// The counter of source `j`, 0 when the chunk has none from it.
   std::uint64_t get(std::uint64_t j) const {
     if (dense_) return value_[j];
-    const std::size_t at = find_slot(j);
+    if (j == empty) return has_last_ ? last_ : 0;
+    const std::size_t at = find_slot(static_cast<SourceId>(j));
     return key_[at] == empty ? 0 : value_[at];
   }
   /// Hash map: the sources counted, in no order.
   template <class F>
   void for_each_source(const F& f) const {
-    for (const std::uint64_t k : key_)
+    for (const SourceId k : key_)
       if (k != empty) f(k);
+    if (has_last_) f(empty);
   }
 
  private:
-  static constexpr std::uint64_t empty = ~std::uint64_t(0);
+  static constexpr SourceId empty = ~SourceId(0);
   // Out of line: the dense increment stays a tight loop.
-  [[gnu::noinline]] std::uint64_t& hashed(std::uint64_t j) {
+  [[gnu::noinline]] std::uint32_t& hashed(SourceId j) {
+    if (j == empty) {
+      has_last_ = true;
+      return last_;
+    }
     std::size_t at = find_slot(j);
     if (key_[at] == empty) {
       if (static_cast<double>(size_ + 1) > max_load * static_cast<double>(key_.size())) {
@@ -363,7 +375,7 @@ class SourceCounts {
   static std::size_t slots_for(double sources) {
     return std::max<std::size_t>(16, static_cast<std::size_t>(sources / max_load) + 1);
   }
-  std::size_t find_slot(std::uint64_t j) const {
+  std::size_t find_slot(SourceId j) const {
     const std::size_t size = key_.size();
     const unsigned __int128 h = static_cast<unsigned __int128>(j * 0x9E3779B97F4A7C15ull) * size;
     std::size_t at = static_cast<std::size_t>(h >> 64);
@@ -372,7 +384,8 @@ class SourceCounts {
     return at;
   }
   void grow(std::size_t size) {
-    std::vector<std::uint64_t> keys(size, empty), values(size, 0);
+    std::vector<SourceId> keys(size, empty);
+    std::vector<std::uint32_t> values(size, 0);
     keys.swap(key_);
     values.swap(value_);
     for (std::size_t a = 0; a < keys.size(); ++a)
@@ -383,8 +396,11 @@ class SourceCounts {
       }
   }
   bool dense_;
-  std::vector<std::uint64_t> key_, value_;
+  std::vector<SourceId> key_;
+  std::vector<std::uint32_t> value_;
   std::size_t size_ = 0;
+  bool has_last_ = false;
+  std::uint32_t last_ = 0;
 };
 
 /// Draws the sources of one target at a time. Copies share the read-only tables (spatial
@@ -910,9 +926,9 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
   const std::uint64_t n_pre = drawer.n_pre;
   const Chunks chunks(targets.size());
   const std::size_t n_chunks = chunks.count;
-  // Per chunk, a counter per source (see SourceCounts): dense while 8 n_pre bytes per
-  // chunk stay below the synapses' own 4-byte targets (9,000 sources on 16 threads: 1.2 MB),
-  // else a hash map of the chunk's own sources.
+  // Per chunk, a counter per source (see SourceCounts): dense while 4 n_pre bytes per
+  // chunk cost at most half the synapses' own 4-byte targets (9,000 sources on 16 threads:
+  // 0.6 MB), else a hash map of the chunk's own sources.
   const bool dense = static_cast<double>(n_pre * n_chunks) <=
                      0.5 * expected_in_degree(deck, index) * static_cast<double>(targets.size());
   // A chunk's distinct sources, expected: m = n_pre (1 - e^(-S/n_pre)) for S uniform draws,
@@ -938,7 +954,9 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
     }
   };
 
-  // Pass 1: synapses per source, per chunk.
+  // Pass 1: synapses per source, per chunk, and per chunk in all (64-bit: the 32-bit
+  // counters hold only what a projection may hold on one rank).
+  std::vector<std::uint64_t> in_chunk(n_chunks, 0);
   in_rounds("cajal::connectivity::count", [&](std::size_t c, std::size_t lo, std::size_t hi) {
     Drawer& d = drawers[c];
     std::vector<std::uint64_t> src;
@@ -946,31 +964,34 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
     for (std::size_t li = lo; li < hi; ++li) {
       d.sources(targets[li], src);
       for (auto j : src) ++count[j];
+      in_chunk[c] += src.size();
     }
   });
   // The sources with a local synapse, ascending: every id (dense), or the chunks' keys.
-  std::vector<std::uint64_t> drawn;
+  std::vector<SourceId> drawn;
   if (!dense) {
     std::size_t n = 0;
     for (const SourceCounts& count : cursor) n += count.size();
     drawn.reserve(n);
-    for (const SourceCounts& count : cursor) count.for_each_source([&](std::uint64_t j) { drawn.push_back(j); });
+    for (const SourceCounts& count : cursor) count.for_each_source([&](SourceId j) { drawn.push_back(j); });
     std::sort(drawn.begin(), drawn.end());
     drawn.erase(std::unique(drawn.begin(), drawn.end()), drawn.end());
   }
   const std::uint64_t n_candidates = dense ? n_pre : drawn.size();
   const auto candidate = [&](std::uint64_t k) { return dense ? k : drawn[k]; };
-  std::uint64_t nsrc = 0, total = 0;
-  for (std::uint64_t k = 0; k < n_candidates; ++k) {
-    const std::uint64_t j = candidate(k);
-    std::uint64_t n = 0;
-    for (std::size_t c = 0; c < n_chunks; ++c) n += cursor[c].get(j);
-    nsrc += n ? 1 : 0;
-    total += n;
-  }
+  std::uint64_t total = 0;
+  for (const std::uint64_t n : in_chunk) total += n;
   // Over the limit, the fill pass still calls `poll` between its rounds, as every rank does,
-  // and the build is refused after it.
+  // and the build is refused after it (the counters may have wrapped: they are not read).
   const std::string too_many = offsets_problem(deck, index, total);
+  std::uint64_t nsrc = 0;
+  if (too_many.empty())
+    for (std::uint64_t k = 0; k < n_candidates; ++k) {
+      const std::uint64_t j = candidate(k);
+      std::uint64_t n = 0;
+      for (std::size_t c = 0; c < n_chunks; ++c) n += cursor[c].get(j);
+      nsrc += n ? 1 : 0;
+    }
   if (!too_many.empty()) nsrc = total = 0;
   allocate(deck, index, layout, nsrc, total, pj);
   HostArrays h(pj);
@@ -988,7 +1009,7 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
       for (std::size_t c = 0; c < n_chunks; ++c) {
         const std::uint64_t n = cursor[c].get(j);
         if (n == 0) continue;  // (a hash map holds only the chunk's own sources)
-        cursor[c][j] = off;  // now: chunk c's first slot in source j's row
+        cursor[c][j] = static_cast<std::uint32_t>(off);  // now: chunk c's first slot in source j's row
         off += n;
       }
       if (off > first) {

@@ -186,7 +186,8 @@ KOKKOS_INLINE_FUNCTION double word_to_double(std::uint64_t w) {
 /// `group_row`. The kernel's index is a target slice: each updates its own synapses.
 struct DeliverPlastic {
   using value_type = std::uint64_t;
-  Kokkos::View<const std::uint64_t*> records, group_first, group_last, group_row;
+  Kokkos::View<const std::uint64_t*> records;
+  Kokkos::View<const std::uint32_t*> group_first, group_last, group_row;
   Kokkos::View<const SynapseIndex*> row;
   Kokkos::View<const std::uint32_t*> target;
   Kokkos::View<const std::uint16_t*> delay;
@@ -239,7 +240,8 @@ struct DeliverPlastic {
 template <class Dynamics>
 struct DeliverShortTerm {
   using value_type = std::uint64_t;
-  Kokkos::View<const std::uint64_t*> records, group_first, group_last, group_row;
+  Kokkos::View<const std::uint64_t*> records;
+  Kokkos::View<const std::uint32_t*> group_first, group_last, group_row;
   Kokkos::View<const SynapseIndex*> row;
   Kokkos::View<const std::uint32_t*> target;
   Kokkos::View<const std::uint16_t*> delay;

@@ -7,32 +7,52 @@
 
 namespace cajal {
 
-EventDelivery::EventDelivery(LocalNetwork& net, const Gliotransmission& glio, std::size_t capacity)
-    : net_(net), glio_(glio) {
-  incoming_ = Kokkos::View<std::uint64_t*>("cajal::sim::incoming", std::max<std::size_t>(capacity, 1024));
-  incoming_host_ = Kokkos::create_mirror_view(incoming_);
+EventDelivery::EventDelivery(LocalNetwork& net, const Gliotransmission& glio) : net_(net), glio_(glio) {}
+
+namespace {
+/// EventDelivery::on_device for kernels whose memory is the buffer's (a template, so that only
+/// the branch of the build's backend is compiled).
+template <class Buffer>
+Kokkos::View<const std::uint64_t*, typename Buffer::memory_space> words_in(const std::vector<std::uint64_t>& words,
+                                                                           Buffer& buffer) {
+  using Memory = typename Buffer::memory_space;
+  if constexpr (Kokkos::SpaceAccessibility<Kokkos::HostSpace, Memory>::accessible) {
+    // The kernels read the exchange's buffer itself: no copy (up to 10^8 words an interval
+    // at 10^4 ranks).
+    return Kokkos::View<const std::uint64_t*, Memory, Kokkos::MemoryUnmanaged>(words.data(), words.size());
+  } else {
+    if (buffer.extent(0) < words.size())  // grows rarely, by a quarter more than asked
+      buffer = Buffer(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::sim::incoming"),
+                      words.size() + words.size() / 4);
+    const auto sub = Kokkos::subview(buffer, std::make_pair(std::size_t(0), words.size()));
+    using Host = Kokkos::View<const std::uint64_t*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>;
+    Kokkos::deep_copy(sub, Host(words.data(), words.size()));
+    return sub;
+  }
+}
+}  // namespace
+
+EventDelivery::Words EventDelivery::on_device(const std::vector<std::uint64_t>& words,
+                                              Kokkos::View<std::uint64_t*>& buffer) {
+  return words_in(words, buffer);
 }
 
 /// deliver: every spike this rank needs into the ring buffers of its local targets.
-std::uint64_t EventDelivery::deliver(const std::vector<std::uint64_t>& spikes, const std::vector<std::uint64_t>& records,
+std::uint64_t EventDelivery::deliver(const std::vector<std::uint64_t>& spikes, std::vector<std::uint64_t>& records,
                                      std::int64_t t0) {
   if (net_.projections.empty()) return 0;
   std::uint64_t events = 0;
   const std::size_t W = net_.presynaptic->active() ? static_cast<std::size_t>(net_.presynaptic->width()) : 1;
   const std::size_t n_rec = records.size() / W;
-  if (n_rec > 0) sort_records(records, n_rec);
-  for (std::size_t i = 0; i < net_.projections.size(); ++i)
-    if (net_.projections[i].stateful() && n_rec > 0) events += deliver_stateful(i, n_rec, t0);
-  if (spikes.empty()) return events;
-  if (incoming_.extent(0) < spikes.size()) {  // grows rarely: capacity doubles
-    incoming_ = Kokkos::View<std::uint64_t*>("cajal::sim::incoming", 2 * spikes.size());
-    incoming_host_ = Kokkos::create_mirror_view(incoming_);
+  if (n_rec > 0) {
+    sort_records(records, n_rec);
+    const Words in = on_device(records, records_);
+    for (std::size_t i = 0; i < net_.projections.size(); ++i)
+      if (net_.projections[i].stateful()) events += deliver_stateful(i, records.data(), in, n_rec, t0);
   }
+  if (spikes.empty()) return events;
   // Static delivery does not care about the order of the spikes.
-  std::copy(spikes.begin(), spikes.end(), incoming_host_.data());
-  Kokkos::deep_copy(Kokkos::subview(incoming_, std::make_pair(std::size_t(0), spikes.size())),
-                    Kokkos::subview(incoming_host_, std::make_pair(std::size_t(0), spikes.size())));
-  auto in = Kokkos::subview(incoming_, std::make_pair(std::size_t(0), spikes.size()));
+  const Words in = on_device(spikes, spikes_);
   for (std::size_t i = 0; i < net_.projections.size(); ++i) {
     const Projection& pj = net_.projections[i];
     std::uint64_t e = 0;
@@ -67,39 +87,54 @@ std::uint64_t EventDelivery::deliver(const std::vector<std::uint64_t>& spikes, c
   return events;
 }
 
-void EventDelivery::sort_records(const std::vector<std::uint64_t>& records, std::size_t n) {
+void EventDelivery::sort_records(std::vector<std::uint64_t>& records, std::size_t n) {
   const std::size_t W = static_cast<std::size_t>(net_.presynaptic->width());
-  if (records_.extent(0) < n * W) {  // grows rarely: capacity doubles
-    records_ = Kokkos::View<std::uint64_t*>("cajal::sim::records", 2 * n * W);
-    records_host_ = Kokkos::create_mirror_view(records_);
-  }
   // By packed spike, (gid, offset): each source's spikes together and in time order. A
-  // cell spikes at most once per step, so no two records tie.
+  // cell spikes at most once per step, so no two records tie. The order is sorted, then
+  // applied in place, cycle by cycle (order_[j]: the record that goes to j; j once placed).
   order_.resize(n);
   for (std::size_t k = 0; k < n; ++k) order_[k] = static_cast<std::uint32_t>(k);
   std::sort(order_.begin(), order_.end(), [&](std::uint32_t a, std::uint32_t b) { return records[a * W] < records[b * W]; });
-  for (std::size_t k = 0; k < n; ++k) std::copy_n(records.data() + order_[k] * W, W, records_host_.data() + k * W);
-  const auto sub = std::make_pair(std::size_t(0), n * W);
-  Kokkos::deep_copy(Kokkos::subview(records_, sub), Kokkos::subview(records_host_, sub));
+  held_.resize(W);
+  std::uint64_t* const tmp = held_.data();
+  std::uint64_t* const r = records.data();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (order_[i] == i) continue;
+    std::copy_n(r + i * W, W, tmp);
+    std::size_t j = i;
+    for (;;) {
+      const std::size_t k = order_[j];
+      order_[j] = static_cast<std::uint32_t>(j);
+      if (k == i) {
+        std::copy_n(tmp, W, r + j * W);
+        break;
+      }
+      std::copy_n(r + k * W, W, r + j * W);
+      j = k;
+    }
+  }
 }
 
 /// The stateful part of deliver for projection i: groups the n sorted records by source
-/// row (host), then one kernel over the groups.
-std::uint64_t EventDelivery::deliver_stateful(std::size_t i, std::size_t n, std::int64_t t0) {
+/// row (host, from `sorted`), then one kernel over the groups (reading `in`, the same
+/// records where the kernels run).
+std::uint64_t EventDelivery::deliver_stateful(std::size_t i, const std::uint64_t* sorted, Words in, std::size_t n,
+                                              std::int64_t t0) {
   Projection& pj = net_.projections[i];
   const auto& src = net_.plastic_sources[i];
   const std::uint64_t first = pj.pre_first_gid, n_pre = net_.part.size(pj.pre);
   const std::size_t nsrc = src.extent(0), W = static_cast<std::size_t>(net_.presynaptic->width());
-  if (group_first_.extent(0) < n) {  // grows rarely: capacity doubles
-    group_first_ = Kokkos::View<std::uint64_t*>("cajal::stdp::group_first", 2 * n);
-    group_last_ = Kokkos::View<std::uint64_t*>("cajal::stdp::group_last", 2 * n);
-    group_row_ = Kokkos::View<std::uint64_t*>("cajal::stdp::group_row", 2 * n);
+  if (group_first_.extent(0) < n) {  // grows rarely, by a quarter more than asked
+    const std::size_t m = n + n / 4;
+    group_first_ = Kokkos::View<std::uint32_t*>("cajal::stdp::group_first", m);
+    group_last_ = Kokkos::View<std::uint32_t*>("cajal::stdp::group_last", m);
+    group_row_ = Kokkos::View<std::uint32_t*>("cajal::stdp::group_row", m);
     group_first_h_ = Kokkos::create_mirror_view(group_first_);
     group_last_h_ = Kokkos::create_mirror_view(group_last_);
     group_row_h_ = Kokkos::create_mirror_view(group_row_);
   }
   auto &hf = group_first_h_, &hl = group_last_h_, &hr = group_row_h_;
-  const auto gid_of = [&](std::size_t k) { return spike_gid(records_host_(k * W)); };
+  const auto gid_of = [&](std::size_t k) { return spike_gid(sorted[k * W]); };
   std::size_t groups = 0;
   for (std::size_t k = 0; k < n;) {
     const std::uint64_t g = gid_of(k);
@@ -109,9 +144,9 @@ std::uint64_t EventDelivery::deliver_stateful(std::size_t i, std::size_t n, std:
       const std::uint64_t id = g - first;
       std::size_t r = nsrc == n_pre ? id : static_cast<std::size_t>(std::lower_bound(src.data(), src.data() + nsrc, id) - src.data());
       if (r < nsrc && src(r) == id) {
-        hf(groups) = k;
-        hl(groups) = end;
-        hr(groups) = r;
+        hf(groups) = static_cast<std::uint32_t>(k);
+        hl(groups) = static_cast<std::uint32_t>(end);
+        hr(groups) = static_cast<std::uint32_t>(r);
         ++groups;
       }
     }
@@ -124,7 +159,6 @@ std::uint64_t EventDelivery::deliver_stateful(std::size_t i, std::size_t n, std:
   Kokkos::deep_copy(Kokkos::subview(group_row_, sub), Kokkos::subview(hr, sub));
   const auto gf = Kokkos::subview(group_first_, sub), gl = Kokkos::subview(group_last_, sub),
              gr = Kokkos::subview(group_row_, sub);
-  const auto in = Kokkos::subview(records_, std::make_pair(std::size_t(0), n * W));
   const auto& ring = net_.pops[pj.post]->ring;
   const TargetSlices slices = net_.slices[i];
   const auto policy = Kokkos::RangePolicy<>(0, slices.count);

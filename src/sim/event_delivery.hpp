@@ -16,30 +16,32 @@ namespace cajal {
 
 class EventDelivery {
 public:
-  /// `capacity`: spikes expected per interval at most (the buffer grows if exceeded).
-  EventDelivery(LocalNetwork& net, const Gliotransmission& glio, std::size_t capacity);
+  EventDelivery(LocalNetwork& net, const Gliotransmission& glio);
 
   /// Delivers the interval at t0: `spikes` (packed (gid, offset), see pack_spike) into the
   /// static projections, `records` (net.presynaptic->width() words each) into the stateful
-  /// ones; returns the synaptic events delivered.
-  std::uint64_t deliver(const std::vector<std::uint64_t>& spikes, const std::vector<std::uint64_t>& records,
-                        std::int64_t t0);
+  /// ones, which need them sorted: `records` is sorted in place. Returns the synaptic
+  /// events delivered.
+  std::uint64_t deliver(const std::vector<std::uint64_t>& spikes, std::vector<std::uint64_t>& records, std::int64_t t0);
 
 private:
-  std::uint64_t deliver_stateful(std::size_t i, std::size_t n, std::int64_t t0);
-  /// The records, sorted by packed spike, into records_ (device) and records_host_.
-  void sort_records(const std::vector<std::uint64_t>& records, std::size_t n);
+  using Words = Kokkos::View<const std::uint64_t*>;
+  std::uint64_t deliver_stateful(std::size_t i, const std::uint64_t* sorted, Words in, std::size_t n, std::int64_t t0);
+  /// The records (n of them), sorted in place by packed spike.
+  void sort_records(std::vector<std::uint64_t>& records, std::size_t n);
+  /// `words` as the kernels see them: the vector itself where the kernels run on the host,
+  /// else a copy in `buffer` (grown when too small).
+  static Words on_device(const std::vector<std::uint64_t>& words, Kokkos::View<std::uint64_t*>& buffer);
 
   LocalNetwork& net_;
   const Gliotransmission& glio_;
-  Kokkos::View<std::uint64_t*> incoming_;
-  Kokkos::View<std::uint64_t*>::HostMirror incoming_host_;
-  Kokkos::View<std::uint64_t*> records_;
-  Kokkos::View<std::uint64_t*>::HostMirror records_host_;
-  std::vector<std::uint32_t> order_;
-  // Groups of equal sources among the sorted records, reused every interval.
-  Kokkos::View<std::uint64_t*> group_first_, group_last_, group_row_;
-  Kokkos::View<std::uint64_t*>::HostMirror group_first_h_, group_last_h_, group_row_h_;
+  Kokkos::View<std::uint64_t*> spikes_, records_;  // device copies (device backends only)
+  std::vector<std::uint32_t> order_;  // sort_records: the sorted order
+  std::vector<std::uint64_t> held_;   // sort_records: one record, while its cycle moves
+  // Groups of equal sources among the sorted records, reused every interval: record
+  // indices (an interval's records fit the exchange's int counts) and source rows (32-bit).
+  Kokkos::View<std::uint32_t*> group_first_, group_last_, group_row_;
+  Kokkos::View<std::uint32_t*>::HostMirror group_first_h_, group_last_h_, group_row_h_;
 };
 
 }  // namespace cajal

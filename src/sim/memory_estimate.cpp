@@ -10,7 +10,7 @@
 //             and recordable, and four more), ring buffers (receptors x slots x 8 B), the
 //             interval's spike buffer, the STDP spike history of plastic targets
 //   build     the largest transient of one projection's build: the per-thread counters
-//             (8 B per source per thread where dense, else ~31 B per distinct source a
+//             (4 B per source per thread where dense, else ~15 B per distinct source a
 //             thread draws), each thread's source list of one target, the
 //             spatial bins of a distance rule, third_in's gathered pairs
 //   field     the local voxels, 512 B each (PETSc vectors and matrix, multigrid levels)
@@ -109,17 +109,17 @@ Need need_of(const Deck& deck, const Schedule& schedule, double threads, const s
     if (plastic || stp || glio) held += (plastic ? 16 : 8) * local[deck.population_index(spec.pre)];
     need.synapses += synapses;
     // The builder's per-source counters, one set per host thread (network/connectivity.cpp,
-    // SourceCounts): dense (8 bytes per source) where that costs no more than half the
+    // SourceCounts): dense (4 bytes per source) where that costs no more than half the
     // synapses' 4-byte targets, else a hash table of the sources a thread draws, sized from
-    // their expected number and at most 70 % full (16 bytes a slot), plus 8 bytes a source
+    // their expected number and at most 70 % full (8 bytes a slot), plus 4 bytes a source
     // to list them in order.
     double build = 8 * threads * in_degree;
     if (n_pre * threads <= 0.5 * synapses) {
-      build += 8 * n_pre * threads;
+      build += 4 * n_pre * threads;
     } else {
       const double per_thread = synapses / threads;
       const double distinct = n_pre > 0 ? n_pre * -std::expm1(-per_thread / n_pre) : 0.0;
-      build += threads * distinct * (16 / 0.7 + 8);
+      build += threads * distinct * (8 / 0.7 + 4);
     }
     if (spec.rule == ProjectionSpec::Rule::distance) build += 40 * n_pre;
     if (spec.role == ProjectionSpec::Role::third_in) build += 24 * synapses;

@@ -99,14 +99,14 @@ struct Simulation::Impl {
   StateSampling sampling;
   double build_s = 0, build_local_s = 0;
   RestoredRun restored;
-  const std::vector<std::uint64_t> no_records;
+  std::vector<std::uint64_t> no_records;
 
   Impl(const Communicator& c, const Deck& d)
       : comm(c), deck(d), baseline_rss(current_rss_bytes()), t_build(clock_type::now()), build_stop(c), schedule(d),
         net(c, d, schedule, [this] { build_stop.poll(); }), glio(c, net, schedule),
         exchange(c, net.part, spike_projections(net, false)), stateful(record_exchange(c, net)), sic(c, net, schedule),
         gap(c, net),
-        update(net, schedule), delivery(net, glio, update.capacity()) {
+        update(net, schedule), delivery(net, glio) {
     sampling.of_pop.resize(net.pops.size());
     if (deck.field.enabled) field = std::make_unique<FieldCoupling>(c, net);
     Kokkos::fence();
@@ -143,7 +143,7 @@ struct Simulation::Impl {
   /// subscribed to their sources, then into the ring slots of their local targets.
   std::uint64_t exchange_and_deliver(const Epoch& e, std::size_t nlocal, PhaseTimes& times) {
     const std::vector<std::uint64_t>* spikes;
-    const std::vector<std::uint64_t>* states = &no_records;
+    std::vector<std::uint64_t>* states = &no_records;
     {
       Stopwatch w(times.exchange);
       spikes = &exchange.exchange(update.spikes().data(), nlocal);

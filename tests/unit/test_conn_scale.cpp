@@ -106,17 +106,18 @@ TEST(ConnScale, DistanceBuildMemoryIndependentOfFarSources) {
 // rank comes from a source of its own, so the per-source counters, not the synapses, set the
 // build's peak. 100 targets x 100 synapses from 10^6 sources: ~9,950 distinct sources. The
 // counters' hash table is now sized once from the expected number of sources (with 4
-// standard deviations of room), at most 70 % full: 23 bytes per source, and the list that
-// sorts them is reserved exactly (8 bytes per source); measured 35 bytes per synapse. Before,
-// the table started at 16 slots and doubled whenever half full (up to 64 bytes per source,
-// 96 while a doubling held both tables) and the list grew by doubling: 81 bytes per synapse.
-// (The projection's own arrays are Kokkos allocations, not counted here.)
+// standard deviations of room), at most 70 % full, with 32-bit keys and counts: 11 bytes
+// per source, and the list that sorts them (32-bit ids) is reserved exactly (4 bytes per
+// source); measured 16 bytes per synapse (35 with 64-bit keys and counts, 2026-12-05).
+// Before, the table started at 16 slots and doubled whenever half full (up to 64 bytes per
+// source, 96 while a doubling held both tables) and the list grew by doubling: 81 bytes per
+// synapse. (The projection's own arrays are Kokkos allocations, not counted here.)
 TEST(ConnScale, SparseBuildPeakPerSynapse) {
   const std::string rule = "rule = \"fixed_indegree\"\nindegree = 100";
   std::uint64_t syn = 0;
   const long long peak = build_peak(deck(1000000, 1000.0, "", rule), &syn);
   EXPECT_EQ(syn, 10000u);
   std::printf("peak heap of the build: %lld B for %llu synapses\n", peak, static_cast<unsigned long long>(syn));
-  EXPECT_LT(peak, 64 * static_cast<long long>(syn)) << "peak heap of the build: " << peak << " B for " << syn
+  EXPECT_LT(peak, 24 * static_cast<long long>(syn)) << "peak heap of the build: " << peak << " B for " << syn
                                                     << " synapses";
 }
