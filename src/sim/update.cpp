@@ -9,7 +9,6 @@ Update::Update(LocalNetwork& net, const Schedule& schedule) : net_(net) {
   const int m = schedule.interval();
   std::size_t cap = 0;
   for (const auto& p : net.pops) cap += p->local_size * static_cast<std::size_t>(p->max_spikes(m));
-  capacity_ = cap;
   buffer_.spikes = Kokkos::View<std::uint64_t*>("cajal::sim::spikes", std::max<std::size_t>(cap, 1));
   buffer_.count = Kokkos::View<int>("cajal::sim::spike_count");
   buffer_host_ = Kokkos::create_mirror_view(buffer_.spikes);

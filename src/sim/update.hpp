@@ -30,9 +30,6 @@ class Update {
 public:
   Update(LocalNetwork& net, const Schedule& schedule);
 
-  /// Spikes an interval can hold (every cell at its maximum rate).
-  std::size_t capacity() const { return capacity_; }
-
   /// Advances every population through `epoch`; returns the number of local spikes, which
   /// are then in spikes() (packed, see pack_spike). Packs the astrocytes' SIC records when
   /// `sic` is active, and couples `gap` (collective) at every coupling step in the epoch,
@@ -54,7 +51,6 @@ private:
   LocalNetwork& net_;
   SpikeBuffer buffer_;
   Kokkos::View<std::uint64_t*>::HostMirror buffer_host_;
-  std::size_t capacity_ = 0;
   bool any_can_fail_ = false;
   std::string failure_;
 };
