@@ -60,10 +60,12 @@ std::uint64_t SpikeExchange::standin_bytes() {
 
 SpikeExchange::Sources::Sources(const std::vector<const Projection*>& projections) {
   for (const Projection* pj : projections) {
-    rows_.push_back(Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj->sources));
+    rows_.push_back(pj->rows.on_host());
     base_.push_back(pj->pre_first_gid);
   }
-  at_.assign(rows_.size(), 0);
+  at_.resize(rows_.size());
+  gid_.resize(rows_.size());
+  restart();
 }
 
 std::uint64_t SpikeExchange::setup_gids() {

@@ -161,34 +161,40 @@ private:
   /// hook CAJAL_TEST_SETUP_GIDS, to run many rounds on a small network).
   static std::uint64_t setup_gids();
   /// The distinct gids of the projections' source rows, ascending, merged from their sorted
-  /// `sources` arrays without a copy, in pieces: each_below(hi, f) calls f(gid) for those
+  /// rows (their coded ids, read in place), in pieces: each_below(hi, f) calls f(gid) for those
   /// below hi not yet visited.
   class Sources {
   public:
     explicit Sources(const std::vector<const Projection*>& projections);
     template <class F>
     void each_below(std::uint64_t hi, const F& f) {
-      constexpr std::uint64_t none = ~std::uint64_t(0);
       for (;;) {
         std::uint64_t g = none;
-        for (std::size_t i = 0; i < rows_.size(); ++i)
-          if (at_[i] < rows_[i].extent(0)) g = std::min(g, base_[i] + rows_[i](at_[i]));
+        for (const std::uint64_t c : gid_) g = std::min(g, c);
         if (g == none || g >= hi) return;
         for (std::size_t i = 0; i < rows_.size(); ++i)
-          if (at_[i] < rows_[i].extent(0) && base_[i] + rows_[i](at_[i]) == g) ++at_[i];
+          if (gid_[i] == g) step(i, at_[i] + 1);
         f(g);
       }
     }
-    void restart() { at_.assign(rows_.size(), 0); }
+    void restart() { seek(Position(rows_.size(), 0)); }
     /// Where the merge stands, to visit the same ids again from there.
-    using Position = std::vector<std::size_t>;
+    using Position = std::vector<std::uint64_t>;
     Position position() const { return at_; }
-    void seek(const Position& p) { at_ = p; }
+    void seek(const Position& p) {
+      for (std::size_t i = 0; i < rows_.size(); ++i) step(i, p[i]);
+    }
 
   private:
-    std::vector<Kokkos::View<SourceId*>::HostMirror> rows_;
+    static constexpr std::uint64_t none = ~std::uint64_t(0);
+    std::vector<HostSourceRows> rows_;
     std::vector<std::uint64_t> base_;
-    std::vector<std::size_t> at_;
+    std::vector<std::uint64_t> at_;   // per projection, the next row
+    std::vector<std::uint64_t> gid_;  // and its source's gid (none: past the last)
+    void step(std::size_t i, std::uint64_t r) {
+      at_[i] = r;
+      gid_[i] = r < rows_[i].rows() ? base_[i] + rows_[i].id(r) : none;
+    }
   };
   /// Dry run: the subscriptions of one replayed rank (gids of this rank's cells, ascending),
   /// standing for the ranks `ranks` (consecutive, ascending).

@@ -81,9 +81,8 @@ struct LocalEdges {
 
 LocalEdges collect(const Communicator& comm, const Deck& deck, const Partition& part, const Projection& pj) {
   LocalEdges out;
-  auto row = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.row);
+  const HostSourceRows rows = pj.rows.on_host();
   auto tgt = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.target);
-  auto src = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.sources);
   auto wf = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.weight);
   auto dl = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.delay);
   Kokkos::View<double*>::HostMirror wp;
@@ -95,11 +94,13 @@ LocalEdges collect(const Communicator& comm, const Deck& deck, const Partition& 
   for (std::size_t j = 0; j < nsyn; ++j) ++off[tgt(j) + 1];
   for (std::size_t li = 0; li < nloc; ++li) off[li + 1] += off[li];
   std::vector<std::uint64_t> fill(off.begin(), off.end() - 1);
-  for (std::size_t r = 0; r + 1 < row.extent(0); ++r)
-    for (std::uint64_t j = row(r); j < row(r + 1); ++j) {
+  for (std::uint64_t r = 0; r < rows.rows(); ++r) {
+    const auto span = rows.span(r);
+    for (std::uint64_t j = span.b; j < span.e; ++j) {
       perm[fill[tgt(j)]++] = j;
-      src_of[j] = src(r);
+      src_of[j] = rows.id(r);
     }
+  }
   const std::uint64_t n_post = part.size(pj.post);
   out.count.assign(n_post, 0);
   for (std::size_t li = 0; li < nloc; ++li) out.count[ids[li]] = off[li + 1] - off[li];

@@ -15,16 +15,18 @@ WeightRecorder::WeightRecorder(const Communicator& comm, const Partition& part, 
                                std::uint64_t targets)
     : name_(std::move(name)) {
   targets = std::min<std::uint64_t>(targets, part.size(pj.post));
-  auto row = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.row);
+  const HostSourceRows rows = pj.rows.on_host();
   auto tgt = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.target);
-  auto src = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.sources);
   const auto& ids = part.local(pj.post);
   // Local targets with id < targets are the first ones (ids ascend).
   const std::size_t nrec = static_cast<std::size_t>(std::lower_bound(ids.begin(), ids.end(), targets) - ids.begin());
-  std::vector<std::vector<std::uint64_t>> by_target(nrec);
-  for (std::size_t r = 0; r + 1 < row.extent(0); ++r)
-    for (std::uint64_t j = row(r); j < row(r + 1); ++j)
-      if (tgt(j) < nrec) by_target[tgt(j)].push_back(j);
+  // Per recorded target, its synapses (index, source) in row order.
+  std::vector<std::vector<std::pair<std::uint64_t, std::uint64_t>>> by_target(nrec);
+  for (std::uint64_t r = 0; r < rows.rows(); ++r) {
+    const auto span = rows.span(r);
+    for (std::uint64_t j = span.b; j < span.e; ++j)
+      if (tgt(j) < nrec) by_target[tgt(j)].push_back({j, rows.id(r)});
+  }
   std::vector<std::uint64_t> count(targets, 0);
   for (std::size_t li = 0; li < nrec; ++li) count[ids[li]] = by_target[li].size();
   if (targets > 0)
@@ -33,15 +35,12 @@ WeightRecorder::WeightRecorder(const Communicator& comm, const Partition& part, 
   std::vector<std::uint64_t> start(targets + 1, 0);
   for (std::uint64_t t = 0; t < targets; ++t) start[t + 1] = start[t] + count[t];
   n_ = start[targets];
-  // The source of synapse j is the row that holds it.
   std::vector<std::uint64_t> syn;
   for (std::size_t li = 0; li < nrec; ++li)
     for (std::size_t k = 0; k < by_target[li].size(); ++k) {
-      const std::uint64_t j = by_target[li][k];
-      const std::size_t r = static_cast<std::size_t>(std::upper_bound(row.data(), row.data() + row.extent(0), j) - row.data()) - 1;
-      syn.push_back(j);
+      syn.push_back(by_target[li][k].first);
       col_.push_back(start[ids[li]] + k);
-      src_ids_.push_back(src(r));
+      src_ids_.push_back(by_target[li][k].second);
       tgt_ids_.push_back(ids[li]);
     }
   // Gather buffers, allocated once: sampling happens in the time loop.

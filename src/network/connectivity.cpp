@@ -20,8 +20,7 @@
 namespace cajal {
 
 std::size_t Projection::bytes() const {
-  return sources.extent(0) * sizeof(SourceId) + row.extent(0) * sizeof(SynapseIndex) +
-         target.extent(0) * sizeof(std::uint32_t) + weight.extent(0) * sizeof(float) +
+  return rows.bytes() + target.extent(0) * sizeof(std::uint32_t) + weight.extent(0) * sizeof(float) +
          delay.extent(0) * sizeof(std::uint16_t) + plastic_weight.extent(0) * sizeof(double) +
          (stp_u.extent(0) + stp_x.extent(0) + stp_y.extent(0)) * sizeof(double) +
          third.extent(0) * sizeof(std::int64_t);
@@ -844,13 +843,12 @@ std::string offsets_problem(const Deck& deck, int index, std::uint64_t total) {
          " synapses on one rank, more than its 32-bit offsets hold (at most 2^32 - 1 per rank); use more ranks";
 }
 
-/// Allocates the storage of `nsrc` source rows and `total` synapses: the layout's
-/// per-synapse arrays (left to be filled) and the synapse state at its initial values.
-void allocate(const Deck& deck, int index, const Layout& l, std::uint64_t nsrc, std::uint64_t total, Projection& pj) {
+/// Allocates the storage of `total` synapses: the layout's per-synapse arrays (left to be
+/// filled) and the synapse state at its initial values. (The rows are coded as they come:
+/// HostArrays::rows.)
+void allocate(const Deck& deck, int index, const Layout& l, std::uint64_t total, Projection& pj) {
   const ProjectionSpec& spec = deck.projections[index];
   pj.synapses = total;
-  pj.sources = Kokkos::View<SourceId*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::sources"), nsrc);
-  pj.row = Kokkos::View<SynapseIndex*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::row"), nsrc + 1);
   pj.target = Kokkos::View<std::uint32_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::target"), total);
   if (!l.const_w && !pj.plastic)
     pj.weight = Kokkos::View<float*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::weight"), total);
@@ -875,18 +873,17 @@ void allocate(const Deck& deck, int index, const Layout& l, std::uint64_t nsrc, 
   if (!l.const_d) pj.delay = Kokkos::View<std::uint16_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::delay"), total);
 }
 
-/// Host mirrors of a projection's per-synapse arrays, filled by a builder and copied back.
+/// Host mirrors of a projection's per-synapse arrays, filled by a builder and copied back,
+/// and the coder of its `nsrc` rows.
 struct HostArrays {
-  Kokkos::View<SourceId*>::HostMirror sources;
-  Kokkos::View<SynapseIndex*>::HostMirror row;
+  SourceRows::Writer rows;
   Kokkos::View<std::uint32_t*>::HostMirror target;
   Kokkos::View<float*>::HostMirror weight;
   Kokkos::View<std::uint16_t*>::HostMirror delay;
   Kokkos::View<double*>::HostMirror pweight;
   Kokkos::View<std::int64_t*>::HostMirror third;
-  explicit HostArrays(const Projection& pj)
-      : sources(Kokkos::create_mirror_view(pj.sources)), row(Kokkos::create_mirror_view(pj.row)),
-        target(Kokkos::create_mirror_view(pj.target)), weight(Kokkos::create_mirror_view(pj.weight)),
+  HostArrays(const Projection& pj, std::uint64_t n_pre, std::uint64_t nsrc)
+      : rows(nsrc, n_pre, pj.synapses), target(Kokkos::create_mirror_view(pj.target)), weight(Kokkos::create_mirror_view(pj.weight)),
         delay(Kokkos::create_mirror_view(pj.delay)), pweight(Kokkos::create_mirror_view(pj.plastic_weight)),
         third(Kokkos::create_mirror_view(pj.third)) {
     prefer_huge_pages(target);
@@ -895,9 +892,9 @@ struct HostArrays {
     prefer_huge_pages(pweight);
     prefer_huge_pages(third);
   }
-  void copy_to(Projection& pj) const {
-    Kokkos::deep_copy(pj.sources, sources);
-    Kokkos::deep_copy(pj.row, row);
+  /// Into `pj`, given the end of its last row.
+  void copy_to(Projection& pj, std::uint64_t end) {
+    pj.rows = rows.finish(end);
     Kokkos::deep_copy(pj.target, target);
     if (pj.weight.extent(0)) Kokkos::deep_copy(pj.weight, weight);
     if (pj.plastic_weight.extent(0)) Kokkos::deep_copy(pj.plastic_weight, pweight);
@@ -993,17 +990,15 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
       nsrc += n ? 1 : 0;
     }
   if (!too_many.empty()) nsrc = total = 0;
-  allocate(deck, index, layout, nsrc, total, pj);
-  HostArrays h(pj);
-  auto& h_sources = h.sources;
-  auto& h_row = h.row;
+  allocate(deck, index, layout, total, pj);
+  HostArrays h(pj, n_pre, nsrc);
   auto& h_target = h.target;
   auto& h_weight = h.weight;
   auto& h_delay = h.delay;
   auto& h_pweight = h.pweight;
   auto& h_third = h.third;
   if (too_many.empty()) {
-    std::uint64_t k = 0, off = 0;
+    std::uint64_t off = 0;
     for (std::uint64_t q = 0; q < n_candidates; ++q) {
       const std::uint64_t j = candidate(q), first = off;
       for (std::size_t c = 0; c < n_chunks; ++c) {
@@ -1012,13 +1007,8 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
         cursor[c][j] = static_cast<std::uint32_t>(off);  // now: chunk c's first slot in source j's row
         off += n;
       }
-      if (off > first) {
-        h_sources(k) = static_cast<SourceId>(j);
-        h_row(k) = static_cast<SynapseIndex>(first);
-        ++k;
-      }
+      if (off > first) h.rows.add(j, first);
     }
-    h_row(nsrc) = static_cast<SynapseIndex>(off);
   }
 
   // Pass 2: fill, each chunk its own slots. Weights and delays come from their own streams
@@ -1052,7 +1042,7 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
     }
   });
   if (!too_many.empty()) throw usage_error(too_many);
-  h.copy_to(pj);
+  h.copy_to(pj, total);
   return pj;
 }
 
@@ -1147,23 +1137,18 @@ Projection build_from_edges(const Deck& deck, const Partition& part, int index, 
   for (std::size_t q = 0; q < n; ++q) nsrc += (q == 0 || edges[order[q]].pre != edges[order[q - 1]].pre) ? 1 : 0;
   const std::string too_many = offsets_problem(deck, index, n);
   if (!too_many.empty()) throw usage_error(too_many);
-  allocate(deck, index, layout, nsrc, n, pj);
-  HostArrays h(pj);
-  std::uint64_t k = 0;
+  allocate(deck, index, layout, n, pj);
+  HostArrays h(pj, n_pre, nsrc);
   for (std::size_t q = 0; q < n; ++q) {
     const std::size_t e = order[q];
-    if (q == 0 || edges[e].pre != edges[order[q - 1]].pre) {
-      h.sources(k) = static_cast<SourceId>(edges[e].pre);
-      h.row(k++) = static_cast<SynapseIndex>(q);
-    }
+    if (q == 0 || edges[e].pre != edges[order[q - 1]].pre) h.rows.add(edges[e].pre, q);
     h.target(q) = li[e];
     if (pj.plastic) h.pweight(q) = w[e];
     else if (per_w) h.weight(q) = static_cast<float>(w[e]);
     if (per_d) h.delay(q) = d[e];
     if (pj.glio) h.third(q) = -1;  // no astrocyte modulates an explicit synapse
   }
-  h.row(nsrc) = static_cast<SynapseIndex>(n);
-  h.copy_to(pj);
+  h.copy_to(pj, n);
   return pj;
 }
 

@@ -90,21 +90,6 @@ TargetSlices target_slices(const Projection& pj, std::uint64_t cells);
 /// tuned on a GPU.
 constexpr int device_slices = 16384;
 
-/// The row of source `id` in a projection's sorted source list, or -1 when the source has
-/// no targets here: its own index when every source has targets here (dense random
-/// connectivity: `sources` then holds all n_pre ids), else a binary search.
-KOKKOS_INLINE_FUNCTION std::int64_t source_row(const Kokkos::View<const SourceId*>& sources, std::uint64_t n_pre,
-                                               std::uint64_t id) {
-  std::size_t lo = 0, hi = sources.extent(0);
-  if (hi == n_pre) return static_cast<std::int64_t>(id);
-  while (lo < hi) {
-    const std::size_t mid = (lo + hi) / 2;
-    if (sources(mid) < id) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < sources.extent(0) && sources(lo) == id ? static_cast<std::int64_t>(lo) : -1;
-}
-
 /// Adds every synapse of every incoming spike of one projection into the target's ring
 /// buffer, for the targets of one slice (the index of the kernel). Constant weights and
 /// delays are template switches, so the common case reads only the 4-byte target index
@@ -113,8 +98,7 @@ template <bool ConstW, bool ConstD>
 struct Deliver {
   using value_type = std::uint64_t;
   Kokkos::View<const std::uint64_t*> spikes;
-  Kokkos::View<const SourceId*> sources;
-  Kokkos::View<const SynapseIndex*> row;
+  SourceRows rows;
   Kokkos::View<const std::uint32_t*> target;
   Kokkos::View<const float*> weight;
   Kokkos::View<const std::uint16_t*> delay;
@@ -135,10 +119,11 @@ struct Deliver {
       const std::uint64_t sp = spikes(k);
       const std::uint64_t g = spike_gid(sp);
       if (g < first || g - first >= n_pre) continue;
-      const std::int64_t r = source_row(sources, n_pre, g - first);
+      const std::int64_t r = rows.find(g - first);
       if (r < 0) continue;
       const auto lo = static_cast<std::size_t>(r);
-      const auto part = slices.of_row(s, lo, row(lo), row(lo + 1));
+      const auto span = rows.span(lo);
+      const auto part = slices.of_row(s, lo, span.b, span.e);
       const int base = static_cast<int>((t0 + spike_offset(sp)) % rs);
       n += part.size();
       if (ConstD) {
@@ -188,7 +173,7 @@ struct DeliverPlastic {
   using value_type = std::uint64_t;
   Kokkos::View<const std::uint64_t*> records;
   Kokkos::View<const std::uint32_t*> group_first, group_last, group_row;
-  Kokkos::View<const SynapseIndex*> row;
+  SourceRows rows;
   Kokkos::View<const std::uint32_t*> target;
   Kokkos::View<const std::uint16_t*> delay;
   Kokkos::View<double*> weight;
@@ -208,7 +193,8 @@ struct DeliverPlastic {
     int lost_here = 0;
     for (std::size_t g = 0; g < group_row.extent(0); ++g) {
       const std::uint64_t r = group_row(g);
-      const auto part = slices.of_row(s, r, row(r), row(r + 1));
+      const auto span = rows.span(r);
+      const auto part = slices.of_row(s, r, span.b, span.e);
       for (std::uint64_t k = group_first(g); k < group_last(g); ++k) {
         const std::uint64_t* rec = &records(k * width);
         const int off = spike_offset(rec[0]);
@@ -242,7 +228,7 @@ struct DeliverShortTerm {
   using value_type = std::uint64_t;
   Kokkos::View<const std::uint64_t*> records;
   Kokkos::View<const std::uint32_t*> group_first, group_last, group_row;
-  Kokkos::View<const SynapseIndex*> row;
+  SourceRows rows;
   Kokkos::View<const std::uint32_t*> target;
   Kokkos::View<const std::uint16_t*> delay;
   Kokkos::View<const float*> weight;
@@ -256,7 +242,8 @@ struct DeliverShortTerm {
   KOKKOS_INLINE_FUNCTION void operator()(const int s, std::uint64_t& events) const {
     for (std::size_t g = 0; g < group_row.extent(0); ++g) {
       const std::uint64_t r = group_row(g);
-      const auto part = slices.of_row(s, r, row(r), row(r + 1));
+      const auto span = rows.span(r);
+      const auto part = slices.of_row(s, r, span.b, span.e);
       for (std::uint64_t k = group_first(g); k < group_last(g); ++k) {
         const std::uint64_t* rec = &records(k * width);
         const int off = spike_offset(rec[0]);
@@ -304,8 +291,7 @@ struct GlioDynamics {
 /// the bits of its m values, one per step. (One weight and one delay: SicGather, below.)
 struct DeliverSic {
   Kokkos::View<const std::uint64_t*> records;
-  Kokkos::View<const SourceId*> sources;
-  Kokkos::View<const SynapseIndex*> row;
+  SourceRows rows;
   Kokkos::View<const std::uint32_t*> target;
   Kokkos::View<const float*> weight;
   Kokkos::View<const std::uint16_t*> delay;
@@ -322,10 +308,11 @@ struct DeliverSic {
       const std::size_t at = k * static_cast<std::size_t>(m + 1);
       const std::uint64_t g = spike_gid(records(at));
       if (g < first || g - first >= n_pre) continue;
-      const std::int64_t r = source_row(sources, n_pre, g - first);
+      const std::int64_t r = rows.find(g - first);
       if (r < 0) continue;
       const auto lo = static_cast<std::size_t>(r);
-      const auto part = slices.of_row(s, lo, row(lo), row(lo + 1));
+      const auto span = rows.span(lo);
+      const auto part = slices.of_row(s, lo, span.b, span.e);
       for (int q = 0; q < m; ++q) {
         const std::uint64_t bits = records(at + 1 + q);
         if (bits == 0) continue;  // +0.0: nothing to add

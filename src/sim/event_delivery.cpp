@@ -61,8 +61,7 @@ std::uint64_t EventDelivery::deliver(const std::vector<std::uint64_t>& spikes, s
     const auto policy = Kokkos::RangePolicy<>(0, net_.slices[i].count);
     auto run = [&](auto functor) {
       functor.spikes = in;
-      functor.sources = pj.sources;
-      functor.row = pj.row;
+      functor.rows = pj.rows;
       functor.target = pj.target;
       functor.weight = pj.weight;
       functor.delay = pj.delay;
@@ -121,9 +120,9 @@ void EventDelivery::sort_records(std::vector<std::uint64_t>& records, std::size_
 std::uint64_t EventDelivery::deliver_stateful(std::size_t i, const std::uint64_t* sorted, Words in, std::size_t n,
                                               std::int64_t t0) {
   Projection& pj = net_.projections[i];
-  const auto& src = net_.plastic_sources[i];
+  const HostSourceRows& src = net_.host_rows[i];
   const std::uint64_t first = pj.pre_first_gid, n_pre = net_.part.size(pj.pre);
-  const std::size_t nsrc = src.extent(0), W = static_cast<std::size_t>(net_.presynaptic->width());
+  const std::size_t W = static_cast<std::size_t>(net_.presynaptic->width());
   if (group_first_.extent(0) < n) {  // grows rarely, by a quarter more than asked
     const std::size_t m = n + n / 4;
     group_first_ = Kokkos::View<std::uint32_t*>("cajal::stdp::group_first", m);
@@ -141,9 +140,8 @@ std::uint64_t EventDelivery::deliver_stateful(std::size_t i, const std::uint64_t
     std::size_t end = k + 1;
     while (end < n && gid_of(end) == g) ++end;
     if (g >= first && g - first < n_pre) {
-      const std::uint64_t id = g - first;
-      std::size_t r = nsrc == n_pre ? id : static_cast<std::size_t>(std::lower_bound(src.data(), src.data() + nsrc, id) - src.data());
-      if (r < nsrc && src(r) == id) {
+      const std::int64_t r = src.find(g - first);
+      if (r >= 0) {
         hf(groups) = static_cast<std::uint32_t>(k);
         hl(groups) = static_cast<std::uint32_t>(end);
         hr(groups) = static_cast<std::uint32_t>(r);
@@ -166,7 +164,7 @@ std::uint64_t EventDelivery::deliver_stateful(std::size_t i, const std::uint64_t
   std::uint64_t e = 0;
   auto short_term = [&](const auto& dyn) {
     using D = std::decay_t<decltype(dyn)>;
-    DeliverShortTerm<D> f{in,  gf,    gl,     gr, pj.row,          pj.target, pj.delay,       pj.weight,
+    DeliverShortTerm<D> f{in,  gf,    gl,     gr, pj.rows,         pj.target, pj.delay,       pj.weight,
                           dyn, ring, slices, t0, pj.weight_value, w,         pj.delay_steps, net_.ring_size, pj.receptor};
     Kokkos::parallel_reduce("cajal::exchange::deliver_short_term", policy, f, e);
   };
@@ -177,7 +175,7 @@ std::uint64_t EventDelivery::deliver_stateful(std::size_t i, const std::uint64_t
     short_term(TsodyksDynamics{pj.tm, pj.stp_u, pj.stp_x, pj.stp_y});
   } else {
     const Kokkos::View<const double*> gate = glio_.values_of(pj.third_pop);
-    DeliverPlastic f{in,     gf,           gl,     gr,        pj.row,   pj.target,
+    DeliverPlastic f{in,     gf,           gl,     gr,        pj.rows,  pj.target,
                      pj.delay, pj.plastic_weight, net_.stdp_lost, pj.rule, net_.pops[pj.post]->history, ring,
                      slices, t0,           w,      net_.presynaptic->slot(i), pj.delay_steps, net_.ring_size,
                      pj.receptor, pj.third, gate};

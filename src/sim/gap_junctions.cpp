@@ -61,8 +61,7 @@ void GapJunctions::couple() {
   for (const auto& pj : net_.projections) {
     if (!pj.gap || n == 0) continue;
     const auto rec = incoming_;
-    const auto sources = pj.sources;
-    const auto row = pj.row;
+    const SourceRows rows = pj.rows;
     const auto target = pj.target;
     const auto acc = fixed_.at(pj.post);
     const auto ip3 = pops[pj.post]->recordable("IP3").view;
@@ -73,13 +72,13 @@ void GapJunctions::couple() {
         "cajal::astrocyte::gap_junctions", Kokkos::RangePolicy<>(0, n), KOKKOS_LAMBDA(const std::size_t k) {
           const std::uint64_t g = spike_gid(rec(2 * k));
           if (g < first || g - first >= n_pre) return;
-          const std::int64_t r = source_row(sources, n_pre, g - first);
+          const std::int64_t r = rows.find(g - first);
           if (r < 0) return;
-          const std::size_t lo = static_cast<std::size_t>(r);
+          const auto span = rows.span(static_cast<std::uint64_t>(r));
           const std::uint64_t bits = rec(2 * k + 1);
           double other;
           memcpy(&other, &bits, sizeof other);
-          for (std::uint64_t j = row(lo); j < row(lo + 1); ++j) {
+          for (std::uint64_t j = span.b; j < span.e; ++j) {
             const std::uint32_t t = target(j);
             Kokkos::atomic_add(&acc(t), to_fixed(w * gj.flux(other - ip3(t))));
           }

@@ -39,10 +39,10 @@ Gliotransmission::Gliotransmission(const Communicator& comm, LocalNetwork& net, 
     t.snapshot_host = Kokkos::create_mirror_view(pops[t.pop]->gamma_s_snapshot());
     t.link.pre = t.pop;
     t.link.pre_first_gid = part.first_gid(t.pop);
-    t.link.sources = Kokkos::View<SourceId*>("cajal::glio::ids", t.ids.size());
-    auto hs = Kokkos::create_mirror_view(t.link.sources);
-    for (std::size_t k = 0; k < t.ids.size(); ++k) hs(k) = static_cast<SourceId>(t.ids[k]);
-    Kokkos::deep_copy(t.link.sources, hs);
+    // Rows without synapses: the exchange reads only their ids.
+    SourceRows::Writer link(t.ids.size(), part.size(t.pop), 0);
+    for (const std::uint64_t id : t.ids) link.add(id, 0);
+    t.link.rows = link.finish(0);
     t.records.assign(2 * part.local(t.pop).size(), 0);
     tables_.push_back(std::move(t));
   }

@@ -38,13 +38,13 @@ LocalNetwork::LocalNetwork(const Communicator& c, const Deck& d, const Schedule&
   }
   release_free_memory();  // the builders' temporaries
   // Plastic synapses read the spike history of their targets.
-  plastic_sources.resize(projections.size());
+  host_rows.resize(projections.size());
   stdp_lost = Kokkos::View<std::int64_t>("cajal::stdp::lost");
   for (std::size_t i = 0; i < projections.size(); ++i) {
     const auto& pj = projections[i];
     if (!pj.stateful()) continue;
     any_stateful = true;
-    plastic_sources[i] = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.sources);
+    host_rows[i] = pj.rows.on_host();
     if (!pj.plastic) continue;
     any_plastic = true;
     Population& post = *pops[pj.post];

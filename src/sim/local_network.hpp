@@ -38,8 +38,9 @@ struct LocalNetwork {
   std::vector<TargetSlices> slices;
   /// Plastic or short-term synapses (stateful), STDP among them (plastic).
   bool any_plastic = false, any_stateful = false;
-  /// Host copies of the source lists of stateful projections (to group spikes by row).
-  std::vector<Kokkos::View<SourceId*>::HostMirror> plastic_sources;
+  /// The rows of stateful projections, readable on the host (to group spikes by row; the
+  /// rows themselves on host backends, a copy on a device).
+  std::vector<HostSourceRows> host_rows;
   /// The presynaptic state of this rank's cells for the stateful projections they feed,
   /// sent with their spikes.
   std::unique_ptr<PresynapticState> presynaptic;

@@ -110,7 +110,7 @@ void LocalNetwork::save(CheckpointFile& f) const {
 /// The order is the same on any number of ranks, so a checkpoint stores weights by target.
 void LocalNetwork::by_target(std::size_t i, std::vector<std::uint64_t>& off, std::vector<std::uint64_t>& perm) const {
   const Projection& pj = projections[i];
-  auto row = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.row);
+  const HostSourceRows rows = pj.rows.on_host();
   auto tgt = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.target);
   const std::size_t n = part.local(pj.post).size();
   off.assign(n + 1, 0);
@@ -118,8 +118,10 @@ void LocalNetwork::by_target(std::size_t i, std::vector<std::uint64_t>& off, std
   for (std::size_t li = 0; li < n; ++li) off[li + 1] += off[li];
   std::vector<std::uint64_t> fill(off.begin(), off.end() - 1);
   perm.resize(tgt.extent(0));
-  for (std::size_t r = 0; r + 1 < row.extent(0); ++r)
-    for (std::uint64_t j = row(r); j < row(r + 1); ++j) perm[fill[tgt(j)]++] = j;
+  for (std::uint64_t r = 0; r < rows.rows(); ++r) {
+    const auto span = rows.span(r);
+    for (std::uint64_t j = span.b; j < span.e; ++j) perm[fill[tgt(j)]++] = j;
+  }
 }
 
 int LocalNetwork::widest_row(const std::vector<std::uint64_t>& off) const {

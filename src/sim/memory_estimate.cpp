@@ -3,8 +3,9 @@
 //   synapses  network/connectivity.hpp: per synapse the target (4 B), a float weight when
 //             drawn, a uint16 delay when drawn, the double weight of plastic synapses, u x y
 //             of short-term ones, u x and the astrocyte of tripartite ones; per source row
-//             its id and offset (8 B); delivery's split tables when there are threads; the
-//             spike routing of each row; per local cell feeding stateful synapses, its
+//             its coded id and offset (util/elias_fano.hpp: a few bits); delivery's split
+//             tables when there are threads; the spike routing of each row (a byte at the
+//             owner, SpikeExchange::Subscribers); per local cell feeding stateful synapses, its
 //             last spike and STDP trace (sim/presynaptic_state.hpp)
 //   cells     gid and partition id, the model's state (at most one double per parameter
 //             and recordable, and four more), ring buffers (receptors x slots x 8 B), the
@@ -101,7 +102,14 @@ Need need_of(const Deck& deck, const Schedule& schedule, double threads, const s
     if (gated) per_synapse += 8;
     if (stp) per_synapse += 24;
     if (glio) per_synapse += 24;
-    double per_row = 8 + 16;  // sources and row (32-bit each); the spike routing (subscriptions, both sides)
+    // The rows' ids and offsets, Elias-Fano coded: 2 + log2(universe / values) bits each,
+    // and 2 bits of select samples (the ids nothing when every source has a row); the spike
+    // routing, about a byte per row at the source's owner.
+    const auto coded_bits = [](double values, double universe) {
+      return values > 0 ? 4 + std::max(0.0, std::floor(std::log2(universe / values))) : 0.0;
+    };
+    double per_row = (rows < n_pre ? coded_bits(rows, n_pre) : 0.0) + coded_bits(rows, synapses);
+    per_row = per_row / 8 + 1;
     if (threads > 1) per_row += 4 * (threads - 1);
     held += synapses * per_synapse + rows * per_row;
     // The presynaptic state of the source's own cells (sim/presynaptic_state.hpp): t_last,

@@ -58,8 +58,8 @@ void SicCoupling::build_gather() {
       tables_.back().weight = pj.weight_value;
       table_ids.emplace_back();
     }
-    auto src = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.sources);
-    table_ids[t].insert(table_ids[t].end(), src.data(), src.data() + src.extent(0));
+    const HostSourceRows src = pj.rows.on_host();
+    for (std::uint64_t r = 0; r < src.rows(); ++r) table_ids[t].push_back(src.id(r));
     Gather gth;
     gth.proj = i;
     gth.table = t;
@@ -95,10 +95,9 @@ void SicCoupling::build_gather() {
   for (Gather& gth : gathers_) {
     const Projection& pj = net_.projections[gth.proj];
     const auto& ids = table_ids[gth.table];
-    auto row = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.row);
+    const HostSourceRows src = pj.rows.on_host();
     auto tgt = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.target);
-    auto src = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.sources);
-    const std::size_t nt = net_.pops[pj.post]->local_size, nsrc = src.extent(0);
+    const std::size_t nt = net_.pops[pj.post]->local_size, nsrc = src.rows();
     std::vector<std::uint64_t> off(nt + 1, 0);
     std::vector<std::uint32_t> tr(tgt.extent(0));
     for (std::size_t j = 0; j < tgt.extent(0); ++j) ++off[tgt(j) + 1];
@@ -106,8 +105,9 @@ void SicCoupling::build_gather() {
     std::vector<std::uint64_t> fill(off.begin(), off.end() - 1);
     for (std::size_t r = 0; r < nsrc; ++r) {
       // Sources ascend, and so do table rows: each target's rows come out ascending.
-      const auto tab_row = static_cast<std::uint32_t>(std::lower_bound(ids.begin(), ids.end(), src(r)) - ids.begin());
-      for (std::uint64_t j = row(r); j < row(r + 1); ++j) tr[fill[tgt(j)]++] = tab_row;
+      const auto tab_row = static_cast<std::uint32_t>(std::lower_bound(ids.begin(), ids.end(), src.id(r)) - ids.begin());
+      const auto span = src.span(r);
+      for (std::uint64_t j = span.b; j < span.e; ++j) tr[fill[tgt(j)]++] = tab_row;
     }
     // Merge equal neighbours.
     std::vector<std::uint64_t> uoff(nt + 1, 0);
@@ -234,7 +234,7 @@ void SicCoupling::deliver(const std::vector<std::uint64_t>& recs, std::int64_t t
     const Projection& pj = net_.projections[i];
     if (!pj.sic || gathered(pj)) continue;
     const TargetSlices slices = net_.slices[i];
-    DeliverSic f{incoming_,         pj.sources,    pj.row,   pj.target,       pj.weight,      pj.delay,
+    DeliverSic f{incoming_,         pj.rows,       pj.target,       pj.weight,      pj.delay,
                  net_.pops[pj.post]->ring, slices, pj.pre_first_gid, net_.part.size(pj.pre), t0,
                  pj.weight_value,   pj.delay_steps, net_.ring_size,  pj.receptor, m_,          n};
     Kokkos::parallel_for("cajal::exchange::deliver_sic", Kokkos::RangePolicy<>(0, slices.count), f);
