@@ -82,7 +82,7 @@ struct LocalEdges {
 LocalEdges collect(const Communicator& comm, const Deck& deck, const Partition& part, const Projection& pj) {
   LocalEdges out;
   const HostSourceRows rows = pj.rows.on_host();
-  auto tgt = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.target);
+  const HostTargets tgt = pj.target.on_host();
   auto wf = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.weight);
   auto dl = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.delay);
   Kokkos::View<double*>::HostMirror wp;

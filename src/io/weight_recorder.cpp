@@ -16,7 +16,7 @@ WeightRecorder::WeightRecorder(const Communicator& comm, const Partition& part, 
     : name_(std::move(name)) {
   targets = std::min<std::uint64_t>(targets, part.size(pj.post));
   const HostSourceRows rows = pj.rows.on_host();
-  auto tgt = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.target);
+  const HostTargets tgt = pj.target.on_host();
   const auto& ids = part.local(pj.post);
   // Local targets with id < targets are the first ones (ids ascend).
   const std::size_t nrec = static_cast<std::size_t>(std::lower_bound(ids.begin(), ids.end(), targets) - ids.begin());

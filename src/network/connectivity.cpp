@@ -20,7 +20,7 @@
 namespace cajal {
 
 std::size_t Projection::bytes() const {
-  return rows.bytes() + target.extent(0) * sizeof(std::uint32_t) + weight.extent(0) * sizeof(float) +
+  return rows.bytes() + target.bytes() + weight.extent(0) * sizeof(float) +
          delay.extent(0) * sizeof(std::uint16_t) + plastic_weight.extent(0) * sizeof(double) +
          (stp_u.extent(0) + stp_x.extent(0) + stp_y.extent(0)) * sizeof(double) +
          third.extent(0) * sizeof(std::int64_t);
@@ -780,6 +780,7 @@ namespace {
 /// the paired astrocyte for astrocyte-gated STDP.
 struct Layout {
   bool const_w = false, const_d = false, gated = false;
+  std::uint64_t cells = 0;  // local cells of the post population (the targets' width)
 };
 
 /// The projection's fields that follow from the deck alone: populations, receptor port,
@@ -825,6 +826,7 @@ Layout projection_header(const Deck& deck, const Partition& part, int index, Pro
   if (targets.size() >= (std::uint64_t(1) << 32))
     throw usage_error("population '" + spec.post + "' has " + std::to_string(targets.size()) +
                       " cells on one rank; at most 2^32 - 1 per rank are allowed: use more ranks");
+  l.cells = targets.size();
   return l;
 }
 
@@ -849,7 +851,7 @@ std::string offsets_problem(const Deck& deck, int index, std::uint64_t total) {
 void allocate(const Deck& deck, int index, const Layout& l, std::uint64_t total, Projection& pj) {
   const ProjectionSpec& spec = deck.projections[index];
   pj.synapses = total;
-  pj.target = Kokkos::View<std::uint32_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::target"), total);
+  pj.target = Targets::allocate(total, l.cells);
   if (!l.const_w && !pj.plastic)
     pj.weight = Kokkos::View<float*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::weight"), total);
   if (pj.plastic) {
@@ -877,25 +879,34 @@ void allocate(const Deck& deck, int index, const Layout& l, std::uint64_t total,
 /// and the coder of its `nsrc` rows.
 struct HostArrays {
   SourceRows::Writer rows;
-  Kokkos::View<std::uint32_t*>::HostMirror target;
+  Kokkos::View<std::uint16_t*>::HostMirror narrow;
+  Kokkos::View<std::uint32_t*>::HostMirror wide;
   Kokkos::View<float*>::HostMirror weight;
   Kokkos::View<std::uint16_t*>::HostMirror delay;
   Kokkos::View<double*>::HostMirror pweight;
   Kokkos::View<std::int64_t*>::HostMirror third;
   HostArrays(const Projection& pj, std::uint64_t n_pre, std::uint64_t nsrc)
-      : rows(nsrc, n_pre, pj.synapses), target(Kokkos::create_mirror_view(pj.target)), weight(Kokkos::create_mirror_view(pj.weight)),
+      : rows(nsrc, n_pre, pj.synapses), narrow(Kokkos::create_mirror_view(pj.target.narrow)),
+        wide(Kokkos::create_mirror_view(pj.target.wide)), weight(Kokkos::create_mirror_view(pj.weight)),
         delay(Kokkos::create_mirror_view(pj.delay)), pweight(Kokkos::create_mirror_view(pj.plastic_weight)),
         third(Kokkos::create_mirror_view(pj.third)) {
-    prefer_huge_pages(target);
+    prefer_huge_pages(narrow);
+    prefer_huge_pages(wide);
     prefer_huge_pages(weight);
     prefer_huge_pages(delay);
     prefer_huge_pages(pweight);
     prefer_huge_pages(third);
   }
+  /// Synapse j's target: local cell li.
+  void set_target(std::uint64_t j, std::uint32_t li) {
+    if (narrow.extent(0)) narrow(j) = static_cast<std::uint16_t>(li);
+    else wide(j) = li;
+  }
   /// Into `pj`, given the end of its last row.
   void copy_to(Projection& pj, std::uint64_t end) {
     pj.rows = rows.finish(end);
-    Kokkos::deep_copy(pj.target, target);
+    if (pj.target.narrow.extent(0)) Kokkos::deep_copy(pj.target.narrow, narrow);
+    if (pj.target.wide.extent(0)) Kokkos::deep_copy(pj.target.wide, wide);
     if (pj.weight.extent(0)) Kokkos::deep_copy(pj.weight, weight);
     if (pj.plastic_weight.extent(0)) Kokkos::deep_copy(pj.plastic_weight, pweight);
     if (pj.third.extent(0)) Kokkos::deep_copy(pj.third, third);
@@ -992,7 +1003,6 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
   if (!too_many.empty()) nsrc = total = 0;
   allocate(deck, index, layout, total, pj);
   HostArrays h(pj, n_pre, nsrc);
-  auto& h_target = h.target;
   auto& h_weight = h.weight;
   auto& h_delay = h.delay;
   auto& h_pweight = h.pweight;
@@ -1026,7 +1036,7 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
       for (std::size_t q = 0; q < src.size(); ++q) {
         const std::uint64_t j = src[q];
         const std::uint64_t pos = next[j]++;
-        h_target(pos) = static_cast<std::uint32_t>(li);
+        h.set_target(pos, static_cast<std::uint32_t>(li));
         if (gated) h_third(pos) = d.paired[q];
         if (pj.glio)
           h_third(pos) = pj.third_pop < 0 ? -1
@@ -1142,7 +1152,7 @@ Projection build_from_edges(const Deck& deck, const Partition& part, int index, 
   for (std::size_t q = 0; q < n; ++q) {
     const std::size_t e = order[q];
     if (q == 0 || edges[e].pre != edges[order[q - 1]].pre) h.rows.add(edges[e].pre, q);
-    h.target(q) = li[e];
+    h.set_target(q, li[e]);
     if (pj.plastic) h.pweight(q) = w[e];
     else if (per_w) h.weight(q) = static_cast<float>(w[e]);
     if (per_d) h.delay(q) = d[e];

@@ -6,7 +6,8 @@
 // begin(r) .. end(r)-1, ordered by local target. The ids and the rows' first synapses are
 // Elias-Fano coded (SourceRows): at 10^4 ranks and more a rank's rows hold 1-2 synapses
 // each, and as two 32-bit words a row's id and offset cost as much as its synapses. Per synapse only what varies is stored:
-// the target's local index (4 bytes), plus a weight (float) and a delay (uint16 steps)
+// the target's local index (2 bytes where the post population has at most 65,536 cells
+// on the rank, else 4: Targets), plus a weight (float) and a delay (uint16 steps)
 // only when the deck draws them from a distribution. A constant weight is kept once, in
 // fixed point, so delivery adds exactly the same integer on every rank.
 //
@@ -92,6 +93,40 @@ struct SourceRowsIn {
 using SourceRows = SourceRowsIn<Kokkos::DefaultExecutionSpace::memory_space>;
 using HostSourceRows = SourceRowsIn<Kokkos::HostSpace>;
 
+/// Each synapse's target, the index of a local cell of the post population: 16-bit where
+/// that population has at most 65,536 cells on this rank (`narrow`), else 32-bit (`wide`);
+/// the other view is empty. At 10^4 ranks and more a rank holds ~10^4 cells and ~10^8
+/// synapses: 2 bytes a synapse less (a sixth of an STDP synapse, a third of a static one).
+template <class Memory>
+struct TargetsIn {
+  Kokkos::View<std::uint16_t*, Memory> narrow;
+  Kokkos::View<std::uint32_t*, Memory> wide;
+  /// The most local cells that narrow indices can name.
+  static constexpr std::uint64_t narrow_cells = std::uint64_t(1) << 16;
+  /// Synapse j's target (kernels that do much per synapse; delivery's inner loop reads
+  /// the view of its width directly).
+  KOKKOS_INLINE_FUNCTION std::uint32_t operator()(std::uint64_t j) const {
+    return narrow.extent(0) ? std::uint32_t{narrow(j)} : wide(j);
+  }
+  KOKKOS_INLINE_FUNCTION std::uint64_t extent(int) const { return narrow.extent(0) + wide.extent(0); }
+  std::size_t bytes() const { return narrow.extent(0) * sizeof(std::uint16_t) + wide.extent(0) * sizeof(std::uint32_t); }
+  /// Views for `synapses` synapses into a population of `cells` local cells, uninitialised.
+  static TargetsIn allocate(std::uint64_t synapses, std::uint64_t cells) {
+    TargetsIn t;
+    const auto alloc = Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::projection::target");
+    if (cells <= narrow_cells) t.narrow = Kokkos::View<std::uint16_t*, Memory>(alloc, synapses);
+    else t.wide = Kokkos::View<std::uint32_t*, Memory>(alloc, synapses);
+    return t;
+  }
+  /// The same targets readable on the host (no copy on host backends).
+  TargetsIn<Kokkos::HostSpace> on_host() const {
+    return {Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), narrow),
+            Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), wide)};
+  }
+};
+using Targets = TargetsIn<Kokkos::DefaultExecutionSpace::memory_space>;
+using HostTargets = TargetsIn<Kokkos::HostSpace>;
+
 struct Projection {
   int pre = 0, post = 0;  // population indices
   int receptor = 0;       // 0: excitatory / only port, 1: inhibitory, 2: SIC
@@ -100,7 +135,7 @@ struct Projection {
   GapJunction gj;
   std::uint64_t pre_first_gid = 0;
   SourceRows rows;
-  Kokkos::View<std::uint32_t*> target;
+  Targets target;
   Kokkos::View<float*> weight;           // extent 0 when the weight is constant
   Kokkos::View<std::uint16_t*> delay;    // extent 0 when the delay is constant
   std::int64_t weight_fixed = 0;

@@ -99,7 +99,7 @@ struct Deliver {
   using value_type = std::uint64_t;
   Kokkos::View<const std::uint64_t*> spikes;
   SourceRows rows;
-  Kokkos::View<const std::uint32_t*> target;
+  Targets target;
   Kokkos::View<const float*> weight;
   Kokkos::View<const std::uint16_t*> delay;
   Ring ring;
@@ -109,9 +109,15 @@ struct Deliver {
   int delay_steps, ring_size, receptor;
 
   KOKKOS_INLINE_FUNCTION void operator()(const int s, std::uint64_t& events) const {
+    if (target.narrow.extent(0)) events += walk(s, target.narrow.data());
+    else events += walk(s, target.wide.data());
+  }
+
+  /// The slice's adds, reading targets of type Index (16- or 32-bit, Targets).
+  template <class Index>
+  KOKKOS_INLINE_FUNCTION std::uint64_t walk(const int s, const Index* const tgt) const {
     // Locals, not members: the stores into the ring (int64) may alias the functor's int64
     // members for all the compiler knows, which would reload them for every synapse.
-    const std::uint32_t* const tgt = target.data();
     const std::int64_t w_fixed = weight_fixed;
     const int rs = ring_size, ds = delay_steps;
     std::uint64_t n = 0;
@@ -151,7 +157,7 @@ struct Deliver {
         }
       }
     }
-    events += n;
+    return n;
   }
 };
 
@@ -174,7 +180,7 @@ struct DeliverPlastic {
   Kokkos::View<const std::uint64_t*> records;
   Kokkos::View<const std::uint32_t*> group_first, group_last, group_row;
   SourceRows rows;
-  Kokkos::View<const std::uint32_t*> target;
+  Targets target;
   Kokkos::View<const std::uint16_t*> delay;
   Kokkos::View<double*> weight;
   Kokkos::View<std::int64_t> lost;
@@ -229,7 +235,7 @@ struct DeliverShortTerm {
   Kokkos::View<const std::uint64_t*> records;
   Kokkos::View<const std::uint32_t*> group_first, group_last, group_row;
   SourceRows rows;
-  Kokkos::View<const std::uint32_t*> target;
+  Targets target;
   Kokkos::View<const std::uint16_t*> delay;
   Kokkos::View<const float*> weight;
   Dynamics dyn;
@@ -292,7 +298,7 @@ struct GlioDynamics {
 struct DeliverSic {
   Kokkos::View<const std::uint64_t*> records;
   SourceRows rows;
-  Kokkos::View<const std::uint32_t*> target;
+  Targets target;
   Kokkos::View<const float*> weight;
   Kokkos::View<const std::uint16_t*> delay;
   Ring ring;

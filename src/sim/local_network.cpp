@@ -31,7 +31,7 @@ LocalNetwork::LocalNetwork(const Communicator& c, const Deck& d, const Schedule&
     std::vector<std::uint32_t> n(pops[p]->local_size, 0);
     for (const auto& pj : projections) {
       if (pj.post != static_cast<int>(p) || pj.sic || pj.gap) continue;
-      auto tgt = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.target);
+      const HostTargets tgt = pj.target.on_host();
       for (std::size_t j = 0; j < tgt.extent(0); ++j) ++n[tgt(j)];
     }
     pops[p]->set_in_degree(n);

@@ -111,7 +111,7 @@ void LocalNetwork::save(CheckpointFile& f) const {
 void LocalNetwork::by_target(std::size_t i, std::vector<std::uint64_t>& off, std::vector<std::uint64_t>& perm) const {
   const Projection& pj = projections[i];
   const HostSourceRows rows = pj.rows.on_host();
-  auto tgt = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.target);
+  const HostTargets tgt = pj.target.on_host();
   const std::size_t n = part.local(pj.post).size();
   off.assign(n + 1, 0);
   for (std::size_t j = 0; j < tgt.extent(0); ++j) ++off[tgt(j) + 1];

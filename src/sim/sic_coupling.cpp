@@ -96,7 +96,7 @@ void SicCoupling::build_gather() {
     const Projection& pj = net_.projections[gth.proj];
     const auto& ids = table_ids[gth.table];
     const HostSourceRows src = pj.rows.on_host();
-    auto tgt = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.target);
+    const HostTargets tgt = pj.target.on_host();
     const std::size_t nt = net_.pops[pj.post]->local_size, nsrc = src.rows();
     std::vector<std::uint64_t> off(nt + 1, 0);
     std::vector<std::uint32_t> tr(tgt.extent(0));

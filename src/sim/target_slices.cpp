@@ -20,7 +20,7 @@ TargetSlices target_slices(const Projection& pj, std::uint64_t cells) {
   Kokkos::View<std::uint32_t**, Kokkos::LayoutRight> split(
       Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::delivery::split"), rows, sl.count - 1);
   const SourceRows src = pj.rows;
-  const Kokkos::View<const std::uint32_t*> target = pj.target;
+  const Targets target = pj.target;
   const TargetSlices s = sl;
   Kokkos::parallel_for(
       "cajal::delivery::split", Kokkos::RangePolicy<>(0, rows), KOKKOS_LAMBDA(const std::size_t r) {

@@ -118,7 +118,7 @@ std::multiset<std::tuple<std::uint64_t, std::uint64_t, int>> stored_by_ranks(con
     const Projection pj = build_projection(d, part, index);
     std::vector<std::uint64_t> sources, row;
     plain_rows(pj, sources, row);
-    auto target = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.target);
+    const HostTargets target = pj.target.on_host();
     auto delay = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.delay);
     const auto& local = part.local(pj.post);
     EXPECT_EQ(row.size(), sources.size() + 1);
@@ -138,6 +138,25 @@ std::multiset<std::tuple<std::uint64_t, std::uint64_t, int>> stored_by_ranks(con
 }
 
 }  // namespace
+
+// Targets are 16-bit up to 65,536 local cells of the post population and 32-bit above
+// (Targets): 65,536 cells on one rank are narrow, 65,537 wide, and on two ranks narrow
+// again; the stored synapses are the same either way (the helper reads through Targets).
+TEST(Connectivity, TargetsAreSixteenBitUpTo65536LocalCells) {
+  for (const int n : {65536, 65537}) {
+    const Deck d = Deck::parse(deck_text("pre = \"b\"\npost = \"a\"\nrule = \"fixed_indegree\"\nindegree = 2\nweight = 1.0", n),
+                               "t.toml");
+    for (const int P : {1, 2}) {
+      const Partition part(d, P, 0);
+      const Projection pj = build_projection(d, part, 0);
+      const bool narrow = part.local(pj.post).size() <= 65536;
+      EXPECT_EQ(narrow, n == 65536 || P == 2) << n << " cells on " << P << " ranks";
+      EXPECT_EQ(pj.target.narrow.extent(0), narrow ? pj.synapses : 0u);
+      EXPECT_EQ(pj.target.wide.extent(0), narrow ? 0u : pj.synapses);
+    }
+    EXPECT_EQ(stored_by_ranks(d, 1, 0), stored_by_ranks(d, 2, 0)) << n << " cells";
+  }
+}
 
 // The storage holds exactly the synapses the rule defines, compared with an enumeration
 // written here from the rule's definition through the stream API, not with the drawer:
@@ -207,7 +226,7 @@ TEST(Connectivity, StorageIsTheSingleSweepLayoutOnAnyThreadCount) {
         const Projection pj = build_projection(d, part, 0);
         std::vector<std::uint64_t> sources, row;
         plain_rows(pj, sources, row);
-        auto target = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.target);
+        const HostTargets target = pj.target.on_host();
         auto del = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.delay);
         ASSERT_EQ(pj.synapses, sweep.size()) << rule;
         ASSERT_EQ(del.extent(0), sweep.size());
@@ -309,7 +328,7 @@ TEST(Connectivity, NeuroglialNetworkPairsAsStimbergExample) {
 
       const Projection pe = build_projection(d, part, ee);
       auto e_third = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pe.third);
-      auto e_target = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pe.target);
+      const HostTargets e_target = pe.target.on_host();
       std::map<std::uint32_t, std::set<std::int64_t>> of_target;
       for (std::size_t k = 0; k < e_third.extent(0); ++k)
         if (e_third(k) >= 0) {

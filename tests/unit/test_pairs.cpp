@@ -49,7 +49,7 @@ struct Syn {
 std::vector<Syn> synapses(const Projection& pj, const Partition& part) {
   std::vector<std::uint64_t> src, row;
   plain_rows(pj, src, row);
-  auto tgt = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.target);
+  const HostTargets tgt = pj.target.on_host();
   auto w = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.weight);
   auto d = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.delay);
   auto pw = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), pj.plastic_weight);
@@ -250,7 +250,8 @@ TEST(Pairs, ExplicitDeckBuildsTheRuleDecksArrays) {
         plain_rows(b, b_ids, b_row);
         EXPECT_EQ(a_ids, b_ids) << at;
         EXPECT_EQ(a_row, b_row) << at;
-        EXPECT_TRUE(same(a.target, b.target)) << at;
+        EXPECT_TRUE(same(a.target.narrow, b.target.narrow)) << at;
+        EXPECT_TRUE(same(a.target.wide, b.target.wide)) << at;
         EXPECT_TRUE(same(a.weight, b.weight)) << at;
         EXPECT_TRUE(same(a.delay, b.delay)) << at;
         EXPECT_EQ(a.weight_fixed, b.weight_fixed) << at;
