@@ -11,6 +11,26 @@
 namespace cajal {
 
 namespace {
+/// A setup round's ids as sent: offsets from the round's first gid (below setup_gids() =
+/// 2^24), two 32-bit offsets to a word, low half first; the high half of an odd list's last
+/// word is `pad`. Halves what an owner holds at once (at 10^4 ranks one round brings every
+/// request for its cells: 62 M for hpc_benchmark's E->E at P = 16,384) and the traffic.
+struct RoundIds {
+  static constexpr std::uint64_t pad = 0xffffffffu;
+  /// Appends `offset` to a list of packed words.
+  static void push(std::vector<std::uint64_t>& words, std::uint64_t offset) {
+    if (!words.empty() && (words.back() >> 32) == pad) words.back() = (words.back() & pad) | (offset << 32);
+    else words.push_back(offset | (pad << 32));
+  }
+  static std::uint64_t words(std::uint64_t ids) { return (ids + 1) / 2; }
+  /// Offset e of the list that starts at `w`.
+  static std::uint64_t at(const std::uint64_t* w, std::uint64_t e) { return (w[e / 2] >> (32 * (e % 2))) & pad; }
+  /// The ids in a list of n words.
+  static std::uint64_t ids(const std::uint64_t* w, std::uint64_t n) { return n == 0 ? 0 : 2 * n - ((w[n - 1] >> 32) == pad); }
+};
+}  // namespace
+
+namespace {
 SpikeExchange::Traffic g_traffic;
 SpikeExchange::ReplayFigures g_replay;
 std::vector<const SpikeExchange*>& live() {
@@ -98,16 +118,19 @@ std::vector<std::uint64_t> SpikeExchange::replayed_in(const std::vector<Block>& 
   for (const Block& b : blocks) {
     const auto first = std::lower_bound(b.gids.begin(), b.gids.end(), lo);
     const auto end = std::lower_bound(first, b.gids.end(), hi);
-    n += static_cast<std::uint64_t>(end - first) * b.ranks.size();
+    n += RoundIds::words(static_cast<std::uint64_t>(end - first)) * b.ranks.size();
   }
-  std::vector<std::uint64_t> asked;
+  std::vector<std::uint64_t> asked;  // packed as sent (RoundIds)
   asked.reserve(n);  // at its size, as the all-to-all's output is
+  std::vector<std::uint64_t> one;
   for (const Block& b : blocks) {  // blocks and their ranks ascending: the order of an all-to-all
     const auto first = std::lower_bound(b.gids.begin(), b.gids.end(), lo);
     const auto end = std::lower_bound(first, b.gids.end(), hi);
+    one.clear();
+    for (auto it = first; it != end; ++it) RoundIds::push(one, *it - lo);
     for (const int r : b.ranks) {
-      got[static_cast<std::size_t>(r)] = static_cast<std::uint64_t>(end - first);
-      asked.insert(asked.end(), first, end);
+      got[static_cast<std::size_t>(r)] = one.size();
+      asked.insert(asked.end(), one.begin(), one.end());
     }
   }
   return asked;
@@ -257,19 +280,19 @@ void SpikeExchange::start_standins(std::vector<std::vector<std::uint64_t>> sourc
   standin_next_.assign(fake_row_.begin(), fake_row_.end() - 1);
 }
 
-void SpikeExchange::add_standins(const std::vector<std::vector<std::uint64_t>>& want) {
-  // By source rank, then population, then id: with one round, the order of a single pass
-  // over the whole lists.
-  for (std::size_t from = 0; from < want.size(); ++from)
-    for (int p = 0; p < part_.populations(); ++p) {
-      const std::uint64_t g0 = part_.first_gid(p), g1 = g0 + part_.size(p);
-      const auto b = std::lower_bound(want[from].begin(), want[from].end(), g0);
-      const auto e = std::lower_bound(b, want[from].end(), g1);
-      for (auto it = b; it != e; ++it) {
-        const std::uint64_t cell = standin_cell(p, standin_m_[from][p], standin_k_[from][p]++);
-        if (cell != no_cell) fake_gid_[standin_next_[cell]++] = *it;
-      }
+void SpikeExchange::add_standins(const std::vector<std::vector<std::uint64_t>>& want, std::uint64_t lo) {
+  // By source rank, then population, then id (the ids ascend, and so do populations' gid
+  // ranges): with one round, the order of a single pass over the whole lists.
+  for (std::size_t from = 0; from < want.size(); ++from) {
+    const std::uint64_t* const w = want[from].data();
+    int p = 0;
+    for (std::uint64_t e = 0, n = RoundIds::ids(w, want[from].size()); e < n; ++e) {
+      const std::uint64_t g = lo + RoundIds::at(w, e);
+      while (g >= part_.first_gid(p) + part_.size(p)) ++p;
+      const std::uint64_t cell = standin_cell(p, standin_m_[from][p], standin_k_[from][p]++);
+      if (cell != no_cell) fake_gid_[standin_next_[cell]++] = g;
     }
+  }
 }
 
 std::uint64_t SpikeExchange::local_index(std::uint64_t gid) const {
@@ -358,39 +381,39 @@ SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
     const Sources::Position start = sources.position();
     std::fill(n_round.begin(), n_round.end(), 0);
     each_wanted([&](int o, std::uint64_t) { ++n_round[o]; });
-    for (int r = 0; r < P; ++r) want[r].reserve(n_round[r]);
+    for (int r = 0; r < P; ++r) want[r].reserve(RoundIds::words(n_round[r]));
     sources.seek(start);
-    each_wanted([&](int o, std::uint64_t g) { want[o].push_back(g); });
-    std::vector<std::uint64_t> got;  // per rank
+    each_wanted([&](int o, std::uint64_t g) { RoundIds::push(want[o], g - lo); });
+    std::vector<std::uint64_t> got;  // per rank, words
     const std::vector<std::uint64_t> asked = dry_ ? replayed_in(blocks, lo, hi, got) : comm.alltoallv(want, &got);
-    if (dry_) add_standins(want);
+    if (dry_) add_standins(want, lo);
     for (auto& w : want) std::vector<std::uint64_t>().swap(w);
     // After the first round's lists are freed: with one round, never beside them. A
     // subscription takes at least one byte.
     if (k == 0) subscribers_.reserve(subscriptions);
-    // The round's rows, in cell order. `asked` is each rank's requests (got[r] gids,
-    // ascending), one rank after another, ranks ascending. A cell's subscribers are the
+    // The round's rows, in cell order. `asked` is each rank's requests (got[r] words of
+    // RoundIds, ascending), one rank after another, ranks ascending. A cell's subscribers are the
     // ranks whose next request names it, read off in rank (so slot) order with a cursor per
     // rank: nothing per subscription is held beside the requests themselves. (A table of
     // slots by cell, 4 bytes a subscription, was a third of the setup's peak at 10^4 ranks.)
     const std::uint64_t c1 = local_below(hi);
     std::vector<int> from;                   // the ranks that asked for cells of this round
-    std::vector<std::uint64_t> next, stop;  // and where their requests are in `asked`
+    std::vector<std::uint64_t> next, stop;  // and where their requests are in `asked` (ids)
     for (std::uint64_t r = 0, at = 0; r < static_cast<std::uint64_t>(P); at += got[r], ++r)
       if (got[r] > 0) {
         from.push_back(static_cast<int>(r));
-        next.push_back(at);
-        stop.push_back(at + got[r]);
+        next.push_back(2 * at);
+        stop.push_back(2 * at + RoundIds::ids(asked.data() + at, got[r]));
       }
     std::vector<std::uint32_t> row;
     row.reserve(from.size());
     int p = 0;
     for (std::uint64_t i = c0; i < c1; ++i) {
       while (i >= pop_offset_[p + 1]) ++p;
-      const std::uint64_t g = part.first_gid(p) + part.local(p)[i - pop_offset_[p]];
+      const std::uint64_t g = part.first_gid(p) + part.local(p)[i - pop_offset_[p]] - lo;
       row.clear();
       for (std::size_t q = 0; q < from.size(); ++q)
-        if (next[q] < stop[q] && asked[next[q]] == g) {
+        if (next[q] < stop[q] && RoundIds::at(asked.data(), next[q]) == g) {
           row.push_back(slot[from[q]]);
           ++next[q];
         }
@@ -399,7 +422,8 @@ SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
     for (std::size_t q = 0; q < from.size(); ++q)
       if (next[q] != stop[q])
         throw std::logic_error("SpikeExchange: rank " + std::to_string(from[q]) + " asked for gid " +
-                               std::to_string(asked[next[q]]) + ", not a cell of this rank in the round's range");
+                               std::to_string(lo + RoundIds::at(asked.data(), next[q])) +
+                               ", not a cell of this rank in the round's range");
     c0 = c1;
   }
   if (dry_) {

@@ -157,7 +157,8 @@ private:
   std::uint64_t most_sent_ = 0, most_held_ = 0, most_local_ = 0;  // words of sendbuf_, incoming_; cell_
   std::uint64_t bytes() const;
   /// Ids of the subscription setup per round: at most 2^24 gids a round, so that a round's
-  /// lists hold at most 128 MiB of ids, whatever the network's size (fewer with the test
+  /// lists hold at most 64 MiB of ids (sent as 32-bit offsets from the round's first gid),
+  /// whatever the network's size (fewer with the test
   /// hook CAJAL_TEST_SETUP_GIDS, to run many rounds on a small network).
   static std::uint64_t setup_gids();
   /// The distinct gids of the projections' source rows, ascending, merged from their sorted
@@ -206,17 +207,18 @@ private:
   /// by rank; `counts`[r]: how many rank r asks for.
   std::vector<Block> replay_subscriptions(const Communicator& comm, const std::vector<const Projection*>& projections,
                                           const Replay& replay, std::vector<std::uint64_t>& counts) const;
-  /// Dry run: what one round's all-to-all would bring (gids in [lo, hi), concatenated by
-  /// rank), `got`[r] of them from rank r.
+  /// Dry run: what one round's all-to-all would bring (gids in [lo, hi) as sent, packed
+  /// by RoundIds in spike_exchange.cpp, concatenated by rank), `got`[r] words from rank r.
   std::vector<std::uint64_t> replayed_in(const std::vector<Block>& blocks, std::uint64_t lo, std::uint64_t hi,
                                          std::vector<std::uint64_t>& got) const;
   std::vector<int> possible_subscribers(const Deck& deck, const std::vector<int>& specs, int P, int me) const;
   /// Local cells whose gid is below `gid`.
   std::uint64_t local_below(std::uint64_t gid) const;
   /// Dry run: the stand-in rows from the number of remote sources per source rank and
-  /// population, then their ids round by round (the lists of one round, by source rank).
+  /// population, then their ids round by round (the lists of one round, by source rank, as
+  /// sent: offsets from the round's first gid `lo`, packed).
   void start_standins(std::vector<std::vector<std::uint64_t>> sources);
-  void add_standins(const std::vector<std::vector<std::uint64_t>>& want);
+  void add_standins(const std::vector<std::vector<std::uint64_t>>& want, std::uint64_t lo);
   std::uint64_t standin_cell(int p, std::uint64_t m, std::uint64_t k) const;
 };
 

@@ -1,6 +1,7 @@
 // The memory a rank needs, from the deck alone (cajal/sim/memory.hpp). Counted, per rank,
 // from the layouts that hold it:
-//   synapses  network/connectivity.hpp: per synapse the target (4 B), a float weight when
+//   synapses  network/connectivity.hpp: per synapse the target (2 B up to 65,536 local
+//             cells of the post population, else 4 B), a float weight when
 //             drawn, a uint16 delay when drawn, the double weight of plastic synapses, u x y
 //             of short-term ones, u x and the astrocyte of tripartite ones; per source row
 //             its coded id and offset (util/elias_fano.hpp: a few bits); delivery's split
@@ -95,7 +96,7 @@ Need need_of(const Deck& deck, const Schedule& schedule, double threads, const s
     const bool plastic = spec.synapse.plastic(), stp = spec.synapse.stp(), glio = spec.synapse.glio();
     const bool gated = plastic && spec.role == ProjectionSpec::Role::primary &&
                        deck.populations[deck.population_index(spec.astrocytes)].model == "astrocyte_integrator";
-    double per_synapse = 4;  // target index
+    double per_synapse = local[post] <= 65536 ? 2 : 4;  // target index (Targets: 16-bit up to 2^16 local cells)
     if (!spec.weight.is_constant() && !plastic) per_synapse += 4;
     if (!spec.delay.is_constant()) per_synapse += 2;
     if (plastic) per_synapse += 8;
