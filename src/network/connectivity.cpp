@@ -876,7 +876,7 @@ void allocate(const Deck& deck, int index, const Layout& l, std::uint64_t total,
 }
 
 /// Host mirrors of a projection's per-synapse arrays, filled by a builder and copied back,
-/// and the coder of its `nsrc` rows.
+/// and the coder of its rows (`rows`: made before the arrays are allocated).
 struct HostArrays {
   SourceRows::Writer rows;
   Kokkos::View<std::uint16_t*>::HostMirror narrow;
@@ -885,8 +885,8 @@ struct HostArrays {
   Kokkos::View<std::uint16_t*>::HostMirror delay;
   Kokkos::View<double*>::HostMirror pweight;
   Kokkos::View<std::int64_t*>::HostMirror third;
-  HostArrays(const Projection& pj, std::uint64_t n_pre, std::uint64_t nsrc)
-      : rows(nsrc, n_pre, pj.synapses), narrow(Kokkos::create_mirror_view(pj.target.narrow)),
+  HostArrays(const Projection& pj, SourceRows::Writer&& rows)
+      : rows(std::move(rows)), narrow(Kokkos::create_mirror_view(pj.target.narrow)),
         wide(Kokkos::create_mirror_view(pj.target.wide)), weight(Kokkos::create_mirror_view(pj.weight)),
         delay(Kokkos::create_mirror_view(pj.delay)), pweight(Kokkos::create_mirror_view(pj.plastic_weight)),
         third(Kokkos::create_mirror_view(pj.third)) {
@@ -1001,12 +1001,10 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
       nsrc += n ? 1 : 0;
     }
   if (!too_many.empty()) nsrc = total = 0;
-  allocate(deck, index, layout, total, pj);
-  HostArrays h(pj, n_pre, nsrc);
-  auto& h_weight = h.weight;
-  auto& h_delay = h.delay;
-  auto& h_pweight = h.pweight;
-  auto& h_third = h.third;
+  // The rows first, while the sorted source list is at hand; the list goes before the
+  // per-synapse arrays come (at 10^4 ranks it is 4 bytes per row, beside the counters and
+  // the arrays at the build's peak).
+  SourceRows::Writer rows(nsrc, n_pre, total);
   if (too_many.empty()) {
     std::uint64_t off = 0;
     for (std::uint64_t q = 0; q < n_candidates; ++q) {
@@ -1017,9 +1015,16 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
         cursor[c][j] = static_cast<std::uint32_t>(off);  // now: chunk c's first slot in source j's row
         off += n;
       }
-      if (off > first) h.rows.add(j, first);
+      if (off > first) rows.add(j, first);
     }
   }
+  std::vector<SourceId>().swap(drawn);
+  allocate(deck, index, layout, total, pj);
+  HostArrays h(pj, std::move(rows));
+  auto& h_weight = h.weight;
+  auto& h_delay = h.delay;
+  auto& h_pweight = h.pweight;
+  auto& h_third = h.third;
 
   // Pass 2: fill, each chunk its own slots. Weights and delays come from their own streams
   // keyed by the target, in the target's canonical connection order.
@@ -1148,7 +1153,7 @@ Projection build_from_edges(const Deck& deck, const Partition& part, int index, 
   const std::string too_many = offsets_problem(deck, index, n);
   if (!too_many.empty()) throw usage_error(too_many);
   allocate(deck, index, layout, n, pj);
-  HostArrays h(pj, n_pre, nsrc);
+  HostArrays h(pj, SourceRows::Writer(nsrc, n_pre, n));
   for (std::size_t q = 0; q < n; ++q) {
     const std::size_t e = order[q];
     if (q == 0 || edges[e].pre != edges[order[q - 1]].pre) h.rows.add(edges[e].pre, q);

@@ -47,6 +47,7 @@ std::vector<RankFigures> gather_ranks(const Communicator& comm, const RankFigure
   each(&RankFigures::field);
   each(&RankFigures::baseline);
   each(&RankFigures::peak_rss);
+  each(&RankFigures::build_peak_rss);
   each(&RankFigures::standin);
   each(&RankFigures::local_cells);
   each(&RankFigures::local_synapses);
@@ -88,6 +89,7 @@ struct Simulation::Impl {
   BuildStop build_stop;  // a stop signal ends the build on every rank (exit status 4)
   Schedule schedule;
   LocalNetwork net;
+  std::uint64_t build_peak_rss;  // the peak once the network is built, before the exchanges
   Gliotransmission glio;
   SpikeExchange exchange;  // spikes for static synapses; SIC and gap-junction records have their own
   std::unique_ptr<SpikeExchange> stateful;  // spikes with their source's state, for stateful synapses
@@ -103,7 +105,7 @@ struct Simulation::Impl {
 
   Impl(const Communicator& c, const Deck& d)
       : comm(c), deck(d), baseline_rss(current_rss_bytes()), t_build(clock_type::now()), build_stop(c), schedule(d),
-        net(c, d, schedule, [this] { build_stop.poll(); }), glio(c, net, schedule),
+        net(c, d, schedule, [this] { build_stop.poll(); }), build_peak_rss(peak_rss_bytes()), glio(c, net, schedule),
         exchange(c, net.part, spike_projections(net, false)), stateful(record_exchange(c, net)), sic(c, net, schedule),
         gap(c, net),
         update(net, schedule), delivery(net, glio) {
@@ -412,6 +414,7 @@ RankFigures Simulation::Impl::rank_figures(std::uint64_t intervals, double simul
   }
   f.baseline = baseline_rss;
   f.peak_rss = peak_rss_bytes();
+  f.build_peak_rss = build_peak_rss;
   const SpikeExchange::Traffic& t = SpikeExchange::traffic();
   f.intervals = intervals;
   f.messages_sent = t.messages_sent - before.messages_sent;

@@ -34,6 +34,10 @@ struct RankFigures {
   int rank = 0;
   std::uint64_t cells = 0, synapses = 0, ring_buffers = 0, exchange_buffers = 0, field = 0, baseline = 0;
   std::uint64_t peak_rss = 0;
+  /// The peak when the network was built, before any exchange's setup (so before a dry
+  /// run's stand-in tables exist): the build's own peak, the counters of the connection
+  /// builder among it.
+  std::uint64_t build_peak_rss = 0;
   std::uint64_t standin = 0;  ///< the dry run's stand-in tables (not part of a real rank)
   std::uint64_t local_cells = 0, local_synapses = 0;
   std::uint64_t intervals = 0;  ///< communication intervals simulated
