@@ -165,33 +165,39 @@ TEST(Connectivity, TargetsAreSixteenBitUpTo65536LocalCells) {
 // (seed, connectivity, projection 0; id g), in order; the q-th of them gets the delay
 // llround(U_q / dt) steps, U_q = 0.1 + 2.9 u_q with u_q the q-th uniform of the stream
 // (seed, delay, projection 0; id g). Built as on 1, 2, 3 and 4 ranks (rank by rank, in
-// this process): the union of the ranks' storage is that set exactly.
+// this process): the union of the ranks' storage is that set exactly. K = 30 takes the
+// builder's dense counters (a counter per source); K = 1 (300 synapses from 400 sources)
+// its sparse regime (a hash of the drawn sources, and with one host thread the fill's
+// cursor per coded row), the path of 10^4 ranks.
 TEST(Connectivity, StorageHoldsExactlyTheDrawnPairs) {
-  const Deck d = Deck::parse(deck_text("pre = \"a\"\npost = \"b\"\nrule = \"fixed_indegree\"\nindegree = 30\n"
-                                       "weight = 2.0\ndelay = { dist = \"uniform\", low = 0.1, high = 3.0 }"),
-                             "t.toml");
-  std::multiset<std::tuple<std::uint64_t, std::uint64_t, int>> expected;
-  const std::uint64_t first_b = 400;  // population b follows the 400 cells of a
-  for (std::uint64_t t = 0; t < 300; ++t) {
-    rng::Stream conn(rng::Key(3, rng::purpose::connectivity, 0), first_b + t);
-    rng::Stream del(rng::Key(3, rng::purpose::delay, 0), first_b + t);
-    for (int q = 0; q < 30; ++q) {
-      const std::uint64_t s = conn.below(400);
-      const double ms = 0.1 + (3.0 - 0.1) * del.uniform();
-      expected.insert({s, t, static_cast<int>(std::llround(ms / d.simulation.dt))});
+  for (const int K : {30, 1}) {
+    const Deck d = Deck::parse(deck_text("pre = \"a\"\npost = \"b\"\nrule = \"fixed_indegree\"\nindegree = " +
+                                         std::to_string(K) +
+                                         "\nweight = 2.0\ndelay = { dist = \"uniform\", low = 0.1, high = 3.0 }"),
+                               "t.toml");
+    std::multiset<std::tuple<std::uint64_t, std::uint64_t, int>> expected;
+    const std::uint64_t first_b = 400;  // population b follows the 400 cells of a
+    for (std::uint64_t t = 0; t < 300; ++t) {
+      rng::Stream conn(rng::Key(3, rng::purpose::connectivity, 0), first_b + t);
+      rng::Stream del(rng::Key(3, rng::purpose::delay, 0), first_b + t);
+      for (int q = 0; q < K; ++q) {
+        const std::uint64_t s = conn.below(400);
+        const double ms = 0.1 + (3.0 - 0.1) * del.uniform();
+        expected.insert({s, t, static_cast<int>(std::llround(ms / d.simulation.dt))});
+      }
     }
+    ASSERT_EQ(expected.size(), 300u * K);
+    {
+      const Partition part(d, 1, 0);
+      ASSERT_EQ(part.first_gid(1), first_b);
+      const Projection pj = build_projection(d, part, 0);
+      EXPECT_EQ(pj.weight.extent(0), 0u) << "a constant weight is not stored per synapse";
+      EXPECT_EQ(pj.weight_fixed, to_fixed(2.0));
+      EXPECT_EQ(pj.delay.extent(0), pj.synapses);
+      EXPECT_EQ(pj.synapses, 300u * K);
+    }
+    for (int P : {1, 2, 3, 4}) EXPECT_TRUE(stored_by_ranks(d, P, 0) == expected) << "K = " << K << ", P = " << P;
   }
-  ASSERT_EQ(expected.size(), 300u * 30u);
-  {
-    const Partition part(d, 1, 0);
-    ASSERT_EQ(part.first_gid(1), first_b);
-    const Projection pj = build_projection(d, part, 0);
-    EXPECT_EQ(pj.weight.extent(0), 0u) << "a constant weight is not stored per synapse";
-    EXPECT_EQ(pj.weight_fixed, to_fixed(2.0));
-    EXPECT_EQ(pj.delay.extent(0), pj.synapses);
-    EXPECT_EQ(pj.synapses, 300u * 30u);
-  }
-  for (int P : {1, 2, 3, 4}) EXPECT_TRUE(stored_by_ranks(d, P, 0) == expected) << "P = " << P;
 }
 
 // The builder draws the targets in chunks on the host threads; whatever their number, the
