@@ -45,7 +45,7 @@ constexpr std::uint64_t max_synapses_per_rank = ~std::uint32_t(0);
 
 /// A projection's source rows on one rank: the ids of the sources with a target here,
 /// ascending, and where each row's synapses begin, both Elias-Fano coded
-/// (util/elias_fano.hpp): about 1.2 bytes a row at 16,384 ranks of hpc_benchmark, where
+/// (util/elias_fano.hpp): about 1.35 bytes a row at 16,384 ranks of hpc_benchmark, where
 /// two 32-bit words took 8, and nothing at all where every source has a target here.
 template <class Memory>
 struct SourceRowsIn {

@@ -7,7 +7,7 @@
 // or two synapses each, and a projection's source rows (their ids and first synapses, two
 // 32-bit words per row) cost as much as the synapses. Coded, a list of n values below U
 // takes n (2 + log2(U / n)) bits plus a sampled index of 2 bits per value: a row's id and
-// offset ~1.2 bytes instead of 8 at 16,384 ranks of hpc_benchmark.
+// offset ~1.35 bytes instead of 8 at 16,384 ranks of hpc_benchmark (measured).
 //
 // The code: value v_i splits into its low L = floor(log2(U / n)) bits, stored packed, and
 // its high part h_i = v_i >> L, stored in unary as a set bit at position h_i + i of a bit
