@@ -28,9 +28,7 @@ struct RoundIds {
   /// The ids in a list of n words.
   static std::uint64_t ids(const std::uint64_t* w, std::uint64_t n) { return n == 0 ? 0 : 2 * n - ((w[n - 1] >> 32) == pad); }
 };
-}  // namespace
 
-namespace {
 SpikeExchange::Traffic g_traffic;
 SpikeExchange::ReplayFigures g_replay;
 std::vector<const SpikeExchange*>& live() {
