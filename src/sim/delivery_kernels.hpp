@@ -92,8 +92,8 @@ constexpr int device_slices = 16384;
 
 /// Adds every synapse of every incoming spike of one projection into the target's ring
 /// buffer, for the targets of one slice (the index of the kernel). Constant weights and
-/// delays are template switches, so the common case reads only the 4-byte target index
-/// per synapse.
+/// delays are template switches, so the common case reads only the target index per
+/// synapse (2 or 4 bytes: walk is a template on its width, Targets).
 template <bool ConstW, bool ConstD>
 struct Deliver {
   using value_type = std::uint64_t;
