@@ -5,11 +5,12 @@
 // that have at least one target on this rank; the synapses of row r are
 // begin(r) .. end(r)-1, ordered by local target. The ids and the rows' first synapses are
 // Elias-Fano coded (SourceRows): at 10^4 ranks and more a rank's rows hold 1-2 synapses
-// each, and as two 32-bit words a row's id and offset cost as much as its synapses. Per synapse only what varies is stored:
-// the target's local index (2 bytes where the post population has at most 65,536 cells
-// on the rank, else 4: Targets), plus a weight (float) and a delay (uint16 steps)
-// only when the deck draws them from a distribution. A constant weight is kept once, in
-// fixed point, so delivery adds exactly the same integer on every rank.
+// each, and as two 32-bit words a row's id and offset cost as much as its synapses. Per
+// synapse only what varies is stored: the target's local index (2 bytes where the post
+// population has at most 65,536 cells on the rank, else 4: Targets), plus a weight
+// (float) and a delay (uint16 steps) only when the deck draws them from a distribution.
+// A constant weight is kept once, in fixed point, so delivery adds exactly the same
+// integer on every rank.
 //
 // Construction draws each target's incoming connections from a stream keyed by
 // (seed, projection, target gid), twice: once to count synapses per source, once to fill.
