@@ -10,10 +10,12 @@
 #include <vector>
 
 #include "cajal/util/error.hpp"
+#include "util/system.hpp"
 
 namespace cajal {
 
 Environment::Environment(int& argc, char**& argv, bool start_compute) {
+  restore_heap_defaults();  // after every library's load-time setup (util/system.hpp)
   int initialized = 0;
   MPI_Initialized(&initialized);
   if (!initialized) {

@@ -25,6 +25,12 @@ void release_free_memory() {
 #endif
 }
 
+void restore_heap_defaults() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_MAX, 65536);  // glibc's DEFAULT_MMAP_MAX
+#endif
+}
+
 std::uint64_t peak_rss_bytes() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);

@@ -20,6 +20,14 @@ std::uint64_t current_rss_bytes();
 /// (hpc_benchmark at 1,024 ranks, a dry run: 50 MiB of 1,539 after the synapses' build).
 void release_free_memory();
 
+/// Puts back glibc's default of serving large blocks (above the mmap threshold, 128 KiB
+/// to 32 MiB) by mmap, so that freeing one gives its pages back to the system at once.
+/// SuperLU_DIST (a library PETSc links) turns that off when it loads (mallopt(M_MMAP_MAX,
+/// 0)), and the heap then kept every freed array resident: at 10^4 ranks the build's and
+/// the spike exchange setup's temporaries stayed on top of what came after them. Cajal
+/// never calls SuperLU_DIST. Nothing elsewhere than glibc.
+void restore_heap_defaults();
+
 /// "123 KiB" below 10 MiB, else "45 MiB".
 std::string format_bytes(std::uint64_t bytes);
 
