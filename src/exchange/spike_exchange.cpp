@@ -11,22 +11,72 @@
 namespace cajal {
 
 namespace {
-/// A setup round's ids as sent: offsets from the round's first gid (below setup_gids() =
-/// 2^24), two 32-bit offsets to a word, low half first; the high half of an odd list's last
-/// word is `pad`. Halves what an owner holds at once (at 10^4 ranks one round brings every
-/// request for its cells: 62 M for hpc_benchmark's E->E at P = 16,384) and the traffic.
+/// A setup round's ids as sent: each id's offset from the round's first gid (below
+/// setup_gids() = 2^24) as its gap from the id before (the first: from 0) in 7-bit groups,
+/// low group first, the high bit set on all but the last (LEB128); the bytes packed eight
+/// to a word, low byte first. A list's unused bytes at the end of its last word are 0x80,
+/// which no value ends with. The ids a rank asks one owner for lie in runs (a tile's cells
+/// have consecutive gids), so a request costs about a byte where a 32-bit offset took 4: at
+/// 10^4 ranks one round brings every request for a rank's cells at once (62 M for
+/// hpc_benchmark's E->E at P = 16,384), and this is the setup's largest transient.
 struct RoundIds {
-  static constexpr std::uint64_t pad = 0xffffffffu;
-  /// Appends `offset` to a list of packed words.
-  static void push(std::vector<std::uint64_t>& words, std::uint64_t offset) {
-    if (!words.empty() && (words.back() >> 32) == pad) words.back() = (words.back() & pad) | (offset << 32);
-    else words.push_back(offset | (pad << 32));
-  }
-  static std::uint64_t words(std::uint64_t ids) { return (ids + 1) / 2; }
-  /// Offset e of the list that starts at `w`.
-  static std::uint64_t at(const std::uint64_t* w, std::uint64_t e) { return (w[e / 2] >> (32 * (e % 2))) & pad; }
-  /// The ids in a list of n words.
-  static std::uint64_t ids(const std::uint64_t* w, std::uint64_t n) { return n == 0 ? 0 : 2 * n - ((w[n - 1] >> 32) == pad); }
+  static constexpr std::uint64_t pad_word = 0x8080808080808080ull;
+  /// A list being written, or counted: the next offset without a gap, and its bytes.
+  struct List {
+    std::uint64_t next = 0, bytes = 0;
+    std::uint64_t words() const { return (bytes + 7) / 8; }
+    /// Counts `offset`'s bytes only.
+    void count(std::uint64_t offset) {
+      for (std::uint64_t gap = gap_to(offset); gap >= 0x80; gap >>= 7) ++bytes;
+      ++bytes;
+    }
+    /// Appends `offset` to `words`, the list's words so far.
+    void push(std::vector<std::uint64_t>& words, std::uint64_t offset) {
+      std::uint64_t gap = gap_to(offset);
+      for (; gap >= 0x80; gap >>= 7) put(words, 0x80 | (gap & 0x7f));
+      put(words, gap);
+    }
+
+  private:
+    std::uint64_t gap_to(std::uint64_t offset) {
+      const std::uint64_t gap = offset - next;
+      next = offset + 1;
+      return gap;
+    }
+    void put(std::vector<std::uint64_t>& words, std::uint64_t b) {
+      if (bytes % 8 == 0) words.push_back(pad_word);
+      const unsigned s = 8 * static_cast<unsigned>(bytes % 8);
+      words.back() = (words.back() & ~(std::uint64_t(0xff) << s)) | (b << s);
+      ++bytes;
+    }
+  };
+  /// The offsets of a list of n words, in order.
+  class Reader {
+  public:
+    Reader(const std::uint64_t* w, std::uint64_t n) : w_(w), end_(8 * n) { advance(); }
+    bool done() const { return done_; }
+    std::uint64_t value() const { return value_; }
+    void advance() {
+      std::uint64_t gap = 0;
+      for (unsigned shift = 0;; shift += 7) {
+        if (at_ == end_) {  // the padding, or the end of the last byte
+          done_ = true;
+          return;
+        }
+        const std::uint64_t b = (w_[at_ / 8] >> (8 * (at_ % 8))) & 0xff;
+        ++at_;
+        gap |= (b & 0x7f) << shift;
+        if (!(b & 0x80)) break;
+      }
+      value_ = next_ + gap;
+      next_ = value_ + 1;
+    }
+
+  private:
+    const std::uint64_t* w_;
+    std::uint64_t end_, at_ = 0, next_ = 0, value_ = 0;
+    bool done_ = false;
+  };
 };
 
 SpikeExchange::Traffic g_traffic;
@@ -37,18 +87,36 @@ std::vector<const SpikeExchange*>& live() {
 }
 }  // namespace
 
+void SpikeExchange::Subscribers::put_leb128(std::uint32_t v) {
+  for (; v >= 0x80; v >>= 7) bytes_.push_back(static_cast<std::uint8_t>(v | 0x80));
+  bytes_.push_back(static_cast<std::uint8_t>(v));
+}
+
 void SpikeExchange::Subscribers::add_row(const std::uint32_t* slots, std::size_t n) {
-  std::uint32_t next = 0;
-  for (std::size_t k = 0; k < n; ++k) {
-    std::uint32_t gap = slots[k] - next;
-    next = slots[k] + 1;
-    while (gap >= 0x80) {
-      gaps_.push_back(static_cast<std::uint8_t>(gap | 0x80));
-      gap >>= 7;
+  const auto leb_size = [](std::uint32_t v) {
+    std::uint64_t k = 1;
+    for (; v >= 0x80; v >>= 7) ++k;
+    return k;
+  };
+  if (n > 0) {
+    std::uint64_t as_gaps = 1;
+    for (std::size_t k = 0; k < n; ++k) as_gaps += leb_size(slots[k] - (k ? slots[k - 1] + 1 : 0));
+    const std::uint64_t as_bitmap = 1 + leb_size(slots[0]) + (slots[n - 1] - slots[0]) / 8 + 1;
+    if (as_bitmap < as_gaps) {
+      bytes_.push_back(bitmap);
+      put_leb128(slots[0]);
+      const std::size_t at = bytes_.size();
+      bytes_.resize(at + (slots[n - 1] - slots[0]) / 8 + 1, 0);
+      for (std::size_t k = 0; k < n; ++k) {
+        const std::uint32_t bit = slots[k] - slots[0];
+        bytes_[at + bit / 8] |= static_cast<std::uint8_t>(1u << (bit % 8));
+      }
+    } else {
+      bytes_.push_back(gaps);
+      for (std::size_t k = 0; k < n; ++k) put_leb128(slots[k] - (k ? slots[k - 1] + 1 : 0));
     }
-    gaps_.push_back(static_cast<std::uint8_t>(gap));
   }
-  row_.push_back(gaps_.size());
+  row_.push_back(bytes_.size());
 }
 
 const SpikeExchange::Traffic& SpikeExchange::traffic() { return g_traffic; }
@@ -116,16 +184,19 @@ std::vector<std::uint64_t> SpikeExchange::replayed_in(const std::vector<Block>& 
   for (const Block& b : blocks) {
     const auto first = std::lower_bound(b.gids.begin(), b.gids.end(), lo);
     const auto end = std::lower_bound(first, b.gids.end(), hi);
-    n += RoundIds::words(static_cast<std::uint64_t>(end - first)) * b.ranks.size();
+    RoundIds::List list;
+    for (auto it = first; it != end; ++it) list.count(*it - lo);
+    n += list.words() * b.ranks.size();
   }
-  std::vector<std::uint64_t> asked;  // packed as sent (RoundIds)
+  std::vector<std::uint64_t> asked;  // coded as sent (RoundIds)
   asked.reserve(n);  // at its size, as the all-to-all's output is
   std::vector<std::uint64_t> one;
   for (const Block& b : blocks) {  // blocks and their ranks ascending: the order of an all-to-all
     const auto first = std::lower_bound(b.gids.begin(), b.gids.end(), lo);
     const auto end = std::lower_bound(first, b.gids.end(), hi);
     one.clear();
-    for (auto it = first; it != end; ++it) RoundIds::push(one, *it - lo);
+    RoundIds::List list;
+    for (auto it = first; it != end; ++it) list.push(one, *it - lo);
     for (const int r : b.ranks) {
       got[static_cast<std::size_t>(r)] = one.size();
       asked.insert(asked.end(), one.begin(), one.end());
@@ -282,10 +353,9 @@ void SpikeExchange::add_standins(const std::vector<std::vector<std::uint64_t>>& 
   // By source rank, then population, then id (the ids ascend, and so do populations' gid
   // ranges): with one round, the order of a single pass over the whole lists.
   for (std::size_t from = 0; from < want.size(); ++from) {
-    const std::uint64_t* const w = want[from].data();
     int p = 0;
-    for (std::uint64_t e = 0, n = RoundIds::ids(w, want[from].size()); e < n; ++e) {
-      const std::uint64_t g = lo + RoundIds::at(w, e);
+    for (RoundIds::Reader ids(want[from].data(), want[from].size()); !ids.done(); ids.advance()) {
+      const std::uint64_t g = lo + ids.value();
       while (g >= part_.first_gid(p) + part_.size(p)) ++p;
       const std::uint64_t cell = standin_cell(p, standin_m_[from][p], standin_k_[from][p]++);
       if (cell != no_cell) fake_gid_[standin_next_[cell]++] = g;
@@ -364,7 +434,7 @@ SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
   // cells in its range, after those of the rounds before.
   sources.restart();
   std::vector<std::vector<std::uint64_t>> want(P);
-  std::vector<std::uint64_t> n_round(P);
+  std::vector<RoundIds::List> list(P);
   std::uint64_t c0 = 0;  // the first local cell of this round
   for (std::uint64_t k = 0; k < rounds; ++k) {
     const std::uint64_t lo = k * per_round, hi = std::min(total, lo + per_round);
@@ -377,31 +447,30 @@ SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
       });
     };
     const Sources::Position start = sources.position();
-    std::fill(n_round.begin(), n_round.end(), 0);
-    each_wanted([&](int o, std::uint64_t) { ++n_round[o]; });
-    for (int r = 0; r < P; ++r) want[r].reserve(RoundIds::words(n_round[r]));
+    std::fill(list.begin(), list.end(), RoundIds::List());
+    each_wanted([&](int o, std::uint64_t g) { list[o].count(g - lo); });
+    for (int r = 0; r < P; ++r) want[r].reserve(list[r].words());
+    std::fill(list.begin(), list.end(), RoundIds::List());
     sources.seek(start);
-    each_wanted([&](int o, std::uint64_t g) { RoundIds::push(want[o], g - lo); });
+    each_wanted([&](int o, std::uint64_t g) { list[o].push(want[o], g - lo); });
     std::vector<std::uint64_t> got;  // per rank, words
     const std::vector<std::uint64_t> asked = dry_ ? replayed_in(blocks, lo, hi, got) : comm.alltoallv(want, &got);
     if (dry_) add_standins(want, lo);
     for (auto& w : want) std::vector<std::uint64_t>().swap(w);
-    // After the first round's lists are freed: with one round, never beside them. A
-    // subscription takes at least one byte.
-    if (k == 0) subscribers_.reserve(subscriptions);
+    // After the first round's lists are freed: with one round, never beside them.
+    if (k == 0) subscribers_.reserve(subscriptions, pop_offset_.back(), dest_.size());
     // The round's rows, in cell order. `asked` is each rank's requests (got[r] words of
     // RoundIds, ascending), one rank after another, ranks ascending. A cell's subscribers are the
-    // ranks whose next request names it, read off in rank (so slot) order with a cursor per
+    // ranks whose next request names it, read off in rank (so slot) order with a reader per
     // rank: nothing per subscription is held beside the requests themselves. (A table of
     // slots by cell, 4 bytes a subscription, was a third of the setup's peak at 10^4 ranks.)
     const std::uint64_t c1 = local_below(hi);
-    std::vector<int> from;                   // the ranks that asked for cells of this round
-    std::vector<std::uint64_t> next, stop;  // and where their requests are in `asked` (ids)
+    std::vector<int> from;               // the ranks that asked for cells of this round
+    std::vector<RoundIds::Reader> next;  // and their requests not yet read off
     for (std::uint64_t r = 0, at = 0; r < static_cast<std::uint64_t>(P); at += got[r], ++r)
       if (got[r] > 0) {
         from.push_back(static_cast<int>(r));
-        next.push_back(2 * at);
-        stop.push_back(2 * at + RoundIds::ids(asked.data() + at, got[r]));
+        next.emplace_back(asked.data() + at, got[r]);
       }
     std::vector<std::uint32_t> row;
     row.reserve(from.size());
@@ -411,19 +480,20 @@ SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
       const std::uint64_t g = part.first_gid(p) + part.local(p)[i - pop_offset_[p]] - lo;
       row.clear();
       for (std::size_t q = 0; q < from.size(); ++q)
-        if (next[q] < stop[q] && RoundIds::at(asked.data(), next[q]) == g) {
+        if (!next[q].done() && next[q].value() == g) {
           row.push_back(slot[from[q]]);
-          ++next[q];
+          next[q].advance();
         }
       subscribers_.add_row(row.data(), row.size());
     }
     for (std::size_t q = 0; q < from.size(); ++q)
-      if (next[q] != stop[q])
+      if (!next[q].done())
         throw std::logic_error("SpikeExchange: rank " + std::to_string(from[q]) + " asked for gid " +
-                               std::to_string(lo + RoundIds::at(asked.data(), next[q])) +
+                               std::to_string(lo + next[q].value()) +
                                ", not a cell of this rank in the round's range");
     c0 = c1;
   }
+  subscribers_.finish();
   if (dry_) {
     std::vector<std::uint32_t>().swap(standin_next_);
     standin_m_.clear();

@@ -32,6 +32,7 @@
 // all fire like this one, and delivery does that much work.
 #include <mpi.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -86,38 +87,64 @@ public:
   };
   static const ReplayFigures& replay_figures();
 
-  /// Per local cell, the destination slots subscribed to it, ascending, each stored as its
-  /// gap from the one before in 7-bit groups (LEB128): one byte per subscription while the
-  /// gaps stay below 128, which they do unless fewer than 1 in 128 ranks subscribe to a
-  /// cell. At 10^4 ranks and more a rank holds ~10^8 subscriptions, where 32-bit slots
-  /// took 400-500 MB.
+  /// Per local cell, the destination slots subscribed to it, ascending, a row of bytes per
+  /// cell in whichever of two codes is shorter (none for a cell without subscribers):
+  ///  - gaps: a 0, then each slot as its gap from the one before in 7-bit groups (LEB128):
+  ///    one byte per subscription while the gaps stay below 128;
+  ///  - bitmap: a 1, the first slot (LEB128), then a bit per slot from there on, 8 to a
+  ///    byte, low bit first: one bit per destination, whether it subscribed or not.
+  /// At 10^4 ranks and more a rank holds ~10^8 subscriptions (32-bit slots took 400-500
+  /// MB). With hpc_benchmark at P = 16,384 about half the ranks subscribe to each cell, so
+  /// the bitmap takes ~2 bits per subscription where the gaps took 8.
   class Subscribers {
   public:
+    static constexpr std::uint8_t gaps = 0, bitmap = 1;
     /// Appends the next cell's row: `n` slots, ascending.
     void add_row(const std::uint32_t* slots, std::size_t n);
-    void reserve(std::uint64_t subscriptions) { gaps_.reserve(subscriptions); }
+    /// Room for `cells` rows of `subscriptions` in all to `destinations` slots: a byte per
+    /// subscription or a bit per destination and cell, whichever is less (what the rows
+    /// take while the gaps fit a byte), plus a code byte per row.
+    void reserve(std::uint64_t subscriptions, std::uint64_t cells, std::uint64_t destinations) {
+      bytes_.reserve(std::min(subscriptions, cells * (destinations / 8 + 4)) + cells);
+    }
+    /// After the last row: gives back room a row of wider gaps made the bytes outgrow.
+    void finish() {
+      if (bytes_.capacity() > bytes_.size() + bytes_.size() / 8) bytes_.shrink_to_fit();
+    }
     /// Calls f(slot) for each slot subscribed to `cell`, ascending.
     template <class F>
     void each(std::uint64_t cell, const F& f) const {
-      const std::uint8_t* p = gaps_.data() + row_[cell];
-      const std::uint8_t* const end = gaps_.data() + row_[cell + 1];
-      std::uint32_t next = 0;  // the smallest slot the row's next entry may be
+      const std::uint8_t* p = bytes_.data() + row_[cell];
+      const std::uint8_t* const end = bytes_.data() + row_[cell + 1];
+      if (p == end) return;
+      const std::uint8_t code = *p++;
+      std::uint32_t next = 0;  // gaps: the smallest slot the row's next entry may be
+      if (code == bitmap) {
+        std::uint32_t first = leb128(p);
+        for (; p < end; ++p, first += 8)
+          for (unsigned b = *p; b != 0; b &= b - 1) f(first + static_cast<std::uint32_t>(__builtin_ctz(b)));
+        return;
+      }
       while (p < end) {
-        std::uint32_t gap = 0;
-        for (int shift = 0;; shift += 7) {
-          const std::uint8_t b = *p++;
-          gap |= static_cast<std::uint32_t>(b & 0x7f) << shift;
-          if (!(b & 0x80)) break;
-        }
+        const std::uint32_t gap = leb128(p);
         f(next + gap);
         next += gap + 1;
       }
     }
-    std::uint64_t bytes() const { return row_.size() * sizeof(std::uint64_t) + gaps_.size(); }
+    std::uint64_t bytes() const { return row_.size() * sizeof(std::uint64_t) + bytes_.size(); }
 
   private:
     std::vector<std::uint64_t> row_{0};
-    std::vector<std::uint8_t> gaps_;
+    std::vector<std::uint8_t> bytes_;
+    static std::uint32_t leb128(const std::uint8_t*& p) {
+      std::uint32_t v = 0;
+      for (int shift = 0;; shift += 7) {
+        const std::uint8_t b = *p++;
+        v |= static_cast<std::uint32_t>(b & 0x7f) << shift;
+        if (!(b & 0x80)) return v;
+      }
+    }
+    void put_leb128(std::uint32_t v);
   };
 
 private:
@@ -157,8 +184,8 @@ private:
   std::uint64_t most_sent_ = 0, most_held_ = 0, most_local_ = 0;  // words of sendbuf_, incoming_; cell_
   std::uint64_t bytes() const;
   /// Ids of the subscription setup per round: at most 2^24 gids a round, so that a round's
-  /// lists hold at most 64 MiB of ids (sent as 32-bit offsets from the round's first gid),
-  /// whatever the network's size (fewer with the test
+  /// lists hold at most 2^24 ids each (sent as gaps between offsets from the round's first
+  /// gid, RoundIds in spike_exchange.cpp), whatever the network's size (fewer with the test
   /// hook CAJAL_TEST_SETUP_GIDS, to run many rounds on a small network).
   static std::uint64_t setup_gids();
   /// The distinct gids of the projections' source rows, ascending, merged from their sorted
@@ -207,7 +234,7 @@ private:
   /// by rank; `counts`[r]: how many rank r asks for.
   std::vector<Block> replay_subscriptions(const Communicator& comm, const std::vector<const Projection*>& projections,
                                           const Replay& replay, std::vector<std::uint64_t>& counts) const;
-  /// Dry run: what one round's all-to-all would bring (gids in [lo, hi) as sent, packed
+  /// Dry run: what one round's all-to-all would bring (gids in [lo, hi) as sent, coded
   /// by RoundIds in spike_exchange.cpp, concatenated by rank), `got`[r] words from rank r.
   std::vector<std::uint64_t> replayed_in(const std::vector<Block>& blocks, std::uint64_t lo, std::uint64_t hi,
                                          std::vector<std::uint64_t>& got) const;
@@ -216,7 +243,7 @@ private:
   std::uint64_t local_below(std::uint64_t gid) const;
   /// Dry run: the stand-in rows from the number of remote sources per source rank and
   /// population, then their ids round by round (the lists of one round, by source rank, as
-  /// sent: offsets from the round's first gid `lo`, packed).
+  /// sent: offsets from the round's first gid `lo`, coded by RoundIds).
   void start_standins(std::vector<std::vector<std::uint64_t>> sources);
   void add_standins(const std::vector<std::vector<std::uint64_t>>& want, std::uint64_t lo);
   std::uint64_t standin_cell(int p, std::uint64_t m, std::uint64_t k) const;

@@ -28,12 +28,39 @@ TEST(SpikeExchange, SubscriberRowsGiveBackEverySlot) {
     subs.each(c, [&](std::uint32_t s) { got.push_back(s); });
     EXPECT_EQ(got, rows[c]) << "cell " << c;
   }
-  // One byte per subscription while gaps stay below 128.
+  // Dense rows go as a bitmap from their first slot: every other of 1000 slots from 300 on
+  // takes a code byte, the first slot in two LEB128 bytes and 125 bytes of bits, where the
+  // gaps would take 1 + 2 + 499 bytes.
   SpikeExchange::Subscribers dense;
   std::vector<std::uint32_t> every_other;
-  for (std::uint32_t s = 0; s < 1000; s += 2) every_other.push_back(s);
+  for (std::uint32_t s = 300; s < 1300; s += 2) every_other.push_back(s);
   dense.add_row(every_other.data(), every_other.size());
-  EXPECT_EQ(dense.bytes(), 2 * sizeof(std::uint64_t) + every_other.size());
+  EXPECT_EQ(dense.bytes(), 2 * sizeof(std::uint64_t) + 1 + 2 + 125);
+  // Sparse rows go as gaps, a byte each while they stay below 128.
+  SpikeExchange::Subscribers sparse;
+  std::vector<std::uint32_t> every_100th;
+  for (std::uint32_t s = 0; s < 10000; s += 100) every_100th.push_back(s);
+  sparse.add_row(every_100th.data(), every_100th.size());
+  EXPECT_EQ(sparse.bytes(), 2 * sizeof(std::uint64_t) + 1 + every_100th.size());
+  // Rows of every density, each in whichever code is shorter, give back their slots.
+  SpikeExchange::Subscribers mixed;
+  std::vector<std::vector<std::uint32_t>> want;
+  std::uint64_t state = 12345;
+  for (const std::uint32_t every : {1u, 2u, 3u, 7u, 8u, 9u, 64u, 200u, 5000u})
+    for (int k = 0; k < 4; ++k) {
+      std::vector<std::uint32_t> row;
+      for (std::uint32_t s = 0; s < 20000; ++s) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        if ((state >> 33) % every == 0) row.push_back(s);
+      }
+      mixed.add_row(row.data(), row.size());
+      want.push_back(row);
+    }
+  for (std::size_t c = 0; c < want.size(); ++c) {
+    std::vector<std::uint32_t> got;
+    mixed.each(c, [&](std::uint32_t s) { got.push_back(s); });
+    EXPECT_EQ(got, want[c]) << "row " << c;
+  }
 }
 
 namespace {
