@@ -6,21 +6,23 @@
 // Why: at 10^4 ranks and more, a rank's synapses come from ~10^8 distinct sources with one
 // or two synapses each, and a projection's source rows (their ids and first synapses, two
 // 32-bit words per row) cost as much as the synapses. Coded, a list of n values below U
-// takes n (2 + log2(U / n)) bits plus a sampled index of 2 bits per value: a row's id and
-// offset ~1.35 bytes instead of 8 at 16,384 ranks of hpc_benchmark (measured).
+// takes n (2 + log2(U / n)) bits plus a sampled index of ~0.5 bits per value.
 //
 // The code: value v_i splits into its low L = floor(log2(U / n)) bits, stored packed, and
 // its high part h_i = v_i >> L, stored in unary as a set bit at position h_i + i of a bit
 // vector. Bucket h (the values with high part h) is a run of set bits closed by a clear
 // bit, so the i-th set bit gives v_i (select1), and the (h-1)-th clear bit is where bucket
-// h starts (select0). Every 64th set and clear bit's position is kept, and a select scans
-// forward from the nearest one: a word or two, since half the bits are set.
+// h starts (select0). Every 256th set and clear bit's position is kept (a 64-bit word per
+// 256 bits: every 64th took 45 % of the rows' bytes at 16,384 ranks), and a select scans
+// forward from the nearest one: ~4 words on average, since half the bits are set.
 //
 // A list that is 0, 1, ..., n-1 (every source has a target here: small runs) keeps no bits.
 #include <Kokkos_Core.hpp>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+
+#include "util/huge_pages.hpp"
 
 namespace cajal {
 
@@ -122,8 +124,8 @@ class EliasFanoIn {
       L_ = L;
       top_ = n > 0 ? (universe - 1) >> L : 0;
       const std::uint64_t high_bits = n > 0 ? n + top_ + 1 : 0;
-      low_ = Host(Kokkos::view_alloc("cajal::elias_fano::low"), (n * static_cast<std::uint64_t>(L) + 63) / 64);
-      high_ = Host(Kokkos::view_alloc("cajal::elias_fano::high"), (high_bits + 63) / 64);
+      low_ = zeroed("cajal::elias_fano::low", (n * static_cast<std::uint64_t>(L) + 63) / 64);
+      high_ = zeroed("cajal::elias_fano::high", (high_bits + 63) / 64);
     }
     void push(std::uint64_t v) {
       if (i_ >= n_ || v >= universe_ || (i_ > 0 && v < last_))
@@ -148,17 +150,18 @@ class EliasFanoIn {
       if (identity_) return out;  // nothing to keep
       out.top_ = top_;
       out.L_ = L_;
-      // Every 64th set and clear bit, counted from 0 (the clear bits: top_ + 1 of them).
-      Host ones(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::elias_fano::ones"), (n_ + 63) / 64);
-      Host zeros(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::elias_fano::zeros"), (top_ + 1 + 63) / 64);
+      // Every sample-th set and clear bit, counted from 0 (the clear bits: top_ + 1 of them).
+      Host ones(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::elias_fano::ones"), (n_ + sample - 1) / sample);
+      Host zeros(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::elias_fano::zeros"),
+                 (top_ + 1 + sample - 1) / sample);
       const std::uint64_t bits = n_ + top_ + 1;
       std::uint64_t n1 = 0, n0 = 0;
       for (std::uint64_t p = 0; p < bits; ++p) {
         if ((high_(p / 64) >> (p % 64)) & 1) {
-          if (n1 % 64 == 0) ones(n1 / 64) = p;
+          if (n1 % sample == 0) ones(n1 / sample) = p;
           ++n1;
         } else {
-          if (n0 % 64 == 0) zeros(n0 / 64) = p;
+          if (n0 % sample == 0) zeros(n0 / sample) = p;
           ++n0;
         }
       }
@@ -171,6 +174,14 @@ class EliasFanoIn {
 
    private:
     using Host = Kokkos::View<std::uint64_t*, Kokkos::HostSpace>;
+    /// Huge pages where the list stays in host memory: the build's fill finds a row per
+    /// synapse, at random (util/huge_pages.hpp).
+    static Host zeroed(const std::string& label, std::uint64_t words) {
+      Host v(Kokkos::view_alloc(Kokkos::WithoutInitializing, label), words);
+      prefer_huge_pages(v.data(), words * sizeof(std::uint64_t));
+      Kokkos::deep_copy(v, 0);
+      return v;
+    }
     std::uint64_t n_, universe_, top_ = 0, i_ = 0, last_ = 0;
     int L_ = 0;
     bool identity_ = true;
@@ -180,12 +191,13 @@ class EliasFanoIn {
  private:
   template <class>
   friend class EliasFanoIn;
+  static constexpr std::uint64_t sample = 256;  // select's index: every sample-th bit
   std::uint64_t n_ = 0;
   std::uint64_t top_ = 0;  // the highest bucket: (universe - 1) >> L
   int L_ = 0;
   bool identity_ = true;
   Words low_, high_;
-  Words ones_, zeros_;  // the positions of set / clear bits 0, 64, 128, ...
+  Words ones_, zeros_;  // the positions of set / clear bits 0, sample, 2 sample, ...
 
   KOKKOS_INLINE_FUNCTION std::uint64_t low_mask() const { return (std::uint64_t(1) << L_) - 1; }
   KOKKOS_INLINE_FUNCTION std::uint64_t low(std::uint64_t i) const {
@@ -199,8 +211,8 @@ class EliasFanoIn {
   /// The position of set bit i (Invert: of clear bit i), from the nearest sample.
   template <bool Invert>
   KOKKOS_INLINE_FUNCTION std::uint64_t select(std::uint64_t i) const {
-    const std::uint64_t from = Invert ? zeros_(i / 64) : ones_(i / 64);
-    int k = static_cast<int>(i % 64);
+    const std::uint64_t from = Invert ? zeros_(i / sample) : ones_(i / sample);
+    int k = static_cast<int>(i % sample);
     std::uint64_t w = from / 64;
     std::uint64_t x = (Invert ? ~high_(w) : high_(w)) & (~std::uint64_t(0) << (from % 64));
     for (;;) {
