@@ -3,19 +3,18 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <cstdlib>
 #include <limits>
 #include <memory>
 #include <type_traits>
-#ifdef __linux__
-#include <sys/mman.h>
-#endif
 
 #include "cajal/model/catalogue.hpp"
 #include "cajal/util/error.hpp"
 #include "model/synapses/rules.hpp"
 #include "random/distribution.hpp"
 #include "random/philox.hpp"
+#include "util/huge_pages.hpp"
 #include "util/system.hpp"
 
 namespace cajal {
@@ -86,24 +85,14 @@ std::size_t build_rounds(double synapses_per_rank) {
 namespace {
 
 /// Asks for transparent huge pages behind a per-synapse host array before it is first
-/// written. The fill writes each target's synapses into as many rows, one 4 KiB page apart
-/// or more, so with small pages nearly every store misses the TLB and the first one in each
-/// page faults (together more than the draws themselves: hpc_benchmark). Only the 2 MiB
-/// aligned inside of the array is advised; the content is unaffected.
+/// written (util/huge_pages.hpp). The fill writes each target's synapses into as many
+/// rows, one 4 KiB page apart or more, so with small pages nearly every store misses the
+/// TLB and the first one in each page faults (together more than the draws themselves:
+/// hpc_benchmark).
 template <class View>
 void prefer_huge_pages(const View& v) {
-#ifdef __linux__
-  if constexpr (std::is_same_v<typename View::memory_space, Kokkos::HostSpace>) {
-    constexpr std::uintptr_t huge = std::uintptr_t(1) << 21;
-    std::uintptr_t b = reinterpret_cast<std::uintptr_t>(v.data());
-    std::uintptr_t e = b + v.span() * sizeof(typename View::value_type);
-    b = (b + huge - 1) & ~(huge - 1);
-    e &= ~(huge - 1);
-    if (e > b) madvise(reinterpret_cast<void*>(b), e - b, MADV_HUGEPAGE);  // advice only: errors ignored
-  }
-#else
-  (void)v;
-#endif
+  if constexpr (std::is_same_v<typename View::memory_space, Kokkos::HostSpace>)
+    cajal::prefer_huge_pages(v.data(), v.span() * sizeof(typename View::value_type));
 }
 
 /// Contiguous chunks of `n` items, one per thread of the host execution space (Serial: one
@@ -321,6 +310,9 @@ class DrawnSet {
 /// last cell of a population of 2^32) has its own counter. At 10^4 ranks the map is the
 /// build's peak: ~64 M sources per chunk for hpc_benchmark's E -> E at P = 16,384, where
 /// 64-bit keys and counts took 2 GB with the sorted list of sources.
+///
+/// A map that is the build's only chunk can become its own sorted list (sort_sources), in
+/// place: a sorted copy of its keys was 4 bytes per source beside it at the build's peak.
 class SourceCounts {
  public:
   /// `expected_sources`: about how many distinct sources the chunk will count (hash map
@@ -340,18 +332,35 @@ class SourceCounts {
     if (dense_) return value_[j];
     if (j == empty) return has_last_ ? last_ : 0;
     const std::size_t at = find_slot(static_cast<SourceId>(j));
-    return key_[at] == empty ? 0 : value_[at];
+    return slot_[at].key == empty ? 0 : slot_[at].count;
   }
   /// Hash map: the sources counted, in no order.
   template <class F>
   void for_each_source(const F& f) const {
-    for (const SourceId k : key_)
-      if (k != empty) f(k);
+    for (const Slot& s : slot_)
+      if (s.key != empty) f(s.key);
     if (has_last_) f(empty);
   }
+  /// Hash map: turns the map into its sources, ascending, with their counts, in place. From
+  /// then on only sorted_source and sorted_count may be called.
+  void sort_sources() {
+    std::size_t n = 0;
+    for (std::size_t a = 0; a < slot_.size(); ++a)
+      if (slot_[a].key != empty) slot_[n++] = slot_[a];
+    if (has_last_) slot_[n++] = {empty, last_};  // room: the table is at most 70 % full
+    slot_.resize(n);
+    std::sort(slot_.begin(), slot_.end(), [](const Slot& x, const Slot& y) { return x.key < y.key; });
+  }
+  /// After sort_sources: the k-th source, ascending, and its count.
+  std::uint64_t sorted_source(std::size_t k) const { return slot_[k].key; }
+  std::uint64_t sorted_count(std::size_t k) const { return slot_[k].count; }
 
  private:
   static constexpr SourceId empty = ~SourceId(0);
+  struct Slot {
+    SourceId key;
+    std::uint32_t count;
+  };
   // Out of line: the dense increment stays a tight loop.
   [[gnu::noinline]] std::uint32_t& hashed(SourceId j) {
     if (j == empty) {
@@ -359,15 +368,15 @@ class SourceCounts {
       return last_;
     }
     std::size_t at = find_slot(j);
-    if (key_[at] == empty) {
-      if (static_cast<double>(size_ + 1) > max_load * static_cast<double>(key_.size())) {
-        grow(2 * key_.size());
+    if (slot_[at].key == empty) {
+      if (static_cast<double>(size_ + 1) > max_load * static_cast<double>(slot_.size())) {
+        grow(2 * slot_.size());
         at = find_slot(j);
       }
-      key_[at] = j;
+      slot_[at].key = j;
       ++size_;
     }
-    return value_[at];
+    return slot_[at].count;
   }
   // Linear probing up to 70 % full; any table size (the hash is scaled to it, not masked),
   // so a table sized from the expected count wastes no power-of-two rounding.
@@ -376,28 +385,25 @@ class SourceCounts {
     return std::max<std::size_t>(16, static_cast<std::size_t>(sources / max_load) + 1);
   }
   std::size_t find_slot(SourceId j) const {
-    const std::size_t size = key_.size();
+    const std::size_t size = slot_.size();
     const unsigned __int128 h = static_cast<unsigned __int128>(j * 0x9E3779B97F4A7C15ull) * size;
     std::size_t at = static_cast<std::size_t>(h >> 64);
-    while (key_[at] != j && key_[at] != empty)
+    while (slot_[at].key != j && slot_[at].key != empty)
       if (++at == size) at = 0;
     return at;
   }
   void grow(std::size_t size) {
-    std::vector<SourceId> keys(size, empty);
-    std::vector<std::uint32_t> values(size, 0);
-    keys.swap(key_);
-    values.swap(value_);
-    for (std::size_t a = 0; a < keys.size(); ++a)
-      if (keys[a] != empty) {
-        const std::size_t at = find_slot(keys[a]);
-        key_[at] = keys[a];
-        value_[at] = values[a];
-      }
+    std::vector<Slot> old;
+    old.reserve(size);  // untouched: huge pages before the first write (one access per synapse, at random)
+    cajal::prefer_huge_pages(old.data(), size * sizeof(Slot));
+    old.assign(size, Slot{empty, 0});
+    old.swap(slot_);
+    for (const Slot& s : old)
+      if (s.key != empty) slot_[find_slot(s.key)] = s;
   }
   bool dense_;
-  std::vector<SourceId> key_;
-  std::vector<std::uint32_t> value_;
+  std::vector<Slot> slot_;            // hash map
+  std::vector<std::uint32_t> value_;  // dense
   std::size_t size_ = 0;
   bool has_last_ = false;
   std::uint32_t last_ = 0;
@@ -911,6 +917,38 @@ struct HostArrays {
   }
 };
 
+/// Per row, how many of its synapses the fill has placed: 1, 2 or 4 bytes a row, as the
+/// longest row needs.
+class RowFill {
+public:
+  RowFill() = default;
+  RowFill(std::uint64_t rows, std::uint64_t longest) : width_(longest <= 0xff ? 1 : longest <= 0xffff ? 2 : 4) {
+    bytes_.reserve(rows * width_);  // one access per synapse, at random
+    cajal::prefer_huge_pages(bytes_.data(), rows * width_);
+    bytes_.assign(rows * width_, 0);
+  }
+  /// The next free place of row r, counted from the row's first synapse.
+  std::uint64_t take(std::uint64_t r) {
+    switch (width_) {
+      case 1: return bump<std::uint8_t>(r);
+      case 2: return bump<std::uint16_t>(r);
+      default: return bump<std::uint32_t>(r);
+    }
+  }
+
+private:
+  std::size_t width_ = 4;
+  std::vector<unsigned char> bytes_;
+  template <class T>
+  std::uint64_t bump(std::uint64_t r) {
+    T n;
+    std::memcpy(&n, bytes_.data() + r * sizeof(T), sizeof(T));
+    const T next = static_cast<T>(n + 1);
+    std::memcpy(bytes_.data() + r * sizeof(T), &next, sizeof(T));
+    return n;
+  }
+};
+
 }  // namespace
 
 Projection build_projection(const Deck& deck, const Partition& part, int index, const BuildPoll& poll) {
@@ -972,9 +1010,13 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
       in_chunk[c] += src.size();
     }
   });
-  // The sources with a local synapse, ascending: every id (dense), or the chunks' keys.
+  // The sources with a local synapse, ascending: every id (dense), the one chunk's map
+  // sorted in place, or the chunks' keys merged.
+  const bool one_map = !dense && n_chunks == 1;
   std::vector<SourceId> drawn;
-  if (!dense) {
+  if (one_map) {
+    cursor[0].sort_sources();
+  } else if (!dense) {
     std::size_t n = 0;
     for (const SourceCounts& count : cursor) n += count.size();
     drawn.reserve(n);
@@ -982,8 +1024,14 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
     std::sort(drawn.begin(), drawn.end());
     drawn.erase(std::unique(drawn.begin(), drawn.end()), drawn.end());
   }
-  const std::uint64_t n_candidates = dense ? n_pre : drawn.size();
-  const auto candidate = [&](std::uint64_t k) { return dense ? k : drawn[k]; };
+  const std::uint64_t n_candidates = dense ? n_pre : one_map ? cursor[0].size() : drawn.size();
+  const auto candidate = [&](std::uint64_t k) -> std::uint64_t {
+    return dense ? k : one_map ? cursor[0].sorted_source(k) : drawn[k];
+  };
+  // Chunk c's synapses from candidate k, source j.
+  const auto count_of = [&](std::size_t c, std::uint64_t k, std::uint64_t j) -> std::uint64_t {
+    return one_map ? cursor[0].sorted_count(k) : cursor[c].get(j);
+  };
   std::uint64_t total = 0;
   for (const std::uint64_t n : in_chunk) total += n;
   // Over the limit, the fill pass still calls `poll` between its rounds, as every rank does,
@@ -994,7 +1042,7 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
     for (std::uint64_t k = 0; k < n_candidates; ++k) {
       const std::uint64_t j = candidate(k);
       std::uint64_t n = 0;
-      for (std::size_t c = 0; c < n_chunks; ++c) n += cursor[c].get(j);
+      for (std::size_t c = 0; c < n_chunks; ++c) n += count_of(c, k, j);
       nsrc += n ? 1 : 0;
     }
   if (!too_many.empty()) nsrc = total = 0;
@@ -1002,38 +1050,43 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
   // per-synapse arrays come (at 10^4 ranks it is 4 bytes per row, beside the counters and
   // the arrays at the build's peak).
   SourceRows::Writer rows(nsrc, n_pre, total);
+  std::uint64_t longest = 0;  // synapses of the longest row
   if (too_many.empty()) {
     std::uint64_t off = 0;
     for (std::uint64_t q = 0; q < n_candidates; ++q) {
       const std::uint64_t j = candidate(q), first = off;
       for (std::size_t c = 0; c < n_chunks; ++c) {
-        const std::uint64_t n = cursor[c].get(j);
+        const std::uint64_t n = count_of(c, q, j);
         if (n == 0) continue;  // (a hash map holds only the chunk's own sources)
-        cursor[c][j] = static_cast<std::uint32_t>(off);  // now: chunk c's first slot in source j's row
+        // Now chunk c's first slot in source j's row; the one map is not read again (the
+        // fill finds rows in the coded ids).
+        if (!one_map) cursor[c][j] = static_cast<std::uint32_t>(off);
         off += n;
       }
       if (off > first) rows.add(j, first);
+      longest = std::max(longest, off - first);
     }
   }
   std::vector<SourceId>().swap(drawn);
   pj.rows = rows.finish(total);
   // One chunk (one host thread) in the sparse regime: the fill finds each synapse's row in
-  // the coded ids and keeps a 4-byte cursor per row, and the counters go before the
-  // per-synapse arrays come. At 10^4 ranks that is ~11 bytes per row less at the build's
-  // peak (the record rank: 80 M rows). With several chunks each keeps its own counters,
-  // which hold its slot in every row it draws from.
-  const bool by_row = !dense && n_chunks == 1 && too_many.empty();
+  // the coded ids and counts the synapses placed in each row so far, in as few bytes as the
+  // longest row needs (RowFill), and the map goes before the per-synapse arrays come.
+  // At 10^4 ranks a row holds a synapse or two: a byte per row where the map took ~11 (the
+  // record rank: 80 M rows). With several chunks each keeps its own counters, which hold
+  // its slot in every row it draws from.
+  const bool by_row = one_map && too_many.empty();
   HostSourceRows row_of;
-  std::vector<std::uint32_t> row_next;
-  if (by_row) {
+  RowFill row_fill;
+  if (one_map) {
     std::vector<SourceCounts>().swap(cursor);
-    // Returned, not only freed: the arrays below need not fit the freed blocks, and this
-    // process's glibc heap keeps freed memory resident (mallinfo2 in a dry run at P = 16,384:
-    // nothing mmapped, nothing trimmed), so they would come on top of it.
+    // Returned, not only freed: the arrays below need not fit the freed blocks (a heap
+    // that keeps freed memory resident would put them on top of it; util/system.hpp).
     release_free_memory();
+  }
+  if (by_row) {
     row_of = pj.rows.on_host();
-    row_next.resize(nsrc);
-    for (std::uint64_t r = 0; r < nsrc; ++r) row_next[r] = static_cast<std::uint32_t>(row_of.offsets(r));
+    row_fill = RowFill(nsrc, longest);
   }
   allocate(deck, index, layout, total, pj);
   HostArrays h(pj);
@@ -1056,7 +1109,13 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
       rng::Stream ds(rng::Key(deck.simulation.seed, rng::purpose::delay, static_cast<std::uint32_t>(index)), post_gid);
       for (std::size_t q = 0; q < src.size(); ++q) {
         const std::uint64_t j = src[q];
-        const std::uint64_t pos = by_row ? row_next[static_cast<std::size_t>(row_of.find(j))]++ : (*next)[j]++;
+        std::uint64_t pos;
+        if (by_row) {
+          const std::uint64_t r = row_of.find(j);
+          pos = row_of.offsets(r) + row_fill.take(r);
+        } else {
+          pos = (*next)[j]++;
+        }
         h.set_target(pos, static_cast<std::uint32_t>(li));
         if (gated) h_third(pos) = d.paired[q];
         if (pj.glio)
