@@ -14,6 +14,7 @@
 #include "model/synapses/rules.hpp"
 #include "random/distribution.hpp"
 #include "random/philox.hpp"
+#include "network/row_fill.hpp"
 #include "util/huge_pages.hpp"
 #include "util/system.hpp"
 
@@ -917,38 +918,6 @@ struct HostArrays {
   }
 };
 
-/// Per row, how many of its synapses the fill has placed: 1, 2 or 4 bytes a row, as the
-/// longest row needs.
-class RowFill {
-public:
-  RowFill() = default;
-  RowFill(std::uint64_t rows, std::uint64_t longest) : width_(longest <= 0xff ? 1 : longest <= 0xffff ? 2 : 4) {
-    bytes_.reserve(rows * width_);  // one access per synapse, at random
-    cajal::prefer_huge_pages(bytes_.data(), rows * width_);
-    bytes_.assign(rows * width_, 0);
-  }
-  /// The next free place of row r, counted from the row's first synapse.
-  std::uint64_t take(std::uint64_t r) {
-    switch (width_) {
-      case 1: return bump<std::uint8_t>(r);
-      case 2: return bump<std::uint16_t>(r);
-      default: return bump<std::uint32_t>(r);
-    }
-  }
-
-private:
-  std::size_t width_ = 4;
-  std::vector<unsigned char> bytes_;
-  template <class T>
-  std::uint64_t bump(std::uint64_t r) {
-    T n;
-    std::memcpy(&n, bytes_.data() + r * sizeof(T), sizeof(T));
-    const T next = static_cast<T>(n + 1);
-    std::memcpy(bytes_.data() + r * sizeof(T), &next, sizeof(T));
-    return n;
-  }
-};
-
 }  // namespace
 
 Projection build_projection(const Deck& deck, const Partition& part, int index, const BuildPoll& poll) {
@@ -1038,21 +1007,32 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
   // and the build is refused after it (the counters may have wrapped: they are not read).
   const std::string too_many = offsets_problem(deck, index, total);
   std::uint64_t nsrc = 0;
+  std::uint64_t widest = 0;  // the most synapses of a block of RowFill::block rows
   if (too_many.empty())
-    for (std::uint64_t k = 0; k < n_candidates; ++k) {
+    for (std::uint64_t k = 0, off = 0, block_first = 0; k < n_candidates; ++k) {
       const std::uint64_t j = candidate(k);
       std::uint64_t n = 0;
       for (std::size_t c = 0; c < n_chunks; ++c) n += count_of(c, k, j);
-      nsrc += n ? 1 : 0;
+      if (n == 0) continue;
+      if (nsrc % RowFill::block == 0) block_first = off;
+      off += n;
+      widest = std::max(widest, off - block_first);
+      ++nsrc;
     }
   if (!too_many.empty()) nsrc = total = 0;
+  // One chunk (one host thread) in the sparse regime: the fill finds each synapse's row in
+  // the coded ids and its place from a RowFill (a byte or so a row), and the map goes before
+  // the per-synapse arrays come (at 10^4 ranks the map takes ~11 bytes a row: the record
+  // rank has 80 M rows). With several chunks each keeps its own counters, which hold its
+  // slot in every row it draws from.
+  const bool by_row = one_map && too_many.empty();
+  RowFill row_fill = by_row ? RowFill(nsrc, widest) : RowFill();
   // The rows first, while the sorted source list is at hand; the list goes before the
   // per-synapse arrays come (at 10^4 ranks it is 4 bytes per row, beside the counters and
   // the arrays at the build's peak).
   SourceRows::Writer rows(nsrc, n_pre, total);
-  std::uint64_t longest = 0;  // synapses of the longest row
   if (too_many.empty()) {
-    std::uint64_t off = 0;
+    std::uint64_t off = 0, r = 0;
     for (std::uint64_t q = 0; q < n_candidates; ++q) {
       const std::uint64_t j = candidate(q), first = off;
       for (std::size_t c = 0; c < n_chunks; ++c) {
@@ -1063,31 +1043,22 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
         if (!one_map) cursor[c][j] = static_cast<std::uint32_t>(off);
         off += n;
       }
-      if (off > first) rows.add(j, first);
-      longest = std::max(longest, off - first);
+      if (off == first) continue;
+      rows.add(j, first);
+      if (by_row) row_fill.start(r, first);
+      ++r;
     }
   }
   std::vector<SourceId>().swap(drawn);
   pj.rows = rows.finish(total);
-  // One chunk (one host thread) in the sparse regime: the fill finds each synapse's row in
-  // the coded ids and counts the synapses placed in each row so far, in as few bytes as the
-  // longest row needs (RowFill), and the map goes before the per-synapse arrays come.
-  // At 10^4 ranks a row holds a synapse or two: a byte per row where the map took ~11 (the
-  // record rank: 80 M rows). With several chunks each keeps its own counters, which hold
-  // its slot in every row it draws from.
-  const bool by_row = one_map && too_many.empty();
   HostSourceRows row_of;
-  RowFill row_fill;
   if (one_map) {
     std::vector<SourceCounts>().swap(cursor);
     // Returned, not only freed: the arrays below need not fit the freed blocks (a heap
     // that keeps freed memory resident would put them on top of it; util/system.hpp).
     release_free_memory();
   }
-  if (by_row) {
-    row_of = pj.rows.on_host();
-    row_fill = RowFill(nsrc, longest);
-  }
+  if (by_row) row_of = pj.rows.on_host();
   allocate(deck, index, layout, total, pj);
   HostArrays h(pj);
   auto& h_weight = h.weight;
@@ -1111,8 +1082,7 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
         const std::uint64_t j = src[q];
         std::uint64_t pos;
         if (by_row) {
-          const std::uint64_t r = row_of.find(j);
-          pos = row_of.offsets(r) + row_fill.take(r);
+          pos = row_fill.take(static_cast<std::uint64_t>(row_of.find(j)));
         } else {
           pos = (*next)[j]++;
         }

@@ -16,6 +16,7 @@
 #include "cajal/input/deck.hpp"
 #include "cajal/network/partition.hpp"
 #include "network/connectivity.hpp"
+#include "network/row_fill.hpp"
 #include "plain_rows.hpp"
 #include "random/distribution.hpp"
 #include "random/philox.hpp"
@@ -532,5 +533,35 @@ TEST(Connectivity, ProjectionSourcesKeepsTheFilteredIds) {
     for (const std::uint64_t id : all)
       if (keep(id)) expected.push_back(id);
     EXPECT_EQ(projection_sources(d, part, 0, keep), expected) << n_pre << " sources";
+  }
+}
+
+// The fill's per-row places: rows of given lengths, filled in an interleaved order, get
+// each of their synapses' places exactly once, in order, from the row's start; with
+// blocks that need 1, 2 and 4 bytes a row.
+TEST(Connectivity, RowFillGivesEachRowItsPlacesInOrder) {
+  for (const std::uint64_t long_row : {3u, 200u, 70000u}) {
+    std::vector<std::uint64_t> length;
+    for (std::uint64_t r = 0; r < 300; ++r) length.push_back(r % 37 == 5 ? long_row : 1 + r % 3);
+    std::vector<std::uint64_t> first(length.size() + 1, 0);
+    for (std::size_t r = 0; r < length.size(); ++r) first[r + 1] = first[r] + length[r];
+    std::uint64_t widest = 0;
+    for (std::size_t r = 0; r < length.size(); r += RowFill::block) {
+      const std::size_t end = std::min(length.size(), r + RowFill::block);
+      widest = std::max(widest, first[end] - first[r]);
+    }
+    RowFill fill(length.size(), widest);
+    for (std::size_t r = 0; r < length.size(); ++r) fill.start(r, first[r]);
+    std::vector<std::uint64_t> placed(length.size(), 0);
+    bool more = true;
+    while (more) {  // one synapse of every row that has some left, rows backwards
+      more = false;
+      for (std::size_t k = length.size(); k-- > 0;)
+        if (placed[k] < length[k]) {
+          ASSERT_EQ(fill.take(k), first[k] + placed[k]) << "row " << k << ", widest " << widest;
+          ++placed[k];
+          more = true;
+        }
+    }
   }
 }
