@@ -104,10 +104,10 @@ Need need_of(const Deck& deck, const Schedule& schedule, double threads, const s
     if (stp) per_synapse += 24;
     if (glio) per_synapse += 24;
     // The rows' ids and offsets, Elias-Fano coded: 2 + log2(universe / values) bits each,
-    // and 2 bits of select samples (the ids nothing when every source has a row); the spike
-    // routing, about a byte per row at the source's owner.
+    // and half a bit of select samples (the ids nothing when every source has a row); the
+    // spike routing, at most about a byte per row at the source's owner.
     const auto coded_bits = [](double values, double universe) {
-      return values > 0 ? 4 + std::max(0.0, std::floor(std::log2(universe / values))) : 0.0;
+      return values > 0 ? 2.5 + std::max(0.0, std::floor(std::log2(universe / values))) : 0.0;
     };
     double per_row = (rows < n_pre ? coded_bits(rows, n_pre) : 0.0) + coded_bits(rows, synapses);
     per_row = per_row / 8 + 1;
@@ -121,14 +121,14 @@ Need need_of(const Deck& deck, const Schedule& schedule, double threads, const s
     // SourceCounts): dense (4 bytes per source) where that costs no more than half the
     // synapses' 4-byte targets, else a hash table of the sources a thread draws, sized from
     // their expected number and at most 70 % full (8 bytes a slot), plus 4 bytes a source
-    // to list them in order.
+    // to list them in order with several threads (one sorts its map in place).
     double build = 8 * threads * in_degree;
     if (n_pre * threads <= 0.5 * synapses) {
       build += 4 * n_pre * threads;
     } else {
       const double per_thread = synapses / threads;
       const double distinct = n_pre > 0 ? n_pre * -std::expm1(-per_thread / n_pre) : 0.0;
-      build += threads * distinct * (8 / 0.7 + 4);
+      build += threads * distinct * (8 / 0.7 + (threads > 1 ? 4 : 0));
     }
     if (spec.rule == ProjectionSpec::Rule::distance) build += 40 * n_pre;
     if (spec.role == ProjectionSpec::Role::third_in) build += 24 * synapses;
