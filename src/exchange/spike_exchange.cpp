@@ -26,15 +26,10 @@ struct RoundIds {
     std::uint64_t next = 0, bytes = 0;
     std::uint64_t words() const { return (bytes + 7) / 8; }
     /// Counts `offset`'s bytes only.
-    void count(std::uint64_t offset) {
-      for (std::uint64_t gap = gap_to(offset); gap >= 0x80; gap >>= 7) ++bytes;
-      ++bytes;
-    }
+    void count(std::uint64_t offset) { bytes += leb128::size(gap_to(offset)); }
     /// Appends `offset` to `words`, the list's words so far.
     void push(std::vector<std::uint64_t>& words, std::uint64_t offset) {
-      std::uint64_t gap = gap_to(offset);
-      for (; gap >= 0x80; gap >>= 7) put(words, 0x80 | (gap & 0x7f));
-      put(words, gap);
+      leb128::write(gap_to(offset), [&](std::uint8_t b) { put(words, b); });
     }
 
   private:
@@ -87,24 +82,16 @@ std::vector<const SpikeExchange*>& live() {
 }
 }  // namespace
 
-void SpikeExchange::Subscribers::put_leb128(std::uint32_t v) {
-  for (; v >= 0x80; v >>= 7) bytes_.push_back(static_cast<std::uint8_t>(v | 0x80));
-  bytes_.push_back(static_cast<std::uint8_t>(v));
-}
-
 void SpikeExchange::Subscribers::add_row(const std::uint32_t* slots, std::size_t n) {
-  const auto leb_size = [](std::uint32_t v) {
-    std::uint64_t k = 1;
-    for (; v >= 0x80; v >>= 7) ++k;
-    return k;
-  };
+  const auto put = [this](std::uint8_t b) { bytes_.push_back(b); };
+  const auto gap = [slots](std::size_t k) { return slots[k] - (k ? slots[k - 1] + 1 : 0); };
   if (n > 0) {
     std::uint64_t as_gaps = 1;
-    for (std::size_t k = 0; k < n; ++k) as_gaps += leb_size(slots[k] - (k ? slots[k - 1] + 1 : 0));
-    const std::uint64_t as_bitmap = 1 + leb_size(slots[0]) + (slots[n - 1] - slots[0]) / 8 + 1;
+    for (std::size_t k = 0; k < n; ++k) as_gaps += leb128::size(gap(k));
+    const std::uint64_t as_bitmap = 1 + leb128::size(slots[0]) + (slots[n - 1] - slots[0]) / 8 + 1;
     if (as_bitmap < as_gaps) {
       bytes_.push_back(bitmap);
-      put_leb128(slots[0]);
+      leb128::write(slots[0], put);
       const std::size_t at = bytes_.size();
       bytes_.resize(at + (slots[n - 1] - slots[0]) / 8 + 1, 0);
       for (std::size_t k = 0; k < n; ++k) {
@@ -113,7 +100,7 @@ void SpikeExchange::Subscribers::add_row(const std::uint32_t* slots, std::size_t
       }
     } else {
       bytes_.push_back(gaps);
-      for (std::size_t k = 0; k < n; ++k) put_leb128(slots[k] - (k ? slots[k - 1] + 1 : 0));
+      for (std::size_t k = 0; k < n; ++k) leb128::write(gap(k), put);
     }
   }
   row_.push_back(bytes_.size());

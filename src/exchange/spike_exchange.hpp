@@ -42,6 +42,7 @@
 #include "cajal/network/partition.hpp"
 #include "cajal/parallel/mpi_communicator.hpp"
 #include "network/connectivity.hpp"
+#include "util/leb128.hpp"
 
 namespace cajal {
 
@@ -120,13 +121,13 @@ public:
       const std::uint8_t code = *p++;
       std::uint32_t next = 0;  // gaps: the smallest slot the row's next entry may be
       if (code == bitmap) {
-        std::uint32_t first = leb128(p);
+        std::uint32_t first = static_cast<std::uint32_t>(leb128::read(p));
         for (; p < end; ++p, first += 8)
           for (unsigned b = *p; b != 0; b &= b - 1) f(first + static_cast<std::uint32_t>(__builtin_ctz(b)));
         return;
       }
       while (p < end) {
-        const std::uint32_t gap = leb128(p);
+        const std::uint32_t gap = static_cast<std::uint32_t>(leb128::read(p));
         f(next + gap);
         next += gap + 1;
       }
@@ -136,15 +137,6 @@ public:
   private:
     std::vector<std::uint64_t> row_{0};
     std::vector<std::uint8_t> bytes_;
-    static std::uint32_t leb128(const std::uint8_t*& p) {
-      std::uint32_t v = 0;
-      for (int shift = 0;; shift += 7) {
-        const std::uint8_t b = *p++;
-        v |= static_cast<std::uint32_t>(b & 0x7f) << shift;
-        if (!(b & 0x80)) return v;
-      }
-    }
-    void put_leb128(std::uint32_t v);
   };
 
 private:
