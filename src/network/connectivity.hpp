@@ -30,7 +30,7 @@
 #include "synapse/stdp.hpp"
 #include "synapse/tsodyks.hpp"
 #include "model/astro.hpp"
-#include "util/elias_fano.hpp"
+#include "util/id_set.hpp"
 #include "util/fixed_point.hpp"
 
 namespace cajal {
@@ -45,13 +45,14 @@ using SynapseIndex = std::uint32_t;
 constexpr std::uint64_t max_synapses_per_rank = ~std::uint32_t(0);
 
 /// A projection's source rows on one rank: the ids of the sources with a target here,
-/// ascending, and where each row's synapses begin, both Elias-Fano coded
-/// (util/elias_fano.hpp): about 1.35 bytes a row at 16,384 ranks of hpc_benchmark, where
-/// two 32-bit words took 8, and nothing at all where every source has a target here.
+/// ascending, and where each row's synapses begin, both coded as an IdSet
+/// (util/id_set.hpp: Elias-Fano, or a bitmap where that is smaller): under a byte a row at
+/// 16,384 ranks of hpc_benchmark, where two 32-bit words took 8, and nothing at all where
+/// every source has a target here.
 template <class Memory>
 struct SourceRowsIn {
-  EliasFanoIn<Memory> ids;      // rows() values, below the pre population's size
-  EliasFanoIn<Memory> offsets;  // rows() + 1 values, the last the number of synapses
+  IdSetIn<Memory> ids;      // rows() values, below the pre population's size
+  IdSetIn<Memory> offsets;  // rows() + 1 values, the last the number of synapses
   /// Row r's synapses: [b, e).
   struct Span {
     std::uint64_t b, e;
@@ -74,8 +75,10 @@ struct SourceRowsIn {
   /// from a population of `n_pre` cells.
   class Writer {
    public:
+    /// Every row holds a synapse, unless there are none at all (a gliotransmission link's
+    /// rows): then the offsets are all 0.
     Writer(std::uint64_t rows, std::uint64_t n_pre, std::uint64_t synapses)
-        : ids_(rows, n_pre), offsets_(rows + 1, synapses + 1) {}
+        : ids_(rows, n_pre), offsets_(rows + 1, synapses + 1, synapses > 0) {}
     /// The next row: source `id`, its synapses from `first` on.
     void add(std::uint64_t id, std::uint64_t first) {
       ids_.push(id);
@@ -88,7 +91,7 @@ struct SourceRowsIn {
     }
 
    private:
-    typename EliasFanoIn<Memory>::Writer ids_, offsets_;
+    typename IdSetIn<Memory>::Writer ids_, offsets_;
   };
 };
 using SourceRows = SourceRowsIn<Kokkos::DefaultExecutionSpace::memory_space>;

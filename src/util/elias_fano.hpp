@@ -119,13 +119,20 @@ class EliasFanoIn {
    public:
     Writer(std::uint64_t n, std::uint64_t universe) : n_(n), universe_(universe) {
       if (n > 0 && universe == 0) throw std::logic_error("EliasFano: values in an empty universe");
-      int L = 0;
-      while (n > 0 && L < 62 && (universe >> (L + 1)) >= n) ++L;  // floor(log2(universe / n))
+      const int L = low_bits(n, universe);
       L_ = L;
       top_ = n > 0 ? (universe - 1) >> L : 0;
       const std::uint64_t high_bits = n > 0 ? n + top_ + 1 : 0;
       low_ = zeroed("cajal::elias_fano::low", (n * static_cast<std::uint64_t>(L) + 63) / 64);
       high_ = zeroed("cajal::elias_fano::high", (high_bits + 63) / 64);
+    }
+    /// The bytes the code of n values below `universe` holds, unless they are 0..n-1.
+    static std::uint64_t bytes(std::uint64_t n, std::uint64_t universe) {
+      if (n == 0) return 0;
+      const int L = low_bits(n, universe);
+      const std::uint64_t top = (universe - 1) >> L, high_bits = n + top + 1;
+      return 8 * ((n * static_cast<std::uint64_t>(L) + 63) / 64 + (high_bits + 63) / 64 + (n + sample - 1) / sample +
+                  (top + 1 + sample - 1) / sample);
     }
     void push(std::uint64_t v) {
       if (i_ >= n_ || v >= universe_ || (i_ > 0 && v < last_))
@@ -174,6 +181,12 @@ class EliasFanoIn {
 
    private:
     using Host = Kokkos::View<std::uint64_t*, Kokkos::HostSpace>;
+    /// floor(log2(universe / n)): the low bits of each value.
+    static int low_bits(std::uint64_t n, std::uint64_t universe) {
+      int L = 0;
+      while (n > 0 && L < 62 && (universe >> (L + 1)) >= n) ++L;
+      return L;
+    }
     /// Huge pages where the list stays in host memory: the build's fill finds a row per
     /// synapse, at random (util/huge_pages.hpp).
     static Host zeroed(const std::string& label, std::uint64_t words) {
