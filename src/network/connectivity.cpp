@@ -840,9 +840,14 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
   const double per_chunk = expected_in_degree(deck, index) * static_cast<double>(targets.size()) / n_chunks;
   const double mean = n_pre > 0 ? static_cast<double>(n_pre) * -std::expm1(-per_chunk / n_pre) : 0.0;
   const double distinct = mean + 4 * std::sqrt(mean) + 16;
+  // One chunk that would hash: a byte per source id instead, where that is fewer bytes (a
+  // good part of all sources drawn; then the sources also come out sorted).
+  const bool narrow = !dense && n_chunks == 1 && static_cast<double>(n_pre) < SourceCounts::hashed_bytes(distinct);
+  using Kind = SourceCounts::Kind;
+  const Kind kind = dense ? Kind::dense : narrow ? Kind::narrow : Kind::hashed;
   std::vector<SourceCounts> cursor;
   cursor.reserve(n_chunks);
-  for (std::size_t c = 0; c < n_chunks; ++c) cursor.emplace_back(n_pre, dense, distinct);
+  for (std::size_t c = 0; c < n_chunks; ++c) cursor.emplace_back(n_pre, kind, distinct);
   // Each pass runs in rounds, each chunk taking the next slice of its targets, with `poll`
   // between rounds (a stop signal ends the build within a round or two). The rounds count
   // the same on every rank: from the expected synapses of an average rank.
@@ -866,17 +871,18 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
     SourceCounts& count = cursor[c];
     for (std::size_t li = lo; li < hi; ++li) {
       d.sources(targets[li], src);
-      for (auto j : src) ++count[j];
+      for (auto j : src) count.add(j);
       in_chunk[c] += src.size();
     }
   });
-  // The sources with a local synapse, ascending: every id (dense), the one chunk's map
-  // sorted in place, or the chunks' keys merged.
-  const bool one_map = !dense && n_chunks == 1;
+  // The sources with a local synapse, ascending: every id (dense, narrow), the one chunk's
+  // map sorted in place, or the chunks' keys merged.
+  const bool one_map = !dense && !narrow && n_chunks == 1;
+  const bool every_id = dense || narrow;
   std::vector<SourceId> drawn;
   if (one_map) {
     cursor[0].sort_sources();
-  } else if (!dense) {
+  } else if (!every_id) {
     std::size_t n = 0;
     for (const SourceCounts& count : cursor) n += count.size();
     drawn.reserve(n);
@@ -884,9 +890,9 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
     std::sort(drawn.begin(), drawn.end());
     drawn.erase(std::unique(drawn.begin(), drawn.end()), drawn.end());
   }
-  const std::uint64_t n_candidates = dense ? n_pre : one_map ? cursor[0].size() : drawn.size();
+  const std::uint64_t n_candidates = every_id ? n_pre : one_map ? cursor[0].size() : drawn.size();
   const auto candidate = [&](std::uint64_t k) -> std::uint64_t {
-    return dense ? k : one_map ? cursor[0].sorted_source(k) : drawn[k];
+    return every_id ? k : one_map ? cursor[0].sorted_source(k) : drawn[k];
   };
   // Chunk c's synapses from candidate k, source j.
   const auto count_of = [&](std::size_t c, std::uint64_t k, std::uint64_t j) -> std::uint64_t {
@@ -912,11 +918,12 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
     }
   if (!too_many.empty()) nsrc = total = 0;
   // One chunk (one host thread) in the sparse regime: the fill finds each synapse's row in
-  // the coded ids and its place from a RowFill (a byte or so a row), and the map goes before
-  // the per-synapse arrays come (at 10^4 ranks the map takes ~11 bytes a row: the record
-  // rank has 80 M rows). With several chunks each keeps its own counters, which hold its
-  // slot in every row it draws from.
-  const bool by_row = one_map && too_many.empty();
+  // the coded ids and its place from a RowFill (a byte or so a row), and the map or the
+  // bytes go before the per-synapse arrays come (at 10^4 ranks the map takes ~11 bytes a
+  // row: the record rank has 80 M rows). With several chunks each keeps its own counters,
+  // which hold its slot in every row it draws from.
+  const bool counts_only = one_map || narrow;
+  const bool by_row = counts_only && too_many.empty();
   RowFill row_fill = by_row ? RowFill(nsrc, widest) : RowFill();
   // The rows first, while the sorted source list is at hand; the list goes before the
   // per-synapse arrays come (at 10^4 ranks it is 4 bytes per row, beside the counters and
@@ -929,9 +936,9 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
       for (std::size_t c = 0; c < n_chunks; ++c) {
         const std::uint64_t n = count_of(c, q, j);
         if (n == 0) continue;  // (a hash map holds only the chunk's own sources)
-        // Now chunk c's first slot in source j's row; the one map is not read again (the
-        // fill finds rows in the coded ids).
-        if (!one_map) cursor[c][j] = static_cast<std::uint32_t>(off);
+        // Now chunk c's first slot in source j's row; the one map or the bytes are not read
+        // again (the fill finds rows in the coded ids).
+        if (!counts_only) cursor[c][j] = static_cast<std::uint32_t>(off);
         off += n;
       }
       if (off == first) continue;
@@ -943,7 +950,7 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
   std::vector<SourceId>().swap(drawn);
   pj.rows = rows.finish(total);
   HostSourceRows row_of;
-  if (one_map) {
+  if (counts_only) {
     std::vector<SourceCounts>().swap(cursor);
     // Returned, not only freed: the arrays below need not fit the freed blocks (a heap
     // that keeps freed memory resident would put them on top of it; util/system.hpp).

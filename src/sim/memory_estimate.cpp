@@ -4,7 +4,7 @@
 //             cells of the post population, else 4 B), a float weight when
 //             drawn, a uint16 delay when drawn, the double weight of plastic synapses, u x y
 //             of short-term ones, u x and the astrocyte of tripartite ones; per source row
-//             its coded id and offset (util/elias_fano.hpp: a few bits); delivery's split
+//             its coded id and offset (util/id_set.hpp: a few bits); delivery's split
 //             tables when there are threads; the spike routing of each row (a byte at the
 //             owner, SpikeExchange::Subscribers); per local cell feeding stateful synapses, its
 //             last spike and STDP trace (sim/presynaptic_state.hpp)
@@ -103,11 +103,15 @@ Need need_of(const Deck& deck, const Schedule& schedule, double threads, const s
     if (gated) per_synapse += 8;
     if (stp) per_synapse += 24;
     if (glio) per_synapse += 24;
-    // The rows' ids and offsets, Elias-Fano coded: 2 + log2(universe / values) bits each,
-    // and half a bit of select samples (the ids nothing when every source has a row); the
-    // spike routing, at most about a byte per row at the source's owner.
+    // The rows' ids and offsets (util/id_set.hpp), each in the smaller of two codes:
+    // Elias-Fano, 2 + log2(universe / values) bits and half a bit of select samples, or a
+    // bitmap, 8/7 bits per id of the universe and 1/8 bit of samples (the ids nothing when
+    // every source has a row); the spike routing, at most about a byte per row at the
+    // source's owner.
     const auto coded_bits = [](double values, double universe) {
-      return values > 0 ? 2.5 + std::max(0.0, std::floor(std::log2(universe / values))) : 0.0;
+      if (!(values > 0)) return 0.0;
+      const double elias_fano = 2.5 + std::max(0.0, std::floor(std::log2(universe / values)));
+      return std::min(elias_fano, 8.0 / 7.0 * universe / values + 0.125);
     };
     double per_row = (rows < n_pre ? coded_bits(rows, n_pre) : 0.0) + coded_bits(rows, synapses);
     per_row = per_row / 8 + 1;
@@ -121,14 +125,15 @@ Need need_of(const Deck& deck, const Schedule& schedule, double threads, const s
     // SourceCounts): dense (4 bytes per source) where that costs no more than half the
     // synapses' 4-byte targets, else a hash table of the sources a thread draws, sized from
     // their expected number and at most 70 % full (8 bytes a slot), plus 4 bytes a source
-    // to list them in order with several threads (one sorts its map in place).
+    // to list them in order with several threads (one sorts its map in place); one thread
+    // counts in a byte per source instead where that is smaller.
     double build = 8 * threads * in_degree;
     if (n_pre * threads <= 0.5 * synapses) {
       build += 4 * n_pre * threads;
     } else {
       const double per_thread = synapses / threads;
       const double distinct = n_pre > 0 ? n_pre * -std::expm1(-per_thread / n_pre) : 0.0;
-      build += threads * distinct * (8 / 0.7 + (threads > 1 ? 4 : 0));
+      build += threads > 1 ? threads * distinct * (8 / 0.7 + 4) : std::min(n_pre, distinct * 8 / 0.7);
     }
     if (spec.rule == ProjectionSpec::Rule::distance) build += 40 * n_pre;
     if (spec.role == ProjectionSpec::Role::third_in) build += 24 * synapses;

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <random>
 #include <set>
 #include <sstream>
 #include <string>
@@ -17,6 +18,7 @@
 #include "cajal/network/partition.hpp"
 #include "network/connectivity.hpp"
 #include "network/row_fill.hpp"
+#include "network/source_counts.hpp"
 #include "plain_rows.hpp"
 #include "random/distribution.hpp"
 #include "random/philox.hpp"
@@ -167,22 +169,24 @@ TEST(Connectivity, TargetsAreSixteenBitUpTo65536LocalCells) {
 // llround(U_q / dt) steps, U_q = 0.1 + 2.9 u_q with u_q the q-th uniform of the stream
 // (seed, delay, projection 0; id g). Built as on 1, 2, 3 and 4 ranks (rank by rank, in
 // this process): the union of the ranks' storage is that set exactly. K = 30 takes the
-// builder's dense counters (a counter per source); K = 1 (300 synapses from 400 sources)
-// its sparse regime (a hash of the drawn sources, and with one host thread the fill's
-// cursor per coded row), the path of 10^4 ranks.
+// builder's dense counters (a counter per source); K = 1 its sparse regime, the path of
+// 10^4 ranks, where with one host thread the fill places synapses by coded row: 300
+// synapses from 400 sources are counted in a byte per source, from 20,000 sources in a
+// hash of the drawn ones (SourceCounts).
 TEST(Connectivity, StorageHoldsExactlyTheDrawnPairs) {
-  for (const int K : {30, 1}) {
+  for (const auto& [K, n_pre] : {std::pair<int, std::uint64_t>{30, 400}, {1, 400}, {1, 20000}}) {
     const Deck d = Deck::parse(deck_text("pre = \"a\"\npost = \"b\"\nrule = \"fixed_indegree\"\nindegree = " +
-                                         std::to_string(K) +
-                                         "\nweight = 2.0\ndelay = { dist = \"uniform\", low = 0.1, high = 3.0 }"),
+                                             std::to_string(K) +
+                                             "\nweight = 2.0\ndelay = { dist = \"uniform\", low = 0.1, high = 3.0 }",
+                                         static_cast<int>(n_pre)),
                                "t.toml");
     std::multiset<std::tuple<std::uint64_t, std::uint64_t, int>> expected;
-    const std::uint64_t first_b = 400;  // population b follows the 400 cells of a
+    const std::uint64_t first_b = n_pre;  // population b follows the cells of a
     for (std::uint64_t t = 0; t < 300; ++t) {
       rng::Stream conn(rng::Key(3, rng::purpose::connectivity, 0), first_b + t);
       rng::Stream del(rng::Key(3, rng::purpose::delay, 0), first_b + t);
       for (int q = 0; q < K; ++q) {
-        const std::uint64_t s = conn.below(400);
+        const std::uint64_t s = conn.below(n_pre);
         const double ms = 0.1 + (3.0 - 0.1) * del.uniform();
         expected.insert({s, t, static_cast<int>(std::llround(ms / d.simulation.dt))});
       }
@@ -197,7 +201,8 @@ TEST(Connectivity, StorageHoldsExactlyTheDrawnPairs) {
       EXPECT_EQ(pj.delay.extent(0), pj.synapses);
       EXPECT_EQ(pj.synapses, 300u * K);
     }
-    for (int P : {1, 2, 3, 4}) EXPECT_TRUE(stored_by_ranks(d, P, 0) == expected) << "K = " << K << ", P = " << P;
+    for (int P : {1, 2, 3, 4})
+      EXPECT_TRUE(stored_by_ranks(d, P, 0) == expected) << "K = " << K << ", " << n_pre << " sources, P = " << P;
   }
 }
 
@@ -565,3 +570,34 @@ TEST(Connectivity, RowFillGivesEachRowItsPlacesInOrder) {
     }
   }
 }
+
+// The builder's per-source counts are the same in each of its three kinds: a 32-bit
+// counter per source (dense), a hash of the drawn sources, and a byte per source whose
+// counts of 255 and more go on in a side map (narrow). Heavy sources (up to 70,000 of one
+// id) and the empty key's id (the last source of a population of 2^32 cells, hash only).
+TEST(Connectivity, SourceCountsAgreeInEveryKind) {
+  std::mt19937_64 rng(5);
+  const std::uint64_t n_pre = 5000;
+  std::vector<std::uint64_t> draws;
+  std::uniform_int_distribution<std::uint64_t> any(0, n_pre - 1);
+  for (int k = 0; k < 20000; ++k) draws.push_back(any(rng));
+  for (const auto& [id, times] : {std::pair<std::uint64_t, int>{7, 254}, {8, 255}, {9, 256}, {4999, 70000}})
+    for (int k = 0; k < times; ++k) draws.push_back(id);
+  std::shuffle(draws.begin(), draws.end(), rng);
+  std::vector<std::uint64_t> expected(n_pre, 0);
+  for (const std::uint64_t j : draws) ++expected[j];
+  using Kind = SourceCounts::Kind;
+  for (const Kind kind : {Kind::dense, Kind::hashed, Kind::narrow}) {
+    SourceCounts counts(n_pre, kind, 3000);
+    for (const std::uint64_t j : draws) counts.add(j);
+    for (std::uint64_t j = 0; j < n_pre; ++j) ASSERT_EQ(counts.get(j), expected[j]) << "kind " << int(kind) << ", source " << j;
+  }
+  const std::uint64_t last = (std::uint64_t(1) << 32) - 1;
+  SourceCounts hashed(std::uint64_t(1) << 32, Kind::hashed, 10);
+  for (int k = 0; k < 3; ++k) hashed.add(last);
+  hashed.add(0);
+  EXPECT_EQ(hashed.get(last), 3u);
+  EXPECT_EQ(hashed.get(0), 1u);
+  EXPECT_EQ(hashed.get(1), 0u);
+}
+
