@@ -1,20 +1,20 @@
 #pragma once
-// A strictly increasing list of integers below a universe U, readable inside kernels, in
+// A non-decreasing list of integers below a universe U, readable inside kernels, in
 // whichever of two codes is smaller:
 //  - Elias-Fano (util/elias_fano.hpp): n (2 + log2(U / n)) bits and ~0.5 bits of samples;
-//    a select or a lookup reads a sample, then ~2 more cache lines;
-//  - a bitmap with its ranks interleaved: U bits in lines of 64 bytes, each line a 64-bit
-//    count of the members before it and 448 bits of membership (the layout of the
-//    "rank9"-style directories, S. Vigna, "Broadword implementation of rank/select
-//    queries", WEA 2008, with the count inside the line it counts for), and every 256th
-//    member's line (32-bit) for select. U (8/7) bits and 1/8 bit a member.
+//    a select or a lookup reads a sample, then two or three more cache lines;
+//  - for a strictly increasing list, a bitmap with its ranks in line: U bits in lines of
+//    64 bytes, each line a 64-bit count of the members before it and 448 bits of
+//    membership (a rank directory as in S. Vigna's rank9, "Broadword implementation of
+//    rank/select queries", WEA 2008, here kept in the line it counts for), and every
+//    256th member's line (32-bit) for select. U (8/7) bits and 1/8 bit a member.
 // The bitmap is smaller once n > U / 4 or so, and a lookup (find) reads one cache line.
 //
 // Why: at 10^4 ranks a rank's sources are ~10^8 of ~2 10^8 cells (hpc_benchmark's E -> E
 // at P = 16,384: 62 M of 147 M), and the row offsets 91 M of 130 M synapse slots, both
 // dense; a row is found once per synapse while the build fills them (at random: ~350 ns
-// a lookup in the Elias-Fano code, four dependent cache misses, half the build) and once
-// per received spike while it runs.
+// a lookup in the Elias-Fano code, and half the build) and once per received spike while
+// it runs.
 #include <Kokkos_Core.hpp>
 #include <cstdint>
 #include <stdexcept>
