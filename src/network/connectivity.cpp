@@ -877,8 +877,8 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
   });
   // The sources with a local synapse, ascending: every id (dense, narrow), the one chunk's
   // map sorted in place, or the chunks' keys merged.
-  const bool one_map = !dense && !narrow && n_chunks == 1;
-  const bool every_id = dense || narrow;
+  const bool one_map = kind == Kind::hashed && n_chunks == 1;
+  const bool every_id = kind != Kind::hashed;
   std::vector<SourceId> drawn;
   if (one_map) {
     cursor[0].sort_sources();
@@ -922,7 +922,7 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
   // bytes go before the per-synapse arrays come (at 10^4 ranks the map takes ~11 bytes a
   // row: the record rank has 80 M rows). With several chunks each keeps its own counters,
   // which hold its slot in every row it draws from.
-  const bool counts_only = one_map || narrow;
+  const bool counts_only = n_chunks == 1 && kind != Kind::dense;  // the one map, or the bytes
   const bool by_row = counts_only && too_many.empty();
   RowFill row_fill = by_row ? RowFill(nsrc, widest) : RowFill();
   // The rows first, while the sorted source list is at hand; the list goes before the

@@ -47,7 +47,6 @@ class SourceCounts {
   }
   /// The bytes of a hash map sized for `expected_sources`.
   static double hashed_bytes(double expected_sources) { return sizeof(Slot) * static_cast<double>(slots_for(expected_sources)); }
-  Kind kind() const { return kind_; }
   /// Counts one synapse from source `j`.
   void add(std::uint64_t j) {
     if (kind_ != Kind::narrow) {
