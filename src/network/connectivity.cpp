@@ -840,9 +840,10 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
   const double per_chunk = expected_in_degree(deck, index) * static_cast<double>(targets.size()) / n_chunks;
   const double mean = n_pre > 0 ? static_cast<double>(n_pre) * -std::expm1(-per_chunk / n_pre) : 0.0;
   const double distinct = mean + 4 * std::sqrt(mean) + 16;
-  // One chunk that would hash: a byte per source id instead, where that is fewer bytes (a
-  // good part of all sources drawn; then the sources also come out sorted).
-  const bool narrow = !dense && n_chunks == 1 && static_cast<double>(n_pre) < SourceCounts::hashed_bytes(distinct);
+  // One chunk that would hash: four bits per source id instead, where that is fewer bytes
+  // (a good part of all sources drawn; then the sources also come out sorted).
+  const bool narrow = !dense && n_chunks == 1 &&
+                      static_cast<double>(SourceCounts::narrow_bytes(n_pre)) < SourceCounts::hashed_bytes(distinct);
   using Kind = SourceCounts::Kind;
   const Kind kind = dense ? Kind::dense : narrow ? Kind::narrow : Kind::hashed;
   std::vector<SourceCounts> cursor;
@@ -919,10 +920,10 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
   if (!too_many.empty()) nsrc = total = 0;
   // One chunk (one host thread) in the sparse regime: the fill finds each synapse's row in
   // the coded ids and its place from a RowFill (a byte or so a row), and the map or the
-  // bytes go before the per-synapse arrays come (at 10^4 ranks the map takes ~11 bytes a
+  // nibbles go before the per-synapse arrays come (at 10^4 ranks the map takes ~11 bytes a
   // row: the record rank has 80 M rows). With several chunks each keeps its own counters,
   // which hold its slot in every row it draws from.
-  const bool counts_only = n_chunks == 1 && kind != Kind::dense;  // the one map, or the bytes
+  const bool counts_only = n_chunks == 1 && kind != Kind::dense;  // the one map, or the nibbles
   const bool by_row = counts_only && too_many.empty();
   RowFill row_fill = by_row ? RowFill(nsrc, widest) : RowFill();
   // The rows first, while the sorted source list is at hand; the list goes before the
@@ -936,7 +937,7 @@ Projection build_projection(const Deck& deck, const Partition& part, int index, 
       for (std::size_t c = 0; c < n_chunks; ++c) {
         const std::uint64_t n = count_of(c, q, j);
         if (n == 0) continue;  // (a hash map holds only the chunk's own sources)
-        // Now chunk c's first slot in source j's row; the one map or the bytes are not read
+        // Now chunk c's first slot in source j's row; the one map or the nibbles are not read
         // again (the fill finds rows in the coded ids).
         if (!counts_only) cursor[c][j] = static_cast<std::uint32_t>(off);
         off += n;

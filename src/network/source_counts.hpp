@@ -26,11 +26,13 @@ namespace cajal {
 /// place: a sorted copy of its keys was 4 bytes per source beside it at the build's peak.
 ///
 /// A third kind counts only (the build's only chunk, which then places synapses through a
-/// RowFill): a byte per source id (`narrow`), counts of 255 and more carried on in a
-/// side map. Where a rank draws a good part of all sources (hpc_benchmark's E -> E at
-/// 16,384 ranks: 62 M of 147 M), that is a fifth of the hash map's bytes, an increment is
-/// one cache line at random, and the sources come out sorted (the map's sort was a tenth of
-/// the build there).
+/// RowFill): four bits per source id (`narrow`), counts of 15 and more carried on in a
+/// side map. It is chosen only where a source has fewer than 2 synapses on average (else
+/// the counters are dense), so the map stays nearly empty. Where a rank draws a good part
+/// of all sources (hpc_benchmark's E -> E at 16,384 ranks: 62 M of 147 M), that is a tenth
+/// of the hash map's bytes, an increment is one cache line at random, and the sources come
+/// out sorted (the map's sort was a tenth of the build there). A byte per source made the
+/// build's peak at 16,384 ranks: E -> I's 147 MB of counters beside E -> E's synapses.
 class SourceCounts {
  public:
   enum class Kind { dense, hashed, narrow };
@@ -40,11 +42,14 @@ class SourceCounts {
   SourceCounts(std::uint64_t n_pre, Kind kind, double expected_sources = 0) : kind_(kind) {
     if (kind_ == Kind::dense) value_.assign(n_pre, 0);
     else if (kind_ == Kind::narrow) {
-      byte_.reserve(n_pre);  // untouched: huge pages before the first write
-      prefer_huge_pages(byte_.data(), n_pre);
-      byte_.assign(n_pre, 0);
+      const std::uint64_t bytes = narrow_bytes(n_pre);
+      nibble_.reserve(bytes);  // untouched: huge pages before the first write
+      prefer_huge_pages(nibble_.data(), bytes);
+      nibble_.assign(bytes, 0);
     } else grow(slots_for(expected_sources));
   }
+  /// The bytes of four-bit counters for n_pre sources.
+  static std::uint64_t narrow_bytes(std::uint64_t n_pre) { return (n_pre + 1) / 2; }
   /// The bytes of a hash map sized for `expected_sources`.
   static double hashed_bytes(double expected_sources) { return sizeof(Slot) * static_cast<double>(slots_for(expected_sources)); }
   /// Counts one synapse from source `j`.
@@ -53,8 +58,9 @@ class SourceCounts {
       ++(*this)[j];
       return;
     }
-    std::uint8_t& b = byte_[j];
-    if (b != full) ++b;
+    std::uint8_t& b = nibble_[j >> 1];
+    const unsigned shift = 4 * (j & 1);  // even ids in the low half
+    if (((b >> shift) & full) != full) b = static_cast<std::uint8_t>(b + (1u << shift));
     else ++over_[static_cast<SourceId>(j)];
   }
   /// Hash map: the number of sources counted.
@@ -68,7 +74,7 @@ class SourceCounts {
   std::uint64_t get(std::uint64_t j) const {
     if (kind_ == Kind::dense) return value_[j];
     if (kind_ == Kind::narrow) {
-      const std::uint8_t b = byte_[j];
+      const unsigned b = (nibble_[j >> 1] >> (4 * (j & 1))) & full;
       if (b != full) return b;
       const auto it = over_.find(static_cast<SourceId>(j));
       return full + (it == over_.end() ? 0 : it->second);
@@ -144,11 +150,11 @@ class SourceCounts {
     for (const Slot& s : old)
       if (s.key != empty) slot_[find_slot(s.key)] = s;
   }
-  static constexpr std::uint8_t full = 255;
+  static constexpr unsigned full = 15;  // narrow: a counter at 15 goes on in over_
   Kind kind_;
   std::vector<Slot> slot_;            // hash map
   std::vector<std::uint32_t> value_;  // dense
-  std::vector<std::uint8_t> byte_;    // narrow, with the counts above 255 in over_
+  std::vector<std::uint8_t> nibble_;  // narrow: two counters a byte, the counts above 15 in over_
   std::unordered_map<SourceId, std::uint64_t> over_;
   std::size_t size_ = 0;
   bool has_last_ = false;

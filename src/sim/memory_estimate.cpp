@@ -126,14 +126,14 @@ Need need_of(const Deck& deck, const Schedule& schedule, double threads, const s
     // synapses' 4-byte targets, else a hash table of the sources a thread draws, sized from
     // their expected number and at most 70 % full (8 bytes a slot), plus 4 bytes a source
     // to list them in order with several threads (one sorts its map in place); one thread
-    // counts in a byte per source instead where that is smaller.
+    // counts in four bits per source instead where that is smaller.
     double build = 8 * threads * in_degree;
     if (n_pre * threads <= 0.5 * synapses) {
       build += 4 * n_pre * threads;
     } else {
       const double per_thread = synapses / threads;
       const double distinct = n_pre > 0 ? n_pre * -std::expm1(-per_thread / n_pre) : 0.0;
-      build += threads > 1 ? threads * distinct * (8 / 0.7 + 4) : std::min(n_pre, distinct * 8 / 0.7);
+      build += threads > 1 ? threads * distinct * (8 / 0.7 + 4) : std::min(n_pre / 2, distinct * 8 / 0.7);
     }
     if (spec.rule == ProjectionSpec::Rule::distance) build += 40 * n_pre;
     if (spec.role == ProjectionSpec::Role::third_in) build += 24 * synapses;

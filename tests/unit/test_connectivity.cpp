@@ -171,7 +171,7 @@ TEST(Connectivity, TargetsAreSixteenBitUpTo65536LocalCells) {
 // this process): the union of the ranks' storage is that set exactly. K = 30 takes the
 // builder's dense counters (a counter per source); K = 1 its sparse regime, the path of
 // 10^4 ranks, where with one host thread the fill places synapses by coded row: 300
-// synapses from 400 sources are counted in a byte per source, from 20,000 sources in a
+// synapses from 400 sources are counted in four bits per source, from 20,000 in a
 // hash of the drawn ones (SourceCounts).
 TEST(Connectivity, StorageHoldsExactlyTheDrawnPairs) {
   for (const auto& [K, n_pre] : {std::pair<int, std::uint64_t>{30, 400}, {1, 400}, {1, 20000}}) {
@@ -572,16 +572,19 @@ TEST(Connectivity, RowFillGivesEachRowItsPlacesInOrder) {
 }
 
 // The builder's per-source counts are the same in each of its three kinds: a 32-bit
-// counter per source (dense), a hash of the drawn sources, and a byte per source whose
-// counts of 255 and more go on in a side map (narrow). Heavy sources (up to 70,000 of one
-// id) and the empty key's id (the last source of a population of 2^32 cells, hash only).
+// counter per source (dense), a hash of the drawn sources, and four bits per source whose
+// counts of 15 and more go on in a side map (narrow): counts at the edges of both halves
+// of a byte (14, 15 and 16 on even and odd ids, next to sources of other counts), heavy
+// sources (up to 70,000 of one id), and the empty key's id (the last source of a
+// population of 2^32 cells, hash only).
 TEST(Connectivity, SourceCountsAgreeInEveryKind) {
   std::mt19937_64 rng(5);
   const std::uint64_t n_pre = 5000;
   std::vector<std::uint64_t> draws;
   std::uniform_int_distribution<std::uint64_t> any(0, n_pre - 1);
   for (int k = 0; k < 20000; ++k) draws.push_back(any(rng));
-  for (const auto& [id, times] : {std::pair<std::uint64_t, int>{7, 254}, {8, 255}, {9, 256}, {4999, 70000}})
+  for (const auto& [id, times] : {std::pair<std::uint64_t, int>{6, 14}, {7, 15}, {8, 16}, {9, 14}, {10, 15},
+                                  {11, 16}, {12, 254}, {13, 256}, {4999, 70000}})
     for (int k = 0; k < times; ++k) draws.push_back(id);
   std::shuffle(draws.begin(), draws.end(), rng);
   std::vector<std::uint64_t> expected(n_pre, 0);
