@@ -335,7 +335,7 @@ int main(int argc, char** argv) {
         rst->add_option("CHECKPOINT", a.checkpoint, "checkpoint file or folder")->required();
         rst->add_option("-o,--output", a.output, "output folder (default: the one of the checkpointed run)");
         rst->add_option("-s,--set", a.sets,
-                        "override simulation.t_stop, output.* or checkpoint.* (nothing that changes the network)");
+                        "override simulation.t_stop, simulation.exchange_buffer_mib, output.* or checkpoint.* (nothing that changes the network)");
         rst->add_flag("-q,--quiet", a.quiet, "no progress lines");
         rst->add_option("-t,--threads", a.threads, threads_help)->check(CLI::Range(1, 4096));
         rst->add_flag("--plot", a.plot, plot_help);

@@ -12,7 +12,7 @@ namespace cajal {
 
 namespace {
 /// A setup round's ids as sent: each id's offset from the round's first gid (below
-/// setup_gids() = 2^24) as its gap from the id before (the first: from 0) in 7-bit groups,
+/// setup_gids() = 2^22) as its gap from the id before (the first: from 0) in 7-bit groups,
 /// low group first, the high bit set on all but the last (LEB128); the bytes packed eight
 /// to a word, low byte first. A list's unused bytes at the end of its last word are 0x80,
 /// which no value ends with. The ids a rank asks one owner for lie in runs (a tile's cells
@@ -109,18 +109,28 @@ void SpikeExchange::Subscribers::add_row(const std::uint32_t* slots, std::size_t
 const SpikeExchange::Traffic& SpikeExchange::traffic() { return g_traffic; }
 const SpikeExchange::ReplayFigures& SpikeExchange::replay_figures() { return g_replay; }
 
+std::uint64_t SpikeExchange::tables() const {
+  auto b = [](const auto& v) { return static_cast<std::uint64_t>(v.size() * sizeof(v[0])); };
+  return b(dest_) + b(src_) + b(pop_offset_) + subscribers_.bytes() + b(scount_) + b(sdispl_) + b(sround_) +
+         b(slice_lo_) + b(rcount_) + b(rround_) + b(rdispl_) + b(chunk_at_) + b(chunk_next_);
+}
+
 std::uint64_t SpikeExchange::bytes() const {
   // The tables at their size; the buffers that follow the traffic at the most they held
   // (not their capacity: the headroom of sendbuf_ and the vectors' growth would make the
   // figure jump with the spike count of one interval).
-  auto b = [](const auto& v) { return static_cast<std::uint64_t>(v.size() * sizeof(v[0])); };
-  return b(dest_) + b(src_) + b(pop_offset_) + subscribers_.bytes() + b(scount_) + b(sdispl_) + b(rcount_) +
-         b(rdispl_) + b(chunk_at_) + 8 * (most_sent_ + most_held_ + most_local_);
+  return tables() + 8 * (most_sent_ + most_held_ + most_local_);
 }
 
 std::uint64_t SpikeExchange::buffer_bytes() {
   std::uint64_t n = 0;
   for (const SpikeExchange* x : live()) n += x->bytes();
+  return n;
+}
+
+std::uint64_t SpikeExchange::table_bytes() {
+  std::uint64_t n = 0;
+  for (const SpikeExchange* x : live()) n += x->tables();
   return n;
 }
 
@@ -144,7 +154,7 @@ SpikeExchange::Sources::Sources(const std::vector<const Projection*>& projection
 }
 
 std::uint64_t SpikeExchange::setup_gids() {
-  constexpr std::uint64_t most = std::uint64_t(1) << 24;
+  constexpr std::uint64_t most = std::uint64_t(1) << 22;
   static const std::uint64_t n = [most] {
     const char* v = std::getenv("CAJAL_TEST_SETUP_GIDS");
     const std::uint64_t x = v && *v ? std::strtoull(v, nullptr, 10) : most;
@@ -192,13 +202,14 @@ std::vector<std::uint64_t> SpikeExchange::replayed_in(const std::vector<Block>& 
   return asked;
 }
 
-void SpikeExchange::count(std::size_t local, std::size_t records_sent, std::size_t records_received) {
+void SpikeExchange::count(std::uint64_t local, std::uint64_t records_sent, std::uint64_t records_received,
+                          std::uint64_t rounds, std::uint64_t most_sent, std::uint64_t most_held) {
   const std::uint64_t W = 8 * static_cast<std::uint64_t>(width_);
-  most_sent_ = std::max<std::uint64_t>(most_sent_, records_sent * width_);
-  most_held_ = std::max<std::uint64_t>(most_held_, (local + records_received) * width_);
+  most_sent_ = std::max<std::uint64_t>(most_sent_, most_sent * width_);
+  most_held_ = std::max<std::uint64_t>(most_held_, most_held * width_);
   most_local_ = std::max<std::uint64_t>(most_local_, local);
-  g_traffic.messages_sent += 2 * dest_.size();
-  g_traffic.messages_received += 2 * src_.size();
+  g_traffic.messages_sent += (1 + rounds) * dest_.size();
+  g_traffic.messages_received += (1 + rounds) * src_.size();
   g_traffic.bytes_sent += 4 * dest_.size() + W * records_sent;
   g_traffic.bytes_received += 4 * src_.size() + W * records_received;
 }
@@ -500,9 +511,13 @@ SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
   }
   scount_.assign(dest_.size() + 1, 0);
   sdispl_.assign(dest_.size() + 1, 0);
+  sround_.assign(dest_.size() + 1, 0);
+  slice_lo_.assign(dest_.size() + 1, 0);
   chunks_ = static_cast<std::size_t>(std::max(1, Kokkos::DefaultHostExecutionSpace().concurrency()));
   chunk_at_.assign(chunks_ * dest_.size() + 1, 0);
+  chunk_next_.assign(chunks_ * dest_.size() + 1, 0);
   rcount_.assign(src_.size() + 1, 0);
+  rround_.assign(src_.size() + 1, 0);
   rdispl_.assign(src_.size() + 1, 0);
 }
 
@@ -514,13 +529,13 @@ SpikeExchange::~SpikeExchange() {
   if (!finalized && record_ != MPI_DATATYPE_NULL) MPI_Type_free(&record_);
 }
 
-/// sendbuf_: each record once per subscribing rank, each destination's block in the order of
-/// `local`. The records are split into contiguous chunks (one per host thread): each chunk
-/// counts its records per destination, an exclusive scan (destination-major, then chunk)
-/// gives every chunk its first slot in each block, and each chunk places its records in
-/// order. A cell subscribes to a destination at most once, so each block holds its records
-/// in input order whatever the number of chunks.
-void SpikeExchange::pack(const std::uint64_t* local, std::size_t n) {
+/// Packing, pass 1: cell_ (each record's local cell), scount_ (the interval's records per
+/// destination), and chunk_at_ (per chunk and destination: the chunk's first place in the
+/// destination's block). The records are split into contiguous chunks (one per host
+/// thread); a chunk's places follow those of the chunks before it (destination-major
+/// scan), so each block holds its records in input order whatever the number of chunks: a
+/// cell subscribes to a destination at most once.
+std::uint64_t SpikeExchange::count_records(const std::uint64_t* local, std::size_t n) {
   using Host = Kokkos::DefaultHostExecutionSpace;
   const std::size_t W = static_cast<std::size_t>(width_), D = dest_.size();
   const std::size_t C = std::max<std::size_t>(1, std::min(n, chunks_));
@@ -539,27 +554,59 @@ void SpikeExchange::pack(const std::uint64_t* local, std::size_t n) {
           subs->each(li, [&](std::uint32_t d) { ++count[d]; });
         }
       });
-  int total = 0;
+  Host().fence();
+  std::uint64_t total = 0;
   for (std::size_t d = 0; d < D; ++d) {
-    sdispl_[d] = total;
+    int in_block = 0;
     for (std::size_t c = 0; c < C; ++c) {
       const int k = at[c * D + d];
-      at[c * D + d] = total;
-      total += k;
+      at[c * D + d] = in_block;
+      in_block += k;
     }
-    scount_[d] = total - sdispl_[d];
+    scount_[d] = in_block;
+    total += static_cast<std::uint64_t>(in_block);
+  }
+  used_chunks_ = C;
+  return total;
+}
+
+/// Packing, pass 2, for round r of R: into sendbuf_, per destination d, the records whose
+/// places in d's block lie in the round's slice of it, [scount_[d] r / R, scount_[d] (r+1) / R)
+/// (in order: the block split into R consecutive pieces). Sets sround_ and sdispl_.
+void SpikeExchange::place_round(const std::uint64_t* local, std::size_t n, std::uint64_t r, std::uint64_t R) {
+  using Host = Kokkos::DefaultHostExecutionSpace;
+  const std::size_t W = static_cast<std::size_t>(width_), D = dest_.size();
+  const std::size_t C = used_chunks_;
+  int total = 0;
+  for (std::size_t d = 0; d < D; ++d) {
+    const int lo = slice(scount_[d], r, R), hi = slice(scount_[d], r + 1, R);
+    slice_lo_[d] = lo;
+    sdispl_[d] = total;
+    sround_[d] = hi - lo;
+    total += hi - lo;
   }
   sdispl_[D] = total;
-  // A quarter of headroom, not double: at 10^4 ranks an interval sends tens of MB.
+  // A quarter of headroom, not double: at 10^4 ranks a round sends tens of MB.
   const std::size_t words = static_cast<std::size_t>(total) * W;
   if (sendbuf_.size() < words) sendbuf_.resize(words + words / 4);
   std::uint64_t* const buf = sendbuf_.data();
+  const std::uint64_t* const cell = cell_.data();
+  const int* const at = chunk_at_.data();
+  int* const next_all = chunk_next_.data();
+  const int *const lo = slice_lo_.data(), *const len = sround_.data(), *const displ = sdispl_.data();
+  const Subscribers* const subs = &subscribers_;
+  auto first = [n, C](std::size_t c) { return n * c / C; };
   Kokkos::parallel_for(
       "cajal::exchange::place", Kokkos::RangePolicy<Host>(0, C), [=](const std::size_t c) {
-        int* const next = at + c * D;
+        int* const next = next_all + c * D;
+        for (std::size_t d = 0; d < D; ++d) next[d] = at[c * D + d];
         for (std::size_t k = first(c); k < first(c + 1); ++k)
           subs->each(cell[k], [&](std::uint32_t d) {
-            std::uint64_t* const rec = buf + static_cast<std::size_t>(next[d]++) * W;
+            // The record's place in the round's piece of d's block (unsigned: below the
+            // slice wraps past its length).
+            const unsigned in_slice = static_cast<unsigned>(next[d]++ - lo[d]);
+            if (in_slice >= static_cast<unsigned>(len[d])) return;
+            std::uint64_t* const rec = buf + (static_cast<std::size_t>(displ[d]) + in_slice) * W;
             for (std::size_t w = 0; w < W; ++w) rec[w] = local[k * W + w];
           });
       });
@@ -567,60 +614,106 @@ void SpikeExchange::pack(const std::uint64_t* local, std::size_t n) {
 }
 
 std::vector<std::uint64_t>& SpikeExchange::exchange(const std::uint64_t* local, std::size_t n) {
-  const std::size_t W = static_cast<std::size_t>(width_);
-  incoming_.assign(local, local + n * W);
-  if (dry_ && ranks_ > 1) return dry_exchange(local, n);
-  if (graph_ == MPI_COMM_NULL) return incoming_;
-  pack(local, n);
-
-  detail::check(MPI_Neighbor_alltoall(scount_.data(), 1, MPI_INT, rcount_.data(), 1, MPI_INT, graph_),
-                "MPI_Neighbor_alltoall");
-  int rtotal = 0;
-  for (std::size_t s = 0; s < src_.size(); ++s) {
-    rdispl_[s] = rtotal;
-    rtotal += rcount_[s];
-  }
-  incoming_.resize((n + static_cast<std::size_t>(rtotal)) * W);
-  detail::check(MPI_Neighbor_alltoallv(sendbuf_.data(), scount_.data(), sdispl_.data(), record_,
-                                       incoming_.data() + n * W, rcount_.data(), rdispl_.data(), record_, graph_),
-                "MPI_Neighbor_alltoallv");
-  count(n, static_cast<std::size_t>(sdispl_[dest_.size()]), static_cast<std::size_t>(rtotal));
-  return incoming_;
+  std::vector<std::uint64_t>* all = nullptr;
+  run(local, n, false, [&](std::vector<std::uint64_t>& records) { all = &records; });
+  return *all;
 }
 
-/// The dry run's stand-in for the two neighbour collectives: the same packing, and the
-/// copies of local records under the ids of the remote sources they stand in for. Stand-in
-/// e copies the local records of the interval `e mod dry_lags` intervals back (at their
+void SpikeExchange::exchange(const std::uint64_t* local, std::size_t n, const Take& take) { run(local, n, true, take); }
+
+std::uint64_t SpikeExchange::rounds_for(std::uint64_t sent, std::uint64_t received) const {
+  if (round_words_ == 0) return 1;
+  const std::uint64_t most = std::max(sent, received) * static_cast<std::uint64_t>(width_);
+  return std::max<std::uint64_t>(1, (most + round_words_ - 1) / round_words_);
+}
+
+void SpikeExchange::run(const std::uint64_t* local, std::size_t n, bool bounded, const Take& take) {
+  const std::size_t W = static_cast<std::size_t>(width_);
+  if (dry_ && ranks_ > 1) return dry_run(local, n, bounded, take);
+  if (graph_ == MPI_COMM_NULL) {
+    incoming_.assign(local, local + n * W);
+    take(incoming_);
+    return;
+  }
+  const std::uint64_t sent = count_records(local, n);
+  detail::check(MPI_Neighbor_alltoall(scount_.data(), 1, MPI_INT, rcount_.data(), 1, MPI_INT, graph_),
+                "MPI_Neighbor_alltoall");
+  std::uint64_t received = 0;
+  for (std::size_t s = 0; s < src_.size(); ++s) received += static_cast<std::uint64_t>(rcount_[s]);
+  // The rounds: as many as the rank that needs the most (every rank takes part in each
+  // round's neighbour collective).
+  std::uint64_t R = bounded ? rounds_for(sent, received) : 1;
+  if (bounded) detail::check(MPI_Allreduce(MPI_IN_PLACE, &R, 1, MPI_UINT64_T, MPI_MAX, graph_), "MPI_Allreduce");
+  std::uint64_t most_sent = 0, most_held = 0;
+  for (std::uint64_t r = 0; r < R; ++r) {
+    place_round(local, n, r, R);
+    const std::size_t mine = r == 0 ? n : 0;  // this rank's own records lead the first round
+    int got = 0;
+    for (std::size_t s = 0; s < src_.size(); ++s) {
+      rdispl_[s] = got;
+      rround_[s] = slice(rcount_[s], r + 1, R) - slice(rcount_[s], r, R);
+      got += rround_[s];
+    }
+    incoming_.resize((mine + static_cast<std::size_t>(got)) * W);
+    std::copy(local, local + mine * W, incoming_.begin());
+    detail::check(MPI_Neighbor_alltoallv(sendbuf_.data(), sround_.data(), sdispl_.data(), record_,
+                                         incoming_.data() + mine * W, rround_.data(), rdispl_.data(), record_, graph_),
+                  "MPI_Neighbor_alltoallv");
+    most_sent = std::max<std::uint64_t>(most_sent, static_cast<std::uint64_t>(sdispl_[dest_.size()]));
+    most_held = std::max<std::uint64_t>(most_held, mine + static_cast<std::uint64_t>(got));
+    take(incoming_);
+  }
+  count(n, sent, received, R, most_sent, most_held);
+}
+
+/// The dry run's stand-in for the neighbour collectives: the same packing, round by round,
+/// and the copies of local records under the ids of the remote sources they stand in for,
+/// split over the rounds in the order they are made (a stand-in's copies come in time
+/// order). The rounds are this rank's own (its job's ranks all fire like it). Stand-in e
+/// copies the local records of the interval `e mod dry_lags` intervals back (at their
 /// offsets in this interval): copies of this interval's spikes alone would fire every
 /// remote source together with its local twin and feed the burst back (it made the onset
 /// peak of brunel_small on 4 ranks 1.6 times the real one); copies from up to 3 intervals
 /// back undershot it (0.88 on 8 ranks). Half and half: within 10 % on the decks of
 /// tests/dry_run.cmake.
-std::vector<std::uint64_t>& SpikeExchange::dry_exchange(const std::uint64_t* local, std::size_t n) {
+void SpikeExchange::dry_run(const std::uint64_t* local, std::size_t n, bool bounded, const Take& take) {
   const std::size_t W = static_cast<std::size_t>(width_);
-  pack(local, n);
+  const std::uint64_t sent = count_records(local, n);
   // past_[h]: the records (and their local cells) of the interval h back, this one at 0.
   std::rotate(past_.rbegin(), past_.rbegin() + 1, past_.rend());
   past_[0].records.assign(local, local + n * W);
   past_[0].cells.assign(cell_.begin(), cell_.begin() + static_cast<std::ptrdiff_t>(n));
-  std::size_t got = 0;
+  std::uint64_t received = 0;
   for (std::size_t h = 0; h < past_.size(); ++h)
     for (const std::uint64_t c : past_[h].cells)
-      for (std::uint32_t e = fake_row_[c]; e < fake_row_[c + 1]; ++e) got += e % dry_lags == h;
-  incoming_.resize((n + got) * W);
-  std::uint64_t* rec = incoming_.data() + n * W;
-  for (std::size_t h = 0; h < past_.size(); ++h) {
-    const auto& p = past_[h];
-    for (std::size_t k = 0; k < p.cells.size(); ++k)
-      for (std::uint32_t e = fake_row_[p.cells[k]]; e < fake_row_[p.cells[k] + 1]; ++e) {
-        if (e % dry_lags != h) continue;
-        for (std::size_t w = 0; w < W; ++w) rec[w] = p.records[k * W + w];
-        rec[0] = pack_spike(fake_gid_[e], spike_offset(p.records[k * W]));
-        rec += W;
-      }
+      for (std::uint32_t e = fake_row_[c]; e < fake_row_[c + 1]; ++e) received += e % dry_lags == h;
+  const std::uint64_t R = bounded ? rounds_for(sent, received) : 1;
+  std::uint64_t most_sent = 0, most_held = 0;
+  for (std::uint64_t r = 0; r < R; ++r) {
+    place_round(local, n, r, R);
+    const std::size_t mine = r == 0 ? n : 0;
+    const std::uint64_t lo = received * r / R, hi = received * (r + 1) / R;
+    incoming_.resize((mine + static_cast<std::size_t>(hi - lo)) * W);
+    std::copy(local, local + mine * W, incoming_.begin());
+    std::uint64_t* rec = incoming_.data() + mine * W;
+    std::uint64_t made = 0;  // copies made so far in the interval, this round's from lo
+    for (std::size_t h = 0; h < past_.size() && made < hi; ++h) {
+      const auto& p = past_[h];
+      for (std::size_t k = 0; k < p.cells.size() && made < hi; ++k)
+        for (std::uint32_t e = fake_row_[p.cells[k]]; e < fake_row_[p.cells[k] + 1]; ++e) {
+          if (e % dry_lags != h) continue;
+          if (made++ < lo) continue;
+          if (made > hi) break;
+          for (std::size_t w = 0; w < W; ++w) rec[w] = p.records[k * W + w];
+          rec[0] = pack_spike(fake_gid_[e], spike_offset(p.records[k * W]));
+          rec += W;
+        }
+    }
+    most_sent = std::max<std::uint64_t>(most_sent, static_cast<std::uint64_t>(sdispl_[dest_.size()]));
+    most_held = std::max<std::uint64_t>(most_held, mine + hi - lo);
+    take(incoming_);
   }
-  count(n, static_cast<std::size_t>(sdispl_[dest_.size()]), got);
-  return incoming_;
+  count(n, sent, received, R, most_sent, most_held);
 }
 
 }  // namespace cajal

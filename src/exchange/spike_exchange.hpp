@@ -4,7 +4,7 @@
 //
 // Lifecycle (collective): at construction every rank lists the sources its local synapses
 // need, and tells each source's owner (all-to-alls at build time: the counts, then the ids
-// in rounds of at most 2^24 gids, so the lists never hold the whole). The owners keep, per
+// in rounds of at most 2^22 gids, so the lists never hold the whole). The owners keep, per
 // local cell, the list of subscribing ranks. A distributed-graph communicator over
 // the pairs of ranks that exchange anything carries the per-interval traffic with
 // neighbourhood collectives (a count, then the spikes), so local connectivity costs local
@@ -28,7 +28,7 @@
 // would receive is made up, as Arbor's dry run does: every source this rank subscribes to
 // stands in for one local cell of its population (spread evenly), and each local spike is
 // copied, with the stand-in's id, for every source it stands in for (from this interval or
-// the one before, see dry_exchange). The received volume is then that of a job whose ranks
+// the one before, see dry_run). The received volume is then that of a job whose ranks
 // all fire like this one, and delivery does that much work.
 #include <mpi.h>
 
@@ -61,14 +61,31 @@ public:
   SpikeExchange& operator=(const SpikeExchange&) = delete;
 
   /// Collective. `local` holds this rank's n records of the interval; returns them
-  /// followed by every record received from other ranks (n_total × width words). The
-  /// returned buffer stays valid until the next call, and the caller may reorder it in
-  /// place (delivery sorts it instead of copying it).
+  /// followed by every record received from other ranks (n_total × width words), in one
+  /// round whatever its size. The returned buffer stays valid until the next call, and the
+  /// caller may reorder it in place (delivery sorts it instead of copying it).
   std::vector<std::uint64_t>& exchange(const std::uint64_t* local, std::size_t n);
+
+  /// Collective. The same records in rounds of about round_bytes() at most, sent and
+  /// received by each rank (set_round_bytes; one round when it is 0): `take` is called once
+  /// a round with that round's records (this rank's own lead the first), which it may
+  /// reorder in place. The rounds are as many as the busiest rank needs (an MPI_Allreduce
+  /// per interval agrees on them). Each pair of ranks splits its block of the interval
+  /// into that many consecutive pieces, so a source's records come in time order across
+  /// the rounds, and delivery that takes each round as it comes gives the bits of a single
+  /// round: static synapses add in fixed point, a stateful one sees its spikes in time
+  /// order. Without the bound, a rank's send and receive buffers follow the traffic of
+  /// its busiest interval (~100 MB at 10^4 ranks for hpc_benchmark, more in a burst).
+  using Take = std::function<void(std::vector<std::uint64_t>&)>;
+  void exchange(const std::uint64_t* local, std::size_t n, const Take& take);
+  /// Bytes a round of exchange(local, n, take) may hold sent, and received, at most (0:
+  /// unbounded), give or take a record per neighbour.
+  void set_round_bytes(std::uint64_t bytes) { round_words_ = bytes / 8; }
+  std::uint64_t round_bytes() const { return 8 * round_words_; }
   int width() const { return width_; }
 
   /// Per-process traffic of every exchange since the start (neighbour messages: a count
-  /// and a payload to each neighbour per call; bytes: the counts' 4 and the records'
+  /// and a payload per round to each neighbour per call; bytes: the counts' 4 and the records'
   /// 8 × width each; a rank's own spikes are not traffic).
   struct Traffic {
     std::uint64_t messages_sent = 0, messages_received = 0, bytes_sent = 0, bytes_received = 0;
@@ -77,6 +94,11 @@ public:
   /// Bytes of the subscription tables and buffers of every live exchange of this process
   /// (the buffers at the most they held so far), without the dry run's stand-in tables.
   static std::uint64_t buffer_bytes();
+  /// Of those, the subscription tables: per local cell its subscribing ranks (a bit per
+  /// rank where that is shorter), and per neighbour rank its counts. They grow with the
+  /// ranks a cell's targets live on, up to P (the communicator's O(P) tables; 40 MiB for
+  /// hpc_benchmark's most loaded rank at P = 16,384), not with the traffic.
+  static std::uint64_t table_bytes();
   /// The dry run's stand-in tables (0 in a real run).
   static std::uint64_t standin_bytes();
   /// The dry run: the replay of the other ranks' draws (part of the build time, not spent
@@ -147,10 +169,16 @@ private:
   std::vector<int> dest_, src_;                 // neighbour ranks
   std::vector<std::uint64_t> pop_offset_;       // rank-local cell numbering per population
   Subscribers subscribers_;
-  std::vector<int> scount_, sdispl_, rcount_, rdispl_;
+  // scount_, rcount_: records per neighbour in the interval; sround_, rround_ (with
+  // sdispl_, rdispl_ and slice_lo_, the first place of the round's slice of each block):
+  // in the round.
+  std::vector<int> scount_, sdispl_, sround_, slice_lo_, rcount_, rround_, rdispl_;
   std::vector<std::uint64_t> sendbuf_, incoming_, cell_;  // cell_: local index of each spike
-  std::size_t chunks_ = 1;      // packing: the records split into this many chunks (host threads)
-  std::vector<int> chunk_at_;   // per chunk and destination: a count, then the next slot
+  std::uint64_t round_words_ = 0;  // set_round_bytes / 8
+  std::size_t chunks_ = 1;         // packing: the records split into at most this many chunks (host threads)
+  std::size_t used_chunks_ = 1;    // this interval's
+  std::vector<int> chunk_at_;      // per chunk and destination: its first place in the destination's block
+  std::vector<int> chunk_next_;    // the same, as a round's placing goes
 
   // Dry run: per local cell, the remote sources it stands in for (CSR).
   bool dry_ = false;
@@ -169,16 +197,33 @@ private:
   std::vector<Past> past_;
 
   std::uint64_t local_index(std::uint64_t gid) const;
-  void pack(const std::uint64_t* local, std::size_t n);
-  std::vector<std::uint64_t>& dry_exchange(const std::uint64_t* local, std::size_t n);
-  /// Adds one call's traffic (n local records) to traffic() and the high-water marks.
-  void count(std::size_t local, std::size_t records_sent, std::size_t records_received);
+  /// Packing: pass 1 (returns the records to send in the interval), then one pass per round.
+  std::uint64_t count_records(const std::uint64_t* local, std::size_t n);
+  void place_round(const std::uint64_t* local, std::size_t n, std::uint64_t r, std::uint64_t R);
+  /// The first k of c records in round r of R (a block's slice r is [slice(c, r), slice(c, r + 1))).
+  static int slice(int c, std::uint64_t r, std::uint64_t R) {
+    return static_cast<int>(static_cast<std::uint64_t>(c) * r / R);
+  }
+  /// The rounds this rank needs for `sent` and `received` records.
+  std::uint64_t rounds_for(std::uint64_t sent, std::uint64_t received) const;
+  /// Both forms of exchange (`bounded`: in rounds of round_bytes()), and the dry run's.
+  void run(const std::uint64_t* local, std::size_t n, bool bounded, const Take& take);
+  void dry_run(const std::uint64_t* local, std::size_t n, bool bounded, const Take& take);
+  /// Adds one call's traffic (its local records, the records sent and received in `rounds`
+  /// rounds, the most a round sent and held) to traffic() and the high-water marks.
+  void count(std::uint64_t local, std::uint64_t records_sent, std::uint64_t records_received, std::uint64_t rounds,
+             std::uint64_t most_sent, std::uint64_t most_held);
   std::uint64_t most_sent_ = 0, most_held_ = 0, most_local_ = 0;  // words of sendbuf_, incoming_; cell_
   std::uint64_t bytes() const;
-  /// Ids of the subscription setup per round: at most 2^24 gids a round, so that a round's
-  /// lists hold at most 2^24 ids each (sent as gaps between offsets from the round's first
+  std::uint64_t tables() const;
+  /// Ids of the subscription setup per round: at most 2^22 gids a round, so that a round's
+  /// lists hold at most 2^22 ids each (sent as gaps between offsets from the round's first
   /// gid, RoundIds in spike_exchange.cpp), whatever the network's size (fewer with the test
-  /// hook CAJAL_TEST_SETUP_GIDS, to run many rounds on a small network).
+  /// hook CAJAL_TEST_SETUP_GIDS, to run many rounds on a small network). The requests for
+  /// a rank's cells come in the rounds of their gids: with hpc_benchmark at 16,384 ranks
+  /// rounds of 2^24 brought all of the most loaded rank's E -> E requests at once (62 MiB
+  /// of coded ids, then that rank's peak); rounds of 2^22 spread them over several. The
+  /// record-sized network (1.73 × 10^9 cells) then takes 413 rounds.
   static std::uint64_t setup_gids();
   /// The distinct gids of the projections' source rows, ascending, merged from their sorted
   /// rows (their coded ids, read in place), in pieces: each_below(hi, f) calls f(gid) for those

@@ -65,6 +65,14 @@ void read_simulation(const Reader& top, Deck& deck) {
       r.fail(r.at("seed"), "seed", "must lie in [0, 2^32 - 1] (got " + std::to_string(seed) + ")");
     s.seed = static_cast<std::uint64_t>(seed);
   }
+  if (r.has("exchange_buffer_mib")) {
+    s.exchange_buffer_mib = r.number("exchange_buffer_mib");
+    // From 1 KiB (a few records a round: for tests) to 4 GiB (a round's counts and
+    // displacements stay MPI ints).
+    if (!(s.exchange_buffer_mib >= 1.0 / 1024 && s.exchange_buffer_mib <= 4096))
+      r.fail(r.at("exchange_buffer_mib"), "exchange_buffer_mib",
+             "must lie in [1/1024, 4096] MiB (got " + num(s.exchange_buffer_mib) + ")");
+  }
   if (r.has("box")) {
     s.box = r.triple("box");
     for (double b : s.box)

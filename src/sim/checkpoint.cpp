@@ -62,11 +62,12 @@ CheckpointInfo read_checkpoint_info(const Communicator& comm, const std::string&
 void check_restart_overrides(const std::vector<std::string>& sets) {
   for (const auto& s : sets) {
     const std::string key = s.substr(0, s.find('='));
-    const bool ok = key == "simulation.t_stop" || key.rfind("output.", 0) == 0 || key.rfind("checkpoint.", 0) == 0;
+    const bool ok = key == "simulation.t_stop" || key == "simulation.exchange_buffer_mib" ||
+                    key.rfind("output.", 0) == 0 || key.rfind("checkpoint.", 0) == 0;
     if (!ok)
       throw input_error("--set", 0, key,
                         "cannot change on restart: it would change the network or its recorded outputs; allowed: "
-                        "simulation.t_stop, output.*, checkpoint.*");
+                        "simulation.t_stop, simulation.exchange_buffer_mib, output.*, checkpoint.*");
   }
 }
 

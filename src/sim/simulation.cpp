@@ -1,6 +1,7 @@
 #include "cajal/sim/simulation.hpp"
 
 #include <Kokkos_Core.hpp>
+#include <cmath>
 #include <memory>
 #include <type_traits>
 
@@ -49,6 +50,7 @@ std::vector<RankFigures> gather_ranks(const Communicator& comm, const RankFigure
   each(&RankFigures::peak_rss);
   each(&RankFigures::build_peak_rss);
   each(&RankFigures::standin);
+  each(&RankFigures::exchange_tables);
   each(&RankFigures::local_cells);
   each(&RankFigures::local_synapses);
   each(&RankFigures::intervals);
@@ -102,6 +104,7 @@ struct Simulation::Impl {
   double build_s = 0, build_local_s = 0;
   RestoredRun restored;
   std::vector<std::uint64_t> no_records;
+  const std::vector<std::uint64_t> no_spikes;
 
   Impl(const Communicator& c, const Deck& d)
       : comm(c), deck(d), baseline_rss(current_rss_bytes()), t_build(clock_type::now()), build_stop(c), schedule(d),
@@ -109,6 +112,11 @@ struct Simulation::Impl {
         exchange(c, net.part, spike_projections(net, false)), stateful(record_exchange(c, net)), sic(c, net, schedule),
         gap(c, net),
         update(net, schedule), delivery(net, glio) {
+    // The spike exchanges go in rounds of a bounded size; SIC, gap-junction and
+    // gliotransmission records (a record per astrocyte or gap partner) in one.
+    const auto round_bytes = static_cast<std::uint64_t>(std::llround(deck.simulation.exchange_buffer_mib * 1048576.0));
+    exchange.set_round_bytes(round_bytes);
+    if (stateful) stateful->set_round_bytes(round_bytes);
     sampling.of_pop.resize(net.pops.size());
     if (deck.field.enabled) field = std::make_unique<FieldCoupling>(c, net);
     Kokkos::fence();
@@ -141,19 +149,12 @@ struct Simulation::Impl {
     if (!problem.empty()) throw error(problem, exit_user);
   }
 
-  /// Stages exchange and deliver: the epoch's spikes (and SIC records) to the ranks that
-  /// subscribed to their sources, then into the ring slots of their local targets.
+  /// Stages exchange and deliver: the epoch's SIC records, then its spikes, to the ranks
+  /// that subscribed to their sources, and into the ring slots of their local targets. The
+  /// spikes come in rounds of at most simulation.exchange_buffer_mib (SpikeExchange), each
+  /// delivered as it comes: neither the buffers nor delivery's arrays grow with an
+  /// interval's traffic, and the results are those of one round.
   std::uint64_t exchange_and_deliver(const Epoch& e, std::size_t nlocal, PhaseTimes& times) {
-    const std::vector<std::uint64_t>* spikes;
-    std::vector<std::uint64_t>* states = &no_records;
-    {
-      Stopwatch w(times.exchange);
-      spikes = &exchange.exchange(update.spikes().data(), nlocal);
-      if (stateful) {
-        const auto& mine = net.presynaptic->records_of(update.spikes().data(), nlocal, e.t0);
-        states = &stateful->exchange(mine.data(), net.presynaptic->records());
-      }
-    }
     if (sic.active()) {
       const std::vector<std::uint64_t>* records;
       {
@@ -163,8 +164,23 @@ struct Simulation::Impl {
       Stopwatch w(times.deliver);
       sic.deliver(*records, e.t0);
     }
-    Stopwatch w(times.deliver);
-    return delivery.deliver(*spikes, *states, e.t0);
+    std::uint64_t events = 0;
+    double delivering = 0;  // within the exchange's rounds
+    const clock_type::time_point start = clock_type::now();
+    exchange.exchange(update.spikes().data(), nlocal, [&](std::vector<std::uint64_t>& spikes) {
+      Stopwatch w(delivering);
+      events += delivery.deliver(spikes, no_records, e.t0);
+    });
+    if (stateful) {
+      const auto& mine = net.presynaptic->records_of(update.spikes().data(), nlocal, e.t0);
+      stateful->exchange(mine.data(), net.presynaptic->records(), [&](std::vector<std::uint64_t>& records) {
+        Stopwatch w(delivering);
+        events += delivery.deliver(no_spikes, records, e.t0);
+      });
+    }
+    times.exchange += seconds_since(start) - delivering;
+    times.deliver += delivering;
+    return events;
   }
 
   /// Stage checkpoint: everything recorded reaches the disk, then the checkpoint of `step`.
@@ -407,6 +423,7 @@ RankFigures Simulation::Impl::rank_figures(std::uint64_t intervals, double simul
   f.local_synapses = net.local_synapses();
   f.exchange_buffers = SpikeExchange::buffer_bytes();
   f.standin = SpikeExchange::standin_bytes();
+  f.exchange_tables = SpikeExchange::table_bytes();
   if (field) {
     std::uint64_t voxels = 1;
     for (int d = 0; d < 3; ++d) voxels *= static_cast<std::uint64_t>(net.part.bricks().voxel_count(comm.rank(), d));

@@ -274,6 +274,9 @@ struct Deck {
     double t_stop = 0.0;
     std::uint64_t seed = 1;  ///< [0, 2^32): streams of distinct purposes never overlap
     std::array<double, 3> box{1000.0, 1000.0, 1000.0};
+    /// MiB a rank sends, and receives, in one round of the spike exchange at most: an
+    /// interval whose traffic is larger goes in several rounds (same results).
+    double exchange_buffer_mib = 16.0;
     SourceLoc loc;
   } simulation;
   std::vector<PopulationSpec> populations;

@@ -32,7 +32,7 @@ std::vector<std::string> find_checkpoints(const Communicator& comm, const std::s
 CheckpointInfo read_checkpoint_info(const Communicator& comm, const std::string& path);
 
 /// The `--set` keys a restart may change: those that leave the network as it was
-/// (simulation.t_stop, output.*, checkpoint.*). Throws input_error for any other.
+/// (simulation.t_stop, simulation.exchange_buffer_mib, output.*, checkpoint.*). Throws input_error for any other.
 void check_restart_overrides(const std::vector<std::string>& sets);
 
 }  // namespace cajal

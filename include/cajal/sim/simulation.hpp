@@ -39,6 +39,9 @@ struct RankFigures {
   /// builder among it.
   std::uint64_t build_peak_rss = 0;
   std::uint64_t standin = 0;  ///< the dry run's stand-in tables (not part of a real rank)
+  /// Of exchange_buffers, the subscription tables (per cell its subscribers, per neighbour
+  /// its counts): O(P) per cell at most, reported apart from the traffic's buffers.
+  std::uint64_t exchange_tables = 0;
   std::uint64_t local_cells = 0, local_synapses = 0;
   std::uint64_t intervals = 0;  ///< communication intervals simulated
   std::uint64_t messages_sent = 0, messages_received = 0, bytes_sent = 0, bytes_received = 0;  ///< totals
