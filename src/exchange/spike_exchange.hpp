@@ -28,7 +28,7 @@
 // would receive is made up, as Arbor's dry run does: every source this rank subscribes to
 // stands in for one local cell of its population (spread evenly), and each local spike is
 // copied, with the stand-in's id, for every source it stands in for (from this interval or
-// the one before, see dry_run). The received volume is then that of a job whose ranks
+// the one before, see standin_interval). The received volume is then that of a job whose ranks
 // all fire like this one, and delivery does that much work.
 #include <mpi.h>
 
@@ -206,9 +206,18 @@ private:
   }
   /// The rounds this rank needs for `sent` and `received` records.
   std::uint64_t rounds_for(std::uint64_t sent, std::uint64_t received) const;
-  /// Both forms of exchange (`bounded`: in rounds of round_bytes()), and the dry run's.
+  /// Both forms of exchange (`bounded`: in rounds of round_bytes()), real or dry run.
   void run(const std::uint64_t* local, std::size_t n, bool bounded, const Take& take);
-  void dry_run(const std::uint64_t* local, std::size_t n, bool bounded, const Take& take);
+  /// The interval's records to receive: from the neighbours' counts (collective), or the
+  /// dry run's stand-in copies of this interval's and the last one's local records.
+  std::uint64_t receive_counts();
+  std::uint64_t standin_interval(const std::uint64_t* local, std::size_t n);
+  /// One round into incoming_ (this rank's `mine` records first, then `got` received), by
+  /// the neighbour collective or as the dry run's stand-in copies number lo to hi of the
+  /// interval; each returns the records received. hold: incoming_ sized and led by `mine`.
+  std::uint64_t receive_round(const std::uint64_t* local, std::size_t mine, std::uint64_t r, std::uint64_t R);
+  std::uint64_t receive_standins(const std::uint64_t* local, std::size_t mine, std::uint64_t lo, std::uint64_t hi);
+  std::uint64_t* hold(const std::uint64_t* local, std::size_t mine, std::uint64_t got);
   /// Adds one call's traffic (its local records, the records sent and received in `rounds`
   /// rounds, the most a round sent and held) to traffic() and the high-water marks.
   void count(std::uint64_t local, std::uint64_t records_sent, std::uint64_t records_received, std::uint64_t rounds,
