@@ -37,20 +37,21 @@ EventDelivery::Words EventDelivery::on_device(const std::vector<std::uint64_t>& 
   return words_in(words, buffer);
 }
 
-/// deliver: every spike this rank needs into the ring buffers of its local targets.
-std::uint64_t EventDelivery::deliver(const std::vector<std::uint64_t>& spikes, std::vector<std::uint64_t>& records,
-                                     std::int64_t t0) {
-  if (net_.projections.empty()) return 0;
+std::uint64_t EventDelivery::deliver_records(std::vector<std::uint64_t>& records, std::int64_t t0) {
   std::uint64_t events = 0;
   const std::size_t W = net_.presynaptic->active() ? static_cast<std::size_t>(net_.presynaptic->width()) : 1;
   const std::size_t n_rec = records.size() / W;
-  if (n_rec > 0) {
-    sort_records(records, n_rec);
-    const Words in = on_device(records, records_);
-    for (std::size_t i = 0; i < net_.projections.size(); ++i)
-      if (net_.projections[i].stateful()) events += deliver_stateful(i, records.data(), in, n_rec, t0);
-  }
-  if (spikes.empty()) return events;
+  if (n_rec == 0) return 0;
+  sort_records(records, n_rec);
+  const Words in = on_device(records, records_);
+  for (std::size_t i = 0; i < net_.projections.size(); ++i)
+    if (net_.projections[i].stateful()) events += deliver_stateful(i, records.data(), in, n_rec, t0);
+  return events;
+}
+
+std::uint64_t EventDelivery::deliver_spikes(const std::vector<std::uint64_t>& spikes, std::int64_t t0) {
+  if (spikes.empty()) return 0;
+  std::uint64_t events = 0;
   // Static delivery does not care about the order of the spikes.
   const Words in = on_device(spikes, spikes_);
   for (std::size_t i = 0; i < net_.projections.size(); ++i) {

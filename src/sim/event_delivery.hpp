@@ -18,11 +18,14 @@ class EventDelivery {
 public:
   EventDelivery(LocalNetwork& net, const Gliotransmission& glio);
 
-  /// Delivers the interval at t0: `spikes` (packed (gid, offset), see pack_spike) into the
-  /// static projections, `records` (net.presynaptic->width() words each) into the stateful
-  /// ones, which need them sorted: `records` is sorted in place. Returns the synaptic
-  /// events delivered.
-  std::uint64_t deliver(const std::vector<std::uint64_t>& spikes, std::vector<std::uint64_t>& records, std::int64_t t0);
+  /// Delivers spikes of the interval at t0 (packed (gid, offset), see pack_spike) into the
+  /// static projections, in any order. Returns the synaptic events delivered.
+  std::uint64_t deliver_spikes(const std::vector<std::uint64_t>& spikes, std::int64_t t0);
+  /// Delivers records of the interval at t0 (net.presynaptic->width() words each) into the
+  /// stateful projections, which need each source's records together and in time order:
+  /// `records` is sorted in place (a source's records of an interval may come in several
+  /// calls, earlier ones first). Returns the synaptic events delivered.
+  std::uint64_t deliver_records(std::vector<std::uint64_t>& records, std::int64_t t0);
 
 private:
   using Words = Kokkos::View<const std::uint64_t*>;

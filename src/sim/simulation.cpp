@@ -103,8 +103,6 @@ struct Simulation::Impl {
   StateSampling sampling;
   double build_s = 0, build_local_s = 0;
   RestoredRun restored;
-  std::vector<std::uint64_t> no_records;
-  const std::vector<std::uint64_t> no_spikes;
 
   Impl(const Communicator& c, const Deck& d)
       : comm(c), deck(d), baseline_rss(current_rss_bytes()), t_build(clock_type::now()), build_stop(c), schedule(d),
@@ -169,13 +167,13 @@ struct Simulation::Impl {
     const clock_type::time_point start = clock_type::now();
     exchange.exchange(update.spikes().data(), nlocal, [&](std::vector<std::uint64_t>& spikes) {
       Stopwatch w(delivering);
-      events += delivery.deliver(spikes, no_records, e.t0);
+      events += delivery.deliver_spikes(spikes, e.t0);
     });
     if (stateful) {
       const auto& mine = net.presynaptic->records_of(update.spikes().data(), nlocal, e.t0);
       stateful->exchange(mine.data(), net.presynaptic->records(), [&](std::vector<std::uint64_t>& records) {
         Stopwatch w(delivering);
-        events += delivery.deliver(no_spikes, records, e.t0);
+        events += delivery.deliver_records(records, e.t0);
       });
     }
     times.exchange += seconds_since(start) - delivering;
