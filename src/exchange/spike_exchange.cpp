@@ -50,17 +50,23 @@ std::uint64_t SpikeExchange::tables() const {
          b(slice_lo_) + b(rcount_) + b(rround_) + b(rdispl_) + b(chunk_at_) + b(chunk_next_);
 }
 
-std::uint64_t SpikeExchange::bytes() const {
-  // The tables at their size; the buffers that follow the traffic at the most they held
-  // (not their capacity: the headroom of sendbuf_ and the vectors' growth would make the
-  // figure jump with the spike count of one interval).
-  return tables() + 8 * (most_sent_ + most_held_ + most_local_);
+SpikeExchange::Buffers& SpikeExchange::buffers() {
+  static Buffers b;
+  return b;
 }
 
 std::uint64_t SpikeExchange::buffer_bytes() {
-  std::uint64_t n = 0;
-  for (const SpikeExchange* x : live()) n += x->bytes();
-  return n;
+  // The tables at their size; the shared buffers at the most an exchange held in them (not
+  // their capacity: the headroom of sendbuf_ and the vectors' growth would make the figure
+  // jump with the spike count of one interval).
+  std::uint64_t tables = 0, sent = 0, held = 0, local = 0;
+  for (const SpikeExchange* x : live()) {
+    tables += x->tables();
+    sent = std::max(sent, x->most_sent_);
+    held = std::max(held, x->most_held_);
+    local = std::max(local, x->most_local_);
+  }
+  return tables + 8 * (sent + held + local);
 }
 
 std::uint64_t SpikeExchange::table_bytes() {
@@ -251,7 +257,6 @@ SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
                                ", not a cell of this rank in the round's range");
     c0 = c1;
   }
-  subscribers_.finish();
   if (dry_) {
     std::vector<std::uint32_t>().swap(standin_next_);
     standin_m_.clear();
@@ -283,6 +288,7 @@ SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
 
 SpikeExchange::~SpikeExchange() {
   live().erase(std::find(live().begin(), live().end(), this));
+  if (live().empty()) buffers() = Buffers();  // the last exchange gives the shared buffers back
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (!finalized && graph_ != MPI_COMM_NULL) MPI_Comm_free(&graph_);

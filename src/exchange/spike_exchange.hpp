@@ -62,8 +62,9 @@ public:
 
   /// Collective. `local` holds this rank's n records of the interval; returns them
   /// followed by every record received from other ranks (n_total × width words), in one
-  /// round whatever its size. The returned buffer stays valid until the next call, and the
-  /// caller may reorder it in place (delivery sorts it instead of copying it).
+  /// round whatever its size. The returned buffer stays valid until the next call of any
+  /// exchange of the process (they share their buffers, see Buffers), and the caller may
+  /// reorder it in place (delivery sorts it instead of copying it).
   std::vector<std::uint64_t>& exchange(const std::uint64_t* local, std::size_t n);
 
   /// Collective. The same records in rounds of about round_bytes() at most, sent and
@@ -91,8 +92,9 @@ public:
     std::uint64_t messages_sent = 0, messages_received = 0, bytes_sent = 0, bytes_received = 0;
   };
   static const Traffic& traffic();
-  /// Bytes of the subscription tables and buffers of every live exchange of this process
-  /// (the buffers at the most they held so far), without the dry run's stand-in tables.
+  /// Bytes of the subscription tables of every live exchange of this process and of the
+  /// buffers they share (at the most any of them held so far), without the dry run's
+  /// stand-in tables.
   static std::uint64_t buffer_bytes();
   /// Of those, the subscription tables: per local cell its subscribing ranks (a bit per
   /// rank where that is shorter), and per neighbour rank its counts. They grow with the
@@ -126,13 +128,11 @@ public:
     void add_row(const std::uint32_t* slots, std::size_t n);
     /// Room for `cells` rows of `subscriptions` in all to `destinations` slots: a byte per
     /// subscription or a bit per destination and cell, whichever is less (what the rows
-    /// take while the gaps fit a byte), plus a code byte per row.
+    /// take while the gaps fit a byte), plus a code byte per row. Room never written costs
+    /// no memory (the pages are not touched), so the rows are not shrunk to fit after the
+    /// last: that copy was the peak of the setup at 16,384 ranks (two tables of ~18 MiB).
     void reserve(std::uint64_t subscriptions, std::uint64_t cells, std::uint64_t destinations) {
       bytes_.reserve(std::min(subscriptions, cells * (destinations / 8 + 4)) + cells);
-    }
-    /// After the last row: gives back room a row of wider gaps made the bytes outgrow.
-    void finish() {
-      if (bytes_.capacity() > bytes_.size() + bytes_.size() / 8) bytes_.shrink_to_fit();
     }
     /// Calls f(slot) for each slot subscribed to `cell`, ascending.
     template <class F>
@@ -173,7 +173,19 @@ private:
   // sdispl_, rdispl_ and slice_lo_, the first place of the round's slice of each block):
   // in the round.
   std::vector<int> scount_, sdispl_, sround_, slice_lo_, rcount_, rround_, rdispl_;
-  std::vector<std::uint64_t> sendbuf_, incoming_, cell_;  // cell_: local index of each spike
+  /// The buffers that follow the traffic: a round's records to send and those received (led
+  /// by this rank's own), and each local record's cell. One set serves every exchange of
+  /// the process: the exchanges of an interval run one after another, and each caller is
+  /// done with a round before the next call, so the buffers are as large as the largest
+  /// exchange needs instead of the sum (hpc_benchmark at 16,384 ranks: the static and the
+  /// stateful exchange each fill a round of simulation.exchange_buffer_mib).
+  struct Buffers {
+    std::vector<std::uint64_t> send, incoming, cell;
+  };
+  static Buffers& buffers();
+  std::vector<std::uint64_t>& sendbuf_ = buffers().send;
+  std::vector<std::uint64_t>& incoming_ = buffers().incoming;
+  std::vector<std::uint64_t>& cell_ = buffers().cell;  // local index of each record
   std::uint64_t round_words_ = 0;  // set_round_bytes / 8
   std::size_t chunks_ = 1;         // packing: the records split into at most this many chunks (host threads)
   std::size_t used_chunks_ = 1;    // this interval's
@@ -223,7 +235,6 @@ private:
   void count(std::uint64_t local, std::uint64_t records_sent, std::uint64_t records_received, std::uint64_t rounds,
              std::uint64_t most_sent, std::uint64_t most_held);
   std::uint64_t most_sent_ = 0, most_held_ = 0, most_local_ = 0;  // words of sendbuf_, incoming_; cell_
-  std::uint64_t bytes() const;
   std::uint64_t tables() const;
   /// Ids of the subscription setup per round: at most 2^22 gids a round, so that a round's
   /// lists hold at most 2^22 ids each (sent as gaps between offsets from the round's first
