@@ -168,17 +168,21 @@ KOKKOS_INLINE_FUNCTION double word_to_double(std::uint64_t w) {
   return v;
 }
 
+/// group_row of a group whose source has no row in the projection (its records skipped).
+constexpr std::uint32_t no_row = ~std::uint32_t(0);
+
 /// Delivers the spikes of one plastic projection, one source row at a time: the spikes of
 /// a source are processed in time order (they share its synapses), each updating every
 /// synapse of the row by the STDP rule before delivering its new weight. `records` are
 /// the interval's stateful records (`width` words each, sorted by packed spike): each
 /// carries the source's t_last (word 1) and K+ (word `slot`) before that spike, from its
-/// owner, so no row keeps them. `group_first/last` delimit the records of source row
-/// `group_row`. The kernel's index is a target slice: each updates its own synapses.
+/// owner, so no row keeps them. Group g, the records [group_first(g), group_first(g + 1)),
+/// are the spikes of source row group_row(g) (no_row: a source without a row here). The
+/// kernel's index is a target slice: each updates its own synapses.
 struct DeliverPlastic {
   using value_type = std::uint64_t;
   Kokkos::View<const std::uint64_t*> records;
-  Kokkos::View<const std::uint32_t*> group_first, group_last, group_row;
+  Kokkos::View<const std::uint32_t*> group_first, group_row;  // group_first: one more than group_row
   SourceRows rows;
   Targets target;
   Kokkos::View<const std::uint16_t*> delay;
@@ -199,9 +203,10 @@ struct DeliverPlastic {
     int lost_here = 0;
     for (std::size_t g = 0; g < group_row.extent(0); ++g) {
       const std::uint64_t r = group_row(g);
+      if (r == no_row) continue;
       const auto span = rows.span(r);
       const auto part = slices.of_row(s, r, span.b, span.e);
-      for (std::uint64_t k = group_first(g); k < group_last(g); ++k) {
+      for (std::uint64_t k = group_first(g); k < group_first(g + 1); ++k) {
         const std::uint64_t* rec = &records(k * width);
         const int off = spike_offset(rec[0]);
         const std::int64_t stamp = t0 + off + 1, tl = static_cast<std::int64_t>(rec[1]);
@@ -233,7 +238,7 @@ template <class Dynamics>
 struct DeliverShortTerm {
   using value_type = std::uint64_t;
   Kokkos::View<const std::uint64_t*> records;
-  Kokkos::View<const std::uint32_t*> group_first, group_last, group_row;
+  Kokkos::View<const std::uint32_t*> group_first, group_row;  // group_first: one more than group_row
   SourceRows rows;
   Targets target;
   Kokkos::View<const std::uint16_t*> delay;
@@ -248,9 +253,10 @@ struct DeliverShortTerm {
   KOKKOS_INLINE_FUNCTION void operator()(const int s, std::uint64_t& events) const {
     for (std::size_t g = 0; g < group_row.extent(0); ++g) {
       const std::uint64_t r = group_row(g);
+      if (r == no_row) continue;
       const auto span = rows.span(r);
       const auto part = slices.of_row(s, r, span.b, span.e);
-      for (std::uint64_t k = group_first(g); k < group_last(g); ++k) {
+      for (std::uint64_t k = group_first(g); k < group_first(g + 1); ++k) {
         const std::uint64_t* rec = &records(k * width);
         const int off = spike_offset(rec[0]);
         const std::int64_t stamp = t0 + off + 1;

@@ -87,6 +87,14 @@ std::uint64_t EventDelivery::deliver_spikes(const std::vector<std::uint64_t>& sp
   return events;
 }
 
+std::uint64_t EventDelivery::buffer_bytes() const {
+  // Where the kernels run off the host, the groups have host mirrors and the words copies.
+  constexpr bool device = !Kokkos::SpaceAccessibility<Kokkos::HostSpace, Kokkos::View<std::uint64_t*>::memory_space>::accessible;
+  const std::uint64_t groups = (group_first_.span() + group_row_.span()) * sizeof(std::uint32_t);
+  return order_.capacity() * sizeof(std::uint32_t) + held_.capacity() * sizeof(std::uint64_t) + groups * (device ? 2 : 1) +
+         (device ? (spikes_.span() + records_.span()) * sizeof(std::uint64_t) : 0);
+}
+
 void EventDelivery::sort_records(std::vector<std::uint64_t>& records, std::size_t n) {
   const std::size_t W = static_cast<std::size_t>(net_.presynaptic->width());
   // By packed spike, (gid, offset): each source's spikes together and in time order. A
@@ -124,40 +132,37 @@ std::uint64_t EventDelivery::deliver_stateful(std::size_t i, const std::uint64_t
   const HostSourceRows& src = net_.host_rows[i];
   const std::uint64_t first = pj.pre_first_gid, n_pre = net_.part.size(pj.pre);
   const std::size_t W = static_cast<std::size_t>(net_.presynaptic->width());
-  if (group_first_.extent(0) < n) {  // grows rarely, by a quarter more than asked
+  if (group_row_.extent(0) < n) {  // grows rarely, by a quarter more than asked
     const std::size_t m = n + n / 4;
-    group_first_ = Kokkos::View<std::uint32_t*>("cajal::stdp::group_first", m);
-    group_last_ = Kokkos::View<std::uint32_t*>("cajal::stdp::group_last", m);
-    group_row_ = Kokkos::View<std::uint32_t*>("cajal::stdp::group_row", m);
+    // Not zeroed: only what a round writes is read, so the headroom costs no memory until used.
+    group_first_ = Kokkos::View<std::uint32_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::stdp::group_first"), m + 1);
+    group_row_ = Kokkos::View<std::uint32_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::stdp::group_row"), m);
     group_first_h_ = Kokkos::create_mirror_view(group_first_);
-    group_last_h_ = Kokkos::create_mirror_view(group_last_);
     group_row_h_ = Kokkos::create_mirror_view(group_row_);
   }
-  auto &hf = group_first_h_, &hl = group_last_h_, &hr = group_row_h_;
+  // Every source makes a group, in order, so a group ends where the next one starts; a
+  // source without a row in this projection (its records are for another one) is skipped
+  // by the kernels.
+  auto &hf = group_first_h_, &hr = group_row_h_;
   const auto gid_of = [&](std::size_t k) { return spike_gid(sorted[k * W]); };
-  std::size_t groups = 0;
+  std::size_t groups = 0, rows = 0;
   for (std::size_t k = 0; k < n;) {
     const std::uint64_t g = gid_of(k);
     std::size_t end = k + 1;
     while (end < n && gid_of(end) == g) ++end;
-    if (g >= first && g - first < n_pre) {
-      const std::int64_t r = src.find(g - first);
-      if (r >= 0) {
-        hf(groups) = static_cast<std::uint32_t>(k);
-        hl(groups) = static_cast<std::uint32_t>(end);
-        hr(groups) = static_cast<std::uint32_t>(r);
-        ++groups;
-      }
-    }
+    const std::int64_t r = g >= first && g - first < n_pre ? src.find(g - first) : -1;
+    hf(groups) = static_cast<std::uint32_t>(k);
+    hr(groups) = r >= 0 ? static_cast<std::uint32_t>(r) : no_row;
+    ++groups;
+    rows += r >= 0;
     k = end;
   }
-  if (groups == 0) return 0;
-  const auto sub = std::make_pair(std::size_t(0), groups);
-  Kokkos::deep_copy(Kokkos::subview(group_first_, sub), Kokkos::subview(hf, sub));
-  Kokkos::deep_copy(Kokkos::subview(group_last_, sub), Kokkos::subview(hl, sub));
+  hf(groups) = static_cast<std::uint32_t>(n);
+  if (rows == 0) return 0;
+  const auto sub = std::make_pair(std::size_t(0), groups), ends = std::make_pair(std::size_t(0), groups + 1);
+  Kokkos::deep_copy(Kokkos::subview(group_first_, ends), Kokkos::subview(hf, ends));
   Kokkos::deep_copy(Kokkos::subview(group_row_, sub), Kokkos::subview(hr, sub));
-  const auto gf = Kokkos::subview(group_first_, sub), gl = Kokkos::subview(group_last_, sub),
-             gr = Kokkos::subview(group_row_, sub);
+  const auto gf = Kokkos::subview(group_first_, ends), gr = Kokkos::subview(group_row_, sub);
   const auto& ring = net_.pops[pj.post]->ring;
   const TargetSlices slices = net_.slices[i];
   const auto policy = Kokkos::RangePolicy<>(0, slices.count);
@@ -165,7 +170,7 @@ std::uint64_t EventDelivery::deliver_stateful(std::size_t i, const std::uint64_t
   std::uint64_t e = 0;
   auto short_term = [&](const auto& dyn) {
     using D = std::decay_t<decltype(dyn)>;
-    DeliverShortTerm<D> f{in,  gf,    gl,     gr, pj.rows,         pj.target, pj.delay,       pj.weight,
+    DeliverShortTerm<D> f{in,  gf,    gr, pj.rows,         pj.target, pj.delay,       pj.weight,
                           dyn, ring, slices, t0, pj.weight_value, w,         pj.delay_steps, net_.ring_size, pj.receptor};
     Kokkos::parallel_reduce("cajal::exchange::deliver_short_term", policy, f, e);
   };
@@ -176,7 +181,7 @@ std::uint64_t EventDelivery::deliver_stateful(std::size_t i, const std::uint64_t
     short_term(TsodyksDynamics{pj.tm, pj.stp_u, pj.stp_x, pj.stp_y});
   } else {
     const Kokkos::View<const double*> gate = glio_.values_of(pj.third_pop);
-    DeliverPlastic f{in,     gf,           gl,     gr,        pj.rows,  pj.target,
+    DeliverPlastic f{in,     gf,           gr,        pj.rows,  pj.target,
                      pj.delay, pj.plastic_weight, net_.stdp_lost, pj.rule, net_.pops[pj.post]->history, ring,
                      slices, t0,           w,      net_.presynaptic->slot(i), pj.delay_steps, net_.ring_size,
                      pj.receptor, pj.third, gate};

@@ -41,10 +41,16 @@ private:
   Kokkos::View<std::uint64_t*> spikes_, records_;  // device copies (device backends only)
   std::vector<std::uint32_t> order_;  // sort_records: the sorted order
   std::vector<std::uint64_t> held_;   // sort_records: one record, while its cycle moves
-  // Groups of equal sources among the sorted records, reused every interval: record
-  // indices (an interval's records fit the exchange's int counts) and source rows (32-bit).
-  Kokkos::View<std::uint32_t*> group_first_, group_last_, group_row_;
-  Kokkos::View<std::uint32_t*>::HostMirror group_first_h_, group_last_h_, group_row_h_;
+  // Groups of equal sources among the sorted records, reused every interval: each group's
+  // first record (an interval's records fit the exchange's int counts; one more entry, the
+  // end) and source row (32-bit). Record-sized: ~10 bytes per record of a round.
+  Kokkos::View<std::uint32_t*> group_first_, group_row_;
+  Kokkos::View<std::uint32_t*>::HostMirror group_first_h_, group_row_h_;
+
+public:
+  /// Bytes of the per-record arrays kept between intervals (their size after the largest
+  /// round so far): they follow the exchange's round bound, as its buffers do.
+  std::uint64_t buffer_bytes() const;
 };
 
 }  // namespace cajal

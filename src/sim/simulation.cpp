@@ -419,7 +419,7 @@ RankFigures Simulation::Impl::rank_figures(std::uint64_t intervals, double simul
   }
   f.synapses = net.synapse_storage_bytes();
   f.local_synapses = net.local_synapses();
-  f.exchange_buffers = SpikeExchange::buffer_bytes();
+  f.exchange_buffers = SpikeExchange::buffer_bytes() + delivery.buffer_bytes();
   f.standin = SpikeExchange::standin_bytes();
   f.exchange_tables = SpikeExchange::table_bytes();
   if (field) {
