@@ -86,7 +86,7 @@ int dry_run_command(const cajal::Communicator& comm, const Args& a, const cajal:
   const cajal::RunSummary s = sim.run(opt);
   const auto& replay = cajal::SpikeExchange::replay_figures();
   cajal::write_dry_run(deck, s, P, a.rank >= 0 ? "--rank" : "most loaded", replay.seconds, replay.possible,
-                       replay.replayed, out);
+                       replay.replayed, cajal::SpikeExchange::setup_seconds(), out);
   return 0;
 }
 

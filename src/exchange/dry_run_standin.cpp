@@ -161,6 +161,7 @@ std::uint64_t SpikeExchange::standin_cell(int p, std::uint64_t m, std::uint64_t 
 }
 
 void SpikeExchange::start_standins(std::vector<std::vector<std::uint64_t>> sources) {
+  const auto t0 = std::chrono::steady_clock::now();  // counted with the replay: a real rank builds no stand-ins
   // Each row's length follows from the counts alone; the ids are placed round by round
   // (add_standins), so no list of every remote source is held beside the tables.
   const std::uint64_t nlocal = pop_offset_.back();
@@ -176,11 +177,13 @@ void SpikeExchange::start_standins(std::vector<std::vector<std::uint64_t>> sourc
   for (std::uint64_t i = 0; i < nlocal; ++i) fake_row_[i + 1] += fake_row_[i];
   fake_gid_.resize(fake_row_.back());
   standin_next_.assign(fake_row_.begin(), fake_row_.end() - 1);
+  g_replay.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 void SpikeExchange::add_standins(const std::vector<std::vector<std::uint64_t>>& want, std::uint64_t lo) {
   // By source rank, then population, then id (the ids ascend, and so do populations' gid
   // ranges): with one round, the order of a single pass over the whole lists.
+  const auto t0 = std::chrono::steady_clock::now();  // counted with the replay
   for (std::size_t from = 0; from < want.size(); ++from) {
     int p = 0;
     for (RoundIds::Reader ids(want[from].data(), want[from].size()); !ids.done(); ids.advance()) {
@@ -190,6 +193,7 @@ void SpikeExchange::add_standins(const std::vector<std::vector<std::uint64_t>>& 
       if (cell != no_cell) fake_gid_[standin_next_[cell]++] = g;
     }
   }
+  g_replay.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 /// The dry run's stand-in for the neighbour collectives: the copies of local records under

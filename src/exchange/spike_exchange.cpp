@@ -1,6 +1,7 @@
 #include "exchange/spike_exchange.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
@@ -12,6 +13,7 @@ namespace cajal {
 
 namespace {
 SpikeExchange::Traffic g_traffic;
+double g_setup_seconds = 0;
 std::vector<const SpikeExchange*>& live() {
   static std::vector<const SpikeExchange*> v;
   return v;
@@ -43,6 +45,8 @@ void SpikeExchange::Subscribers::add_row(const std::uint32_t* slots, std::size_t
 }
 
 const SpikeExchange::Traffic& SpikeExchange::traffic() { return g_traffic; }
+
+double SpikeExchange::setup_seconds() { return g_setup_seconds; }
 
 std::uint64_t SpikeExchange::tables() const {
   auto b = [](const auto& v) { return static_cast<std::uint64_t>(v.size() * sizeof(v[0])); };
@@ -138,6 +142,8 @@ SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
                              const std::vector<const Projection*>& projections, int width, Replay replay)
     : part_(part), width_(width), dry_(dynamic_cast<const DryRunCommunicator*>(&comm) != nullptr) {
   live().push_back(this);
+  const auto t_setup = std::chrono::steady_clock::now();
+  const double replay_before = replay_figures().seconds;
   const int P = comm.size(), me = comm.rank();
   ranks_ = P;
   pop_offset_.assign(part.populations() + 1, 0);
@@ -284,6 +290,8 @@ SpikeExchange::SpikeExchange(const Communicator& comm, const Partition& part,
   rcount_.assign(src_.size() + 1, 0);
   rround_.assign(src_.size() + 1, 0);
   rdispl_.assign(src_.size() + 1, 0);
+  g_setup_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t_setup).count() -
+                     (replay_figures().seconds - replay_before);
 }
 
 SpikeExchange::~SpikeExchange() {

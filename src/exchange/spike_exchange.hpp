@@ -103,14 +103,19 @@ public:
   static std::uint64_t table_bytes();
   /// The dry run's stand-in tables (0 in a real run).
   static std::uint64_t standin_bytes();
-  /// The dry run: the replay of the other ranks' draws (part of the build time, not spent
-  /// by a real rank): seconds, ranks that may subscribe to this rank's cells, ranks
-  /// replayed (the largest over the exchanges; equal when the subscriptions are exact).
+  /// The dry run: the replay of the other ranks' draws and the stand-ins built from it
+  /// (part of the build time, not spent by a real rank): seconds, ranks that may subscribe
+  /// to this rank's cells, ranks replayed (the largest over the exchanges; equal when the
+  /// subscriptions are exact).
   struct ReplayFigures {
     double seconds = 0;
     std::uint64_t possible = 0, replayed = 0;
   };
   static const ReplayFigures& replay_figures();
+  /// Seconds this process spent in the exchanges' setup (their constructors: the
+  /// subscriptions, which build the O(P) tables), less the dry run's replay and stand-ins.
+  /// Part of the build time; at 10^4 ranks a sizeable part (the dry run reports it apart).
+  static double setup_seconds();
 
   /// Per local cell, the destination slots subscribed to it, ascending, a row of bytes per
   /// cell in whichever of two codes is shorter (none for a cell without subscribers):

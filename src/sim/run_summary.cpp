@@ -125,7 +125,7 @@ nlohmann::json rank_json(const RankFigures& f) {
 }
 
 void write_dry_run(const Deck& deck, const RunSummary& sum, int ranks, const std::string& chosen, double replay_s,
-                   std::uint64_t possible, std::uint64_t replayed, const std::string& out_dir) {
+                   std::uint64_t possible, std::uint64_t replayed, double setup_s, const std::string& out_dir) {
   const RankFigures& f = sum.per_rank.at(0);
   const double bio_s = static_cast<double>(sum.end_step - sum.start_step) * sum.dt_ms * 1e-3;
   const double sim_per_bio = bio_s > 0 ? f.simulate_s / bio_s : 0.0;
@@ -145,7 +145,8 @@ void write_dry_run(const Deck& deck, const RunSummary& sum, int ranks, const std
   d["simulated_ms"] = bio_s * 1e3;
   d["interval_steps"] = sum.interval_steps;
   d["per_rank"] = rank_json(f);
-  d["per_rank"]["time_s"] = {{"build", build_s}, {"replay_subscriptions", replay_s}, {"simulate", f.simulate_s},
+  d["per_rank"]["time_s"] = {{"build", build_s},          {"exchange_setup", setup_s},
+                             {"replay_subscriptions", replay_s}, {"simulate", f.simulate_s},
                              {"simulate_per_biological_second", sim_per_bio}};
   d["subscriptions"] = {{"possible_ranks", possible}, {"replayed_ranks", replayed}, {"exact", exact}};
   d["projected_job"] = {{"ranks", ranks},
@@ -183,6 +184,7 @@ void write_dry_run(const Deck& deck, const RunSummary& sum, int ranks, const std
   std::printf("    %-28s %12.3f\n", "(peak after the build)", mib(static_cast<double>(f.build_peak_rss)));
   std::printf("  time of this rank (s)\n");
   std::printf("    %-28s %12.3f\n", "build", build_s);
+  std::printf("    %-28s %12.3f\n", "  (exchange setup, in build)", setup_s);
   std::printf("    %-28s %12.3f\n", "simulate per biological s", sim_per_bio);
   std::printf("  exchange per interval (%d steps)      sent     received\n", sum.interval_steps);
   if (exact)

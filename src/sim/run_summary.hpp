@@ -38,9 +38,11 @@ nlohmann::json rank_json(const RankFigures& f);
 /// The dry run's report (`cajal run --dry-run P`): a table on stdout and
 /// `out_dir`/summary.json with the same figures under "dry_run". `sum` comes from the
 /// short stretch simulated on a DryRunCommunicator; `chosen`: "most loaded" or "--rank".
-/// `replay_s`: seconds spent replaying other ranks' draws, `possible` ranks that may
-/// subscribe to this rank's cells of which `replayed` were replayed (SpikeExchange).
+/// `replay_s`: seconds spent replaying other ranks' draws (and building the stand-ins),
+/// `possible` ranks that may subscribe to this rank's cells of which `replayed` were
+/// replayed; `setup_s`: seconds of the exchanges' setup, less the replay (SpikeExchange).
 void write_dry_run(const Deck& deck, const RunSummary& sum, int ranks, const std::string& chosen,
-                   double replay_s, std::uint64_t possible, std::uint64_t replayed, const std::string& out_dir);
+                   double replay_s, std::uint64_t possible, std::uint64_t replayed, double setup_s,
+                   const std::string& out_dir);
 
 }  // namespace cajal
