@@ -7,6 +7,7 @@
 #include <string>
 
 #include "exchange/round_ids.hpp"
+#include "util/scratch.hpp"
 #include "model/population.hpp"
 
 namespace cajal {
@@ -322,7 +323,7 @@ std::uint64_t SpikeExchange::count_records(const std::uint64_t* local, std::size
   using Host = Kokkos::DefaultHostExecutionSpace;
   const std::size_t W = static_cast<std::size_t>(width_), D = dest_.size();
   const std::size_t C = std::max<std::size_t>(1, std::min(n, chunks_));
-  cell_.resize(n);
+  resize_scratch(cell_, n);
   std::uint64_t* const cell = cell_.data();
   int* const at = chunk_at_.data();
   const Subscribers* const subs = &subscribers_;
@@ -369,9 +370,10 @@ void SpikeExchange::place_round(const std::uint64_t* local, std::size_t n, std::
     total += hi - lo;
   }
   sdispl_[D] = total;
-  // A quarter of headroom, not double: at 10^4 ranks a round sends tens of MB.
+  // Every word placed is written below: the buffer is only ever grown (never zeroed again
+  // for a smaller round), a quarter more than asked, unwritten (util/scratch.hpp).
   const std::size_t words = static_cast<std::size_t>(total) * W;
-  if (sendbuf_.size() < words) sendbuf_.resize(words + words / 4);
+  if (sendbuf_.size() < words) resize_scratch(sendbuf_, words);
   std::uint64_t* const buf = sendbuf_.data();
   const std::uint64_t* const cell = cell_.data();
   const int* const at = chunk_at_.data();
@@ -448,7 +450,7 @@ std::uint64_t SpikeExchange::receive_counts() {
 
 std::uint64_t* SpikeExchange::hold(const std::uint64_t* local, std::size_t mine, std::uint64_t got) {
   const std::size_t W = static_cast<std::size_t>(width_);
-  incoming_.resize((mine + static_cast<std::size_t>(got)) * W);
+  resize_scratch(incoming_, (mine + static_cast<std::size_t>(got)) * W);
   std::copy(local, local + mine * W, incoming_.begin());
   return incoming_.data() + mine * W;
 }

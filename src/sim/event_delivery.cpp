@@ -4,6 +4,7 @@
 #include <type_traits>
 
 #include "sim/delivery_kernels.hpp"
+#include "util/scratch.hpp"
 
 namespace cajal {
 
@@ -21,9 +22,11 @@ Kokkos::View<const std::uint64_t*, typename Buffer::memory_space> words_in(const
     // at 10^4 ranks).
     return Kokkos::View<const std::uint64_t*, Memory, Kokkos::MemoryUnmanaged>(words.data(), words.size());
   } else {
-    if (buffer.extent(0) < words.size())  // grows rarely, by a quarter more than asked
+    if (buffer.extent(0) < words.size()) {  // grows rarely, by a quarter more than asked
+      buffer = Buffer();  // the old copy goes first (util/scratch.hpp)
       buffer = Buffer(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::sim::incoming"),
                       words.size() + words.size() / 4);
+    }
     const auto sub = Kokkos::subview(buffer, std::make_pair(std::size_t(0), words.size()));
     using Host = Kokkos::View<const std::uint64_t*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>;
     Kokkos::deep_copy(sub, Host(words.data(), words.size()));
@@ -100,7 +103,7 @@ void EventDelivery::sort_records(std::vector<std::uint64_t>& records, std::size_
   // By packed spike, (gid, offset): each source's spikes together and in time order. A
   // cell spikes at most once per step, so no two records tie. The order is sorted, then
   // applied in place, cycle by cycle (order_[j]: the record that goes to j; j once placed).
-  order_.resize(n);
+  resize_scratch(order_, n);
   for (std::size_t k = 0; k < n; ++k) order_[k] = static_cast<std::uint32_t>(k);
   std::sort(order_.begin(), order_.end(), [&](std::uint32_t a, std::uint32_t b) { return records[a * W] < records[b * W]; });
   held_.resize(W);
@@ -134,7 +137,12 @@ std::uint64_t EventDelivery::deliver_stateful(std::size_t i, const std::uint64_t
   const std::size_t W = static_cast<std::size_t>(net_.presynaptic->width());
   if (group_row_.extent(0) < n) {  // grows rarely, by a quarter more than asked
     const std::size_t m = n + n / 4;
-    // Not zeroed: only what a round writes is read, so the headroom costs no memory until used.
+    // Not zeroed: only what a round writes is read, so the headroom costs no memory until
+    // used. The old arrays go first (util/scratch.hpp).
+    group_first_ = {};
+    group_row_ = {};
+    group_first_h_ = {};
+    group_row_h_ = {};
     group_first_ = Kokkos::View<std::uint32_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::stdp::group_first"), m + 1);
     group_row_ = Kokkos::View<std::uint32_t*>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "cajal::stdp::group_row"), m);
     group_first_h_ = Kokkos::create_mirror_view(group_first_);

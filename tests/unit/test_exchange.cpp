@@ -10,6 +10,7 @@
 
 #include "cajal/input/deck.hpp"
 #include "cajal/network/partition.hpp"
+#include "exchange/round_ids.hpp"
 #include "exchange/spike_exchange.hpp"
 #include "model/population.hpp"
 #include "network/connectivity.hpp"
@@ -61,6 +62,38 @@ TEST(SpikeExchange, SubscriberRowsGiveBackEverySlot) {
     mixed.each(c, [&](std::uint32_t s) { got.push_back(s); });
     EXPECT_EQ(got, want[c]) << "row " << c;
   }
+}
+
+TEST(RoundIds, ListsGiveBackTheirOffsetsInTwoBitsAGapOfOneOrLess) {
+  // Lists that end inside a word, on a word's last group, and empty; gaps of every group
+  // count up to the round's largest offset (2^22 - 1); then, as counted, the words written.
+  const std::uint64_t last = (std::uint64_t(1) << 22) - 1;
+  std::vector<std::vector<std::uint64_t>> lists = {{}, {0}, {1}, {0, 1, 2, 3, 4, 5}, {2, 5, 6, 100, 101, 4096, last}, {last}};
+  std::vector<std::uint64_t> run;  // 32 gaps of 0 or 1: a group each, one word exactly
+  for (std::uint64_t k = 0, at = 0; k < 32; ++k, at += 1 + k % 2) run.push_back(at);
+  lists.push_back(run);
+  RoundIds::List full;
+  for (const std::uint64_t id : run) full.count(id);
+  EXPECT_EQ(full.words(), 1u);
+  std::vector<std::uint64_t> mixed;  // gaps of every size, then a run
+  for (std::uint64_t at = 0, gap = 0; at + gap <= last; at += gap + 1, gap = gap * 3 + 1) mixed.push_back(at + gap);
+  lists.push_back(mixed);
+  for (const auto& ids : lists) {
+    RoundIds::List counted, written;
+    std::vector<std::uint64_t> words;
+    for (const std::uint64_t id : ids) {
+      counted.count(id);
+      written.push(words, id);
+    }
+    EXPECT_EQ(words.size(), counted.words());
+    std::vector<std::uint64_t> got;
+    for (RoundIds::Reader r(words.data(), words.size()); !r.done(); r.advance()) got.push_back(r.value());
+    EXPECT_EQ(got, ids);
+  }
+  // Every other id of a run (gap 1): one 2-bit group each, 32 to a word.
+  RoundIds::List half;
+  for (std::uint64_t id = 0; id < 2 * 320; id += 2) half.count(id);
+  EXPECT_EQ(half.words(), 10u);
 }
 
 namespace {

@@ -275,8 +275,10 @@ struct Deck {
     std::uint64_t seed = 1;  ///< [0, 2^32): streams of distinct purposes never overlap
     std::array<double, 3> box{1000.0, 1000.0, 1000.0};
     /// MiB a rank sends, and receives, in one round of the spike exchange at most: an
-    /// interval whose traffic is larger goes in several rounds (same results).
-    double exchange_buffer_mib = 16.0;
+    /// interval whose traffic is larger goes in several rounds (same results). 8: at 10^4
+    /// ranks of hpc_benchmark (24-32 MB an interval) 3-4 rounds instead of 2 at 16, and
+    /// 17 MiB less per rank, which the run's peak then sees (README, "Cluster scale").
+    double exchange_buffer_mib = 8.0;
     SourceLoc loc;
   } simulation;
   std::vector<PopulationSpec> populations;
