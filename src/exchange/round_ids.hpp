@@ -8,19 +8,21 @@ namespace cajal {
 
 /// A setup round's ids as sent: each id's offset from the round's first gid (below
 /// setup_gids() = 2^22) as its gap from the id before (the first: from 0), in groups of
-/// two bits, low group first: a value bit, and above it a bit set on every group but the
-/// last; the groups packed 32 to a word, low first. A list's unused groups at the end of
-/// its last word are 0b10, which no value ends with. The ids a rank asks one owner for
-/// lie in runs (a tile's cells have consecutive gids), and at 10^4 ranks it asks for about
-/// half of them: a gap of 0 or 1 takes 2 bits, of 2 or 3 four, ~2.9 bits a request where
-/// LEB128 bytes took 8 and a 32-bit offset 32. At 10^4 ranks a rank's cells draw tens of
-/// millions of requests (63 M for the most loaded rank of hpc_benchmark's E->E at
-/// P = 16,384), received in a few rounds: the setup's largest transient (25 MiB in bytes).
+/// four bits, low group first: three value bits, and above them a bit set on every group
+/// but the last; the groups packed 16 to a word, low first. A list's unused groups at the
+/// end of its last word are 0b1000, which no value ends with. The ids a rank asks one
+/// owner for lie in runs (a tile's cells have consecutive gids), and at 10^4 ranks it asks
+/// for about half of them: gaps below 8 (99 % of them) take 4 bits, where LEB128 bytes
+/// took 8 and a 32-bit offset 32. At 10^4 ranks a rank's cells draw tens of millions of
+/// requests (63 M for the most loaded rank of hpc_benchmark's E->E at P = 16,384),
+/// received in a few rounds: the setup's largest transient (25 MiB in bytes). Groups of
+/// two bits would take ~2.9 bits a request, but whether a gap takes one group or two is
+/// then a coin toss, and the mispredicted branches made the setup a third slower.
 struct RoundIds {
-  static constexpr unsigned value_bits = 1, group_bits = value_bits + 1, per_word = 64 / group_bits;
+  static constexpr unsigned value_bits = 3, group_bits = value_bits + 1, per_word = 64 / group_bits;
   static constexpr std::uint64_t more = std::uint64_t(1) << value_bits;  // the group's "more" bit
   static constexpr std::uint64_t value_mask = more - 1, group_mask = (more << 1) - 1;
-  static constexpr std::uint64_t pad_word = 0xaaaaaaaaaaaaaaaaull;  // every group 0b10
+  static constexpr std::uint64_t pad_word = 0x8888888888888888ull;  // every group 0b1000
   /// A list being written, or counted: the next offset without a gap, and its groups.
   struct List {
     std::uint64_t next = 0, groups = 0;

@@ -64,13 +64,13 @@ TEST(SpikeExchange, SubscriberRowsGiveBackEverySlot) {
   }
 }
 
-TEST(RoundIds, ListsGiveBackTheirOffsetsInTwoBitsAGapOfOneOrLess) {
+TEST(RoundIds, ListsGiveBackTheirOffsetsInFourBitsAGapBelowEight) {
   // Lists that end inside a word, on a word's last group, and empty; gaps of every group
   // count up to the round's largest offset (2^22 - 1); then, as counted, the words written.
   const std::uint64_t last = (std::uint64_t(1) << 22) - 1;
   std::vector<std::vector<std::uint64_t>> lists = {{}, {0}, {1}, {0, 1, 2, 3, 4, 5}, {2, 5, 6, 100, 101, 4096, last}, {last}};
-  std::vector<std::uint64_t> run;  // 32 gaps of 0 or 1: a group each, one word exactly
-  for (std::uint64_t k = 0, at = 0; k < 32; ++k, at += 1 + k % 2) run.push_back(at);
+  std::vector<std::uint64_t> run;  // 16 gaps of 0 to 7: a group each, one word exactly
+  for (std::uint64_t k = 0, at = 0; k < 16; ++k, at += 1 + k % 8) run.push_back(at);
   lists.push_back(run);
   RoundIds::List full;
   for (const std::uint64_t id : run) full.count(id);
@@ -90,10 +90,12 @@ TEST(RoundIds, ListsGiveBackTheirOffsetsInTwoBitsAGapOfOneOrLess) {
     for (RoundIds::Reader r(words.data(), words.size()); !r.done(); r.advance()) got.push_back(r.value());
     EXPECT_EQ(got, ids);
   }
-  // Every other id of a run (gap 1): one 2-bit group each, 32 to a word.
-  RoundIds::List half;
+  // Every other id of a run (gap 1): a 4-bit group each, 16 to a word; a gap of 8 takes two.
+  RoundIds::List half, eighth;
   for (std::uint64_t id = 0; id < 2 * 320; id += 2) half.count(id);
-  EXPECT_EQ(half.words(), 10u);
+  EXPECT_EQ(half.words(), 20u);
+  for (std::uint64_t id = 8; id < 9 * 160; id += 9) eighth.count(id);
+  EXPECT_EQ(eighth.words(), 20u);
 }
 
 namespace {
