@@ -75,7 +75,7 @@ TEST(RoundIds, ListsGiveBackTheirOffsetsInFourBitsAGapBelowEight) {
   RoundIds::List full;
   for (const std::uint64_t id : run) full.count(id);
   EXPECT_EQ(full.words(), 1u);
-  std::vector<std::uint64_t> mixed;  // gaps of every size, then a run
+  std::vector<std::uint64_t> mixed;  // gaps growing threefold, up to the largest offset
   for (std::uint64_t at = 0, gap = 0; at + gap <= last; at += gap + 1, gap = gap * 3 + 1) mixed.push_back(at + gap);
   lists.push_back(mixed);
   for (const auto& ids : lists) {
